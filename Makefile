@@ -1,0 +1,42 @@
+# Sigma LMS — the two commands: `make run` and `make test`. Everything else is set up by them.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+
+.PHONY: run dev test lint migrate demo db-stop bench clean
+
+$(VENV)/.installed: requirements.txt
+	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
+	$(PY) -m pip install --quiet -r requirements-dev.txt
+	touch $@
+
+## make run: install, start the database, migrate, load demo data when empty, serve with gunicorn.
+run: $(VENV)/.installed
+	@PORT=$(PORT) scripts/serve.sh
+
+## make dev: the same with Django's autoreloading development server.
+dev: $(VENV)/.installed
+	@PORT=$(PORT) SERVER=runserver scripts/serve.sh
+
+## make test: install, lint, check migrations, run the whole suite on PostgreSQL.
+test: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	DJANGO_SETTINGS_MODULE=lms.settings_test $(PY) manage.py makemigrations --check --dry-run
+	$(VENV)/bin/pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check . || true
+
+db-stop: $(VENV)/.installed
+	$(PY) -m lms.embedded_db stop
+
+clean:
+	rm -rf $(VENV) staticfiles .pytest_cache .ruff_cache

@@ -1,0 +1,93 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.shortcuts import redirect
+from django.urls import reverse_lazy
+from django.views.generic import FormView
+
+from accounts import forms, services
+
+
+class SignUpView(FormView):
+    template_name = "accounts/signup.html"
+    form_class = forms.SignUpForm
+
+    def dispatch(self, request, *args, **kwargs):
+        if request.user.is_authenticated:
+            return redirect("home")
+        return super().dispatch(request, *args, **kwargs)
+
+    def form_valid(self, form):
+        user = form.save()
+        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(self.request, "Welcome to Sigma LMS! Your account is ready.")
+        return redirect(self.get_success_url())
+
+    def get_success_url(self) -> str:
+        return str(reverse_lazy("home"))
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "accounts/login.html"
+    authentication_form = forms.LoginForm
+    redirect_authenticated_user = True
+
+
+class LogoutView(auth_views.LogoutView):
+    pass
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    template_name = "accounts/form_page.html"
+    form_class = forms.StyledPasswordChangeForm
+    success_url = reverse_lazy("accounts:profile")
+    extra_context = {"page_title": "Change your password"}
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        messages.success(self.request, "Your password has been changed.")
+        return response
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    template_name = "accounts/form_page.html"
+    form_class = forms.StyledPasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+    success_url = reverse_lazy("accounts:password_reset_done")
+    extra_context = {"page_title": "Reset your password",
+                     "page_intro": "Enter the e-mail address of your account and we will send you a link to choose a new password."}
+
+
+class PasswordResetDoneView(auth_views.PasswordResetDoneView):
+    template_name = "accounts/message_page.html"
+    extra_context = {"page_title": "Check your e-mail",
+                     "page_message": "If an account exists for that address, a link to reset its password is on its way."}
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    template_name = "accounts/password_reset_confirm.html"
+    form_class = forms.StyledSetPasswordForm
+    success_url = reverse_lazy("accounts:password_reset_complete")
+
+
+class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
+    template_name = "accounts/message_page.html"
+    extra_context = {"page_title": "Password set", "page_message": "Your new password is set. You can log in now."}
+
+
+class ProfileView(LoginRequiredMixin, FormView):
+    template_name = "accounts/profile.html"
+    form_class = forms.ProfileForm
+    success_url = reverse_lazy("accounts:profile")
+
+    def get_form_kwargs(self):
+        kwargs = super().get_form_kwargs()
+        kwargs["instance"] = self.request.user
+        return kwargs
+
+    def form_valid(self, form):
+        services.update_profile(actor=self.request.user, **{k: form.cleaned_data[k] for k in ("full_name", "locale", "time_zone")})
+        messages.success(self.request, "Profile saved.")
+        return redirect(self.get_success_url())

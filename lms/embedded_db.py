@@ -1,0 +1,69 @@
+"""Embedded PostgreSQL for machines without a database server.
+
+When ``DATABASE_URL`` is unset, settings call :func:`database_url`, which starts (or reuses) a real
+PostgreSQL 16 from the ``pgserver`` wheel with its data under ``var/pgdata`` and answers a URL that
+connects over its unix socket. The server outlives the Python process that started it, so every
+``manage.py`` command, gunicorn worker and pytest run shares one server; ``make run`` stops it on exit.
+
+Command line: ``python -m lms.embedded_db start|stop|url``.
+"""
+
+from __future__ import annotations
+
+import sys
+import warnings
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+DEFAULT_DATA_DIR = BASE_DIR / "var" / "pgdata"
+DATABASE_NAME = "lms"
+
+
+def _server(data_dir: Path, cleanup_mode: str | None = None):
+    # pgserver asks platformdirs for a runtime dir; without XDG_RUNTIME_DIR it warns and uses /tmp.
+    warnings.filterwarnings("ignore", message=".*XDG_RUNTIME_DIR.*")
+    import pgserver
+
+    data_dir.parent.mkdir(parents=True, exist_ok=True)
+    return pgserver.get_server(data_dir, cleanup_mode=cleanup_mode)
+
+
+def socket_dir(uri: str) -> str:
+    """The unix-socket directory of a pgserver URI (``postgresql://postgres:@/db?host=/dir``)."""
+    return parse_qs(urlsplit(uri).query)["host"][0]
+
+
+def database_url(data_dir: Path = DEFAULT_DATA_DIR, database: str = DATABASE_NAME) -> str:
+    """Start the embedded server if it is not running, make sure ``database`` exists, return its URL."""
+    server = _server(data_dir)
+    exists = server.psql(f"SELECT 1 FROM pg_database WHERE datname = '{database}';")
+    if "(1 row)" not in exists:
+        server.psql(f'CREATE DATABASE "{database}";')
+    return server.get_uri(database)
+
+
+def stop(data_dir: Path = DEFAULT_DATA_DIR) -> None:
+    if not (data_dir / "PG_VERSION").exists():
+        return
+    _server(data_dir, cleanup_mode="stop").cleanup()
+
+
+def main(argv: list[str]) -> int:
+    command = argv[1] if len(argv) > 1 else "url"
+    if command == "start":
+        database_url()
+        print(f"embedded PostgreSQL running, data in {DEFAULT_DATA_DIR}")
+    elif command == "url":
+        print(database_url())
+    elif command == "stop":
+        stop()
+        print("embedded PostgreSQL stopped")
+    else:
+        print("usage: python -m lms.embedded_db start|stop|url", file=sys.stderr)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv))

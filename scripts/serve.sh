@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Used by `make run` / `make dev`: prepare the database and serve the LMS in the foreground.
+# Ctrl-C stops the server and, when it was started here, the embedded PostgreSQL.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PY=.venv/bin/python
+export DEBUG="${DEBUG:-true}"      # a local demo; production sets DEBUG=false and a SECRET_KEY
+PORT="${PORT:-8000}"
+
+started_embedded=""
+if [ -z "${DATABASE_URL:-}" ]; then
+  $PY -m lms.embedded_db start
+  started_embedded=1
+fi
+cleanup() {
+  [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
+  if [ -n "$started_embedded" ]; then $PY -m lms.embedded_db stop || true; fi
+}
+trap cleanup EXIT
+trap 'exit 130' INT TERM
+
+$PY manage.py migrate --noinput
+$PY manage.py createcachetable
+if $PY manage.py help seed_demo >/dev/null 2>&1; then
+  $PY manage.py seed_demo --if-empty
+fi
+$PY manage.py collectstatic --noinput --verbosity 0
+
+echo "Sigma LMS is serving on http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
+if [ "${SERVER:-gunicorn}" = runserver ]; then
+  $PY manage.py runserver "127.0.0.1:${PORT}" &
+else
+  .venv/bin/gunicorn lms.wsgi:application --bind "127.0.0.1:${PORT}" --workers "${WEB_CONCURRENCY:-2}" \
+    --access-logfile - --graceful-timeout 5 &
+fi
+server_pid=$!
+wait "$server_pid"
