@@ -17,7 +17,7 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 DEBUG = env.bool("DEBUG", default=False)
 
 # A key that only development may use; production refuses it (and refuses no key at all).
-INSECURE_DEV_SECRET_KEY = "django-insecure-sigma-lms-development-only-key-do-not-use-in-production"
+INSECURE_DEV_SECRET_KEY = "django-insecure-sigma-lms-development-only-key-do-not-use-in-production"  # noqa: S105
 SECRET_KEY = env.str("SECRET_KEY", default=INSECURE_DEV_SECRET_KEY)
 if not DEBUG and (SECRET_KEY == INSECURE_DEV_SECRET_KEY or len(SECRET_KEY) < 40):
     raise ImproperlyConfigured(
