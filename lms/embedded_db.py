@@ -46,9 +46,16 @@ def database_url(data_dir: Path = DEFAULT_DATA_DIR, database: str = DATABASE_NAM
 
 
 def stop(data_dir: Path = DEFAULT_DATA_DIR) -> None:
-    if not (data_dir / "PG_VERSION").exists():
+    """Stop the server whoever started it (pgserver's own reference counting would wait for every
+    process that ever connected, including crashed ones)."""
+    if not (data_dir / "postmaster.pid").exists():
         return
-    _server(data_dir, cleanup_mode="stop").cleanup()
+    import os
+
+    from pgserver._commands import pg_ctl
+
+    user = "pgserver" if os.geteuid() == 0 else None
+    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
 
 
 def main(argv: list[str]) -> int:

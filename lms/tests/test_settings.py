@@ -1,0 +1,64 @@
+"""Production settings: refuse the development key, pass ``check --deploy`` when configured."""
+
+import os
+import subprocess
+import sys
+
+from django.conf import settings
+
+PROD_ENV = {
+    "DEBUG": "false",
+    "SECRET_KEY": "k" * 20 + "-production-secret-value-" + "z" * 20,
+    "ALLOWED_HOSTS": "lms.example.edu",
+    "CSRF_TRUSTED_ORIGINS": "https://lms.example.edu",
+}
+
+
+def run_manage(*args: str, env: dict[str, str], drop: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
+    dropped = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", *drop}
+    base = {k: v for k, v in os.environ.items() if k not in dropped}
+    base["DJANGO_SETTINGS_MODULE"] = "lms.settings"
+    return subprocess.run(
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env={**base, **env},
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+
+
+def test_production_refuses_to_start_with_the_default_secret_key():
+    result = run_manage("check", env={"DEBUG": "false"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_production_refuses_a_short_secret_key():
+    result = run_manage("check", env={"DEBUG": "false", "SECRET_KEY": "short"})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set" in result.stderr
+
+
+def test_check_deploy_with_production_variables_prints_no_issues():
+    result = run_manage("check", "--deploy", "--fail-level", "WARNING", env=PROD_ENV)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+def test_argon2_hashes_passwords_in_the_real_settings():
+    result = run_manage("shell", "-v", "0", "-c", "from django.conf import settings; print(settings.PASSWORD_HASHERS[0])", env=PROD_ENV)
+    assert result.stdout.strip() == "django.contrib.auth.hashers.Argon2PasswordHasher"
+
+
+CACHE_BACKEND = "from django.conf import settings; print(settings.CACHES['default']['BACKEND'])"
+
+
+def test_the_default_cache_is_the_database_cache_shared_by_every_worker():
+    result = run_manage("shell", "-v", "0", "-c", CACHE_BACKEND, env=PROD_ENV, drop=("CACHE_URL",))
+    assert result.stdout.strip() == "django.core.cache.backends.db.DatabaseCache"
+
+
+def test_cache_url_selects_redis():
+    result = run_manage("shell", "-v", "0", "-c", CACHE_BACKEND, env={**PROD_ENV, "CACHE_URL": "redis://127.0.0.1:6379/1"})
+    assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
