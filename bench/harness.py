@@ -1,0 +1,132 @@
+"""Measure pages under gunicorn beside a trivial view in the same run.
+
+Used by the bench scripts: start gunicorn (2 workers, like `make run`) on a free loopback port with the
+current environment, log in a session if asked, then for each URL send requests from a few client
+threads over keep-alive connections and report median and p95 latency and requests per second. The
+trivial ``/hello`` view is always measured in the same run, so the ratio page/hello is stable on a
+noisy machine. All traffic stays on 127.0.0.1; every loop is bounded by a request count and a deadline.
+"""
+
+from __future__ import annotations
+
+import http.client
+import os
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+BASE_DIR = Path(__file__).resolve().parent.parent
+
+
+@dataclass
+class Result:
+    label: str
+    path: str
+    requests: int
+    median_ms: float
+    p95_ms: float
+    rps: float
+    errors: int
+
+    def line(self) -> str:
+        return (f"{self.label:<28} median {self.median_ms:8.2f} ms   p95 {self.p95_ms:8.2f} ms   "
+                f"{self.rps:8.1f} req/s   ({self.requests} requests, {self.errors} errors)")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class Gunicorn:
+    def __init__(self, workers: int = 2, env: dict[str, str] | None = None):
+        self.port = free_port()
+        self.workers = workers
+        self.env = {**os.environ, "DEBUG": "false", "SECURE_SSL_REDIRECT": "false",
+                    "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
+                    "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "k" * 50), **(env or {})}
+        self.process: subprocess.Popen | None = None
+
+    def __enter__(self) -> Gunicorn:
+        subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v", "0"],
+                       cwd=BASE_DIR, env=self.env, check=True)
+        self.process = subprocess.Popen(
+            [str(BASE_DIR / ".venv" / "bin" / "gunicorn"), "lms.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
+             "--workers", str(self.workers), "--log-level", "warning"],
+            cwd=BASE_DIR, env=self.env, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                status, _ = self.get("/healthz")
+                if status == 200:
+                    return self
+            except OSError:
+                pass
+            time.sleep(0.2)
+        raise RuntimeError("gunicorn did not answer /healthz within 60 s")
+
+    def __exit__(self, *exc) -> None:
+        if self.process:
+            os.killpg(self.process.pid, signal.SIGTERM)
+            self.process.wait(timeout=30)
+
+    def get(self, path: str, cookie: str = "") -> tuple[int, bytes]:
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=30)
+        conn.request("GET", path, headers={"Cookie": cookie} if cookie else {})
+        response = conn.getresponse()
+        body = response.read()
+        conn.close()
+        return response.status, body
+
+
+def measure(server: Gunicorn, label: str, path: str, *, cookie: str = "", requests: int = 300,
+            concurrency: int = 4, deadline_s: float = 120.0, warmup: int = 10) -> Result:
+    for _ in range(warmup):
+        server.get(path, cookie)
+    latencies: list[float] = []
+    errors = 0
+    lock = threading.Lock()
+    counter = iter(range(requests))
+    stop_at = time.monotonic() + deadline_s
+
+    def worker() -> None:
+        nonlocal errors
+        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+        headers = {"Cookie": cookie} if cookie else {}
+        while time.monotonic() < stop_at:
+            with lock:
+                if next(counter, None) is None:
+                    break
+            started = time.perf_counter()
+            try:
+                conn.request("GET", path, headers=headers)
+                response = conn.getresponse()
+                response.read()
+                ok = response.status == 200
+            except (OSError, http.client.HTTPException):
+                ok = False
+                conn.close()
+                conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+            elapsed = time.perf_counter() - started
+            with lock:
+                latencies.append(elapsed)
+                errors += 0 if ok else 1
+        conn.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    began = time.perf_counter()
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    wall = time.perf_counter() - began
+    ordered = sorted(latencies)
+    return Result(label, path, len(ordered), statistics.median(ordered) * 1000,
+                  ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, len(ordered) / wall, errors)
