@@ -1,7 +1,10 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.db import models
+from django.db.models import Q
 from django.db.models.functions import Now
+
+from lms.models_base import LongNameIndex, choices_check, nullable_choices_check
 
 
 class UserManager(BaseUserManager):
@@ -72,3 +75,117 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     def get_short_name(self) -> str:
         return self.full_name.split(" ")[0] if self.full_name else self.email
+
+
+class LearningGoal(models.TextChoices):
+    """Seed 001's LearningGoal, plus ``other``."""
+
+    CAREER_ADVANCEMENT = "career_advancement", "Career advancement"
+    SKILL_DEVELOPMENT = "skill_development", "Skill development"
+    ACADEMIC_REQUIREMENT = "academic_requirement", "Academic requirement"
+    PERSONAL_INTEREST = "personal_interest", "Personal interest"
+    CERTIFICATION = "certification", "Certification"
+    OTHER = "other", "Other"
+
+
+class StudyLevel(models.TextChoices):
+    """Seed 001's StudyLevel, plus ``other``."""
+
+    HIGH_SCHOOL = "high_school", "High school"
+    UNDERGRADUATE = "undergraduate", "Undergraduate"
+    GRADUATE = "graduate", "Graduate"
+    DOCTORATE = "doctorate", "Doctorate"
+    PROFESSIONAL = "professional", "Professional"
+    OTHER = "other", "Other"
+
+
+class Grade(models.TextChoices):
+    """Year of study; seed 001 gives FRESHMAN, SOPHOMORE, "etc."."""
+
+    FRESHMAN = "freshman", "Freshman"
+    SOPHOMORE = "sophomore", "Sophomore"
+    JUNIOR = "junior", "Junior"
+    SENIOR = "senior", "Senior"
+    GRADUATE = "graduate", "Graduate"
+    OTHER = "other", "Other"
+
+
+class UserProfile(models.Model):
+    """Answers from onboarding (seed 001); one per user."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="profile")
+    date_of_birth = models.DateField(null=True, blank=True)
+    learning_goal = models.CharField(max_length=32, choices=LearningGoal.choices, null=True, blank=True)
+    study_level = models.CharField(max_length=32, choices=StudyLevel.choices, null=True, blank=True)
+    grade = models.CharField(max_length=32, choices=Grade.choices, null=True, blank=True)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "user_profiles"
+        constraints = [
+            nullable_choices_check("learning_goal", LearningGoal, name="ck_user_profiles_learning_goal"),
+            nullable_choices_check("study_level", StudyLevel, name="ck_user_profiles_study_level"),
+            nullable_choices_check("grade", Grade, name="ck_user_profiles_grade"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Profile of {self.user}"
+
+
+class UserSubjectPreference(models.Model):
+    """A subject the user said they are interested in (seed 001's UserProfile.subject_preferences)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="subject_preferences", db_index=False)
+    subject = models.ForeignKey("catalog.Subject", on_delete=models.CASCADE, related_name="interested_users")
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "user_subject_preferences"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "subject"], name="ux_user_subject_preferences_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} likes {self.subject_id}"
+
+
+class UniversityRole(models.TextChoices):
+    """Seed 000's ``university_role_enum``."""
+
+    STUDENT = "student", "Student"
+    INSTRUCTOR = "instructor", "Instructor"
+    TA = "ta", "Teaching assistant"
+    DEPARTMENT_ADMIN = "department_admin", "Department admin"
+    UNIVERSITY_ADMIN = "university_admin", "University admin"
+    PLATFORM_ADMIN = "platform_admin", "Platform admin"
+
+
+class UserUniversityRole(models.Model):
+    """A user's role in a university (multi-tenant RBAC). Platform admin = is_superuser or a platform_admin row."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="university_roles", db_index=False)
+    university = models.ForeignKey(
+        "catalog.University", on_delete=models.CASCADE, related_name="user_roles", db_index=False
+    )
+    role = models.CharField(max_length=32, choices=UniversityRole.choices)
+    department = models.ForeignKey(
+        "catalog.Department", on_delete=models.SET_NULL, null=True, blank=True, related_name="user_roles"
+    )
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "user_university_roles"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "university", "role"], name="ux_user_university_role"),
+            choices_check("role", UniversityRole, name="ck_user_university_roles_role"),
+            # A department admin administers one department; the row must say which.
+            models.CheckConstraint(
+                condition=~Q(role=UniversityRole.DEPARTMENT_ADMIN) | Q(department__isnull=False),
+                name="ck_user_university_roles_department_admin_has_department",
+            ),
+        ]
+        indexes = [LongNameIndex(fields=["university"], name="ix_user_university_roles_university_id")]
+
+    def __str__(self) -> str:
+        return f"{self.user} — {self.role} @ {self.university_id}"

@@ -1,0 +1,35 @@
+"""A role row's department belongs to the role's university (composite foreign key).
+
+Django cannot declare a multi-column foreign key, so these are raw SQL. They are NOT DEFERRABLE, so a
+mismatching write fails at once; ON DELETE repeats the seed's rule for the single-column key (Django
+emulates that rule itself; the composite key must not get in its way). See docs/schema.md.
+"""
+
+from django.db import migrations
+
+# (name, table, columns, referenced table, referenced columns, ON DELETE action)
+COMPOSITE_FOREIGN_KEYS = [
+    ('fk_user_university_roles_department_same_university', 'user_university_roles', 'department_id, university_id', 'departments', 'id, university_id', 'SET NULL (department_id)'),
+]
+
+
+def add_sql(name, table, columns, ref_table, ref_columns, on_delete):
+    return (
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ({columns}) '
+        f'REFERENCES "{ref_table}" ({ref_columns}) ON UPDATE NO ACTION ON DELETE {on_delete} NOT DEFERRABLE'
+    )
+
+
+def drop_sql(name, table, *_):
+    return f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{name}"'
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ('accounts', '0002_profiles_roles_preferences'),
+        ('catalog', '0002_tenant_foreign_keys'),
+    ]
+
+    operations = [
+        migrations.RunSQL(sql=add_sql(*fk), reverse_sql=drop_sql(*fk)) for fk in COMPOSITE_FOREIGN_KEYS
+    ]

@@ -1,0 +1,34 @@
+"""A note's message is in the note's chat session (composite foreign key).
+
+Django cannot declare a multi-column foreign key, so these are raw SQL. They are NOT DEFERRABLE, so a
+mismatching write fails at once; ON DELETE repeats the seed's rule for the single-column key (Django
+emulates that rule itself; the composite key must not get in its way). See docs/schema.md.
+"""
+
+from django.db import migrations
+
+# (name, table, columns, referenced table, referenced columns, ON DELETE action)
+COMPOSITE_FOREIGN_KEYS = [
+    ('fk_chat_notes_message_same_session', 'chat_notes', 'message_id, session_id', 'chat_messages', 'id, session_id', 'SET NULL (message_id)'),
+]
+
+
+def add_sql(name, table, columns, ref_table, ref_columns, on_delete):
+    return (
+        f'ALTER TABLE "{table}" ADD CONSTRAINT "{name}" FOREIGN KEY ({columns}) '
+        f'REFERENCES "{ref_table}" ({ref_columns}) ON UPDATE NO ACTION ON DELETE {on_delete} NOT DEFERRABLE'
+    )
+
+
+def drop_sql(name, table, *_):
+    return f'ALTER TABLE "{table}" DROP CONSTRAINT IF EXISTS "{name}"'
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ('tutoring', '0001_chat_sessions_messages_notes'),
+    ]
+
+    operations = [
+        migrations.RunSQL(sql=add_sql(*fk), reverse_sql=drop_sql(*fk)) for fk in COMPOSITE_FOREIGN_KEYS
+    ]
