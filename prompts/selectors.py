@@ -1,0 +1,268 @@
+"""Reads of prompts, for the public API, the admin and every other app of the LMS.
+
+Contract:
+- Keyword-only, typed functions; nothing here writes.
+- ``get_prompt`` is how the LMS fetches a prompt: by ``version`` or ``label`` (neither means ``production``,
+  both is a ``ValidationError``), resolved by default (composition references replaced, label-linked
+  children following their label) and served from the shared cache on a warm hit without touching the
+  database. ``resolve=False`` returns the raw stored content and skips the cache.
+- A missing prompt raises ``PromptNotFoundError`` with Langfuse's message; there is never a fallback to
+  another version. A composition that no longer resolves raises ``PromptResolutionError`` (409 in the API).
+- ``compile_prompt`` fetches and compiles with ``{{variable}}`` semantics of the Python SDK (see
+  ``prompts.templating``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from django.contrib.postgres.aggregates import ArrayAgg
+from django.core.exceptions import ValidationError
+from django.db.models import F, Func, Max, Q, QuerySet
+
+from prompts import cache as prompt_cache
+from prompts.composition import parse_dependency_tags, resolve_stored
+from prompts.exceptions import PromptNotFoundError
+from prompts.models import PRODUCTION_LABEL, Prompt, PromptDependency, ProtectedLabel
+from prompts.templating import compile_content
+
+NOT_FOUND_WITH_VERSION = "Prompt not found: '{name}' with version {version}"
+NOT_FOUND_WITH_LABEL = "Prompt not found: '{name}' with label '{label}'"
+VERSION_AND_LABEL = "Cannot specify both version and label at the same time."
+
+
+@dataclass(frozen=True)
+class ResolvedPrompt:
+    """A version as served: the row with ``prompt`` resolved (or raw) and the resolution graph."""
+
+    id: int
+    name: str
+    version: int
+    type: str
+    prompt: Any
+    config: Any
+    labels: list[str]
+    tags: list[str]
+    commit_message: str | None
+    created_by: str
+    created_at: datetime
+    updated_at: datetime
+    resolution_graph: dict[str, Any] | None = None
+
+    @property
+    def is_active(self) -> bool:
+        return PRODUCTION_LABEL in self.labels
+
+    @classmethod
+    def of(cls, prompt: Prompt, *, content: Any = None, graph: dict[str, Any] | None = None) -> ResolvedPrompt:
+        return cls(
+            id=prompt.id,
+            name=prompt.name,
+            version=prompt.version,
+            type=prompt.type,
+            prompt=prompt.prompt if content is None else content,
+            config=prompt.config,
+            labels=list(prompt.labels),
+            tags=list(prompt.tags),
+            commit_message=prompt.commit_message,
+            created_by=prompt.created_by,
+            created_at=prompt.created_at,
+            updated_at=prompt.updated_at,
+            resolution_graph=graph,
+        )
+
+
+def find_version(*, name: str, version: int | None = None, label: str | None = None) -> Prompt:
+    """The stored version by number or label (neither: ``production``); ``PromptNotFoundError`` if none."""
+    if version is not None and label is not None:
+        raise ValidationError(VERSION_AND_LABEL, code="version_and_label")
+    versions = Prompt.objects.filter(name=name)
+    if version is not None:
+        found = versions.filter(version=version).first()
+        if found is None:
+            raise PromptNotFoundError(NOT_FOUND_WITH_VERSION.format(name=name, version=version))
+        return found
+    label = label or PRODUCTION_LABEL
+    found = versions.filter(labels__contains=[label]).first()
+    if found is None:
+        raise PromptNotFoundError(NOT_FOUND_WITH_LABEL.format(name=name, label=label))
+    return found
+
+
+def get_prompt(*, name: str, version: int | None = None, label: str | None = None, resolve: bool = True) -> ResolvedPrompt:
+    """Fetch a version, resolved through the cache unless ``resolve=False``."""
+    if version is not None and label is not None:
+        raise ValidationError(VERSION_AND_LABEL, code="version_and_label")
+    if version is None and label is None:
+        label = PRODUCTION_LABEL
+    if not resolve:
+        return ResolvedPrompt.of(find_version(name=name, version=version, label=label))
+    # The generation is read before the database: see prompts.cache.
+    key = prompt_cache.resolved_key(prompt_cache.current_generation(), name=name, version=version, label=label)
+    cached = prompt_cache.get(key)
+    if cached is not None:
+        return cached
+    stored = find_version(name=name, version=version, label=label)
+    resolution = resolve_stored(stored)
+    result = ResolvedPrompt.of(stored, content=resolution.content, graph=resolution.graph)
+    prompt_cache.put(key, result)
+    return result
+
+
+def compile_prompt(
+    *,
+    name: str,
+    variables: Mapping[str, Any] | None = None,
+    version: int | None = None,
+    label: str | None = None,
+    strict: bool = False,
+) -> str | list[dict[str, Any]]:
+    """Fetch (resolved) and compile; ``strict`` raises ``ValidationError`` on missing variables."""
+    prompt = get_prompt(name=name, version=version, label=label)
+    return compile_content(prompt.type, prompt.prompt, variables, strict=strict)
+
+
+def prompt_versions(*, name: str) -> QuerySet[Prompt]:
+    return Prompt.objects.filter(name=name).order_by("-version")
+
+
+def protected_labels() -> set[str]:
+    return set(ProtectedLabel.objects.values_list("label", flat=True))
+
+
+@dataclass
+class DependencyEdge:
+    name: str
+    version: int | None
+    label: str | None
+    target: Prompt | None = None  # the version the reference resolves to now, if any
+
+
+@dataclass
+class DependencyGraph:
+    uses: list[DependencyEdge] = field(default_factory=list)
+    used_by: list[PromptDependency] = field(default_factory=list)
+
+
+def dependency_graph(*, prompt: Prompt) -> DependencyGraph:
+    """What ``prompt`` references (with the version each reference points at today) and what references it."""
+    graph = DependencyGraph()
+    for row in prompt.dependencies.order_by("child_name", "child_version", "child_label"):
+        versions = Prompt.objects.filter(name=row.child_name)
+        if row.child_version is not None:
+            target = versions.filter(version=row.child_version).first()
+        else:
+            target = versions.filter(labels__contains=[row.child_label]).first()
+        graph.uses.append(DependencyEdge(row.child_name, row.child_version, row.child_label, target))
+    graph.used_by = list(
+        PromptDependency.objects.filter(child_name=prompt.name)
+        .filter(Q(child_version=prompt.version) | Q(child_label__in=prompt.labels))
+        .select_related("parent")
+        .order_by("parent__name", "parent__version")
+    )
+    return graph
+
+
+def referenced_prompts(*, content: Any) -> list[str]:
+    """Human-readable references in some content, for previews."""
+    return [f"{ref.name} {ref.describe()}" for ref in parse_dependency_tags(content)]
+
+
+# --- The list of prompt names (public API and admin) ---------------------------------------------------
+
+
+@dataclass
+class PromptSummary:
+    name: str
+    type: str
+    versions: list[int]
+    labels: list[str]
+    tags: list[str]
+    last_updated_at: datetime
+    last_config: Any
+
+
+@dataclass
+class PromptPage:
+    items: list[PromptSummary]
+    page: int
+    limit: int
+    total_items: int
+
+    @property
+    def total_pages(self) -> int:
+        return (self.total_items + self.limit - 1) // self.limit if self.limit else 0
+
+
+def list_prompts(
+    *,
+    name: str | None = None,
+    label: str | None = None,
+    tag: str | None = None,
+    version: int | None = None,
+    from_updated_at: datetime | None = None,
+    to_updated_at: datetime | None = None,
+    search: str | None = None,
+    page: int = 1,
+    limit: int = 10,
+) -> PromptPage:
+    """Prompt names with their matching versions, ordered by name; a fixed number of queries per page.
+
+    Filters apply to versions before grouping (Langfuse): with ``label=dev`` an item lists only the version
+    holding ``dev``. ``type``, ``tags`` and ``last_config`` come from the highest matching version.
+    """
+    rows = Prompt.objects.all()
+    if name is not None:
+        rows = rows.filter(name=name)
+    if search:
+        rows = rows.filter(name__icontains=search)
+    if label is not None:
+        rows = rows.filter(labels__contains=[label])
+    if tag is not None:
+        rows = rows.filter(tags__contains=[tag])
+    if version is not None:
+        rows = rows.filter(version=version)
+    if from_updated_at is not None:
+        rows = rows.filter(updated_at__gte=from_updated_at)
+    if to_updated_at is not None:
+        rows = rows.filter(updated_at__lt=to_updated_at)
+
+    total = rows.values("name").distinct().count()
+    offset = (page - 1) * limit
+    groups = list(
+        rows.values("name")
+        .annotate(
+            versions=ArrayAgg("version", ordering="version"),
+            last_version=Max("version"),
+            last_updated_at=Max("updated_at"),
+        )
+        .order_by("name")[offset : offset + limit]
+    )
+    if not groups:
+        return PromptPage(items=[], page=page, limit=limit, total_items=total)
+    names = [group["name"] for group in groups]
+    labels: dict[str, set[str]] = {}
+    for row in (
+        rows.filter(name__in=names).annotate(label=Func(F("labels"), function="unnest")).values("name", "label").distinct()
+    ):
+        labels.setdefault(row["name"], set()).add(row["label"])
+    newest_filter = Q()
+    for group in groups:
+        newest_filter |= Q(name=group["name"], version=group["last_version"])
+    newest = {row.name: row for row in Prompt.objects.filter(newest_filter).only("name", "type", "config", "tags")}
+    items = [
+        PromptSummary(
+            name=group["name"],
+            type=newest[group["name"]].type,
+            versions=group["versions"],
+            labels=sorted(labels.get(group["name"], set())),
+            tags=sorted(newest[group["name"]].tags),
+            last_updated_at=group["last_updated_at"],
+            last_config=newest[group["name"]].config,
+        )
+        for group in groups
+    ]
+    return PromptPage(items=items, page=page, limit=limit, total_items=total)
