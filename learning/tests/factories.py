@@ -1,0 +1,148 @@
+"""Factories for learning. Progress, attempts and submissions point at content of the offering's course."""
+
+import factory
+from factory.django import DjangoModelFactory
+
+from accounts.tests.factories import UserFactory
+from catalog.models import OfferingVisibility
+from catalog.tests.factories import CourseOfferingFactory
+from learning.models import (
+    Certificate,
+    CourseEnrollment,
+    CourseGrade,
+    CourseInvitation,
+    CourseReview,
+    DiscussionPost,
+    DiscussionThread,
+    EnrollmentStatus,
+    LabSubmission,
+    QuizAttempt,
+    UserContentProgress,
+    UserModuleProgress,
+)
+from syllabus.tests.factories import ContentItemFactory, LabContentItemFactory, ModuleFactory, QuizContentItemFactory
+
+
+def _item_in_offering_course(item_factory):
+    """A SubFactory for a content item in a new module of the declaring factory's offering's course."""
+    return factory.SubFactory(
+        item_factory, module__course=factory.SelfAttribute("...course_offering.course")
+    )
+
+
+class CourseEnrollmentFactory(DjangoModelFactory):
+    class Meta:
+        model = CourseEnrollment
+
+    user = factory.SubFactory(UserFactory)
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    status = EnrollmentStatus.ACTIVE
+
+
+class CourseInvitationFactory(DjangoModelFactory):
+    class Meta:
+        model = CourseInvitation
+
+    course_offering = factory.SubFactory(CourseOfferingFactory, visibility=OfferingVisibility.INVITE_ONLY)
+    code = factory.Sequence(lambda n: f"INVITE-{n:06d}")
+    created_by = factory.SubFactory(UserFactory)
+    max_uses = 10
+
+
+class UserModuleProgressFactory(DjangoModelFactory):
+    class Meta:
+        model = UserModuleProgress
+
+    user = factory.SubFactory(UserFactory)
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    module = factory.SubFactory(ModuleFactory, course=factory.SelfAttribute("..course_offering.course"))
+    progress_percent = 50
+
+
+class UserContentProgressFactory(DjangoModelFactory):
+    class Meta:
+        model = UserContentProgress
+
+    user = factory.SubFactory(UserFactory)
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    content_item = _item_in_offering_course(ContentItemFactory)
+    progress_percent = 25
+    attempts_count = 1
+
+
+class QuizAttemptFactory(DjangoModelFactory):
+    class Meta:
+        model = QuizAttempt
+
+    user = factory.SubFactory(UserFactory)
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    content_item = _item_in_offering_course(QuizContentItemFactory)
+    attempt_number = factory.Sequence(lambda n: n + 1)
+    score_obtained = 8
+    max_score = 10
+    passed = True
+
+
+class LabSubmissionFactory(DjangoModelFactory):
+    class Meta:
+        model = LabSubmission
+
+    user = factory.SubFactory(UserFactory)
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    content_item = _item_in_offering_course(LabContentItemFactory)
+    artifacts_url = factory.Sequence(lambda n: f"https://storage.example.edu/labs/{n}.zip")
+
+
+class CourseGradeFactory(DjangoModelFactory):
+    class Meta:
+        model = CourseGrade
+
+    user = factory.SubFactory(UserFactory)
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    final_score = 87.5
+    letter_grade = "B+"
+    passed = True
+
+
+class CertificateFactory(DjangoModelFactory):
+    class Meta:
+        model = Certificate
+
+    user = factory.SubFactory(UserFactory)
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    certificate_code = factory.Sequence(lambda n: f"CERT-{n:08d}")
+
+
+class DiscussionThreadFactory(DjangoModelFactory):
+    class Meta:
+        model = DiscussionThread
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    created_by_user = factory.SubFactory(UserFactory)
+    title = factory.Sequence(lambda n: f"Question about lesson {n}")
+
+
+class DiscussionPostFactory(DjangoModelFactory):
+    """A post; ``parent_post=p`` makes a reply in p's thread."""
+
+    class Meta:
+        model = DiscussionPost
+
+    parent_post = None
+    thread = factory.Maybe(
+        "parent_post",
+        yes_declaration=factory.SelfAttribute("parent_post.thread"),
+        no_declaration=factory.SubFactory(DiscussionThreadFactory),
+    )
+    user = factory.SubFactory(UserFactory)
+    body = "I think the answer is in chapter 2."
+
+
+class CourseReviewFactory(DjangoModelFactory):
+    class Meta:
+        model = CourseReview
+
+    user = factory.SubFactory(UserFactory)
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    rating = 4
+    review_text = "Clear and well paced."
