@@ -9,4 +9,5 @@ urlpatterns = [
     path("hello", views.hello, name="hello"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
+    path("api/public/", include("prompts.urls")),
 ]
