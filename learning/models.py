@@ -41,7 +41,12 @@ class CourseEnrollment(models.Model):
             models.UniqueConstraint(fields=["user", "course_offering"], name="ux_course_enrollments_unique"),
             choices_check("status", EnrollmentStatus, name="ck_course_enrollments_status"),
             models.CheckConstraint(
-                condition=(Q(status=EnrollmentStatus.WAITLISTED) & Q(waitlist_position__gte=1))
+                # isnull=False spelled out: a NULL comparison would make the CHECK pass (SQL three-valued logic).
+                condition=(
+                    Q(status=EnrollmentStatus.WAITLISTED)
+                    & Q(waitlist_position__isnull=False)
+                    & Q(waitlist_position__gte=1)
+                )
                 | (~Q(status=EnrollmentStatus.WAITLISTED) & Q(waitlist_position__isnull=True)),
                 name="ck_course_enrollments_waitlist_position",
             ),
