@@ -1,24 +1,89 @@
 """Catalog services: every write to courses, offerings, subjects and their links.
 
 Contract:
-- Keyword-only, typed functions. A rule that breaks raises ``django.core.exceptions.ValidationError``
-  with one of the module-level message constants below (tests import them).
+- Keyword-only, typed functions; ``actor`` is the acting user where one acts (``None`` for system
+  jobs). Permissions are not re-checked yet: the authoring issue adds the policy.
+- A broken rule raises ``django.core.exceptions.ValidationError`` carrying one of the module-level
+  message constants below (tests import them), keyed by the offending field where there is one.
 - Multi-row writes run in ``transaction.atomic()``.
 - The denormalised summaries owned by the catalog (``course_offerings.enrolled_count`` /
   ``waitlist_count``, ``courses.rating_avg`` / ``rating_count``, ``courses.structure_version``) are written
   only through ``set_offering_counts``, ``set_course_rating`` and ``bump_structure_version``, which higher
   apps (learning, syllabus) call from inside their own transactions.
-- The catalog never imports syllabus: the course root module is inserted by a database trigger
-  (``syllabus`` migration ``course_root_trigger``) whenever a course row is inserted.
+- ``courses.primary_subject_id`` and the ``course_subjects`` row with ``is_primary`` are kept in step.
+- Subjects form a tree per domain: a parent is in the child's domain, never a descendant, and
+  ``depth`` = parent depth + 1 for the whole subtree after every move (one recursive UPDATE).
+- Prerequisites stay within one university; strict and co-requisite links form no cycle.
+- The catalog never imports syllabus: a course's ``course_root`` module is inserted by a database
+  trigger (syllabus migration ``0004_course_root_trigger``) whenever a course row is inserted.
 """
 
 from __future__ import annotations
 
 from decimal import Decimal
+from typing import Any
 
-from django.db import connection
+from django.core.exceptions import ValidationError
+from django.db import connection, transaction
 
-from catalog.models import Course, CourseOffering
+from catalog.models import (
+    Course,
+    CourseOffering,
+    CoursePrerequisite,
+    CourseSubject,
+    Department,
+    Domain,
+    PrerequisiteType,
+    Subject,
+    University,
+)
+
+DEPARTMENT_OTHER_UNIVERSITY = "The department belongs to another university."
+COURSE_FIELD_NOT_EDITABLE = "This field of a course cannot be changed here: {fields}."
+PREREQUISITE_SELF = "A course cannot be its own prerequisite."
+PREREQUISITE_OTHER_UNIVERSITY = "A prerequisite must be a course of the same university."
+PREREQUISITE_DUPLICATE = "This course is already a prerequisite of that course."
+PREREQUISITE_CYCLE = (
+    "This prerequisite would create a cycle: the prerequisite course already requires this course "
+    "(directly or through other strict or co-requisite links)."
+)
+OFFERING_FIELD_NOT_EDITABLE = "This field of an offering cannot be set here: {fields}."
+OFFERING_ENDS_BEFORE_START = "The offering must end after it starts."
+OFFERING_ENROLLMENT_WINDOW = "Enrollment must close after it opens."
+OFFERING_ENROLLMENT_AFTER_END = "Enrollment cannot open after the offering has ended."
+OFFERING_CAPACITY_NEGATIVE = "Capacity cannot be negative."
+SUBJECT_PARENT_OTHER_DOMAIN = "A subject's parent must be in the same domain."
+SUBJECT_CYCLE = "A subject cannot be moved under itself or one of its descendants."
+
+# Fields a caller may set through create_course / update_course. University, the summaries and the
+# primary subject have their own services.
+_COURSE_EDITABLE = {
+    "department",
+    "title",
+    "code",
+    "description",
+    "level",
+    "difficulty",
+    "language_code",
+    "credit_hours",
+    "is_published",
+    "is_coming_soon",
+}
+_OFFERING_EDITABLE = {
+    "term_name",
+    "starts_at",
+    "ends_at",
+    "enrollment_start",
+    "enrollment_end",
+    "visibility",
+    "capacity",
+    "requires_approval",
+}
+# Only these link types take part in cycle detection: a recommendation never blocks anything.
+_BINDING_PREREQUISITES = (PrerequisiteType.STRICT, PrerequisiteType.CO_REQUISITE)
+
+
+# --- denormalised summaries (called by higher apps) -------------------------------------------
 
 
 def set_offering_counts(*, offering_id: int, enrolled_count: int, waitlist_count: int) -> None:
@@ -42,3 +107,267 @@ def bump_structure_version(*, course_id: int) -> int:
     if row is None:
         raise Course.DoesNotExist(f"Course {course_id} does not exist.")
     return row[0]
+
+
+# --- courses ----------------------------------------------------------------------------------
+
+
+def _reject_unknown(fields: dict[str, Any], allowed: set[str], message: str) -> None:
+    unknown = sorted(set(fields) - allowed)
+    if unknown:
+        raise ValidationError(message.format(fields=", ".join(unknown)), code="not_editable")
+
+
+def _check_department(department: Department | None, university_id: int) -> None:
+    if department is not None and department.university_id != university_id:
+        raise ValidationError({"department": [DEPARTMENT_OTHER_UNIVERSITY]}, code="tenant_mismatch")
+
+
+def create_course(
+    *,
+    actor=None,
+    university: University,
+    code: str,
+    title: str,
+    primary_subject: Subject | None = None,
+    **fields: Any,
+) -> Course:
+    """Create a course (its ``course_root`` module comes from the database trigger)."""
+    _reject_unknown(fields, _COURSE_EDITABLE - {"code", "title"}, COURSE_FIELD_NOT_EDITABLE)
+    _check_department(fields.get("department"), university.pk)
+    with transaction.atomic():
+        course = Course(university=university, code=code, title=title, **fields)
+        course.full_clean()
+        course.save()
+        if primary_subject is not None:
+            set_primary_subject(course=course, subject=primary_subject)
+    return course
+
+
+def update_course(*, actor=None, course: Course, **fields: Any) -> Course:
+    """Change editable fields of a course (not its university, summaries or primary subject)."""
+    _reject_unknown(fields, _COURSE_EDITABLE, COURSE_FIELD_NOT_EDITABLE)
+    _check_department(fields.get("department", course.department), course.university_id)
+    for name, value in fields.items():
+        setattr(course, name, value)
+    course.full_clean()
+    course.save(update_fields=[*fields] or None)
+    return course
+
+
+def set_course_published(*, actor=None, course: Course, is_published: bool) -> Course:
+    Course.objects.filter(pk=course.pk).update(is_published=is_published)
+    course.is_published = is_published
+    return course
+
+
+# --- course subjects --------------------------------------------------------------------------
+
+
+def set_primary_subject(*, actor=None, course: Course, subject: Subject | None) -> None:
+    """Make ``subject`` the course's primary subject (adding the link if needed), or clear it with None.
+
+    ``courses.primary_subject_id`` and the single ``course_subjects.is_primary`` row change together.
+    """
+    with transaction.atomic():
+        # Clear first: the partial unique index allows one primary row per course at any moment.
+        CourseSubject.objects.filter(course=course, is_primary=True).exclude(subject=subject).update(is_primary=False)
+        if subject is not None:
+            CourseSubject.objects.update_or_create(course=course, subject=subject, defaults={"is_primary": True})
+        Course.objects.filter(pk=course.pk).update(primary_subject=subject)
+    course.primary_subject = subject
+
+
+def add_course_subject(*, actor=None, course: Course, subject: Subject, is_primary: bool = False) -> CourseSubject:
+    """Link a subject to the course (idempotent); ``is_primary=True`` also makes it the primary subject."""
+    if is_primary:
+        set_primary_subject(course=course, subject=subject)
+        return CourseSubject.objects.get(course=course, subject=subject)
+    link, _ = CourseSubject.objects.get_or_create(course=course, subject=subject)
+    return link
+
+
+def remove_course_subject(*, actor=None, course: Course, subject: Subject) -> None:
+    """Unlink a subject; removing the primary one clears ``courses.primary_subject_id`` too."""
+    with transaction.atomic():
+        CourseSubject.objects.filter(course=course, subject=subject).delete()
+        if Course.objects.filter(pk=course.pk, primary_subject=subject).update(primary_subject=None):
+            course.primary_subject = None
+
+
+# --- prerequisites ----------------------------------------------------------------------------
+
+
+def _requires(*, course_id: int, target_id: int) -> bool:
+    """Whether ``course_id`` already requires ``target_id`` through strict / co-requisite links."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """
+            WITH RECURSIVE required(id) AS (
+                SELECT prerequisite_course_id FROM course_prerequisites
+                WHERE course_id = %(start)s AND prerequisite_type = ANY(%(types)s)
+              UNION
+                SELECT p.prerequisite_course_id FROM course_prerequisites p
+                JOIN required r ON p.course_id = r.id
+                WHERE p.prerequisite_type = ANY(%(types)s)
+            )
+            SELECT EXISTS (SELECT 1 FROM required WHERE id = %(target)s)
+            """,
+            {"start": course_id, "target": target_id, "types": [str(t) for t in _BINDING_PREREQUISITES]},
+        )
+        return cursor.fetchone()[0]
+
+
+def add_prerequisite(
+    *,
+    actor=None,
+    course: Course,
+    prerequisite_course: Course,
+    prerequisite_type: str = PrerequisiteType.STRICT,
+) -> CoursePrerequisite:
+    """``course`` requires ``prerequisite_course``. Same university only; no self link; no cycle among
+    strict and co-requisite links (recommendations never block)."""
+    if course.pk == prerequisite_course.pk:
+        raise ValidationError({"prerequisite_course": [PREREQUISITE_SELF]}, code="self")
+    if course.university_id != prerequisite_course.university_id:
+        raise ValidationError({"prerequisite_course": [PREREQUISITE_OTHER_UNIVERSITY]}, code="tenant_mismatch")
+    if prerequisite_type not in PrerequisiteType.values:
+        raise ValidationError({"prerequisite_type": [f"Unknown prerequisite type {prerequisite_type!r}."]})
+    with transaction.atomic():
+        # Serialise prerequisite edits per university so two concurrent links cannot close a cycle.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('course_prerequisites'), %s)", [course.university_id])
+        if CoursePrerequisite.objects.filter(course=course, prerequisite_course=prerequisite_course).exists():
+            raise ValidationError({"prerequisite_course": [PREREQUISITE_DUPLICATE]}, code="duplicate")
+        if prerequisite_type in _BINDING_PREREQUISITES and _requires(
+            course_id=prerequisite_course.pk, target_id=course.pk
+        ):
+            raise ValidationError({"prerequisite_course": [PREREQUISITE_CYCLE]}, code="cycle")
+        return CoursePrerequisite.objects.create(
+            course=course, prerequisite_course=prerequisite_course, prerequisite_type=prerequisite_type
+        )
+
+
+def remove_prerequisite(*, actor=None, course: Course, prerequisite_course: Course) -> bool:
+    deleted, _ = CoursePrerequisite.objects.filter(course=course, prerequisite_course=prerequisite_course).delete()
+    return bool(deleted)
+
+
+# --- offerings --------------------------------------------------------------------------------
+
+
+def _check_offering_dates(offering: CourseOffering) -> None:
+    errors: dict[str, list[str]] = {}
+    if offering.starts_at and offering.ends_at and offering.starts_at >= offering.ends_at:
+        errors.setdefault("ends_at", []).append(OFFERING_ENDS_BEFORE_START)
+    if offering.enrollment_start and offering.enrollment_end and offering.enrollment_start >= offering.enrollment_end:
+        errors.setdefault("enrollment_end", []).append(OFFERING_ENROLLMENT_WINDOW)
+    if offering.enrollment_start and offering.ends_at and offering.enrollment_start >= offering.ends_at:
+        errors.setdefault("enrollment_start", []).append(OFFERING_ENROLLMENT_AFTER_END)
+    if offering.capacity is not None and offering.capacity < 0:
+        errors.setdefault("capacity", []).append(OFFERING_CAPACITY_NEGATIVE)
+    if errors:
+        raise ValidationError(errors)
+
+
+def create_offering(*, actor=None, course: Course, **fields: Any) -> CourseOffering:
+    """Create an offering of ``course``; its university is the course's, its counts start at zero."""
+    _reject_unknown(fields, _OFFERING_EDITABLE, OFFERING_FIELD_NOT_EDITABLE)
+    offering = CourseOffering(course=course, university_id=course.university_id, **fields)
+    _check_offering_dates(offering)
+    offering.full_clean()
+    offering.save()
+    return offering
+
+
+def update_offering(*, actor=None, offering: CourseOffering, **fields: Any) -> CourseOffering:
+    _reject_unknown(fields, _OFFERING_EDITABLE, OFFERING_FIELD_NOT_EDITABLE)
+    for name, value in fields.items():
+        setattr(offering, name, value)
+    _check_offering_dates(offering)
+    offering.full_clean()
+    offering.save(update_fields=[*fields] or None)
+    return offering
+
+
+# --- subjects ---------------------------------------------------------------------------------
+
+
+def create_subject(
+    *,
+    actor=None,
+    parent: Subject | None,
+    domain: Domain | None,
+    name: str,
+    code: str,
+    description: str | None = None,
+) -> Subject:
+    """A subject under ``parent`` (in the parent's domain, at its depth + 1) or a root of ``domain``."""
+    if parent is not None:
+        if domain is None:
+            domain = parent.domain
+        elif parent.domain_id != domain.pk:
+            raise ValidationError({"parent_subject": [SUBJECT_PARENT_OTHER_DOMAIN]}, code="other_domain")
+    subject = Subject(
+        parent_subject=parent,
+        domain=domain,
+        name=name,
+        code=code,
+        description=description,
+        depth=parent.depth + 1 if parent is not None else 0,
+    )
+    subject.full_clean()
+    subject.save()
+    return subject
+
+
+def move_subject(*, actor=None, subject: Subject, new_parent: Subject | None) -> Subject:
+    """Hang ``subject`` (and its subtree) under ``new_parent`` (None: make it a root of its domain).
+
+    Refuses a parent in another domain and a parent inside the subtree; the depth of every node of
+    the subtree is rewritten by one recursive UPDATE.
+    """
+    with transaction.atomic():
+        # The taxonomy is small and rarely edited: one lock for the whole tree rules out two
+        # concurrent moves that would together close a cycle.
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('subjects_tree'))")
+        subject = Subject.objects.get(pk=subject.pk)
+        if new_parent is not None:
+            new_parent = Subject.objects.get(pk=new_parent.pk)
+            if new_parent.domain_id != subject.domain_id:
+                raise ValidationError({"parent_subject": [SUBJECT_PARENT_OTHER_DOMAIN]}, code="other_domain")
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    """
+                    WITH RECURSIVE ancestors(id, parent_id) AS (
+                        SELECT id, parent_subject_id FROM subjects WHERE id = %(parent)s
+                      UNION
+                        SELECT s.id, s.parent_subject_id FROM subjects s JOIN ancestors a ON s.id = a.parent_id
+                    )
+                    SELECT EXISTS (SELECT 1 FROM ancestors WHERE id = %(subject)s)
+                    """,
+                    {"parent": new_parent.pk, "subject": subject.pk},
+                )
+                if cursor.fetchone()[0]:
+                    raise ValidationError({"parent_subject": [SUBJECT_CYCLE]}, code="cycle")
+        new_depth = new_parent.depth + 1 if new_parent is not None else 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                """
+                WITH RECURSIVE subtree(id, depth) AS (
+                    SELECT id, %(depth)s::integer FROM subjects WHERE id = %(subject)s
+                  UNION ALL
+                    SELECT s.id, t.depth + 1 FROM subjects s JOIN subtree t ON s.parent_subject_id = t.id
+                    WHERE s.id <> %(subject)s
+                )
+                UPDATE subjects AS target
+                SET depth = subtree.depth,
+                    parent_subject_id = CASE WHEN target.id = %(subject)s THEN %(parent)s
+                                             ELSE target.parent_subject_id END
+                FROM subtree WHERE target.id = subtree.id
+                """,
+                {"depth": new_depth, "subject": subject.pk, "parent": new_parent.pk if new_parent else None},
+            )
+        subject.refresh_from_db()
+    return subject
