@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from django.contrib.auth import get_user_model
 from django.contrib.postgres.aggregates import ArrayAgg
 from django.core.exceptions import ValidationError
 from django.db.models import F, Func, Max, Q, QuerySet
@@ -266,3 +267,32 @@ def list_prompts(
         for group in groups
     ]
     return PromptPage(items=items, page=page, limit=limit, total_items=total)
+
+
+# --- The admin's grouped list ----------------------------------------------------------------------------
+
+
+@dataclass
+class PromptGroup:
+    summary: PromptSummary
+    versions: list[Prompt]
+
+
+def prompt_groups(*, search: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[PromptGroup], PromptPage]:
+    """A page of prompt names, each with all its versions (without content): a fixed number of queries."""
+    result = list_prompts(search=search, page=page, limit=per_page)
+    names = [item.name for item in result.items]
+    versions: dict[str, list[Prompt]] = {}
+    for row in Prompt.objects.filter(name__in=names).defer("prompt", "config").order_by("name", "-version"):
+        versions.setdefault(row.name, []).append(row)
+    return [PromptGroup(item, versions.get(item.name, [])) for item in result.items], result
+
+
+def creator_names(*, created_by: set[str]) -> dict[str, str]:
+    """Display names for ``created_by`` values: user ids become the user's name, others stay as they are."""
+    names = {value: value for value in created_by}
+    ids = [int(value) for value in created_by if value.isdigit()]
+    if ids:
+        for user in get_user_model().objects.filter(pk__in=ids):
+            names[str(user.pk)] = user.get_full_name() or user.get_username()
+    return names

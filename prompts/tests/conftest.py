@@ -1,0 +1,61 @@
+"""Fixtures of the prompts tests: users with and without prompt permissions, API keys, a clean cache."""
+
+import pytest
+from django.core.cache import cache
+
+from prompts import services
+from prompts.tests.factories import EDITOR_PERMISSIONS, basic_auth, make_user
+
+
+@pytest.fixture(autouse=True)
+def clear_cache():
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def platform_admin(db):
+    """A platform admin (superuser): every permission, protected labels included."""
+    return make_user("root@example.edu", superuser=True)
+
+
+@pytest.fixture
+def editor(db):
+    """Staff who may edit prompts but not protected labels."""
+    return make_user("editor@example.edu", staff=True, perms=EDITOR_PERMISSIONS)
+
+
+@pytest.fixture
+def release_manager(db):
+    """Staff who may edit prompts and protected labels."""
+    return make_user("release@example.edu", staff=True, perms=[*EDITOR_PERMISSIONS, "change_protected_labels"])
+
+
+@pytest.fixture
+def student(db):
+    return make_user("student@example.edu")
+
+
+@pytest.fixture
+def staff_without_prompt_perms(db):
+    return make_user("clerk@example.edu", staff=True)
+
+
+@pytest.fixture
+def api_key(db):
+    """An ordinary key (cannot touch protected labels): (key, secret)."""
+    return services.create_api_key(actor=None, name="ci")
+
+
+@pytest.fixture
+def privileged_api_key(db):
+    return services.create_api_key(actor=None, name="release", can_change_protected_labels=True)
+
+
+@pytest.fixture
+def api(client, privileged_api_key):
+    """A test client speaking to the public API with a privileged key."""
+    key, secret = privileged_api_key
+    client.defaults["HTTP_AUTHORIZATION"] = basic_auth(key.public_key, secret)
+    return client
