@@ -73,6 +73,7 @@ CONCURRENT_CREATION = (
     "Failed to create prompt '{name}' due to unique constraint failure. This may be caused by too many "
     "concurrent prompt creations for the same name; please retry after a short delay."
 )
+CONCURRENT_LABEL_CHANGE = "The labels of '{name}' were changed by someone else at the same time; please retry."
 VERSION_NOT_FOUND = "Prompt '{name}' version {version} not found in project"
 PROMPT_NOT_FOUND = "Prompt not found"
 NAME_NOT_FOUND = "Prompt not found: '{name}'"
@@ -329,32 +330,40 @@ def update_prompt_labels(
     for label in add:
         if label in remove:
             raise ValidationError(LABEL_ADDED_AND_REMOVED.format(label=label), code="added_and_removed")
-    with transaction.atomic():
-        _lock_name(name)
-        target = Prompt.objects.select_for_update().filter(name=name, version=version).first()
-        if target is None:
-            raise PromptNotFoundError(VERSION_NOT_FOUND.format(name=name, version=version))
-        added = [label for label in add if label not in target.labels]
-        removed = [label for label in remove if label in target.labels]
-        _check_protected(actor, added + removed)
-        if removed:
-            dependants = list(
-                PromptDependency.objects.filter(child_name=name, child_label__in=removed)
-                .select_related("parent")
-                .order_by("parent__name", "parent__version")
+    try:
+        changed = _change_labels(actor=actor, name=name, version=version, add=add, remove=remove)
+    except IntegrityError:
+        # Only reachable when a writer bypasses the advisory lock (raw SQL): the constraint held.
+        raise ValidationError(CONCURRENT_LABEL_CHANGE.format(name=name), code="concurrent_label_change")
+    changed.refresh_from_db()
+    return changed
+
+
+@transaction.atomic
+def _change_labels(*, actor: Actor, name: str, version: int, add: list[str], remove: list[str]) -> Prompt:
+    _lock_name(name)
+    target = Prompt.objects.select_for_update().filter(name=name, version=version).first()
+    if target is None:
+        raise PromptNotFoundError(VERSION_NOT_FOUND.format(name=name, version=version))
+    added = [label for label in add if label not in target.labels]
+    removed = [label for label in remove if label in target.labels]
+    _check_protected(actor, added + removed)
+    if removed:
+        dependants = list(
+            PromptDependency.objects.filter(child_name=name, child_label__in=removed)
+            .select_related("parent")
+            .order_by("parent__name", "parent__version")
+        )
+        if dependants:
+            raise ValidationError(
+                DEPENDANTS_BLOCK_LABEL_REMOVAL.format(dependants=_describe_dependants(dependants)),
+                code="label_has_dependants",
             )
-            if dependants:
-                raise ValidationError(
-                    DEPENDANTS_BLOCK_LABEL_REMOVAL.format(dependants=_describe_dependants(dependants)),
-                    code="label_has_dependants",
-                )
-        if not added and not removed:
-            return target
+    if added or removed:
         _take_labels_off_others(name=name, labels=added, keep=target)
         target.labels = [label for label in target.labels if label not in removed] + added
         target.save(update_fields=["labels"])
         bump_generation_on_commit()
-    target.refresh_from_db()
     return target
 
 
