@@ -1,6 +1,7 @@
 """Every database constraint of the accounts tables, proven by a raw write that breaks it."""
 
 import pytest
+
 from accounts.models import User, UserProfile, UserUniversityRole
 from accounts.tests.db_helpers import accepts, rejects, rejects_update
 from accounts.tests.factories import (
