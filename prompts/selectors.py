@@ -236,7 +236,7 @@ def list_prompts(
     groups = list(
         rows.values("name")
         .annotate(
-            versions=ArrayAgg("version", ordering="version"),
+            versions=ArrayAgg("version", order_by="version"),
             last_version=Max("version"),
             last_updated_at=Max("updated_at"),
         )
