@@ -1,0 +1,307 @@
+"""catalog.services: each rule tried through the service, on the real database."""
+
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from catalog import services
+from catalog.models import Course, CourseOffering, CoursePrerequisite, CourseSubject, PrerequisiteType, Subject
+from catalog.tests.factories import (
+    CourseFactory,
+    CourseOfferingFactory,
+    DepartmentFactory,
+    DomainFactory,
+    SubjectFactory,
+    UniversityFactory,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+def messages(error: pytest.ExceptionInfo) -> list[str]:
+    return error.value.messages
+
+
+# --- summaries ---------------------------------------------------------------------------------
+
+
+def test_set_offering_counts_writes_both_counts():
+    offering = CourseOfferingFactory()
+    services.set_offering_counts(offering_id=offering.pk, enrolled_count=12, waitlist_count=3)
+    offering.refresh_from_db()
+    assert (offering.enrolled_count, offering.waitlist_count) == (12, 3)
+
+
+def test_set_course_rating_writes_average_and_count_and_can_clear():
+    course = CourseFactory()
+    services.set_course_rating(course_id=course.pk, rating_avg=Decimal("4.25"), rating_count=8)
+    course.refresh_from_db()
+    assert (course.rating_avg, course.rating_count) == (Decimal("4.25"), 8)
+    services.set_course_rating(course_id=course.pk, rating_avg=None, rating_count=0)
+    course.refresh_from_db()
+    assert (course.rating_avg, course.rating_count) == (None, 0)
+
+
+def test_bump_structure_version_returns_each_new_value(django_assert_num_queries):
+    course = CourseFactory()
+    assert course.structure_version == 1
+    with django_assert_num_queries(1):
+        assert services.bump_structure_version(course_id=course.pk) == 2
+    assert services.bump_structure_version(course_id=course.pk) == 3
+    course.refresh_from_db()
+    assert course.structure_version == 3
+
+
+def test_bump_structure_version_of_a_missing_course_raises():
+    with pytest.raises(Course.DoesNotExist):
+        services.bump_structure_version(course_id=10**9)
+
+
+# --- courses -----------------------------------------------------------------------------------
+
+
+def test_create_course_with_a_department_of_another_university_is_refused():
+    university = UniversityFactory()
+    with pytest.raises(ValidationError) as error:
+        services.create_course(university=university, code="ME101", title="Statics", department=DepartmentFactory())
+    assert services.DEPARTMENT_OTHER_UNIVERSITY in messages(error)
+    assert not Course.objects.filter(code="ME101").exists()
+
+
+def test_create_course_with_a_primary_subject_links_it_as_primary():
+    subject = SubjectFactory()
+    course = services.create_course(
+        university=UniversityFactory(), code="MA101", title="Calculus", primary_subject=subject
+    )
+    course.refresh_from_db()
+    assert course.primary_subject_id == subject.pk
+    assert list(CourseSubject.objects.filter(course=course).values_list("subject_id", "is_primary")) == [
+        (subject.pk, True)
+    ]
+
+
+def test_create_course_refuses_fields_owned_by_other_services():
+    with pytest.raises(ValidationError) as error:
+        services.create_course(university=UniversityFactory(), code="X1", title="X", rating_count=5)
+    assert "rating_count" in messages(error)[0]
+
+
+def test_update_course_changes_fields_but_not_the_university():
+    course = CourseFactory()
+    services.update_course(course=course, title="Renamed")
+    course.refresh_from_db()
+    assert course.title == "Renamed"
+    with pytest.raises(ValidationError):
+        services.update_course(course=course, university=UniversityFactory())
+
+
+def test_set_course_published():
+    course = CourseFactory(is_published=False)
+    services.set_course_published(course=course, is_published=True)
+    assert Course.objects.get(pk=course.pk).is_published is True
+
+
+# --- primary subject ---------------------------------------------------------------------------
+
+
+def _primary_rows(course):
+    return list(CourseSubject.objects.filter(course=course, is_primary=True).values_list("subject_id", flat=True))
+
+
+def test_set_primary_subject_keeps_the_column_and_the_single_primary_row_in_step():
+    course = CourseFactory()
+    first, second = SubjectFactory(), SubjectFactory()
+    services.set_primary_subject(course=course, subject=first)
+    services.set_primary_subject(course=course, subject=second)
+    course.refresh_from_db()
+    assert course.primary_subject_id == second.pk
+    assert _primary_rows(course) == [second.pk]
+    # The former primary stays linked, no longer primary.
+    assert CourseSubject.objects.get(course=course, subject=first).is_primary is False
+
+    services.set_primary_subject(course=course, subject=None)
+    course.refresh_from_db()
+    assert course.primary_subject_id is None
+    assert _primary_rows(course) == []
+
+
+def test_add_course_subject_as_primary_and_removing_it_clears_the_column():
+    course = CourseFactory()
+    subject, other = SubjectFactory(), SubjectFactory()
+    services.add_course_subject(course=course, subject=other)
+    services.add_course_subject(course=course, subject=subject, is_primary=True)
+    assert Course.objects.get(pk=course.pk).primary_subject_id == subject.pk
+    assert _primary_rows(course) == [subject.pk]
+
+    services.remove_course_subject(course=course, subject=other)
+    assert Course.objects.get(pk=course.pk).primary_subject_id == subject.pk
+    services.remove_course_subject(course=course, subject=subject)
+    assert Course.objects.get(pk=course.pk).primary_subject_id is None
+    assert not CourseSubject.objects.filter(course=course).exists()
+
+
+# --- prerequisites -----------------------------------------------------------------------------
+
+
+def test_prerequisite_must_be_of_the_same_university():
+    course = CourseFactory()
+    with pytest.raises(ValidationError) as error:
+        services.add_prerequisite(course=course, prerequisite_course=CourseFactory())
+    assert services.PREREQUISITE_OTHER_UNIVERSITY in messages(error)
+    assert not CoursePrerequisite.objects.exists()
+
+
+def test_a_course_cannot_be_its_own_prerequisite():
+    course = CourseFactory()
+    with pytest.raises(ValidationError) as error:
+        services.add_prerequisite(course=course, prerequisite_course=course)
+    assert services.PREREQUISITE_SELF in messages(error)
+
+
+def test_a_duplicate_prerequisite_is_refused_cleanly():
+    course = CourseFactory()
+    other = CourseFactory(university=course.university)
+    services.add_prerequisite(course=course, prerequisite_course=other)
+    with pytest.raises(ValidationError) as error:
+        services.add_prerequisite(course=course, prerequisite_course=other)
+    assert services.PREREQUISITE_DUPLICATE in messages(error)
+
+
+@pytest.mark.parametrize("closing_type", [PrerequisiteType.STRICT, PrerequisiteType.CO_REQUISITE])
+def test_strict_and_co_requisite_links_cannot_form_a_cycle(closing_type):
+    a = CourseFactory()
+    b, c = CourseFactory(university=a.university), CourseFactory(university=a.university)
+    services.add_prerequisite(course=a, prerequisite_course=b)  # a needs b
+    services.add_prerequisite(course=b, prerequisite_course=c, prerequisite_type=PrerequisiteType.CO_REQUISITE)
+    with pytest.raises(ValidationError) as error:
+        services.add_prerequisite(course=c, prerequisite_course=a, prerequisite_type=closing_type)
+    assert services.PREREQUISITE_CYCLE in messages(error)
+    with pytest.raises(ValidationError):
+        services.add_prerequisite(course=b, prerequisite_course=a)
+    assert CoursePrerequisite.objects.count() == 2
+
+
+def test_recommendations_never_close_a_cycle():
+    a = CourseFactory()
+    b = CourseFactory(university=a.university)
+    services.add_prerequisite(course=a, prerequisite_course=b, prerequisite_type=PrerequisiteType.RECOMMENDED)
+    link = services.add_prerequisite(course=b, prerequisite_course=a)
+    assert link.prerequisite_type == PrerequisiteType.STRICT
+    services.remove_prerequisite(course=b, prerequisite_course=a)
+    assert CoursePrerequisite.objects.count() == 1
+
+
+# --- offerings ---------------------------------------------------------------------------------
+
+
+def test_create_offering_takes_the_university_from_the_course():
+    course = CourseFactory()
+    now = timezone.now()
+    offering = services.create_offering(
+        course=course, term_name="Fall", starts_at=now, ends_at=now + timedelta(days=90), capacity=30
+    )
+    offering.refresh_from_db()
+    assert offering.university_id == course.university_id
+    assert (offering.enrolled_count, offering.waitlist_count) == (0, 0)
+
+
+def test_create_offering_refuses_a_university_or_counts_from_the_caller():
+    course = CourseFactory()
+    with pytest.raises(ValidationError):
+        services.create_offering(course=course, university=UniversityFactory())
+    with pytest.raises(ValidationError):
+        services.create_offering(course=course, enrolled_count=5)
+    assert not CourseOffering.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("fields", "message"),
+    [
+        ({"starts_at": 10, "ends_at": 10}, services.OFFERING_ENDS_BEFORE_START),
+        ({"starts_at": 10, "ends_at": 5}, services.OFFERING_ENDS_BEFORE_START),
+        ({"enrollment_start": 3, "enrollment_end": 1}, services.OFFERING_ENROLLMENT_WINDOW),
+        (
+            {"starts_at": 0, "ends_at": 5, "enrollment_start": 6, "enrollment_end": 9},
+            services.OFFERING_ENROLLMENT_AFTER_END,
+        ),
+        ({"capacity": -1}, services.OFFERING_CAPACITY_NEGATIVE),
+    ],
+)
+def test_create_offering_validates_dates_and_capacity(fields, message):
+    base = timezone.now()
+    values = {k: (base + timedelta(days=v) if k != "capacity" else v) for k, v in fields.items()}
+    with pytest.raises(ValidationError) as error:
+        services.create_offering(course=CourseFactory(), **values)
+    assert message in messages(error)
+    assert not CourseOffering.objects.exists()
+
+
+def test_update_offering_validates_dates():
+    offering = CourseOfferingFactory()
+    with pytest.raises(ValidationError) as error:
+        services.update_offering(offering=offering, ends_at=offering.starts_at - timedelta(days=1))
+    assert services.OFFERING_ENDS_BEFORE_START in messages(error)
+
+
+# --- subjects ----------------------------------------------------------------------------------
+
+
+def test_create_subject_under_a_parent_takes_its_domain_and_depth():
+    root = services.create_subject(parent=None, domain=DomainFactory(), name="Engineering", code="ENG")
+    child = services.create_subject(parent=root, domain=None, name="Mechanics", code="ENG_MECH")
+    grandchild = services.create_subject(parent=child, domain=root.domain, name="Statics", code="ENG_MECH_STAT")
+    assert (root.depth, child.depth, grandchild.depth) == (0, 1, 2)
+    assert child.domain_id == root.domain_id
+
+
+def test_create_subject_refuses_a_parent_in_another_domain():
+    parent = SubjectFactory()
+    with pytest.raises(ValidationError) as error:
+        services.create_subject(parent=parent, domain=DomainFactory(), name="X", code="X")
+    assert services.SUBJECT_PARENT_OTHER_DOMAIN in messages(error)
+
+
+def _chain(length, domain=None):
+    domain = domain or DomainFactory()
+    nodes = [SubjectFactory(domain=domain)]
+    for _ in range(length - 1):
+        nodes.append(SubjectFactory(parent_subject=nodes[-1]))
+    return nodes
+
+
+def test_move_subject_rewrites_the_depth_of_the_whole_subtree_in_a_few_queries(django_assert_max_num_queries):
+    a0, a1, a2, a3 = _chain(4)
+    b0 = SubjectFactory(domain=a0.domain)
+    b1 = SubjectFactory(parent_subject=b0)
+    sibling = SubjectFactory(parent_subject=a2)
+    # savepoint, lock, two reads, cycle check, one UPDATE, refresh, release: none per node.
+    with django_assert_max_num_queries(8):
+        services.move_subject(subject=a2, new_parent=b1)
+    depths = dict(Subject.objects.values_list("pk", "depth"))
+    assert depths[a2.pk] == 2 and depths[a3.pk] == 3 and depths[sibling.pk] == 3
+    assert depths[a0.pk] == 0 and depths[a1.pk] == 1
+    assert Subject.objects.get(pk=a2.pk).parent_subject_id == b1.pk
+
+    services.move_subject(subject=a2, new_parent=None)
+    depths = dict(Subject.objects.values_list("pk", "depth"))
+    assert (depths[a2.pk], depths[a3.pk], depths[sibling.pk]) == (0, 1, 1)
+    assert Subject.objects.get(pk=a2.pk).parent_subject_id is None
+
+
+def test_move_subject_refuses_itself_and_its_descendants():
+    a0, a1, a2 = _chain(3)
+    for target in (a0, a1, a2):
+        with pytest.raises(ValidationError) as error:
+            services.move_subject(subject=a0, new_parent=target)
+        assert services.SUBJECT_CYCLE in messages(error)
+    assert Subject.objects.get(pk=a0.pk).parent_subject_id is None
+
+
+def test_move_subject_refuses_a_parent_in_another_domain():
+    subject = SubjectFactory()
+    with pytest.raises(ValidationError) as error:
+        services.move_subject(subject=subject, new_parent=SubjectFactory())
+    assert services.SUBJECT_PARENT_OTHER_DOMAIN in messages(error)
