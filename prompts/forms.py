@@ -1,0 +1,163 @@
+"""Forms of the prompt admin: they shape input; the rules live in ``prompts.services``."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django import forms
+from django.core.exceptions import ValidationError
+
+from prompts.models import COMMIT_MESSAGE_MAX_LENGTH, LABEL_MAX_LENGTH, NAME_MAX_LENGTH, PromptType
+
+INVALID_JSON = "Enter valid JSON."
+CHAT_NEEDS_MESSAGES = "A chat prompt needs at least one message."
+TEXT_REQUIRED = "A text prompt needs some text."
+MESSAGE_NEEDS_ROLE = "A message needs a role."
+PLACEHOLDER_NEEDS_NAME = "A placeholder needs a name."
+PLACEHOLDER_VALUE_INVALID = "Give a JSON list of messages, e.g. [{\"role\": \"user\", \"content\": \"Hi\"}]."
+SAME_VERSION = "Choose two different versions."
+
+
+def split_list(value: str) -> list[str]:
+    return [item.strip() for item in value.replace("\n", ",").split(",") if item.strip()]
+
+
+class NewVersionForm(forms.Form):
+    name = forms.CharField(max_length=NAME_MAX_LENGTH, help_text="Use '/' for folders, e.g. tutor/system.")
+    type = forms.ChoiceField(choices=PromptType.choices, initial=PromptType.TEXT)
+    text = forms.CharField(
+        required=False,
+        strip=False,
+        widget=forms.Textarea(attrs={"rows": 10, "cols": 100}),
+        help_text="For text prompts. {{variable}} placeholders; @@@langfusePrompt:name=X|label=Y@@@ references.",
+    )
+    labels = forms.CharField(required=False, help_text="Comma-separated, e.g. production, staging. 'latest' is added.")
+    tags = forms.CharField(required=False, help_text="Comma-separated. Leave empty to keep the prompt's tags.")
+    config = forms.CharField(
+        required=False, initial="{}", widget=forms.Textarea(attrs={"rows": 4, "cols": 100}), help_text="Any JSON."
+    )
+    commit_message = forms.CharField(required=False, max_length=COMMIT_MESSAGE_MAX_LENGTH)
+
+    def clean_labels(self) -> list[str]:
+        return split_list(self.cleaned_data["labels"])
+
+    def clean_tags(self) -> list[str] | None:
+        tags = split_list(self.cleaned_data["tags"])
+        return tags or None
+
+    def clean_config(self) -> Any:
+        raw = self.cleaned_data["config"].strip()
+        if not raw:
+            return {}
+        try:
+            return json.loads(raw)
+        except ValueError:
+            raise ValidationError(INVALID_JSON)
+
+
+class ChatMessageForm(forms.Form):
+    KIND_CHOICES = [("message", "Message"), ("placeholder", "Placeholder")]
+
+    kind = forms.ChoiceField(choices=KIND_CHOICES, initial="message", required=False)
+    role = forms.CharField(required=False, max_length=100, widget=forms.TextInput(attrs={"size": 10}))
+    content = forms.CharField(required=False, strip=False, widget=forms.Textarea(attrs={"rows": 3, "cols": 80}))
+    placeholder = forms.CharField(required=False, max_length=100, label="Placeholder name")
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if self.has_changed() and data.get("kind") != "placeholder" and (data.get("content") or "").strip() and not data.get("role"):
+            self.add_error("role", MESSAGE_NEEDS_ROLE)
+        if data.get("kind") == "placeholder" and self.has_changed() and not data.get("placeholder"):
+            self.add_error("placeholder", PLACEHOLDER_NEEDS_NAME)
+        return data
+
+    def entry(self) -> dict[str, str] | None:
+        data = self.cleaned_data
+        if data.get("kind") == "placeholder":
+            return {"type": "placeholder", "name": data["placeholder"]} if data.get("placeholder") else None
+        if data.get("role") or data.get("content"):
+            return {"role": data.get("role", ""), "content": data.get("content", "")}
+        return None
+
+
+ChatMessageFormSet = forms.formset_factory(ChatMessageForm, extra=3)
+
+
+class LabelForm(forms.Form):
+    version = forms.IntegerField(min_value=1)
+    label = forms.CharField(max_length=LABEL_MAX_LENGTH)
+    action = forms.ChoiceField(choices=[("add", "Add"), ("remove", "Remove")])
+
+
+class TagsForm(forms.Form):
+    tags = forms.CharField(required=False, help_text="Comma-separated; shared by every version.")
+
+    def clean_tags(self) -> list[str]:
+        return split_list(self.cleaned_data["tags"])
+
+
+class DiffForm(forms.Form):
+    a = forms.TypedChoiceField(coerce=int, label="From version")
+    b = forms.TypedChoiceField(coerce=int, label="To version")
+
+    def __init__(self, *args: Any, versions: list[int], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        choices = [(v, f"v{v}") for v in versions]
+        self.fields["a"].choices = choices
+        self.fields["b"].choices = choices
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        if data.get("a") is not None and data.get("a") == data.get("b"):
+            raise ValidationError(SAME_VERSION)
+        return data
+
+
+class PlaygroundForm(forms.Form):
+    """One text field per variable, one JSON field per chat placeholder, and strict mode."""
+
+    strict = forms.BooleanField(required=False, help_text="Fail on variables left without a value.")
+
+    def __init__(self, *args: Any, variables: list[str], placeholders: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.variable_names = variables
+        self.placeholder_names = placeholders
+        for name in variables:
+            self.fields[f"var__{name}"] = forms.CharField(label=name, required=False, strip=False)
+        for name in placeholders:
+            self.fields[f"ph__{name}"] = forms.CharField(
+                label=f"{name} (placeholder)",
+                required=False,
+                widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+                help_text="A JSON list of messages.",
+            )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        values: dict[str, Any] = {}
+        for name in self.variable_names:
+            value = data.get(f"var__{name}")
+            # An empty field means "not given", so strict mode and the SDK's leave-in-place both show.
+            if value:
+                values[name] = value
+        for name in self.placeholder_names:
+            raw = (data.get(f"ph__{name}") or "").strip()
+            if not raw:
+                continue
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                self.add_error(f"ph__{name}", PLACEHOLDER_VALUE_INVALID)
+                continue
+            if not isinstance(parsed, list):
+                self.add_error(f"ph__{name}", PLACEHOLDER_VALUE_INVALID)
+                continue
+            values[name] = parsed
+        data["values"] = values
+        return data
+
+
+class ApiKeyCreateForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    can_change_protected_labels = forms.BooleanField(required=False)
