@@ -575,6 +575,10 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _as_decimal(value: Any) -> Decimal | None:
+    return None if value is None else Decimal(str(value))
+
+
 def _choice_keys(choices: Any) -> list[str] | None:
     """The keys of a well-formed choice list, or None."""
     if not isinstance(choices, list) or len(choices) < 2:
@@ -676,6 +680,8 @@ def create_question(
         numeric_tolerance=numeric_tolerance,
         points=points,
     )
+    # A float such as 0.01 becomes the decimal the author typed, not its binary expansion.
+    numeric_tolerance = _as_decimal(numeric_tolerance)
     with transaction.atomic():
         QuestionPool.objects.select_for_update().filter(pk=pool.pk).values_list("pk", flat=True).get()
         last = pool.questions.order_by("-sequence_index").values_list("sequence_index", flat=True).first() or 0
@@ -711,6 +717,7 @@ def update_question(*, actor=None, question: Question, **fields: Any) -> Questio
         numeric_tolerance=question.numeric_tolerance,
         points=question.points,
     )
+    question.numeric_tolerance = _as_decimal(question.numeric_tolerance)
     question.full_clean(exclude=["pool"], validate_unique=False, validate_constraints=False)
     question.save(update_fields=[*fields] or None)
     return question
