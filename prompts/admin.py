@@ -138,7 +138,11 @@ class PromptAdmin(admin.ModelAdmin):
         labels = sorted({label for v in versions for label in v.labels if label != LATEST_LABEL})
         creators = selectors.creator_names(created_by={v.created_by for v in versions})
         rows = [
-            {"prompt": v, "creator": creators.get(v.created_by), "promotable": [lab for lab in labels if lab not in v.labels]}
+            {
+                "prompt": v,
+                "creator": creators.get(v.created_by),
+                "promotable": [lab for lab in labels if lab not in v.labels],
+            }
             for v in versions
         ]
         context = self._context(
@@ -148,7 +152,9 @@ class PromptAdmin(admin.ModelAdmin):
             rows=rows,
             tags_form=TagsForm(initial={"tags": ", ".join(versions[0].tags)}),
             protected=selectors.protected_labels(),
-            diff_form=DiffForm(versions=[v.version for v in versions], initial={"a": versions[-1].version, "b": versions[0].version}),
+            diff_form=DiffForm(
+                versions=[v.version for v in versions], initial={"a": versions[-1].version, "b": versions[0].version}
+            ),
             can_change=self.has_change_permission(request),
             can_delete=self.has_delete_permission(request),
         )
@@ -188,8 +194,18 @@ class PromptAdmin(admin.ModelAdmin):
         if form.is_valid():
             by_number = {v.version: v for v in versions}
             a, b = by_number[form.cleaned_data["a"]], by_number[form.cleaned_data["b"]]
-            left = [*_content_lines(a.type, a.prompt), "", "--- config ---", *json.dumps(a.config, indent=2).splitlines()]
-            right = [*_content_lines(b.type, b.prompt), "", "--- config ---", *json.dumps(b.config, indent=2).splitlines()]
+            left = [
+                *_content_lines(a.type, a.prompt),
+                "",
+                "--- config ---",
+                *json.dumps(a.config, indent=2).splitlines(),
+            ]
+            right = [
+                *_content_lines(b.type, b.prompt),
+                "",
+                "--- config ---",
+                *json.dumps(b.config, indent=2).splitlines(),
+            ]
             # HtmlDiff escapes the content it renders.
             table = mark_safe(difflib.HtmlDiff(wrapcolumn=70).make_table(left, right, f"v{a.version}", f"v{b.version}"))  # noqa: S308
         context = self._context(request, f"Diff of {name}", name=name, form=form, table=table)
@@ -207,7 +223,11 @@ class PromptAdmin(admin.ModelAdmin):
             rows = [f.cleaned_data for f in posted.forms if f.has_changed() and getattr(f, "cleaned_data", None)]
             form = NewVersionForm(initial={key: request.POST.get(key) for key in NewVersionForm.base_fields})
             formset = ChatMessageFormSet(prefix="messages", initial=rows)
-            return render(request, "prompts/admin/prompt_new.html", self._context(request, "New prompt version", form=form, formset=formset))
+            return render(
+                request,
+                "prompts/admin/prompt_new.html",
+                self._context(request, "New prompt version", form=form, formset=formset),
+            )
         if request.method == "POST":
             form = NewVersionForm(request.POST)
             formset = ChatMessageFormSet(request.POST, prefix="messages")
@@ -379,10 +399,26 @@ def _message(error: Exception) -> str:
 class PromptApiKeyAdmin(admin.ModelAdmin):
     """Key pairs for the public API. The secret is shown once, on the page that follows creation."""
 
-    list_display = ["name", "public_key", "secret_hint", "is_active", "can_change_protected_labels", "created_at", "last_used_at"]
+    list_display = [
+        "name",
+        "public_key",
+        "secret_hint",
+        "is_active",
+        "can_change_protected_labels",
+        "created_at",
+        "last_used_at",
+    ]
     list_filter = ["is_active", "can_change_protected_labels"]
     search_fields = ["name", "public_key"]
-    fields = ["name", "public_key", "secret_hint", "is_active", "can_change_protected_labels", "created_at", "last_used_at"]
+    fields = [
+        "name",
+        "public_key",
+        "secret_hint",
+        "is_active",
+        "can_change_protected_labels",
+        "created_at",
+        "last_used_at",
+    ]
     readonly_fields = ["public_key", "secret_hint", "created_at", "last_used_at"]
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
@@ -399,10 +435,12 @@ class PromptApiKeyAdmin(admin.ModelAdmin):
             except (ValidationError, PermissionDenied) as error:
                 form.add_error(None, _message(error))
             else:
-                context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "API key created"}
-                return render(
-                    request, "prompts/admin/api_key_created.html", {**context, "key": key, "secret": secret}
-                )
+                context = {
+                    **self.admin_site.each_context(request),
+                    "opts": self.model._meta,
+                    "title": "API key created",
+                }
+                return render(request, "prompts/admin/api_key_created.html", {**context, "key": key, "secret": secret})
         context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": "New prompt API key"}
         status = 400 if request.method == "POST" else 200
         return render(request, "prompts/admin/api_key_new.html", {**context, "form": form}, status=status)

@@ -192,7 +192,12 @@ def prompts_collection(request: HttpRequest, key: PromptApiKey) -> HttpResponse:
         page=page,
         limit=limit,
     )
-    meta = {"page": result.page, "limit": result.limit, "totalItems": result.total_items, "totalPages": result.total_pages}
+    meta = {
+        "page": result.page,
+        "limit": result.limit,
+        "totalItems": result.total_items,
+        "totalPages": result.total_pages,
+    }
     data = [
         {
             "name": item.name,

@@ -15,7 +15,7 @@ CHAT_NEEDS_MESSAGES = "A chat prompt needs at least one message."
 TEXT_REQUIRED = "A text prompt needs some text."
 MESSAGE_NEEDS_ROLE = "A message needs a role."
 PLACEHOLDER_NEEDS_NAME = "A placeholder needs a name."
-PLACEHOLDER_VALUE_INVALID = "Give a JSON list of messages, e.g. [{\"role\": \"user\", \"content\": \"Hi\"}]."
+PLACEHOLDER_VALUE_INVALID = 'Give a JSON list of messages, e.g. [{"role": "user", "content": "Hi"}].'
 SAME_VERSION = "Choose two different versions."
 
 
@@ -66,7 +66,12 @@ class ChatMessageForm(forms.Form):
 
     def clean(self) -> dict[str, Any]:
         data = super().clean()
-        if self.has_changed() and data.get("kind") != "placeholder" and (data.get("content") or "").strip() and not data.get("role"):
+        if (
+            self.has_changed()
+            and data.get("kind") != "placeholder"
+            and (data.get("content") or "").strip()
+            and not data.get("role")
+        ):
             self.add_error("role", MESSAGE_NEEDS_ROLE)
         if data.get("kind") == "placeholder" and self.has_changed() and not data.get("placeholder"):
             self.add_error("placeholder", PLACEHOLDER_NEEDS_NAME)

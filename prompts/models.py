@@ -40,8 +40,18 @@ class Prompt(models.Model):
     # Seed 001 says Text; JSONB holds both shapes without a second column (docs/prompts.md, "Storage").
     prompt = models.JSONField(null=True, blank=True)
     config = models.JSONField(default=dict, db_default=models.Value({}, output_field=models.JSONField()))
-    labels = ArrayField(models.TextField(), default=list, blank=True, db_default=models.Value([], output_field=ArrayField(models.TextField())))
-    tags = ArrayField(models.TextField(), default=list, blank=True, db_default=models.Value([], output_field=ArrayField(models.TextField())))
+    labels = ArrayField(
+        models.TextField(),
+        default=list,
+        blank=True,
+        db_default=models.Value([], output_field=ArrayField(models.TextField())),
+    )
+    tags = ArrayField(
+        models.TextField(),
+        default=list,
+        blank=True,
+        db_default=models.Value([], output_field=ArrayField(models.TextField())),
+    )
     commit_message = models.CharField(max_length=COMMIT_MESSAGE_MAX_LENGTH, null=True, blank=True)
     # The acting user's id, or "API" for an API key (Langfuse's convention); a string, as in the seed.
     created_by = models.CharField(max_length=255)
@@ -87,7 +97,9 @@ class PromptLabel(models.Model):
         constraints = [
             # The database guarantee of "a label is unique per prompt name" (issue 3, decision table).
             models.UniqueConstraint(fields=["name", "label"], name="ux_prompt_labels_name_label"),
-            models.CheckConstraint(condition=models.Q(label__regex=LABEL_PATTERN), name="ck_prompt_labels_label_format"),
+            models.CheckConstraint(
+                condition=models.Q(label__regex=LABEL_PATTERN), name="ck_prompt_labels_label_format"
+            ),
         ]
         indexes = [models.Index(fields=["prompt"], name="ix_prompt_labels_prompt")]
 
@@ -137,7 +149,9 @@ class ProtectedLabel(models.Model):
         ordering = ["label"]
         constraints = [
             models.UniqueConstraint(fields=["label"], name="ux_prompt_protected_labels_label"),
-            models.CheckConstraint(condition=models.Q(label__regex=LABEL_PATTERN), name="ck_prompt_protected_labels_format"),
+            models.CheckConstraint(
+                condition=models.Q(label__regex=LABEL_PATTERN), name="ck_prompt_protected_labels_format"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -93,7 +93,9 @@ def find_version(*, name: str, version: int | None = None, label: str | None = N
     return found
 
 
-def get_prompt(*, name: str, version: int | None = None, label: str | None = None, resolve: bool = True) -> ResolvedPrompt:
+def get_prompt(
+    *, name: str, version: int | None = None, label: str | None = None, resolve: bool = True
+) -> ResolvedPrompt:
     """Fetch a version, resolved through the cache unless ``resolve=False``."""
     if version is not None and label is not None:
         raise ValidationError(VERSION_AND_LABEL, code="version_and_label")
@@ -247,7 +249,10 @@ def list_prompts(
     names = [group["name"] for group in groups]
     labels: dict[str, set[str]] = {}
     for row in (
-        rows.filter(name__in=names).annotate(label=Func(F("labels"), function="unnest")).values("name", "label").distinct()
+        rows.filter(name__in=names)
+        .annotate(label=Func(F("labels"), function="unnest"))
+        .values("name", "label")
+        .distinct()
     ):
         labels.setdefault(row["name"], set()).add(row["label"])
     newest_filter = Q()
@@ -278,7 +283,9 @@ class PromptGroup:
     versions: list[Prompt]
 
 
-def prompt_groups(*, search: str | None = None, page: int = 1, per_page: int = 20) -> tuple[list[PromptGroup], PromptPage]:
+def prompt_groups(
+    *, search: str | None = None, page: int = 1, per_page: int = 20
+) -> tuple[list[PromptGroup], PromptPage]:
     """A page of prompt names, each with all its versions (without content): a fixed number of queries."""
     result = list_prompts(search=search, page=page, limit=per_page)
     names = [item.name for item in result.items]

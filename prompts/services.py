@@ -58,9 +58,13 @@ NAME_RESERVED = "Prompt name cannot be 'new', 'metrics' or 'prompt-detail'."
 NAME_VERSIONS_SUFFIX = "Prompt name cannot end with 'versions/<number>': the API path would be ambiguous."
 TYPE_INVALID = "Prompt type must be 'text' or 'chat'."
 TEXT_CONTENT_INVALID = "A text prompt must be a string."
-CHAT_CONTENT_INVALID = "A chat prompt must be a list of {role, content} messages and {type: 'placeholder', name} entries."
+CHAT_CONTENT_INVALID = (
+    "A chat prompt must be a list of {role, content} messages and {type: 'placeholder', name} entries."
+)
 CHAT_MESSAGE_INVALID = "Chat message {index} must be a message with string 'role' and 'content' or a placeholder."
-PLACEHOLDER_NAME_INVALID = "Placeholder name '{name}' must start with a letter and contain only letters, digits and '_'."
+PLACEHOLDER_NAME_INVALID = (
+    "Placeholder name '{name}' must start with a letter and contain only letters, digits and '_'."
+)
 VARIABLES_AND_PLACEHOLDERS_CLASH = "Variables and placeholders must be unique: {names}."
 TYPE_CHANGED = "Previous versions have different prompt type. Create a new prompt with a different name."
 LABEL_INVALID = "Label '{label}' is invalid: use 1 to 36 lower-case letters, digits, '_', '-' or '.'."

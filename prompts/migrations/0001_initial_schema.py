@@ -8,102 +8,217 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
-    dependencies = [
-    ]
+    dependencies = []
 
     operations = [
         migrations.CreateModel(
-            name='Prompt',
+            name="Prompt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('version', models.IntegerField()),
-                ('type', models.CharField(choices=[('text', 'Text'), ('chat', 'Chat')], db_default='text', default='text', max_length=20)),
-                ('prompt', models.JSONField(blank=True, null=True)),
-                ('config', models.JSONField(db_default=models.Value({}, output_field=models.JSONField()), default=dict)),
-                ('labels', django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), blank=True, db_default=models.Value([], output_field=django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), size=None)), default=list, size=None)),
-                ('tags', django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), blank=True, db_default=models.Value([], output_field=django.contrib.postgres.fields.ArrayField(base_field=models.TextField(), size=None)), default=list, size=None)),
-                ('commit_message', models.CharField(blank=True, max_length=500, null=True)),
-                ('created_by', models.CharField(max_length=255)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255)),
+                ("version", models.IntegerField()),
+                (
+                    "type",
+                    models.CharField(
+                        choices=[("text", "Text"), ("chat", "Chat")], db_default="text", default="text", max_length=20
+                    ),
+                ),
+                ("prompt", models.JSONField(blank=True, null=True)),
+                (
+                    "config",
+                    models.JSONField(db_default=models.Value({}, output_field=models.JSONField()), default=dict),
+                ),
+                (
+                    "labels",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.TextField(),
+                        blank=True,
+                        db_default=models.Value(
+                            [],
+                            output_field=django.contrib.postgres.fields.ArrayField(
+                                base_field=models.TextField(), size=None
+                            ),
+                        ),
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                (
+                    "tags",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.TextField(),
+                        blank=True,
+                        db_default=models.Value(
+                            [],
+                            output_field=django.contrib.postgres.fields.ArrayField(
+                                base_field=models.TextField(), size=None
+                            ),
+                        ),
+                        default=list,
+                        size=None,
+                    ),
+                ),
+                ("commit_message", models.CharField(blank=True, max_length=500, null=True)),
+                ("created_by", models.CharField(max_length=255)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
             ],
             options={
-                'db_table': 'prompts',
-                'ordering': ['name', '-version'],
-                'permissions': [('change_protected_labels', 'Can create, move or remove protected prompt labels')],
-                'indexes': [models.Index(fields=['name'], name='ix_prompts_name'), django.contrib.postgres.indexes.GinIndex(fields=['labels'], name='ix_prompts_labels'), django.contrib.postgres.indexes.GinIndex(fields=['tags'], name='ix_prompts_tags'), models.Index(fields=['created_at'], name='ix_prompts_created_at')],
-                'constraints': [models.UniqueConstraint(fields=('name', 'version'), name='ux_prompts_name_version'), models.CheckConstraint(condition=models.Q(('version__gte', 1)), name='ck_prompts_version_positive'), models.CheckConstraint(condition=models.Q(('type__in', ['text', 'chat'])), name='ck_prompts_type_valid')],
+                "db_table": "prompts",
+                "ordering": ["name", "-version"],
+                "permissions": [("change_protected_labels", "Can create, move or remove protected prompt labels")],
+                "indexes": [
+                    models.Index(fields=["name"], name="ix_prompts_name"),
+                    django.contrib.postgres.indexes.GinIndex(fields=["labels"], name="ix_prompts_labels"),
+                    django.contrib.postgres.indexes.GinIndex(fields=["tags"], name="ix_prompts_tags"),
+                    models.Index(fields=["created_at"], name="ix_prompts_created_at"),
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("name", "version"), name="ux_prompts_name_version"),
+                    models.CheckConstraint(condition=models.Q(("version__gte", 1)), name="ck_prompts_version_positive"),
+                    models.CheckConstraint(
+                        condition=models.Q(("type__in", ["text", "chat"])), name="ck_prompts_type_valid"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PromptApiKey',
+            name="PromptApiKey",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('public_key', models.CharField(max_length=64)),
-                ('secret_hash', models.CharField(max_length=64)),
-                ('secret_hint', models.CharField(help_text='The last characters of the secret, to recognise it.', max_length=16)),
-                ('is_active', models.BooleanField(db_default=True, default=True)),
-                ('can_change_protected_labels', models.BooleanField(db_default=False, default=False)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('last_used_at', models.DateTimeField(blank=True, editable=False, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                ("public_key", models.CharField(max_length=64)),
+                ("secret_hash", models.CharField(max_length=64)),
+                (
+                    "secret_hint",
+                    models.CharField(help_text="The last characters of the secret, to recognise it.", max_length=16),
+                ),
+                ("is_active", models.BooleanField(db_default=True, default=True)),
+                ("can_change_protected_labels", models.BooleanField(db_default=False, default=False)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                ("last_used_at", models.DateTimeField(blank=True, editable=False, null=True)),
             ],
             options={
-                'verbose_name': 'prompt API key',
-                'db_table': 'prompt_api_keys',
-                'ordering': ['name'],
-                'constraints': [models.UniqueConstraint(fields=('public_key',), name='ux_prompt_api_keys_public_key')],
+                "verbose_name": "prompt API key",
+                "db_table": "prompt_api_keys",
+                "ordering": ["name"],
+                "constraints": [models.UniqueConstraint(fields=("public_key",), name="ux_prompt_api_keys_public_key")],
             },
         ),
         migrations.CreateModel(
-            name='ProtectedLabel',
+            name="ProtectedLabel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('label', models.CharField(max_length=36)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("label", models.CharField(max_length=36)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
             ],
             options={
-                'db_table': 'prompt_protected_labels',
-                'ordering': ['label'],
-                'constraints': [models.UniqueConstraint(fields=('label',), name='ux_prompt_protected_labels_label'), models.CheckConstraint(condition=models.Q(('label__regex', '^[a-z0-9_.\\-]{1,36}$')), name='ck_prompt_protected_labels_format')],
+                "db_table": "prompt_protected_labels",
+                "ordering": ["label"],
+                "constraints": [
+                    models.UniqueConstraint(fields=("label",), name="ux_prompt_protected_labels_label"),
+                    models.CheckConstraint(
+                        condition=models.Q(("label__regex", "^[a-z0-9_.\\-]{1,36}$")),
+                        name="ck_prompt_protected_labels_format",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PromptDependency',
+            name="PromptDependency",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('child_name', models.CharField(max_length=255)),
-                ('child_version', models.IntegerField(blank=True, null=True)),
-                ('child_label', models.CharField(blank=True, max_length=36, null=True)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('parent', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='dependencies', to='prompts.prompt')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("child_name", models.CharField(max_length=255)),
+                ("child_version", models.IntegerField(blank=True, null=True)),
+                ("child_label", models.CharField(blank=True, max_length=36, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "parent",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="dependencies",
+                        to="prompts.prompt",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'prompt_dependencies',
-                'indexes': [models.Index(fields=['parent'], name='ix_prompt_deps_parent'), models.Index(fields=['child_name'], name='ix_prompt_deps_child')],
-                'constraints': [models.CheckConstraint(condition=models.Q(models.Q(('child_version__isnull', False), ('child_label__isnull', True)), models.Q(('child_version__isnull', True), ('child_label__isnull', False)), _connector='OR'), name='ck_prompt_deps_version_xor_label')],
+                "db_table": "prompt_dependencies",
+                "indexes": [
+                    models.Index(fields=["parent"], name="ix_prompt_deps_parent"),
+                    models.Index(fields=["child_name"], name="ix_prompt_deps_child"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("child_version__isnull", False), ("child_label__isnull", True)),
+                            models.Q(("child_version__isnull", True), ("child_label__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="ck_prompt_deps_version_xor_label",
+                    )
+                ],
             },
         ),
         migrations.CreateModel(
-            name='PromptLabel',
+            name="PromptLabel",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=255)),
-                ('label', models.TextField()),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('prompt', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='label_rows', to='prompts.prompt')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=255)),
+                ("label", models.TextField()),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "prompt",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="label_rows",
+                        to="prompts.prompt",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'prompt_labels',
-                'indexes': [models.Index(fields=['prompt'], name='ix_prompt_labels_prompt')],
-                'constraints': [models.UniqueConstraint(fields=('name', 'label'), name='ux_prompt_labels_name_label'), models.CheckConstraint(condition=models.Q(('label__regex', '^[a-z0-9_.\\-]{1,36}$')), name='ck_prompt_labels_label_format')],
+                "db_table": "prompt_labels",
+                "indexes": [models.Index(fields=["prompt"], name="ix_prompt_labels_prompt")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("name", "label"), name="ux_prompt_labels_name_label"),
+                    models.CheckConstraint(
+                        condition=models.Q(("label__regex", "^[a-z0-9_.\\-]{1,36}$")),
+                        name="ck_prompt_labels_label_format",
+                    ),
+                ],
             },
         ),
     ]

@@ -71,7 +71,9 @@ def test_pages_are_refused_to_anonymous_and_non_staff(client, student, world, pa
 
 
 @pytest.mark.parametrize(("page", "params"), PAGES)
-def test_pages_are_forbidden_to_staff_without_prompt_permissions(client, staff_without_prompt_perms, world, page, params):
+def test_pages_are_forbidden_to_staff_without_prompt_permissions(
+    client, staff_without_prompt_perms, world, page, params
+):
     client.force_login(staff_without_prompt_perms)
     assert client.get(url(page, **params)).status_code == 403
 
@@ -133,7 +135,12 @@ def test_new_text_version(as_editor, editor):
     )
     assert response.status_code == 302
     created = Prompt.objects.get(name="welcome")
-    assert (created.prompt, created.labels, created.tags, created.config) == ("Hi {{name}}", ["staging", "qa", "latest"], ["onboarding"], {"temperature": 0.2})
+    assert (created.prompt, created.labels, created.tags, created.config) == (
+        "Hi {{name}}",
+        ["staging", "qa", "latest"],
+        ["onboarding"],
+        {"temperature": 0.2},
+    )
     assert created.created_by == str(editor.pk) and created.commit_message == "first draft"
 
 
@@ -205,10 +212,14 @@ def test_bad_input_shows_a_form_error_and_writes_nothing(as_editor, world, chang
 
 
 def test_promote_and_remove_buttons(as_editor, world):
-    response = as_editor.post(url("prompts_prompt_labels"), {"name": "child", "version": 1, "label": "staging", "action": "add"})
+    response = as_editor.post(
+        url("prompts_prompt_labels"), {"name": "child", "version": 1, "label": "staging", "action": "add"}
+    )
     assert response.status_code == 302
     assert "staging" in Prompt.objects.get(name="child", version=1).labels
-    as_editor.post(url("prompts_prompt_labels"), {"name": "child", "version": 1, "label": "staging", "action": "remove"})
+    as_editor.post(
+        url("prompts_prompt_labels"), {"name": "child", "version": 1, "label": "staging", "action": "remove"}
+    )
     assert "staging" not in Prompt.objects.get(name="child", version=1).labels
 
 
@@ -220,7 +231,9 @@ def test_promote_buttons_are_on_the_name_page(as_editor, world):
 def test_promoting_a_protected_label_without_permission_shows_an_error_and_changes_nothing(as_editor, world):
     ProtectedLabelFactory(label="production")
     response = as_editor.post(
-        url("prompts_prompt_labels"), {"name": "child", "version": 2, "label": "production", "action": "add"}, follow=True
+        url("prompts_prompt_labels"),
+        {"name": "child", "version": 2, "label": "production", "action": "add"},
+        follow=True,
     )
     assert s.PROTECTED_LABELS_DENIED.format(labels="'production'") in response.content.decode().replace("&#x27;", "'")
     assert "production" in Prompt.objects.get(name="child", version=1).labels
@@ -228,7 +241,9 @@ def test_promoting_a_protected_label_without_permission_shows_an_error_and_chang
 
 def test_removing_a_label_a_prompt_depends_on_shows_the_dependants(as_editor, world):
     response = as_editor.post(
-        url("prompts_prompt_labels"), {"name": "child", "version": 1, "label": "production", "action": "remove"}, follow=True
+        url("prompts_prompt_labels"),
+        {"name": "child", "version": 1, "label": "production", "action": "remove"},
+        follow=True,
     )
     assert "tutor/system v1 depends on child production" in response.content.decode()
     assert "production" in Prompt.objects.get(name="child", version=1).labels
@@ -251,7 +266,9 @@ def test_tags_and_delete(as_editor, world):
 def test_writes_are_post_only_and_need_the_change_permission(client, world, staff_without_prompt_perms, as_editor):
     assert as_editor.get(url("prompts_prompt_labels")).status_code == 403
     client.force_login(staff_without_prompt_perms)
-    response = client.post(url("prompts_prompt_labels"), {"name": "child", "version": 2, "label": "production", "action": "add"})
+    response = client.post(
+        url("prompts_prompt_labels"), {"name": "child", "version": 2, "label": "production", "action": "add"}
+    )
     assert response.status_code == 403
     assert client.post(url("prompts_prompt_delete_version"), {"name": "chat", "version": 1}).status_code == 403
     assert Prompt.objects.filter(name="chat").exists()
@@ -284,7 +301,9 @@ def test_unknown_versions_are_404(as_editor, world):
 
 
 def test_api_key_secret_is_shown_once_and_stored_hashed(as_admin):
-    response = as_admin.post(reverse("admin:prompts_promptapikey_add"), {"name": "deploy", "can_change_protected_labels": "on"})
+    response = as_admin.post(
+        reverse("admin:prompts_promptapikey_add"), {"name": "deploy", "can_change_protected_labels": "on"}
+    )
     assert response.status_code == 200
     html = response.content.decode()
     secret = re.search(r"LANGFUSE_SECRET_KEY=(sk-lf-[A-Za-z0-9_-]+)", html).group(1)
@@ -305,7 +324,8 @@ def test_api_key_form_errors_and_refusals(client, as_admin, editor):
 def test_deactivating_a_key_goes_through_the_service(as_admin, api_key):
     key, _ = api_key
     response = as_admin.post(
-        reverse("admin:prompts_promptapikey_change", args=[key.pk]), {"name": "renamed", "can_change_protected_labels": ""}
+        reverse("admin:prompts_promptapikey_change", args=[key.pk]),
+        {"name": "renamed", "can_change_protected_labels": ""},
     )
     assert response.status_code == 302
     key.refresh_from_db()

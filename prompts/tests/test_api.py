@@ -67,11 +67,33 @@ def test_wrong_method_is_405(api):
 
 
 def test_get_defaults_to_production_and_has_the_sdk_shape(api):
-    create("greeting", prompt="Hi {{name}}", labels=["production"], tags=["onboarding"], config={"model": "m"}, commit_message="first")
+    create(
+        "greeting",
+        prompt="Hi {{name}}",
+        labels=["production"],
+        tags=["onboarding"],
+        config={"model": "m"},
+        commit_message="first",
+    )
     create("greeting", prompt="Hello {{name}}")
     body = api.get(f"{BASE}/greeting").json()
     assert body["prompt"] == "Hi {{name}}" and body["version"] == 1
-    assert set(body) >= {"id", "createdAt", "updatedAt", "createdBy", "name", "version", "type", "prompt", "config", "labels", "tags", "commitMessage", "resolutionGraph", "isActive"}
+    assert set(body) >= {
+        "id",
+        "createdAt",
+        "updatedAt",
+        "createdBy",
+        "name",
+        "version",
+        "type",
+        "prompt",
+        "config",
+        "labels",
+        "tags",
+        "commitMessage",
+        "resolutionGraph",
+        "isActive",
+    }
     assert body["type"] == "text" and body["labels"] == ["production"] and body["tags"] == ["onboarding"]
     assert body["config"] == {"model": "m"} and body["commitMessage"] == "first" and body["isActive"] is True
     assert body["resolutionGraph"] is None and body["createdAt"].endswith("Z")
@@ -88,10 +110,30 @@ def test_folder_names_encoded_or_not(api):
 
 def test_no_production_version_is_404_never_a_fallback(api):
     create("greeting")
-    error(api.get(f"{BASE}/greeting"), 404, "LangfuseNotFoundError", sel.NOT_FOUND_WITH_LABEL.format(name="greeting", label="production"))
-    error(api.get(f"{BASE}/greeting?label=staging"), 404, "LangfuseNotFoundError", sel.NOT_FOUND_WITH_LABEL.format(name="greeting", label="staging"))
-    error(api.get(f"{BASE}/greeting?version=7"), 404, "LangfuseNotFoundError", sel.NOT_FOUND_WITH_VERSION.format(name="greeting", version=7))
-    error(api.get(f"{BASE}/nobody"), 404, "LangfuseNotFoundError", sel.NOT_FOUND_WITH_LABEL.format(name="nobody", label="production"))
+    error(
+        api.get(f"{BASE}/greeting"),
+        404,
+        "LangfuseNotFoundError",
+        sel.NOT_FOUND_WITH_LABEL.format(name="greeting", label="production"),
+    )
+    error(
+        api.get(f"{BASE}/greeting?label=staging"),
+        404,
+        "LangfuseNotFoundError",
+        sel.NOT_FOUND_WITH_LABEL.format(name="greeting", label="staging"),
+    )
+    error(
+        api.get(f"{BASE}/greeting?version=7"),
+        404,
+        "LangfuseNotFoundError",
+        sel.NOT_FOUND_WITH_VERSION.format(name="greeting", version=7),
+    )
+    error(
+        api.get(f"{BASE}/nobody"),
+        404,
+        "LangfuseNotFoundError",
+        sel.NOT_FOUND_WITH_LABEL.format(name="nobody", label="production"),
+    )
 
 
 @pytest.mark.parametrize(
@@ -125,17 +167,31 @@ def test_a_broken_stored_dependency_is_409(api):
     create("parent", prompt="@@@langfusePrompt:name=child|label=production@@@", labels=["production"])
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM prompts WHERE name = 'child'")
-    error(api.get(f"{BASE}/parent"), 409, "LangfuseConflictError", comp.DEPENDENCY_NOT_FOUND_LABEL.format(name="child", label="production"))
+    error(
+        api.get(f"{BASE}/parent"),
+        409,
+        "LangfuseConflictError",
+        comp.DEPENDENCY_NOT_FOUND_LABEL.format(name="child", label="production"),
+    )
 
 
 # --- POST ---
 
 
 def test_create_text_as_the_python_sdk_sends_it(api):
-    response = post(api, {"name": "a/b", "prompt": "Hi", "config": {}, "labels": ["production"], "tags": None, "commitMessage": None})
+    response = post(
+        api,
+        {"name": "a/b", "prompt": "Hi", "config": {}, "labels": ["production"], "tags": None, "commitMessage": None},
+    )
     assert response.status_code == 201
     body = response.json()
-    assert (body["name"], body["version"], body["type"], body["labels"], body["createdBy"]) == ("a/b", 1, "text", ["production", "latest"], "API")
+    assert (body["name"], body["version"], body["type"], body["labels"], body["createdBy"]) == (
+        "a/b",
+        1,
+        "text",
+        ["production", "latest"],
+        "API",
+    )
     assert "resolutionGraph" not in body
 
 
@@ -157,8 +213,14 @@ def test_create_chat_and_the_type_stays(api):
         ({"name": "a", "prompt": [{"role": "u", "content": "x"}]}, s.TEXT_CONTENT_INVALID),
         ({"name": "a"}, public_api.MISSING_FIELD.format(field="prompt")),
         ({"name": "a", "prompt": "x", "labels": "production"}, public_api.INVALID_LABEL_LIST.format(field="labels")),
-        ({"name": "a", "prompt": "@@@langfusePrompt:name=ghost|version=1@@@"}, comp.DEPENDENCY_NOT_FOUND_VERSION.format(name="ghost", version=1)),
-        ({"name": "a", "prompt": "@@@langfusePrompt:name=a|label=production@@@"}, comp.DEPENDENCY_NOT_FOUND_LABEL.format(name="a", label="production")),
+        (
+            {"name": "a", "prompt": "@@@langfusePrompt:name=ghost|version=1@@@"},
+            comp.DEPENDENCY_NOT_FOUND_VERSION.format(name="ghost", version=1),
+        ),
+        (
+            {"name": "a", "prompt": "@@@langfusePrompt:name=a|label=production@@@"},
+            comp.DEPENDENCY_NOT_FOUND_LABEL.format(name="a", label="production"),
+        ),
     ],
 )
 def test_create_bad_input_is_400_and_writes_nothing(api, body, message):
@@ -178,11 +240,21 @@ def test_protected_labels_and_keys(client, api_key, privileged_api_key):
     response = post(client, {"name": "a", "prompt": "x", "labels": ["production"]})
     error(response, 403, "ForbiddenError", s.PROTECTED_LABELS_DENIED.format(labels="'production'"))
     assert post(client, {"name": "a", "prompt": "x", "labels": ["staging"]}).status_code == 201
-    error(patch(client, f"{BASE}/a/versions/1", {"newLabels": ["production"]}), 403, "ForbiddenError", s.PROTECTED_LABELS_DENIED.format(labels="'production'"))
+    error(
+        patch(client, f"{BASE}/a/versions/1", {"newLabels": ["production"]}),
+        403,
+        "ForbiddenError",
+        s.PROTECTED_LABELS_DENIED.format(labels="'production'"),
+    )
     client.defaults["HTTP_AUTHORIZATION"] = basic_auth(privileged_api_key[0].public_key, privileged_api_key[1])
     assert patch(client, f"{BASE}/a/versions/1", {"newLabels": ["production"]}).status_code == 200
     client.defaults["HTTP_AUTHORIZATION"] = plain
-    error(client.delete(f"{BASE}/a?version=1"), 403, "ForbiddenError", s.PROTECTED_DELETE_DENIED.format(labels="'production'"))
+    error(
+        client.delete(f"{BASE}/a?version=1"),
+        403,
+        "ForbiddenError",
+        s.PROTECTED_DELETE_DENIED.format(labels="'production'"),
+    )
 
 
 # --- PATCH ---
@@ -199,10 +271,27 @@ def test_patch_is_additive_and_moves_labels(api):
 
 def test_patch_errors(api):
     create("a")
-    error(patch(api, f"{BASE}/a/versions/1", {"newLabels": ["latest"]}), 400, "InvalidRequestError", s.LATEST_IS_RESERVED)
-    error(patch(api, f"{BASE}/a/versions/9", {"newLabels": ["x"]}), 404, "LangfuseNotFoundError", s.VERSION_NOT_FOUND.format(name="a", version=9))
-    error(patch(api, f"{BASE}/a/versions/1", {}), 400, "InvalidRequestError", public_api.MISSING_FIELD.format(field="newLabels"))
-    error(patch(api, f"{BASE}/a/versions/1", {"newLabels": ["Bad Label"]}), 400, "InvalidRequestError", s.LABEL_INVALID.format(label="Bad Label"))
+    error(
+        patch(api, f"{BASE}/a/versions/1", {"newLabels": ["latest"]}), 400, "InvalidRequestError", s.LATEST_IS_RESERVED
+    )
+    error(
+        patch(api, f"{BASE}/a/versions/9", {"newLabels": ["x"]}),
+        404,
+        "LangfuseNotFoundError",
+        s.VERSION_NOT_FOUND.format(name="a", version=9),
+    )
+    error(
+        patch(api, f"{BASE}/a/versions/1", {}),
+        400,
+        "InvalidRequestError",
+        public_api.MISSING_FIELD.format(field="newLabels"),
+    )
+    error(
+        patch(api, f"{BASE}/a/versions/1", {"newLabels": ["Bad Label"]}),
+        400,
+        "InvalidRequestError",
+        s.LABEL_INVALID.format(label="Bad Label"),
+    )
 
 
 def test_patch_remove_labels_extension(api):
@@ -210,7 +299,12 @@ def test_patch_remove_labels_extension(api):
     create("parent", prompt="@@@langfusePrompt:name=child|label=production@@@")
     response = patch(api, f"{BASE}/child/versions/1", {"newLabels": [], "removeLabels": ["candidate"]})
     assert response.status_code == 200 and response.json()["labels"] == ["production", "latest"]
-    error(patch(api, f"{BASE}/child/versions/1", {"removeLabels": ["latest"]}), 400, "InvalidRequestError", s.LATEST_IS_RESERVED)
+    error(
+        patch(api, f"{BASE}/child/versions/1", {"removeLabels": ["latest"]}),
+        400,
+        "InvalidRequestError",
+        s.LATEST_IS_RESERVED,
+    )
     error(
         patch(api, f"{BASE}/child/versions/1", {"removeLabels": ["production"]}),
         400,

@@ -19,7 +19,10 @@ pytestmark = pytest.mark.django_db
     [
         ("@@@langfusePrompt:name=a|version=1@@@", [DependencyRef("a", version=1)]),
         ("@@@langfusePrompt:name=my prompt|label=production@@@", [DependencyRef("my prompt", label="production")]),
-        ("@@@langfusePrompt:name=f/a|label=x@@@ @@@langfusePrompt:name=f/a|label=x@@@", [DependencyRef("f/a", label="x")]),
+        (
+            "@@@langfusePrompt:name=f/a|label=x@@@ @@@langfusePrompt:name=f/a|label=x@@@",
+            [DependencyRef("f/a", label="x")],
+        ),
         ("@@@langfusePrompt:version=1|name=a@@@", []),
         ("@@@langfusePrompt:name=a|version=one@@@", []),
         ("@@@langfusePrompt:name=a|something=else@@@", []),
@@ -28,7 +31,10 @@ pytestmark = pytest.mark.django_db
         ("@@@langfusePrompt:name=a=b|label=c=d@@@", [DependencyRef("a", label="c")]),
         ("@@@langfuseMedia:type=image|id=1@@@", []),
         (
-            [{"role": "system", "content": "x @@@langfusePrompt:name=a|version=2@@@"}, {"type": "placeholder", "name": "h"}],
+            [
+                {"role": "system", "content": "x @@@langfusePrompt:name=a|version=2@@@"},
+                {"type": "placeholder", "name": "h"},
+            ],
             [DependencyRef("a", version=2)],
         ),
     ],
@@ -39,7 +45,10 @@ def test_parsing_follows_langfuse(content, expected):
 
 def test_dependencies_are_stored_with_the_version():
     create("child", labels=["production"])
-    parent = create("parent", prompt="A @@@langfusePrompt:name=child|label=production@@@ B @@@langfusePrompt:name=child|version=1@@@")
+    parent = create(
+        "parent",
+        prompt="A @@@langfusePrompt:name=child|label=production@@@ B @@@langfusePrompt:name=child|version=1@@@",
+    )
     rows = set(PromptDependency.objects.filter(parent=parent).values_list("child_name", "child_version", "child_label"))
     assert rows == {("child", None, "production"), ("child", 1, None)}
 
@@ -63,7 +72,10 @@ def test_resolution_inside_chat_messages_keeps_json_valid():
     create(
         "chat",
         type="chat",
-        prompt=[{"role": "system", "content": "S: @@@langfusePrompt:name=child|version=1@@@"}, {"type": "placeholder", "name": "history"}],
+        prompt=[
+            {"role": "system", "content": "S: @@@langfusePrompt:name=child|version=1@@@"},
+            {"type": "placeholder", "name": "history"},
+        ],
         labels=["production"],
     )
     assert selectors.get_prompt(name="chat").prompt == [
@@ -96,11 +108,27 @@ def test_diamonds_are_allowed():
 @pytest.mark.parametrize(
     ("setup", "content", "message"),
     [
-        ([], "@@@langfusePrompt:name=ghost|version=1@@@", c.DEPENDENCY_NOT_FOUND_VERSION.format(name="ghost", version=1)),
-        ([], "@@@langfusePrompt:name=ghost|label=production@@@", c.DEPENDENCY_NOT_FOUND_LABEL.format(name="ghost", label="production")),
-        (["chatchild"], "@@@langfusePrompt:name=chatchild|version=1@@@", c.DEPENDENCY_NOT_TEXT.format(name="chatchild", version=1)),
+        (
+            [],
+            "@@@langfusePrompt:name=ghost|version=1@@@",
+            c.DEPENDENCY_NOT_FOUND_VERSION.format(name="ghost", version=1),
+        ),
+        (
+            [],
+            "@@@langfusePrompt:name=ghost|label=production@@@",
+            c.DEPENDENCY_NOT_FOUND_LABEL.format(name="ghost", label="production"),
+        ),
+        (
+            ["chatchild"],
+            "@@@langfusePrompt:name=chatchild|version=1@@@",
+            c.DEPENDENCY_NOT_TEXT.format(name="chatchild", version=1),
+        ),
         (["root-v1"], "@@@langfusePrompt:name=root|version=1@@@", c.CIRCULAR_DEPENDENCY.format(name="root", version=1)),
-        (["b-points-to-root"], "@@@langfusePrompt:name=b|version=1@@@", c.CIRCULAR_DEPENDENCY.format(name="root", version=1)),
+        (
+            ["b-points-to-root"],
+            "@@@langfusePrompt:name=b|version=1@@@",
+            c.CIRCULAR_DEPENDENCY.format(name="root", version=1),
+        ),
     ],
 )
 def test_graph_errors_at_creation_are_refused_with_a_clear_message(setup, content, message):

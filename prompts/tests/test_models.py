@@ -68,13 +68,18 @@ def test_the_side_table_mirrors_the_array_on_every_write():
 
 def test_a_label_twice_in_one_array_is_rejected():
     with pytest.raises(IntegrityError, match="ux_prompt_labels_name_label"):
-        raw("INSERT INTO prompts (name, version, prompt, labels, created_by) VALUES ('a', 1, '\"x\"', ARRAY['x', 'x'], 's')")
+        raw(
+            "INSERT INTO prompts (name, version, prompt, labels, created_by) VALUES ('a', 1, '\"x\"', ARRAY['x', 'x'], 's')"
+        )
 
 
 @pytest.mark.parametrize("label", ["Production", "has space", "a/b", "x" * 37, ""])
 def test_label_format_is_a_database_rule(label):
     with pytest.raises(IntegrityError, match="ck_prompt_labels_label_format"):
-        raw("INSERT INTO prompts (name, version, prompt, labels, created_by) VALUES ('a', 1, '\"x\"', ARRAY[%s], 's')", [label])
+        raw(
+            "INSERT INTO prompts (name, version, prompt, labels, created_by) VALUES ('a', 1, '\"x\"', ARRAY[%s], 's')",
+            [label],
+        )
 
 
 def test_protected_label_is_unique_and_well_formed():

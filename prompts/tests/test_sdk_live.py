@@ -67,7 +67,12 @@ def test_the_official_sdk_creates_fetches_compiles_promotes_and_resolves(sdk):
         commit_message="via the SDK",
     )
     assert isinstance(first, TextPromptClient)
-    assert (first.version, first.labels, first.tags, first.config) == (1, ["production", "latest"], ["sdk"], {"temperature": 0.1})
+    assert (first.version, first.labels, first.tags, first.config) == (
+        1,
+        ["production", "latest"],
+        ["sdk"],
+        {"temperature": 0.1},
+    )
     second = sdk.create_prompt(name="sdk/tutor", prompt="Hi {{name}}, again", labels=["staging"])
     assert second.version == 2
 

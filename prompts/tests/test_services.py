@@ -222,7 +222,9 @@ def protected_production(db):
     return ProtectedLabelFactory(label="production")
 
 
-def test_without_the_permission_protected_labels_cannot_be_created_moved_removed_or_deleted(editor, protected_production):
+def test_without_the_permission_protected_labels_cannot_be_created_moved_removed_or_deleted(
+    editor, protected_production
+):
     create("a", labels=["production"])
     with pytest.raises(PermissionDenied):
         s.create_prompt_version(actor=editor, name="a", prompt="x", labels=["production"])

@@ -64,7 +64,9 @@ def test_chat_compile_splices_placeholders():
 
 def test_strict_chat_compile_reports_variables_and_placeholders():
     with pytest.raises(ValidationError) as error:
-        compile_chat([{"role": "system", "content": "{{x}}"}, {"type": "placeholder", "name": "history"}], {}, strict=True)
+        compile_chat(
+            [{"role": "system", "content": "{{x}}"}, {"type": "placeholder", "name": "history"}], {}, strict=True
+        )
     assert error.value.messages == [MISSING_VARIABLES.format(names="x"), MISSING_PLACEHOLDERS.format(names="history")]
 
 
@@ -72,6 +74,9 @@ def test_strict_chat_compile_reports_variables_and_placeholders():
 def test_compile_prompt_fetches_resolved_and_compiles():
     create("child", prompt="Dear {{name}}")
     create("a", prompt="@@@langfusePrompt:name=child|version=1@@@, welcome to {{course}}.", labels=["production"])
-    assert selectors.compile_prompt(name="a", variables={"name": "Ada", "course": "Algebra"}) == "Dear Ada, welcome to Algebra."
+    assert (
+        selectors.compile_prompt(name="a", variables={"name": "Ada", "course": "Algebra"})
+        == "Dear Ada, welcome to Algebra."
+    )
     with pytest.raises(ValidationError):
         selectors.compile_prompt(name="a", variables={"name": "Ada"}, strict=True)
