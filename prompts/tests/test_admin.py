@@ -339,3 +339,13 @@ def test_protected_labels_are_managed_by_holders_of_the_permission(client, as_ad
     assert bad.status_code == 200 and ProtectedLabel.objects.count() == 1
     client.force_login(editor)
     assert client.post(reverse("admin:prompts_protectedlabel_add"), {"label": "staging"}).status_code == 403
+
+
+def test_the_admin_index_lists_the_prompt_models(as_admin):
+    html = as_admin.get(reverse("admin:index")).content.decode()
+    for model in ("prompt", "promptapikey", "protectedlabel", "promptdependency", "promptlabel"):
+        assert f"/admin/prompts/{model}/" in html
+    assert as_admin.get(reverse("admin:prompts_promptdependency_changelist")).status_code == 200
+    assert as_admin.get(reverse("admin:prompts_promptlabel_changelist")).status_code == 200
+    assert as_admin.get(reverse("admin:prompts_promptapikey_changelist")).status_code == 200
+    assert as_admin.get(reverse("admin:prompts_protectedlabel_changelist")).status_code == 200
