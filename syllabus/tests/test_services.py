@@ -319,7 +319,7 @@ def big_subtree():
 
 def test_moving_a_500_module_subtree_takes_a_bounded_number_of_queries(big_subtree, django_assert_max_num_queries):
     course, top, target = big_subtree
-    with django_assert_max_num_queries(12):
+    with django_assert_max_num_queries(11):
         services.move_module(module=top, new_parent=target)
     assert Module.objects.filter(course=course, depth=4).count() == 480
     assert tree_problems(course.pk) == []
@@ -334,7 +334,8 @@ def test_publishing_a_500_module_subtree_takes_a_bounded_number_of_queries(big_s
 
 def test_deleting_a_500_module_subtree_takes_a_bounded_number_of_queries(big_subtree, django_assert_max_num_queries):
     course, top, _ = big_subtree
-    with django_assert_max_num_queries(40):
+    # The collector visits each related table once (progress rows of learning included), not each row.
+    with django_assert_max_num_queries(25):
         assert services.delete_module(module=top)["modules"] == 501
     assert tree_problems(course.pk) == []
 
