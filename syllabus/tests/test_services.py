@@ -575,3 +575,59 @@ def test_update_question_revalidates_and_numbering_continues():
     services.update_question(question=second, question_type=QuestionType.TRUE_FALSE, correct_answer=True)
     second.refresh_from_db()
     assert (second.question_type, second.numeric_tolerance) == ("true_false", None)
+
+
+# --- concurrency: real threads, each with its own connection -------------------------------------
+
+
+def run_concurrently(functions):
+    """Start every function at the same moment on its own thread; answer (results, errors)."""
+    import threading
+
+    barrier = threading.Barrier(len(functions))
+    results, errors = [None] * len(functions), []
+
+    def worker(index, function):
+        try:
+            barrier.wait(timeout=10)
+            results[index] = function()
+        except Exception as error:  # collected and asserted on by the test
+            errors.append(error)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker, args=(i, f)) for i, f in enumerate(functions)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    return results, errors
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_inserts_at_the_same_position_neither_collide_nor_leave_gaps():
+    course = CourseFactory()
+    unit = services.create_module(course=course, module_type=ModuleType.UNIT, title="U")
+    writers = [
+        (lambda n=n: services.create_module(parent=unit, module_type=ModuleType.LESSON, title=f"L{n}", position=1))
+        for n in range(8)
+    ]
+    _, errors = run_concurrently(writers)
+    assert errors == []
+    assert sorted(Module.objects.filter(parent_module=unit).values_list("sequence_index", flat=True)) == list(
+        range(1, 9)
+    )
+    assert tree_problems(course.pk) == []
+
+
+@pytest.mark.django_db(transaction=True)
+def test_crossed_concurrent_moves_cannot_close_a_cycle():
+    course = CourseFactory()
+    a = services.create_module(course=course, module_type=ModuleType.UNIT, title="A")
+    b = services.create_module(course=course, module_type=ModuleType.UNIT, title="B")
+    _, errors = run_concurrently(
+        [lambda: services.move_module(module=a, new_parent=b), lambda: services.move_module(module=b, new_parent=a)]
+    )
+    assert len(errors) == 1 and isinstance(errors[0], ValidationError)
+    assert services.MODULE_CYCLE in errors[0].messages
+    assert tree_problems(course.pk) == []
