@@ -1,0 +1,238 @@
+"""The published structure of a course, loaded flat and cached per structure version.
+
+Contract:
+- :func:`get_course_structure` returns a :class:`CourseStructure` for ``(course_id, structure_version)``:
+  the *published tree* (the course root, and every module whose ``is_published`` is true and whose
+  parent is in the published tree), its active content items in tree order (a module's own items,
+  then its child modules, each by ``sequence_index``), the number of required items in every subtree,
+  and the rendered outline HTML. Required items = active items in published-tree modules; the bulk
+  rollup SQL in ``learning.progress`` applies the same definition.
+- It is built from ONE flat query on ``course_id`` (modules LEFT JOIN active items) and cached twice:
+  in Django's cache (shared by every worker) and in a small per-process memo. Both are keyed by the
+  structure version, which every structural edit or publish bumps, so an entry is immutable: a new
+  version is simply a new key and a stale entry can never be served.
+- The outline HTML is the same for every student of every offering of the course: links carry the
+  placeholder :data:`OFFERING_PLACEHOLDER` (one ``str.replace`` per request), and the student's
+  progress is overlaid with a small per-user ``<style>`` block (:func:`progress_overlay_css`), so the
+  per-request cost does not grow with the template work of 2,000 rows.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from threading import Lock
+
+from django.core.cache import cache
+from django.db import connection
+from django.utils.html import escape
+
+OFFERING_PLACEHOLDER = "__OFFERING__"
+CACHE_PREFIX = "learning:structure:v1"
+CACHE_TIMEOUT = 7 * 24 * 3600
+_MEMO_SIZE = 32
+
+_STRUCTURE_SQL = """
+SELECT m.id, m.parent_module_id, m.title, m.sequence_index, m.is_published, m.module_type,
+       ci.id, ci.title, ci.sequence_index, ct.name
+FROM modules m
+LEFT JOIN content_items ci ON ci.module_id = m.id AND ci.is_active
+LEFT JOIN content_types ct ON ct.id = ci.content_type_id
+WHERE m.course_id = %s
+"""
+
+
+@dataclass
+class CourseStructure:
+    course_id: int
+    version: int
+    root_id: int | None = None
+    # Published-tree modules only. parent of the root is None.
+    module_parent: dict[int, int | None] = field(default_factory=dict)
+    module_title: dict[int, str] = field(default_factory=dict)
+    module_items: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    subtree_total: dict[int, int] = field(default_factory=dict)
+    # Active items of published-tree modules, in course order.
+    item_order: tuple[int, ...] = ()
+    item_pos: dict[int, int] = field(default_factory=dict)
+    item_module: dict[int, int] = field(default_factory=dict)
+    item_title: dict[int, str] = field(default_factory=dict)
+    item_type: dict[int, str] = field(default_factory=dict)
+    outline_html: str = ""
+
+    def ancestors(self, module_id: int) -> list[int]:
+        """``module_id`` and its ancestors, root first."""
+        chain = []
+        current: int | None = module_id
+        while current is not None:
+            chain.append(current)
+            current = self.module_parent.get(current)
+        chain.reverse()
+        return chain
+
+    def neighbours(self, item_id: int) -> tuple[int | None, int | None]:
+        pos = self.item_pos[item_id]
+        previous = self.item_order[pos - 1] if pos > 0 else None
+        following = self.item_order[pos + 1] if pos + 1 < len(self.item_order) else None
+        return previous, following
+
+    @property
+    def required_total(self) -> int:
+        return len(self.item_order)
+
+
+_memo: OrderedDict[tuple[int, int], CourseStructure] = OrderedDict()
+_memo_lock = Lock()
+
+
+def cache_key(course_id: int, version: int) -> str:
+    return f"{CACHE_PREFIX}:{course_id}:{version}"
+
+
+def clear_memo() -> None:
+    """Forget the per-process copies (tests)."""
+    with _memo_lock:
+        _memo.clear()
+
+
+def get_course_structure(*, course_id: int, structure_version: int) -> CourseStructure:
+    key = (course_id, structure_version)
+    with _memo_lock:
+        found = _memo.get(key)
+        if found is not None:
+            _memo.move_to_end(key)
+            return found
+    found = cache.get(cache_key(course_id, structure_version))
+    if found is None:
+        found = build_course_structure(course_id=course_id, structure_version=structure_version)
+        cache.set(cache_key(course_id, structure_version), found, CACHE_TIMEOUT)
+    with _memo_lock:
+        _memo[key] = found
+        while len(_memo) > _MEMO_SIZE:
+            _memo.popitem(last=False)
+    return found
+
+
+def build_course_structure(*, course_id: int, structure_version: int) -> CourseStructure:
+    """One flat query, then the tree is assembled in Python (no query per node)."""
+    with connection.cursor() as cursor:
+        cursor.execute(_STRUCTURE_SQL, [course_id])
+        rows = cursor.fetchall()
+
+    modules: dict[int, tuple] = {}
+    children: dict[int | None, list[tuple[int, int]]] = {}
+    items: dict[int, list[tuple[int, int, str, str]]] = {}
+    for mid, parent, mtitle, mseq, published, mtype, iid, ititle, iseq, tname in rows:
+        if mid not in modules:
+            modules[mid] = (parent, mtitle, published, mtype)
+            children.setdefault(parent, []).append((mseq, mid))
+        if iid is not None:
+            items.setdefault(mid, []).append((iseq, iid, ititle, tname))
+
+    structure = CourseStructure(course_id=course_id, version=structure_version)
+    roots = sorted(children.get(None, []))
+    if not roots:
+        return structure
+    root_id = roots[0][1]
+    structure.root_id = root_id
+
+    order: list[int] = []
+    preorder: list[int] = []  # published-tree modules, parents before children
+    stack = [root_id]
+    while stack:
+        mid = stack.pop()
+        parent, mtitle, _published, _mtype = modules[mid]
+        structure.module_parent[mid] = parent
+        structure.module_title[mid] = mtitle
+        preorder.append(mid)
+        own = sorted(items.get(mid, []))
+        structure.module_items[mid] = tuple(iid for _seq, iid, _t, _n in own)
+        for _seq, iid, ititle, tname in own:
+            structure.item_module[iid] = mid
+            structure.item_title[iid] = ititle
+            structure.item_type[iid] = tname
+            order.append(iid)
+        kids = [kid for _seq, kid in sorted(children.get(mid, [])) if modules[kid][2]]
+        stack.extend(reversed(kids))
+
+    structure.item_order = tuple(order)
+    structure.item_pos = {iid: pos for pos, iid in enumerate(order)}
+    totals = {mid: len(structure.module_items[mid]) for mid in preorder}
+    for mid in reversed(preorder):  # children before parents
+        parent = structure.module_parent[mid]
+        if parent is not None:
+            totals[parent] += totals[mid]
+    structure.subtree_total = totals
+    structure.outline_html = _render_outline(structure, preorder)
+    return structure
+
+
+def _render_outline(structure: CourseStructure, preorder: list[int]) -> str:
+    """The published tree as nested lists, without the root row. Built in Python, not with a template:
+    it runs once per structure version and 2,000 template includes would take a noticeable while.
+
+    Each module row is ``<li id="m<id>" data-pct><a|span>title</a><span class="po-p"></span>`` and the
+    per-user CSS overlay fills ``.po-p`` and colours completed rows."""
+    first = _first_item_ordered(structure, preorder)
+    depth = {structure.root_id: 0}
+    parts: list[str] = ['<ul class="po-tree">']
+    current_depth = 1
+    open_li = False
+    for mid in preorder:
+        if mid == structure.root_id:
+            continue
+        d = depth[structure.module_parent[mid]] + 1
+        depth[mid] = d
+        if d > current_depth:
+            parts.append("<ul>" * (d - current_depth))
+        elif open_li:
+            parts.append("</li>")
+            while current_depth > d:
+                parts.append("</ul></li>")
+                current_depth -= 1
+        current_depth = d
+        title = escape(structure.module_title[mid])
+        target = first.get(mid)
+        empty = "" if structure.subtree_total[mid] else " po-empty"
+        if target is not None:
+            label = f'<a href="/learn/{OFFERING_PLACEHOLDER}/item/{target}/">{title}</a>'
+        else:
+            label = f"<span>{title}</span>"
+        parts.append(f'<li id="m{mid}" class="po-m{empty}">{label}<span class="po-p"></span>')
+        open_li = True
+    if open_li:
+        parts.append("</li>")
+        while current_depth > 1:
+            parts.append("</ul></li>")
+            current_depth -= 1
+    parts.append("</ul>")
+    return "".join(parts)
+
+
+def _first_item_ordered(structure: CourseStructure, preorder: list[int]) -> dict[int, int]:
+    """The first item in course order within each module's subtree (its own items come first)."""
+    first: dict[int, int] = {}
+    for iid in reversed(structure.item_order):
+        mid: int | None = structure.item_module[iid]
+        while mid is not None:
+            first[mid] = iid
+            mid = structure.module_parent[mid]
+    return first
+
+
+def progress_overlay_css(*, module_progress: dict[int, tuple[int, bool]], current_module_ids: list[int]) -> str:
+    """A per-user ``<style>`` body: percent and completion marks of the modules the student touched,
+    and the current module's path in bold. Only integers go into it: nothing to escape."""
+    done = [mid for mid, (_pct, complete) in module_progress.items() if complete]
+    rules: list[str] = []
+    if done:
+        rules.append(",".join(f"#m{mid}>.po-p::after" for mid in done) + '{content:"\\2713";color:#198754}')
+        rules.append(",".join(f"#m{mid}>a" for mid in done) + "{color:#198754}")
+    for mid, (pct, complete) in module_progress.items():
+        if not complete and pct > 0:
+            rules.append(f'#m{mid}>.po-p::after{{content:"{int(pct)}%"}}')
+    if current_module_ids:
+        rules.append(
+            ",".join(f"#m{mid}>a,#m{mid}>span:first-child" for mid in current_module_ids) + "{font-weight:700}"
+        )
+    return "\n".join(rules)
