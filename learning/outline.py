@@ -58,6 +58,8 @@ class CourseStructure:
     item_module: dict[int, int] = field(default_factory=dict)
     item_title: dict[int, str] = field(default_factory=dict)
     item_type: dict[int, str] = field(default_factory=dict)
+    # First item (in course order) of each module's subtree: where a module link leads.
+    module_first_item: dict[int, int] = field(default_factory=dict)
     outline_html: str = ""
 
     def ancestors(self, module_id: int) -> list[int]:
@@ -163,6 +165,7 @@ def build_course_structure(*, course_id: int, structure_version: int) -> CourseS
         if parent is not None:
             totals[parent] += totals[mid]
     structure.subtree_total = totals
+    structure.module_first_item = _first_item_ordered(structure, preorder)
     structure.outline_html = _render_outline(structure, preorder)
     return structure
 
@@ -173,7 +176,7 @@ def _render_outline(structure: CourseStructure, preorder: list[int]) -> str:
 
     Each module row is ``<li id="m<id>" data-pct><a|span>title</a><span class="po-p"></span>`` and the
     per-user CSS overlay fills ``.po-p`` and colours completed rows."""
-    first = _first_item_ordered(structure, preorder)
+    first = structure.module_first_item
     depth = {structure.root_id: 0}
     parts: list[str] = ['<ul class="po-tree">']
     current_depth = 1

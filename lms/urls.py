@@ -10,4 +10,5 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/public/", include("prompts.urls")),
+    path("learn/<int:offering_id>/", include("learning.player_urls")),
 ]
