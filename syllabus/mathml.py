@@ -1,0 +1,120 @@
+"""LaTeX → MathML on the server (``latex2mathml``), cached, with errors an author can act on.
+
+Every current browser renders MathML natively and screen readers read it, so no JavaScript is needed.
+``latex2mathml`` is lenient: it turns an unknown command into ``<mi>\\foo</mi>`` and a ``\\frac`` with
+one argument into a one-child ``<mfrac>``. We check the output too, so the author gets a field error
+instead of silently broken math.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from xml.etree import ElementTree
+
+from latex2mathml import converter
+
+LATEX_EMPTY = "Enter a LaTeX expression."
+LATEX_TOO_LONG = "This expression is too long (at most {limit} characters)."
+LATEX_UNBALANCED_BRACES = "Unbalanced braces: every “{” needs a matching “}”."
+LATEX_UNKNOWN_COMMAND = "Unknown LaTeX command: {command}."
+LATEX_MISSING_ARGUMENT = "{command} is missing an argument."
+LATEX_CANNOT_PARSE = "This LaTeX cannot be parsed: {reason}."
+
+MAX_LATEX_LENGTH = 5000
+_MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
+_ARITY = {
+    "mfrac": ("\\frac", 2),
+    "msup": ("^", 2),
+    "msub": ("_", 2),
+    "msubsup": ("_ and ^", 3),
+    "mroot": ("\\sqrt[n]", 2),
+}
+_REASONS = {
+    "DenominatorNotFoundError": "a fraction has no denominator",
+    "NumeratorNotFoundError": "a fraction has no numerator",
+    "DoubleSubscriptsError": "double subscript; use braces, e.g. x_{i_j}",
+    "DoubleSuperscriptsError": "double superscript; use braces, e.g. x^{a^b}",
+    "ExtraLeftOrMissingRightError": "a \\left has no matching \\right",
+    "MissingEndError": "an environment (\\begin{…}) has no \\end",
+    "MissingSuperScriptOrSubscriptError": "a ^ or _ has nothing after it",
+    "NoAvailableTokensError": "a command is missing its argument",
+    "InvalidAlignmentError": "invalid column alignment",
+    "InvalidStyleForGenfracError": "invalid \\genfrac style",
+    "InvalidWidthError": "invalid width",
+    "LimitsMustFollowMathOperatorError": "\\limits must follow an operator such as \\sum",
+}
+
+
+class LatexError(ValueError):
+    """The message is shown to the author as a field error."""
+
+
+def _check_braces(latex: str) -> None:
+    depth = 0
+    escaped = False
+    for char in latex:
+        if escaped:
+            escaped = False
+        elif char == "\\":
+            escaped = True
+        elif char == "{":
+            depth += 1
+        elif char == "}":
+            depth -= 1
+            if depth < 0:
+                raise LatexError(LATEX_UNBALANCED_BRACES)
+    if depth:
+        raise LatexError(LATEX_UNBALANCED_BRACES)
+
+
+def _check_output(mathml: str) -> None:
+    root = ElementTree.fromstring(mathml)  # noqa: S314 -- our own latex2mathml output, not user XML
+    for element in root.iter():
+        tag = element.tag.removeprefix(_MATHML_NS)
+        if tag in ("mi", "mo") and element.text and re.fullmatch(r"\\[A-Za-z]+", element.text):
+            raise LatexError(LATEX_UNKNOWN_COMMAND.format(command=element.text))
+        if tag in _ARITY and len(element) != _ARITY[tag][1]:
+            raise LatexError(LATEX_MISSING_ARGUMENT.format(command=_ARITY[tag][0]))
+
+
+@lru_cache(maxsize=4096)
+def _render(latex: str, display: str) -> tuple[str | None, str | None]:
+    """(mathml, None) or (None, error message); cached, errors too (the same input fails the same way)."""
+    try:
+        _check_braces(latex)
+        try:
+            mathml = converter.convert(latex, display=display)
+        except Exception as exc:  # latex2mathml raises its own classes and, on odd input, plain ones
+            reason = _REASONS.get(type(exc).__name__, str(exc) or type(exc).__name__)
+            raise LatexError(LATEX_CANNOT_PARSE.format(reason=reason)) from exc
+        _check_output(mathml)
+    except LatexError as exc:
+        return None, str(exc)
+    return mathml, None
+
+
+def render_latex(latex: str, *, display: bool = True) -> str:
+    """MathML for ``latex`` (``display="block"`` by default); raises :class:`LatexError` with a clear message."""
+    latex = (latex or "").strip()
+    if not latex:
+        raise LatexError(LATEX_EMPTY)
+    if len(latex) > MAX_LATEX_LENGTH:
+        raise LatexError(LATEX_TOO_LONG.format(limit=MAX_LATEX_LENGTH))
+    mathml, error = _render(latex, "block" if display else "inline")
+    if error is not None:
+        raise LatexError(error)
+    return mathml
+
+
+def latex_error(latex: str) -> str | None:
+    """The error message for ``latex``, or None when it renders."""
+    try:
+        render_latex(latex)
+    except LatexError as exc:
+        return str(exc)
+    return None
+
+
+def cache_info():
+    return _render.cache_info()

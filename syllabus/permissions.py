@@ -1,0 +1,144 @@
+"""The syllabus authoring policy: who may edit or view a course's syllabus, its pools and the asset library.
+
+Contract (one policy for list and detail pages, shared/STYLE.md):
+- ``can_edit_course(user, course)``: instructors (``course_offering_instructors.role = instructor``) of any
+  offering of the course, department admins of its department, university admins of its university,
+  platform admins (``is_superuser`` or a ``platform_admin`` role row in any university).
+- ``can_view_authoring(user, course)``: everyone who may edit, plus the course's TAs (read-only).
+- ``courses_editable_by(user)`` / ``courses_viewable_by(user)``: the same rules as querysets, so the
+  ``/teach/`` list and the detail pages cannot disagree.
+- ``get_course_for_author(user, course_id, edit=...)``: the access selector of every authoring view;
+  ``Http404`` both when the course does not exist and when the user may not see it.
+- ``can_use_asset_library(user, university_id)`` / ``can_view_asset(user, asset)``: the asset library.
+- ``require_edit(actor, course)``: services call it with their ``actor=`` (``None`` = a system job).
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.http import Http404
+
+from accounts.models import UniversityRole, UserUniversityRole
+from catalog.models import Course, CourseOfferingInstructor, OfferingStaffRole, University
+
+NOT_ALLOWED = "You may not change this course's syllabus."
+
+
+def _authenticated(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and user.is_active
+
+
+def is_platform_admin(user) -> bool:
+    if not _authenticated(user):
+        return False
+    if user.is_superuser:
+        return True
+    cached = getattr(user, "_syllabus_platform_admin", None)
+    if cached is None:
+        cached = UserUniversityRole.objects.filter(user=user, role=UniversityRole.PLATFORM_ADMIN).exists()
+        user._syllabus_platform_admin = cached
+    return cached
+
+
+def _admin_q(user) -> Q:
+    """Courses whose department or university the user administers."""
+    department_ids = UserUniversityRole.objects.filter(
+        user=user, role=UniversityRole.DEPARTMENT_ADMIN, department__isnull=False
+    ).values("department_id")
+    university_ids = UserUniversityRole.objects.filter(user=user, role=UniversityRole.UNIVERSITY_ADMIN).values(
+        "university_id"
+    )
+    return Q(department_id__in=department_ids) | Q(university_id__in=university_ids)
+
+
+def _staff_exists(user, roles: list[str]) -> Exists:
+    return Exists(
+        CourseOfferingInstructor.objects.filter(course_offering__course_id=OuterRef("pk"), user=user, role__in=roles)
+    )
+
+
+def courses_editable_by(user) -> QuerySet[Course]:
+    if not _authenticated(user):
+        return Course.objects.none()
+    if is_platform_admin(user):
+        return Course.objects.all()
+    return Course.objects.filter(_staff_exists(user, [OfferingStaffRole.INSTRUCTOR]) | _admin_q(user))
+
+
+def courses_viewable_by(user) -> QuerySet[Course]:
+    """Courses whose authoring pages the user may see (editors and TAs)."""
+    if not _authenticated(user):
+        return Course.objects.none()
+    if is_platform_admin(user):
+        return Course.objects.all()
+    return Course.objects.filter(
+        _staff_exists(user, [OfferingStaffRole.INSTRUCTOR, OfferingStaffRole.TA]) | _admin_q(user)
+    )
+
+
+def can_edit_course(user, course: Course) -> bool:
+    if not _authenticated(user) or course is None:
+        return False
+    return is_platform_admin(user) or courses_editable_by(user).filter(pk=course.pk).exists()
+
+
+def can_view_authoring(user, course: Course) -> bool:
+    if not _authenticated(user) or course is None:
+        return False
+    return is_platform_admin(user) or courses_viewable_by(user).filter(pk=course.pk).exists()
+
+
+def anything_editable_by(user) -> bool:
+    """Whether the user may edit or view at least one syllabus (the "Teach" nav link)."""
+    return _authenticated(user) and courses_viewable_by(user).exists()
+
+
+def get_course_for_author(user, course_id: int, *, edit: bool = False) -> Course:
+    """The course, annotated with ``can_edit``; Http404 when missing or not visible (or not editable with
+    ``edit=True``). Two queries at most."""
+    queryset = courses_editable_by(user) if edit else courses_viewable_by(user)
+    course = queryset.select_related("university").filter(pk=course_id).first()
+    if course is None:
+        raise Http404("No such course.")
+    course.can_edit = edit or can_edit_course(user, course)
+    return course
+
+
+def require_edit(actor, course: Course) -> None:
+    """For services: ``actor=None`` is a system job (management commands, data migrations through code)."""
+    if actor is not None and not can_edit_course(actor, course):
+        raise PermissionDenied(NOT_ALLOWED)
+
+
+# --- asset library --------------------------------------------------------------------------------------
+
+
+def universities_for_assets(user) -> QuerySet[University]:
+    """Universities whose asset library the user may use: those of the courses they may edit."""
+    if not _authenticated(user):
+        return University.objects.none()
+    if is_platform_admin(user):
+        return University.objects.all()
+    return University.objects.filter(pk__in=courses_editable_by(user).values("university_id"))
+
+
+def can_use_asset_library(user, university_id: int | None) -> bool:
+    """Upload and pick: editors of a course of that university; the platform library (None) for platform admins."""
+    if university_id is None:
+        return is_platform_admin(user)
+    return universities_for_assets(user).filter(pk=university_id).exists()
+
+
+def can_view_asset(user, asset) -> bool:
+    """Download: anyone who may use the library, plus authoring viewers (TAs) of a course of that university.
+
+    Learners' access to assets used in published content is the course player's concern (learning app).
+    """
+    if not _authenticated(user):
+        return False
+    if asset.university_id is None:
+        return True  # platform-wide assets are shared with every signed-in user
+    if can_use_asset_library(user, asset.university_id):
+        return True
+    return courses_viewable_by(user).filter(university_id=asset.university_id).exists()
