@@ -1,0 +1,54 @@
+"""The player page on a 2,000-module / 10,000-item course runs a fixed, small number of queries."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from django.urls import reverse
+
+from bench.player import build_big_course
+from learning import outline
+from learning.tests.test_player_fixtures import clear_memos
+
+
+@pytest.fixture(autouse=True)
+def _memos():
+    clear_memos()
+    yield
+    clear_memos()
+
+
+@pytest.mark.slow
+def test_player_queries_do_not_grow_with_a_2000_module_course(
+    client, world, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    a = world.a
+    with django_capture_on_commit_callbacks(execute=True):  # the rollups' version marker is set on commit
+        structure = build_big_course(
+            university=a.university, course=a.course, offering=a.offering, student=a.student, completed=3000
+        )
+    assert len(structure.module_parent) == 2001  # the root and 2,000 modules
+    assert len(structure.item_order) == 10_000
+    client.force_login(a.student)
+    resume = reverse("player:resume", args=[a.offering.pk])
+    deep = reverse("player:item", args=[a.offering.pk, structure.item_order[7_777]])
+
+    # Cold: the structure comes from its one flat query (the rollups are current: no recompute).
+    outline.clear_memo()
+    cache.delete(outline.cache_key(a.course.pk, a.course.structure_version))
+    with django_assert_max_num_queries(8) as cold:
+        response = client.get(deep)
+    assert response.status_code == 200
+    assert any("FROM modules m" in q["sql"] for q in cold.captured_queries)
+
+    for url in (deep, resume):  # warm: the cached structure and outline
+        with django_assert_max_num_queries(8):
+            response = client.get(url)
+        assert response.status_code == 200
+    html = response.content.decode()
+    # Resume reopens the last completed item (the 3,000th), the outline lists every module, and the
+    # overlay marks completed modules.
+    assert response.context["item"].pk == structure.item_order[2_999]
+    assert html.count('class="po-m') == 2000
+    assert "\\2713" in html
+    assert outline.OFFERING_PLACEHOLDER not in html
