@@ -5,9 +5,19 @@ from __future__ import annotations
 import zoneinfo
 from functools import cache
 
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.db.models import Q
 
-from accounts.models import User
+from accounts.models import UniversityRole, User, UserUniversityRole
+from accounts.permissions import (
+    can_change_account_credentials,
+    can_grant_role,
+    can_revoke_role,
+    can_set_account_active,
+    forget_staff_scope,
+    holds_admin_role_q,
+)
 
 UNKNOWN_TIME_ZONE = "Choose a time zone from the list."
 
@@ -35,3 +45,103 @@ def update_profile(*, actor: User, full_name: str, locale: str, time_zone: str) 
     actor.time_zone = time_zone
     actor.save(update_fields=["full_name", "locale", "time_zone"])
     return actor
+
+
+# --- roles and account status (staff console) --------------------------------------------------
+# Contract: ``grant_role`` / ``revoke_role`` / ``set_account_active`` re-check the actor against
+# ``accounts.permissions`` (so admin actions, imports and commands are as safe as the console) and
+# keep ``users.is_staff`` equal to "is_superuser or holds an admin role". A broken rule raises
+# ``PermissionDenied`` or ``ValidationError`` with one of the constants below.
+
+ROLE_NOT_ALLOWED = "You may not grant or revoke this role at this university."
+ROLE_DEPARTMENT_REQUIRED = "A department admin role names a department."
+ROLE_DEPARTMENT_OTHER_UNIVERSITY = "The department belongs to another university."
+ACCOUNT_STATUS_NOT_ALLOWED = "Only platform admins may activate or deactivate accounts, and not their own."
+ACCOUNT_CREDENTIALS_NOT_ALLOWED = "Only platform admins may change another account's e-mail or password."
+
+
+def sync_is_staff(*, user_ids) -> int:
+    """Recompute ``is_staff`` for the given users in one UPDATE; answer how many rows changed."""
+    ids = list(user_ids)
+    if not ids:
+        return 0
+    staff = Q(is_superuser=True) | Q(holds_admin_role_q())
+    changed = User.objects.filter(pk__in=ids).filter(staff, is_staff=False).update(is_staff=True)
+    changed += User.objects.filter(pk__in=ids, is_staff=True).exclude(staff).update(is_staff=False)
+    return changed
+
+
+def grant_role(*, actor, user: User, university, role: str, department=None):
+    """Give ``user`` the ``role`` at ``university`` (idempotent: an existing row is returned, its department
+    updated). ``department`` is required for ``department_admin`` and must belong to ``university``."""
+    if role not in UniversityRole.values:
+        raise ValidationError({"role": [f"Unknown role {role!r}."]}, code="invalid")
+    if not can_grant_role(actor, university_id=university.pk, role=role):
+        raise PermissionDenied(ROLE_NOT_ALLOWED)
+    if role == UniversityRole.DEPARTMENT_ADMIN and department is None:
+        raise ValidationError({"department": [ROLE_DEPARTMENT_REQUIRED]}, code="required")
+    if department is not None and department.university_id != university.pk:
+        raise ValidationError({"department": [ROLE_DEPARTMENT_OTHER_UNIVERSITY]}, code="tenant_mismatch")
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=user.pk).values_list("pk", flat=True).get()
+        row, created = UserUniversityRole.objects.get_or_create(
+            user=user, university=university, role=role, defaults={"department": department}
+        )
+        if not created and row.department_id != (department.pk if department is not None else None):
+            row.department = department
+            row.save(update_fields=["department"])
+        sync_is_staff(user_ids=[user.pk])
+    user.refresh_from_db(fields=["is_staff"])
+    forget_staff_scope(user)
+    return row
+
+
+def revoke_role(*, actor, role) -> None:
+    """Delete the role row ``role``; ``is_staff`` follows."""
+    if not can_revoke_role(actor, role):
+        raise PermissionDenied(ROLE_NOT_ALLOWED)
+    with transaction.atomic():
+        User.objects.select_for_update().filter(pk=role.user_id).values_list("pk", flat=True).get()
+        UserUniversityRole.objects.filter(pk=role.pk).delete()
+        sync_is_staff(user_ids=[role.user_id])
+    if role.user_id == getattr(actor, "pk", None):
+        forget_staff_scope(actor)
+
+
+def set_account_active(*, actor, user: User, is_active: bool) -> User:
+    """(De)activate a global account. Platform admins only, never their own account."""
+    if not can_set_account_active(actor, user):
+        raise PermissionDenied(ACCOUNT_STATUS_NOT_ALLOWED)
+    User.objects.filter(pk=user.pk).update(is_active=is_active)
+    user.is_active = is_active
+    return user
+
+
+def update_account(*, actor, user: User, email: str | None = None, full_name: str | None = None, **fields) -> User:
+    """Staff edit of an account from the console. E-mail, password and the active flag are platform-only
+    (``fields`` may carry ``is_active``, ``locale``, ``time_zone``); ``is_staff`` is never set here."""
+    update: list[str] = []
+    if email is not None and email.lower() != user.email:
+        if not can_change_account_credentials(actor, user):
+            raise PermissionDenied(ACCOUNT_CREDENTIALS_NOT_ALLOWED)
+        user.email = User.objects.normalize_email(email).lower()
+        update.append("email")
+    if "is_active" in fields and fields["is_active"] != user.is_active:
+        if not can_set_account_active(actor, user):
+            raise PermissionDenied(ACCOUNT_STATUS_NOT_ALLOWED)
+        user.is_active = fields.pop("is_active")
+        update.append("is_active")
+    fields.pop("is_active", None)
+    if full_name is not None:
+        user.full_name = full_name.strip()
+        update.append("full_name")
+    for name in ("locale", "time_zone"):
+        if name in fields:
+            setattr(user, name, fields.pop(name))
+            update.append(name)
+    if fields:
+        raise ValidationError(f"These account fields cannot be changed here: {', '.join(sorted(fields))}.")
+    if update:
+        user.full_clean(exclude=["password"], validate_constraints=False)
+        user.save(update_fields=update)
+    return user
