@@ -1,10 +1,39 @@
-"""Admin registrations for accounts (plain Django admin; the tenant-scoped staff console is its own issue)."""
+"""Staff console for accounts: users (with their roles inline), roles, profiles, subject preferences.
 
-from django.contrib import admin
+Every class follows ``accounts.admin_policy`` (see docs/staff-console.md). Accounts are global: university
+admins see the people who hold a role at their university and grant/revoke roles there, but cannot change
+an account's e-mail, password or active flag (platform admins can). ``is_staff`` is never edited by hand:
+``accounts.services.grant_role`` / ``revoke_role`` keep it equal to "holds an admin role".
+
+This module also registers the platform-only admins of the leaf apps below accounts (``lms`` system
+settings, Django's admin log, auth groups), since a leaf cannot import the policy.
+"""
+
+from __future__ import annotations
+
+from django.contrib import admin, messages
+from django.contrib.admin.models import LogEntry
+from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
 
+from accounts import services
+from accounts.admin_policy import PlatformOnlyAdmin, TenantScopedAdmin, TenantScopedInline
 from accounts.models import User, UserProfile, UserSubjectPreference, UserUniversityRole
+from accounts.permissions import (
+    USER_DEPARTMENT_PATHS,
+    USER_UNIVERSITY_PATHS,
+    can_change_account_credentials,
+    is_platform_admin,
+)
+from lms.admin import LogEntryAdmin, SystemSettingAdmin
+from lms.models import SystemSetting
+
+USER_SEARCH = ("user__email", "user__full_name")
+ACCOUNT_FIELDS = ("email", "full_name", "locale", "time_zone", "is_active")
 
 
 class UserCreationAdminForm(AdminUserCreationForm):
@@ -19,15 +48,31 @@ class UserChangeAdminForm(UserChangeForm):
         fields = "__all__"
 
 
+class UserUniversityRoleInline(TenantScopedInline, admin.TabularInline):
+    model = UserUniversityRole
+    tenant_path = "university"
+    fields = ("university", "role", "department", "created_at")
+    readonly_fields = ("created_at",)
+    autocomplete_fields = ("university", "department")
+    extra = 0
+
+
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(TenantScopedAdmin, BaseUserAdmin):
+    tenant_path = USER_UNIVERSITY_PATHS
+    department_path = USER_DEPARTMENT_PATHS
+    tenant_distinct = True
+    department_read_only = True
+    platform_add_delete = True  # other staff create accounts by CSV import, with a role at their university
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     list_display = ("email", "full_name", "is_active", "is_staff", "is_superuser", "created_at")
-    list_filter = ("is_active", "is_staff", "is_superuser")
+    list_filter = ("is_active", "is_staff", "is_superuser", "university_roles__role", "university_roles__university")
     search_fields = ("email", "full_name")
     ordering = ("email",)
-    readonly_fields = ("last_login", "created_at", "updated_at")
+    date_hierarchy = "created_at"
+    inlines = [UserUniversityRoleInline]
+    actions = ["activate_accounts", "deactivate_accounts"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("full_name", "locale", "time_zone", "current_streak_days", "last_activity_date")}),
@@ -38,28 +83,192 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "usable_password", "password1", "password2")}),
     )
 
+    def get_readonly_fields(self, request, obj=None):
+        always = ["is_staff", "last_login", "created_at", "updated_at", "current_streak_days", "last_activity_date"]
+        if obj is None:
+            return []
+        if not is_platform_admin(request.user):
+            # Accounts are global: a tenant's staff look, and manage roles in the inline.
+            return [*always, "email", "password", "full_name", "locale", "time_zone", "is_active", "is_superuser",
+                    "groups", "user_permissions"]
+        if not request.user.is_superuser:
+            return [*always, "is_superuser", "user_permissions"]
+        return always
 
-@admin.register(UserProfile)
-class UserProfileAdmin(admin.ModelAdmin):
-    list_display = ("user", "learning_goal", "study_level", "grade", "date_of_birth")
-    list_filter = ("learning_goal", "study_level", "grade")
-    search_fields = ("user__email", "user__full_name")
-    list_select_related = ("user",)
-    raw_id_fields = ("user",)
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        if not is_platform_admin(request.user):
+            for name in ("activate_accounts", "deactivate_accounts"):
+                actions.pop(name, None)
+        return actions
 
+    def user_change_password(self, request, id, form_url=""):
+        # Platform-only (BaseUserAdmin lets in anyone with change permission on the user).
+        user = self.get_object(request, id)
+        if user is None or not can_change_account_credentials(request.user, user):
+            raise PermissionDenied
+        return super().user_change_password(request, id, form_url)
 
-@admin.register(UserSubjectPreference)
-class UserSubjectPreferenceAdmin(admin.ModelAdmin):
-    list_display = ("user", "subject", "created_at")
-    search_fields = ("user__email", "subject__name", "subject__code")
-    list_select_related = ("user", "subject")
-    raw_id_fields = ("user", "subject")
+    def save_model(self, request, obj, form, change):
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        original = User.objects.get(pk=obj.pk)
+        fields = {name: form.cleaned_data[name] for name in ACCOUNT_FIELDS if name in form.cleaned_data}
+        for name in fields:  # the service compares against the stored row
+            setattr(obj, name, getattr(original, name))
+        services.update_account(actor=request.user, user=obj, **fields)
+        if "is_superuser" in form.changed_data and request.user.is_superuser:
+            obj.is_superuser = form.cleaned_data["is_superuser"]
+            obj.save(update_fields=["is_superuser"])
+            services.sync_is_staff(user_ids=[obj.pk])
+
+    def save_related(self, request, form, formsets, change):
+        if "groups" in form.fields and "groups" not in self.get_readonly_fields(request, form.instance):
+            form.instance.groups.set(form.cleaned_data.get("groups", []))
+        if "user_permissions" in form.cleaned_data and request.user.is_superuser:
+            form.instance.user_permissions.set(form.cleaned_data["user_permissions"])
+        for formset in formsets:
+            self.save_formset(request, form, formset, change=change)
+
+    def save_formset(self, request, form, formset, change):
+        """Role rows go through the role service (is_staff follows; the actor is re-checked)."""
+        if formset.model is not UserUniversityRole:
+            super().save_formset(request, form, formset, change)
+            return
+        user = form.instance
+        formset.save(commit=False)
+        for row in formset.deleted_objects:
+            services.revoke_role(actor=request.user, role=row)
+        for row, _changed in formset.changed_objects:
+            old = UserUniversityRole.objects.get(pk=row.pk)
+            services.revoke_role(actor=request.user, role=old)
+            services.grant_role(
+                actor=request.user, user=user, university=row.university, role=row.role, department=row.department
+            )
+        for row in formset.new_objects:
+            services.grant_role(
+                actor=request.user, user=user, university=row.university, role=row.role, department=row.department
+            )
+
+    @admin.action(description="Activate selected accounts")
+    def activate_accounts(self, request, queryset):
+        self.run_action(
+            request,
+            queryset,
+            lambda user: services.set_account_active(actor=request.user, user=user, is_active=True),
+            done="Activated {count} account(s).",
+            log="Activated the account.",
+        )
+
+    @admin.action(description="Deactivate selected accounts")
+    def deactivate_accounts(self, request, queryset):
+        self.run_action(
+            request,
+            queryset,
+            lambda user: services.set_account_active(actor=request.user, user=user, is_active=False),
+            done="Deactivated {count} account(s).",
+            log="Deactivated the account.",
+        )
 
 
 @admin.register(UserUniversityRole)
-class UserUniversityRoleAdmin(admin.ModelAdmin):
+class UserUniversityRoleAdmin(TenantScopedAdmin):
+    tenant_path = "university"
     list_display = ("user", "university", "role", "department", "created_at")
     list_filter = ("role", "university")
     search_fields = ("user__email", "user__full_name", "university__name", "university__short_code")
     list_select_related = ("user", "university", "department")
-    raw_id_fields = ("user", "university", "department")
+    autocomplete_fields = ("user", "university", "department")
+    date_hierarchy = "created_at"
+    actions = ["revoke_roles"]
+
+    def get_actions(self, request):
+        actions = super().get_actions(request)
+        actions.pop("delete_selected", None)  # "Revoke selected roles" is the same, through the service
+        return actions
+
+    def get_readonly_fields(self, request, obj=None):
+        return ("user", "university", "role", "department", "created_at") if obj is not None else ("created_at",)
+
+    def has_change_permission(self, request, obj=None):
+        # A role row is granted or revoked, never edited in place (revoke + grant keeps is_staff right).
+        return super().has_change_permission(request, obj) if obj is None else False
+
+    def save_model(self, request, obj, form, change):
+        try:
+            saved = services.grant_role(
+                actor=request.user, user=obj.user, university=obj.university, role=obj.role, department=obj.department
+            )
+        except PermissionDenied as error:
+            raise ValidationError(str(error)) from error
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.revoke_role(actor=request.user, role=obj)
+
+    @admin.action(description="Revoke selected roles")
+    def revoke_roles(self, request, queryset):
+        count = 0
+        with transaction.atomic():
+            for role in queryset.select_related("user", "university"):
+                try:
+                    services.revoke_role(actor=request.user, role=role)
+                except PermissionDenied as error:
+                    self.message_user(request, f"{role}: {error}", messages.ERROR)
+                    continue
+                self.log_deletion(request, role, str(role))
+                count += 1
+        if count:
+            self.message_user(request, f"Revoked {count} role(s).", messages.SUCCESS)
+
+
+class _UserOwnedAdmin(TenantScopedAdmin):
+    """Rows that belong to a user: visible where the user is."""
+
+    tenant_path = tuple(f"user__{p}" for p in USER_UNIVERSITY_PATHS)
+    department_path = tuple(f"user__{p}" for p in USER_DEPARTMENT_PATHS)
+    tenant_distinct = True
+    department_read_only = True
+
+
+@admin.register(UserProfile)
+class UserProfileAdmin(_UserOwnedAdmin):
+    list_display = ("user", "learning_goal", "study_level", "grade", "date_of_birth")
+    list_filter = ("learning_goal", "study_level", "grade")
+    search_fields = USER_SEARCH
+    list_select_related = ("user",)
+    autocomplete_fields = ("user",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(UserSubjectPreference)
+class UserSubjectPreferenceAdmin(_UserOwnedAdmin):
+    list_display = ("user", "subject", "created_at")
+    list_filter = ("subject__domain",)
+    search_fields = (*USER_SEARCH, "subject__name", "subject__code")
+    list_select_related = ("user", "subject")
+    autocomplete_fields = ("user",)
+    date_hierarchy = "created_at"
+
+
+# --- platform-only admins of the leaf apps ------------------------------------------------------
+
+
+@admin.register(SystemSetting)
+class PlatformSystemSettingAdmin(PlatformOnlyAdmin, SystemSettingAdmin):
+    pass
+
+
+@admin.register(LogEntry)
+class PlatformLogEntryAdmin(LogEntryAdmin, PlatformOnlyAdmin):
+    pass
+
+
+admin.site.unregister(Group)
+
+
+@admin.register(Group)
+class PlatformGroupAdmin(PlatformOnlyAdmin, BaseGroupAdmin):
+    """Groups carry Django permissions (e.g. the prompt editors); only platform admins manage them."""
+

@@ -1,11 +1,17 @@
-"""Admin registrations for the catalog (plain Django admin; the tenant-scoped staff console is its own issue).
+"""Staff console for the catalog: tenants and their departments, courses, offerings and their staff.
 
-Summary columns owned by services (counts, ratings, structure version) are read-only here.
+Every class follows ``accounts.admin_policy`` (tenant paths below); writes of courses, offerings,
+prerequisites, course subjects and subjects go through ``catalog.services``. Countries, domains and subjects
+are platform-managed reference data. Summary columns owned by services are read-only.
 """
 
-from django.contrib import admin
-from django.db import models
+from __future__ import annotations
 
+from django.contrib import admin
+from django.db import models, transaction
+
+from accounts.admin_policy import SharedReferenceAdmin, TenantScopedAdmin, TenantScopedInline
+from catalog import services
 from catalog.models import (
     Country,
     Course,
@@ -19,85 +25,313 @@ from catalog.models import (
     University,
 )
 
+COURSE_FORM_FIELDS = (
+    "department",
+    "title",
+    "code",
+    "description",
+    "level",
+    "difficulty",
+    "language_code",
+    "credit_hours",
+    "is_published",
+    "is_coming_soon",
+)
+OFFERING_FORM_FIELDS = (
+    "term_name",
+    "starts_at",
+    "ends_at",
+    "enrollment_start",
+    "enrollment_end",
+    "visibility",
+    "capacity",
+    "requires_approval",
+)
+
+
+def _changed(form, names) -> dict:
+    return {name: form.cleaned_data[name] for name in names if name in form.changed_data}
+
 
 @admin.register(Country)
-class CountryAdmin(admin.ModelAdmin):
+class CountryAdmin(SharedReferenceAdmin):
     list_display = ("iso_code", "name", "region_name")
     list_filter = ("region_name",)
     search_fields = ("iso_code", "name")
 
 
+class DepartmentInline(TenantScopedInline, admin.TabularInline):
+    model = Department
+    tenant_path = "university"
+    department_path = "pk"
+    department_read_only = True
+    fields = ("code", "name")
+    extra = 0
+    show_change_link = True
+
+
 @admin.register(University)
-class UniversityAdmin(admin.ModelAdmin):
+class UniversityAdmin(TenantScopedAdmin):
+    tenant_path = "pk"
+    department_path = "departments"
+    tenant_distinct = True
+    department_read_only = True
+    platform_add_delete = True
     list_display = ("name", "short_code", "country", "time_zone", "is_active")
     formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     list_filter = ("is_active", "country")
     search_fields = ("name", "short_code")
     list_select_related = ("country",)
+    date_hierarchy = "created_at"
+    inlines = [DepartmentInline]
 
 
 @admin.register(Department)
-class DepartmentAdmin(admin.ModelAdmin):
+class DepartmentAdmin(TenantScopedAdmin):
+    tenant_path = "university"
+    department_path = "pk"
+    department_read_only = True
     list_display = ("code", "name", "university")
     list_filter = ("university",)
     search_fields = ("code", "name", "university__name")
     list_select_related = ("university",)
+    autocomplete_fields = ("university",)
+    date_hierarchy = "created_at"
 
 
 @admin.register(Domain)
-class DomainAdmin(admin.ModelAdmin):
+class DomainAdmin(SharedReferenceAdmin):
     list_display = ("code", "name")
     search_fields = ("code", "name")
 
 
 @admin.register(Subject)
-class SubjectAdmin(admin.ModelAdmin):
+class SubjectAdmin(SharedReferenceAdmin):
     list_display = ("code", "name", "domain", "parent_subject", "depth")
     list_filter = ("domain", "depth")
     search_fields = ("code", "name")
     list_select_related = ("domain", "parent_subject")
-    raw_id_fields = ("parent_subject",)
+    autocomplete_fields = ("parent_subject", "domain")
     readonly_fields = ("depth",)
 
+    def save_model(self, request, obj, form, change):
+        if not change:
+            saved = services.create_subject(
+                actor=request.user,
+                parent=obj.parent_subject,
+                domain=obj.domain,
+                name=obj.name,
+                code=obj.code,
+                description=obj.description,
+            )
+            obj.pk = saved.pk
+            return
+        if "parent_subject" in form.changed_data:
+            services.move_subject(actor=request.user, subject=obj, new_parent=obj.parent_subject)
+        rest = [name for name in ("name", "code", "description") if name in form.changed_data]
+        if rest:
+            obj.save(update_fields=rest)
 
-class CourseOfferingInline(admin.TabularInline):
+
+class CourseOfferingInline(TenantScopedInline, admin.TabularInline):
     model = CourseOffering
-    fields = ("term_name", "starts_at", "ends_at", "visibility", "capacity", "enrolled_count")
+    tenant_path = "university"
+    department_path = "course__department"
+    fields = ("term_name", "starts_at", "ends_at", "visibility", "capacity", "requires_approval", "enrolled_count")
     readonly_fields = ("enrolled_count",)
     extra = 0
     show_change_link = True
 
 
+class CoursePrerequisiteInline(TenantScopedInline, admin.TabularInline):
+    model = CoursePrerequisite
+    fk_name = "course"
+    tenant_path = "course__university"
+    department_path = "course__department"
+    fields = ("prerequisite_course", "prerequisite_type")
+    autocomplete_fields = ("prerequisite_course",)
+    extra = 0
+
+
+class CourseSubjectInline(TenantScopedInline, admin.TabularInline):
+    model = CourseSubject
+    tenant_path = "course__university"
+    department_path = "course__department"
+    fields = ("subject", "is_primary")
+    extra = 0
+
+
 @admin.register(Course)
-class CourseAdmin(admin.ModelAdmin):
+class CourseAdmin(TenantScopedAdmin):
+    tenant_path = "university"
+    department_path = "department"
     list_display = ("code", "title", "university", "department", "level", "difficulty", "is_published", "is_coming_soon")
-    list_filter = ("is_published", "is_coming_soon", "level", "difficulty", "university")
+    list_filter = ("is_published", "is_coming_soon", "level", "difficulty", "university", "department")
     search_fields = ("code", "title", "university__name", "university__short_code")
     list_select_related = ("university", "department")
-    raw_id_fields = ("department", "primary_subject")
-    readonly_fields = ("structure_version", "rating_avg", "rating_count", "created_at", "updated_at")
+    autocomplete_fields = ("university", "department")
+    readonly_fields = ("primary_subject", "structure_version", "rating_avg", "rating_count", "created_at", "updated_at")
+    date_hierarchy = "created_at"
+    inlines = [CourseOfferingInline, CoursePrerequisiteInline, CourseSubjectInline]
+    actions = ["publish_courses", "unpublish_courses"]
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "university"] if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            fields = {name: form.cleaned_data[name] for name in COURSE_FORM_FIELDS if name not in ("code", "title")}
+            saved = services.create_course(
+                actor=request.user, university=obj.university, code=obj.code, title=obj.title, **fields
+            )
+            obj.pk = saved.pk
+            return
+        fields = _changed(form, COURSE_FORM_FIELDS)
+        published = fields.pop("is_published", None)
+        fresh = Course.objects.get(pk=obj.pk)
+        if fields:
+            services.update_course(actor=request.user, course=fresh, **fields)
+        if published is not None:
+            services.set_course_published(actor=request.user, course=fresh, is_published=published)
+
+    def save_formset(self, request, form, formset, change):
+        course = Course.objects.get(pk=form.instance.pk)
+        rows = formset.save(commit=False)
+        with transaction.atomic():
+            if formset.model is CourseOffering:
+                for offering in formset.deleted_objects:
+                    offering.delete()
+                for offering in rows:
+                    data = {name: getattr(offering, name) for name in OFFERING_FORM_FIELDS if name in formset.form.base_fields}
+                    if offering.pk is None:
+                        services.create_offering(actor=request.user, course=course, **data)
+                    else:
+                        services.update_offering(
+                            actor=request.user, offering=CourseOffering.objects.get(pk=offering.pk), **data
+                        )
+            elif formset.model is CoursePrerequisite:
+                for link in formset.deleted_objects:
+                    services.remove_prerequisite(
+                        actor=request.user, course=course, prerequisite_course=link.prerequisite_course
+                    )
+                for link in rows:
+                    if link.pk is not None:
+                        services.remove_prerequisite(
+                            actor=request.user,
+                            course=course,
+                            prerequisite_course=CoursePrerequisite.objects.get(pk=link.pk).prerequisite_course,
+                        )
+                    services.add_prerequisite(
+                        actor=request.user,
+                        course=course,
+                        prerequisite_course=link.prerequisite_course,
+                        prerequisite_type=link.prerequisite_type,
+                    )
+            elif formset.model is CourseSubject:
+                for link in formset.deleted_objects:
+                    services.remove_course_subject(actor=request.user, course=course, subject=link.subject)
+                for link in rows:
+                    if link.pk is not None:
+                        old = CourseSubject.objects.get(pk=link.pk)
+                        if old.subject_id != link.subject_id:
+                            services.remove_course_subject(actor=request.user, course=course, subject=old.subject)
+                    if link.is_primary:
+                        services.set_primary_subject(actor=request.user, course=course, subject=link.subject)
+                    else:
+                        services.add_course_subject(actor=request.user, course=course, subject=link.subject)
+                        CourseSubject.objects.filter(course=course, subject=link.subject).update(is_primary=False)
+            else:  # pragma: no cover - every inline is handled above
+                formset.save()
+
+    @admin.action(description="Publish selected courses")
+    def publish_courses(self, request, queryset):
+        self.run_action(
+            request,
+            queryset,
+            lambda course: services.set_course_published(actor=request.user, course=course, is_published=True),
+            done="Published {count} course(s).",
+            log="Published the course.",
+        )
+
+    @admin.action(description="Unpublish selected courses")
+    def unpublish_courses(self, request, queryset):
+        self.run_action(
+            request,
+            queryset,
+            lambda course: services.set_course_published(actor=request.user, course=course, is_published=False),
+            done="Unpublished {count} course(s).",
+            log="Unpublished the course.",
+        )
 
 
 @admin.register(CourseSubject)
-class CourseSubjectAdmin(admin.ModelAdmin):
+class CourseSubjectAdmin(TenantScopedAdmin):
+    tenant_path = "course__university"
+    department_path = "course__department"
     list_display = ("course", "subject", "is_primary")
     list_filter = ("is_primary",)
     search_fields = ("course__code", "course__title", "subject__code", "subject__name")
     list_select_related = ("course", "subject")
-    raw_id_fields = ("course", "subject")
+    autocomplete_fields = ("course",)
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            old = CourseSubject.objects.select_related("subject").get(pk=obj.pk)
+            if old.subject_id != obj.subject_id:
+                services.remove_course_subject(actor=request.user, course=obj.course, subject=old.subject)
+        saved = services.add_course_subject(
+            actor=request.user, course=obj.course, subject=obj.subject, is_primary=obj.is_primary
+        )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.remove_course_subject(actor=request.user, course=obj.course, subject=obj.subject)
 
 
 @admin.register(CoursePrerequisite)
-class CoursePrerequisiteAdmin(admin.ModelAdmin):
+class CoursePrerequisiteAdmin(TenantScopedAdmin):
+    tenant_path = "course__university"
+    department_path = "course__department"
     list_display = ("course", "prerequisite_course", "prerequisite_type")
     list_filter = ("prerequisite_type",)
     search_fields = ("course__code", "prerequisite_course__code")
     list_select_related = ("course", "prerequisite_course")
-    raw_id_fields = ("course", "prerequisite_course")
+    autocomplete_fields = ("course", "prerequisite_course")
+    date_hierarchy = "created_at"
+
+    def save_model(self, request, obj, form, change):
+        with transaction.atomic():
+            if change:
+                old = CoursePrerequisite.objects.get(pk=obj.pk)
+                services.remove_prerequisite(
+                    actor=request.user, course=old.course, prerequisite_course=old.prerequisite_course
+                )
+            saved = services.add_prerequisite(
+                actor=request.user,
+                course=obj.course,
+                prerequisite_course=obj.prerequisite_course,
+                prerequisite_type=obj.prerequisite_type,
+            )
+        obj.pk = saved.pk
+
+    def delete_model(self, request, obj):
+        services.remove_prerequisite(actor=request.user, course=obj.course, prerequisite_course=obj.prerequisite_course)
+
+
+class CourseOfferingInstructorInline(TenantScopedInline, admin.TabularInline):
+    model = CourseOfferingInstructor
+    tenant_path = "course_offering__university"
+    department_path = "course_offering__course__department"
+    fields = ("user", "role")
+    autocomplete_fields = ("user",)
+    extra = 0
 
 
 @admin.register(CourseOffering)
-class CourseOfferingAdmin(admin.ModelAdmin):
+class CourseOfferingAdmin(TenantScopedAdmin):
+    tenant_path = "university"
+    department_path = "course__department"
     list_display = (
         "course",
         "term_name",
@@ -112,14 +346,39 @@ class CourseOfferingAdmin(admin.ModelAdmin):
     list_filter = ("visibility", "requires_approval", "university")
     search_fields = ("term_name", "course__code", "course__title")
     list_select_related = ("course", "university")
-    raw_id_fields = ("course", "university")
-    readonly_fields = ("enrolled_count", "waitlist_count", "created_at", "updated_at")
+    autocomplete_fields = ("course",)
+    exclude = ("university",)  # always the course's: copied by the service
+    readonly_fields = ("university", "enrolled_count", "waitlist_count", "created_at", "updated_at")
+    date_hierarchy = "starts_at"
+    inlines = [CourseOfferingInstructorInline]
+
+    def instance_in_scope(self, request, instance) -> bool:
+        # The university column is copied from the course by the service; judge by the course.
+        if instance.course_id is not None and instance.university_id is None:
+            instance.university_id = instance.course.university_id
+        return super().instance_in_scope(request, instance)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        return [*fields, "course"] if obj is not None else fields
+
+    def save_model(self, request, obj, form, change):
+        if not change:
+            data = {name: form.cleaned_data[name] for name in OFFERING_FORM_FIELDS if name in form.cleaned_data}
+            saved = services.create_offering(actor=request.user, course=obj.course, **data)
+            obj.pk, obj.university_id = saved.pk, saved.university_id
+            return
+        data = _changed(form, OFFERING_FORM_FIELDS)
+        if data:
+            services.update_offering(actor=request.user, offering=CourseOffering.objects.get(pk=obj.pk), **data)
 
 
 @admin.register(CourseOfferingInstructor)
-class CourseOfferingInstructorAdmin(admin.ModelAdmin):
+class CourseOfferingInstructorAdmin(TenantScopedAdmin):
+    tenant_path = "course_offering__university"
+    department_path = "course_offering__course__department"
     list_display = ("course_offering", "user", "role")
-    list_filter = ("role",)
+    list_filter = ("role", "course_offering__university")
     search_fields = ("user__email", "user__full_name", "course_offering__course__code")
     list_select_related = ("course_offering__course", "user")
-    raw_id_fields = ("course_offering", "user")
+    autocomplete_fields = ("course_offering", "user")

@@ -1,18 +1,71 @@
-"""Admin registration for system settings. An encrypted value is never shown in clear: the list shows a
-mask and the form shows the stored ciphertext, read-only (change secrets through the settings service)."""
+"""Admin classes for the platform-wide models of ``lms`` (system settings) and Django's admin log.
 
+``lms`` is a leaf that imports no project app, so these classes are *registered* by ``accounts/admin.py``
+combined with the staff policy's ``PlatformOnlyAdmin`` (only platform admins see them).
+
+An encrypted setting's value is write-only: the form shows "set" / "not set", takes a new value in a
+password field that never renders the stored one, and saves through ``lms.services.set_system_setting``
+(which encrypts). The change list shows a mask. POST values are marked sensitive so error reports never
+carry them, and the admin log records only the names of the changed fields.
+"""
+
+from __future__ import annotations
+
+from django import forms
 from django.contrib import admin
+from django.contrib.admin.models import LogEntry
+from django.utils.decorators import method_decorator
+from django.views.decorators.debug import sensitive_post_parameters
 
 from lms.models import SystemSetting
+from lms.services import set_system_setting
 
 MASK = "••••••••"
+VALUE_REQUIRED = "Enter a value."
+SECRET_KEEP_HELP = "Write-only. Leave empty to keep the stored secret."  # noqa: S105 (help text)
 
 
-@admin.register(SystemSetting)
+class SystemSettingForm(forms.ModelForm):
+    value = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), strip=False)
+
+    class Meta:
+        model = SystemSetting
+        fields = ("setting_key", "is_encrypted", "description")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        stored_secret = self.instance.pk is not None and self.instance.is_encrypted
+        if stored_secret:
+            self.fields["value"].widget = forms.PasswordInput(render_value=False)
+            self.fields["value"].help_text = SECRET_KEEP_HELP
+        elif self.instance.pk is not None:
+            self.fields["value"].initial = self.instance.setting_value
+
+    def clean(self):
+        data = super().clean()
+        had_secret = self.instance.pk is not None and self.instance.is_encrypted
+        keeps_secret = had_secret and data.get("is_encrypted") and not data.get("value")
+        # A new encrypted setting, or one switching between clear and encrypted, needs its value again.
+        if data.get("is_encrypted") and not data.get("value") and not keeps_secret:
+            self.add_error("value", VALUE_REQUIRED)
+        if had_secret and not data.get("is_encrypted") and not data.get("value"):
+            self.add_error("value", VALUE_REQUIRED)
+        return data
+
+
 class SystemSettingAdmin(admin.ModelAdmin):
+    form = SystemSettingForm
     list_display = ("setting_key", "shown_value", "is_encrypted", "updated_at")
     list_filter = ("is_encrypted",)
     search_fields = ("setting_key", "description")
+    readonly_fields = ("secret_status", "created_at", "updated_at")
+    date_hierarchy = "updated_at"
+
+    def get_fields(self, request, obj=None):
+        fields = ["setting_key", "is_encrypted", "value", "description"]
+        if obj is not None:
+            fields += ["secret_status", "created_at", "updated_at"]
+        return fields
 
     @admin.display(description="value")
     def shown_value(self, obj: SystemSetting) -> str:
@@ -20,7 +73,55 @@ class SystemSettingAdmin(admin.ModelAdmin):
             return MASK
         return obj.setting_value if len(obj.setting_value) <= 80 else obj.setting_value[:77] + "…"
 
-    def get_readonly_fields(self, request, obj=None):
-        if obj is not None and obj.is_encrypted:
-            return ("setting_key", "setting_value", "is_encrypted", "created_at", "updated_at")
-        return ("created_at", "updated_at")
+    @admin.display(description="stored value")
+    def secret_status(self, obj: SystemSetting) -> str:
+        if not obj.is_encrypted:
+            return "in clear (shown above)"
+        return "set" if obj.setting_value else "not set"
+
+    @method_decorator(sensitive_post_parameters("value"))
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        return super().changeform_view(request, object_id, form_url, extra_context)
+
+    def save_model(self, request, obj: SystemSetting, form, change: bool) -> None:
+        data = form.cleaned_data
+        if change and obj.is_encrypted and not data.get("value"):
+            # Keep the stored secret: only the key and description change.
+            SystemSetting.objects.filter(pk=obj.pk).update(
+                setting_key=data["setting_key"], description=data.get("description")
+            )
+            obj.refresh_from_db()
+            return
+        if change and form.initial.get("setting_key") not in (None, data["setting_key"]):
+            SystemSetting.objects.filter(pk=obj.pk).update(setting_key=data["setting_key"])
+        saved = set_system_setting(
+            key=data["setting_key"],
+            value=data.get("value") or "",
+            is_encrypted=bool(data.get("is_encrypted")),
+            description=data.get("description") or "",
+        )
+        obj.pk = saved.pk
+        obj.setting_value = saved.setting_value
+
+
+class LogEntryAdmin(admin.ModelAdmin):
+    """The admin log, read-only: who changed what, when."""
+
+    list_display = ("action_time", "user", "action_flag", "content_type", "object_repr", "change_message")
+    list_filter = ("action_flag", "content_type")
+    search_fields = ("object_repr", "change_message", "user__email")
+    date_hierarchy = "action_time"
+    list_select_related = ("user", "content_type")
+    ordering = ("-action_time",)
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
+__all__ = ["LogEntry", "LogEntryAdmin", "SystemSettingAdmin", "SystemSettingForm"]

@@ -1,32 +1,56 @@
-"""Admin registrations for tutoring (plain Django admin)."""
+"""Staff console for tutoring: chat sessions (messages inline), messages, notes.
+
+A chat belongs to the tenant of the content it is about (``content_item.university``); a session about no
+content item is platform data (platform admins only). Scoped by ``accounts.admin_policy``.
+"""
 
 from django.contrib import admin
 
+from accounts.admin_policy import TenantScopedAdmin, TenantScopedInline
 from tutoring.models import ChatMessage, ChatNote, ChatSession
 
 
+class ChatMessageInline(TenantScopedInline, admin.TabularInline):
+    model = ChatMessage
+    tenant_path = "session__content_item__university"
+    department_path = "session__content_item__course__department"
+    fields = ("role", "content", "created_at")
+    readonly_fields = ("created_at",)
+    extra = 0
+
+
 @admin.register(ChatSession)
-class ChatSessionAdmin(admin.ModelAdmin):
+class ChatSessionAdmin(TenantScopedAdmin):
+    tenant_path = "content_item__university"
+    department_path = "content_item__course__department"
     list_display = ("id", "user", "content_item", "share_enabled", "updated_at")
-    list_filter = ("share_enabled",)
+    list_filter = ("share_enabled", "content_item__university")
     search_fields = ("user__email", "user__full_name", "content_item__title")
     list_select_related = ("user", "content_item")
-    raw_id_fields = ("user", "content_item")
+    autocomplete_fields = ("user", "content_item")
     readonly_fields = ("share_token", "created_at", "updated_at")
+    date_hierarchy = "created_at"
+    inlines = [ChatMessageInline]
 
 
 @admin.register(ChatMessage)
-class ChatMessageAdmin(admin.ModelAdmin):
+class ChatMessageAdmin(TenantScopedAdmin):
+    tenant_path = "session__content_item__university"
+    department_path = "session__content_item__course__department"
     list_display = ("session", "role", "content", "created_at")
     list_filter = ("role",)
     search_fields = ("content",)
     list_select_related = ("session",)
-    raw_id_fields = ("session",)
+    autocomplete_fields = ("session",)
+    date_hierarchy = "created_at"
 
 
 @admin.register(ChatNote)
-class ChatNoteAdmin(admin.ModelAdmin):
+class ChatNoteAdmin(TenantScopedAdmin):
+    tenant_path = "session__content_item__university"
+    department_path = "session__content_item__course__department"
     list_display = ("session", "message", "content", "created_at")
     search_fields = ("content", "selected_text")
     list_select_related = ("session", "message")
-    raw_id_fields = ("session", "message")
+    autocomplete_fields = ("session", "message")
+    date_hierarchy = "created_at"
