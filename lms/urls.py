@@ -11,4 +11,5 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/public/", include("prompts.urls")),
     path("learn/<int:offering_id>/", include("learning.player_urls")),
+    path("teach/", include("syllabus.urls")),
 ]

@@ -20,9 +20,96 @@ LATEX_UNBALANCED_BRACES = "Unbalanced braces: every “{” needs a matching “
 LATEX_UNKNOWN_COMMAND = "Unknown LaTeX command: {command}."
 LATEX_MISSING_ARGUMENT = "{command} is missing an argument."
 LATEX_CANNOT_PARSE = "This LaTeX cannot be parsed: {reason}."
+LATEX_MARKUP = "Markup such as “<{tag}>” is not allowed inside math."
 
 MAX_LATEX_LENGTH = 5000
-_MATHML_NS = "{http://www.w3.org/1998/Math/MathML}"
+MATHML_NAMESPACE = "http://www.w3.org/1998/Math/MathML"
+_MATHML_NS = "{" + MATHML_NAMESPACE + "}"
+# Serialise as <math xmlns="…">, not <ns0:math>, which HTML parsers would not treat as MathML.
+ElementTree.register_namespace("", MATHML_NAMESPACE)
+# latex2mathml copies \text{…} verbatim, so its output may hold any markup: keep MathML only.
+_MATHML_TAGS = frozenset(
+    [
+        "math",
+        "mrow",
+        "mi",
+        "mn",
+        "mo",
+        "ms",
+        "mtext",
+        "mspace",
+        "mfrac",
+        "msqrt",
+        "mroot",
+        "msup",
+        "msub",
+        "msubsup",
+        "munder",
+        "mover",
+        "munderover",
+        "mtable",
+        "mtr",
+        "mtd",
+        "mstyle",
+        "merror",
+        "mpadded",
+        "mphantom",
+        "menclose",
+        "mfenced",
+        "semantics",
+        "annotation",
+        "mmultiscripts",
+        "mprescripts",
+        "none",
+        "mlabeledtr",
+        "maligngroup",
+        "malignmark",
+    ]
+)
+_MATHML_ATTRIBUTES = frozenset(
+    [
+        "display",
+        "mathvariant",
+        "stretchy",
+        "fence",
+        "separator",
+        "lspace",
+        "rspace",
+        "minsize",
+        "maxsize",
+        "movablelimits",
+        "accent",
+        "accentunder",
+        "largeop",
+        "symmetric",
+        "form",
+        "width",
+        "height",
+        "depth",
+        "linethickness",
+        "displaystyle",
+        "scriptlevel",
+        "notation",
+        "open",
+        "close",
+        "separators",
+        "columnalign",
+        "rowalign",
+        "columnlines",
+        "rowlines",
+        "columnspacing",
+        "rowspacing",
+        "frame",
+        "align",
+        "columnspan",
+        "rowspan",
+        "mathsize",
+        "bevelled",
+        "encoding",
+        "linebreak",
+        "xmlns",
+    ]
+)
 _ARITY = {
     "mfrac": ("\\frac", 2),
     "msup": ("^", 2),
@@ -68,14 +155,24 @@ def _check_braces(latex: str) -> None:
         raise LatexError(LATEX_UNBALANCED_BRACES)
 
 
-def _check_output(mathml: str) -> None:
-    root = ElementTree.fromstring(mathml)  # noqa: S314 -- our own latex2mathml output, not user XML
+def _checked(mathml: str) -> str:
+    """latex2mathml's output re-serialised with MathML elements and presentation attributes only."""
+    try:
+        root = ElementTree.fromstring(mathml)  # noqa: S314 -- our own latex2mathml output, no DTDs/entities
+    except ElementTree.ParseError as exc:
+        raise LatexError(LATEX_CANNOT_PARSE.format(reason="the result is not well-formed")) from exc
     for element in root.iter():
-        tag = element.tag.removeprefix(_MATHML_NS)
+        namespace, _, tag = element.tag.rpartition("}")
+        if namespace.lstrip("{") != MATHML_NAMESPACE or tag not in _MATHML_TAGS:
+            raise LatexError(LATEX_MARKUP.format(tag=tag))
+        for name in list(element.attrib):
+            if name not in _MATHML_ATTRIBUTES:
+                del element.attrib[name]
         if tag in ("mi", "mo") and element.text and re.fullmatch(r"\\[A-Za-z]+", element.text):
             raise LatexError(LATEX_UNKNOWN_COMMAND.format(command=element.text))
         if tag in _ARITY and len(element) != _ARITY[tag][1]:
             raise LatexError(LATEX_MISSING_ARGUMENT.format(command=_ARITY[tag][0]))
+    return ElementTree.tostring(root, encoding="unicode")
 
 
 @lru_cache(maxsize=4096)
@@ -88,14 +185,15 @@ def _render(latex: str, display: str) -> tuple[str | None, str | None]:
         except Exception as exc:  # latex2mathml raises its own classes and, on odd input, plain ones
             reason = _REASONS.get(type(exc).__name__, str(exc) or type(exc).__name__)
             raise LatexError(LATEX_CANNOT_PARSE.format(reason=reason)) from exc
-        _check_output(mathml)
+        mathml = _checked(mathml)
     except LatexError as exc:
         return None, str(exc)
     return mathml, None
 
 
 def render_latex(latex: str, *, display: bool = True) -> str:
-    """MathML for ``latex`` (``display="block"`` by default); raises :class:`LatexError` with a clear message."""
+    """MathML for ``latex`` (``display="block"`` by default), safe to mark safe: only MathML elements and
+    attributes, text escaped. Raises :class:`LatexError` with a clear message."""
     latex = (latex or "").strip()
     if not latex:
         raise LatexError(LATEX_EMPTY)
