@@ -11,6 +11,7 @@ settings, Django's admin log, auth groups), since a leaf cannot import the polic
 
 from __future__ import annotations
 
+from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
 from django.contrib.auth.admin import GroupAdmin as BaseGroupAdmin
@@ -19,14 +20,16 @@ from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
+from django.urls import path
 
-from accounts import services
-from accounts.admin_policy import PlatformOnlyAdmin, TenantScopedAdmin, TenantScopedInline
+from accounts import imports, services
+from accounts.admin_policy import PlatformOnlyAdmin, TenantScopedAdmin, TenantScopedInline, csv_import_view
 from accounts.models import User, UserProfile, UserSubjectPreference, UserUniversityRole
 from accounts.permissions import (
     USER_DEPARTMENT_PATHS,
     USER_UNIVERSITY_PATHS,
     can_change_account_credentials,
+    get_staff_scope,
     is_platform_admin,
 )
 from lms.admin import LogEntryAdmin, SystemSettingAdmin
@@ -101,6 +104,38 @@ class UserAdmin(TenantScopedAdmin, BaseUserAdmin):
             for name in ("activate_accounts", "deactivate_accounts"):
                 actions.pop(name, None)
         return actions
+
+    def get_urls(self):
+        return [
+            path("import/", self.admin_site.admin_view(self.import_view), name="accounts_user_import"),
+            *super().get_urls(),
+        ]
+
+    def import_view(self, request):
+        """CSV of people with their roles at one university (accounts.imports validates every row first)."""
+        university_model = UserUniversityRole._meta.get_field("university").related_model
+        universities = university_model._default_manager.order_by("name")
+        scope = get_staff_scope(request.user)
+        if not scope.platform:
+            universities = universities.filter(pk__in=scope.university_ids)
+        if not scope.platform and not scope.university_ids:
+            raise PermissionDenied
+        base_url = request.build_absolute_uri("/")
+
+        def run(university, data):
+            result = imports.import_users(actor=request.user, university=university, data=data, base_url=base_url)
+            self.log_change(request, university, f"Imported users from CSV: {result.created_users} new accounts, "
+                            f"{result.roles_granted} roles granted.")
+            return result
+
+        return csv_import_view(
+            self,
+            request,
+            title="Import users (CSV)",
+            columns="email, full_name, role (default student), department (code; for department_admin)",
+            target_field=forms.ModelChoiceField(queryset=universities, label="University"),
+            run=run,
+        )
 
     def user_change_password(self, request, id, form_url=""):
         # Platform-only (BaseUserAdmin lets in anyone with change permission on the user).

@@ -32,7 +32,7 @@ from django.contrib import admin, messages
 from django.contrib.admin.utils import NotRelationField, get_fields_from_path
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
 from django.db import models
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
 
 from accounts.imports import CsvImportError
@@ -214,6 +214,10 @@ class TenantScopedAdmin(ScopeMixin, admin.ModelAdmin):
         if self.platform_add_delete and not get_staff_scope(request.user).platform:
             return False
         return self.has_change_permission(request, obj)
+
+    def _get_obj_does_not_exist_redirect(self, request, opts, object_id):
+        # Another tenant's row and a missing row look the same: 404 (Django would redirect to the index).
+        raise Http404(f"No {opts.verbose_name} with id {object_id!r}.")
 
     def get_list_filter(self, request):
         """Filters on a relation list only the related rows present in this user's rows

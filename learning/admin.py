@@ -99,10 +99,6 @@ class CourseEnrollmentAdmin(OfferingScoped):
             *super().get_urls(),
         ]
 
-    def changelist_view(self, request, extra_context=None):
-        extra_context = {**(extra_context or {}), "csv_import_url": reverse("admin:learning_courseenrollment_import")}
-        return super().changelist_view(request, extra_context)
-
     def _offering_field(self, request):
         offerings = self.admin_site._registry[CourseOffering]
         queryset = offerings.scope_queryset(request, CourseOffering.objects.select_related("course"))
