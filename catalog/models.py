@@ -6,6 +6,8 @@ columns in agreement are added by raw SQL in ``0002_tenant_foreign_keys``.
 """
 
 from django.conf import settings
+from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
@@ -177,6 +179,14 @@ class Course(models.Model):
     rating_count = models.IntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
+    # Catalog full-text search (title weighs most, then code, then description); kept by PostgreSQL.
+    search_vector = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("code", weight="A", config="simple")
+        + SearchVector("description", weight="C", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+    )
 
     class Meta:
         db_table = "courses"
@@ -199,6 +209,7 @@ class Course(models.Model):
             models.Index(fields=["university"], name="ix_courses_university_id"),
             models.Index(fields=["department"], name="ix_courses_department_id"),
             models.Index(fields=["primary_subject"], name="ix_courses_primary_subject_id"),
+            GinIndex(fields=["search_vector"], name="ix_courses_search_vector"),
         ]
 
     def __str__(self) -> str:
