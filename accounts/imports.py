@@ -97,6 +97,8 @@ def read_csv(data: bytes, *, required: tuple[str, ...], optional: tuple[str, ...
     reader = csv.reader(io.StringIO(text, newline=""))
     try:
         header = next(reader)
+        while not any(cell.strip() for cell in header):  # blank lines before the header
+            header = next(reader)
     except StopIteration:
         raise CsvImportError([RowError(None, None, EMPTY_FILE)])
     except csv.Error as error:
