@@ -247,3 +247,13 @@ def test_transcript_preview_partial(client, world):
     page = client.post(url, {"transcript": "WEBVTT\n\n00:01.000 --> 00:02.000\nHi\n"}).content.decode()
     assert "1 segment" in page and "Hi" in page
     assert "Line" in client.post(url, {"transcript": "1\nnonsense\n"}).content.decode()
+
+
+@pytest.mark.parametrize("type_name", ["text", "video", "quiz", "engineering_lab", "assignment", "resource"])
+def test_every_builtin_editor_renders_and_edits(client, world, lesson, type_name):
+    builtin_content_type(type_name)
+    client.force_login(world.a.instructor)
+    page = client.get(_create_url(world, lesson, type_name))
+    assert page.status_code == 200 and 'name="title"' in page.content.decode()
+    picker = client.get(reverse("syllabus:item-create", args=[world.a.course.pk, lesson.pk]))
+    assert f"?type={type_name}" in picker.content.decode()
