@@ -43,6 +43,21 @@ ALREADY_ENROLLED = "This person is already enrolled in this offering."
 SERVICE_MISSING = "This action is not available yet: learning.services.{name} does not exist."
 
 
+class OfferingFilter(admin.SimpleListFilter):
+    """The offerings this user may see, in one query (``str(offering)`` needs its course)."""
+
+    title = "offering"
+    parameter_name = "course_offering__id__exact"
+
+    def lookups(self, request, model_admin):
+        offerings = model_admin.admin_site._registry[CourseOffering]
+        queryset = offerings.scope_queryset(request, CourseOffering.objects.select_related("course"))
+        return [(o.pk, str(o)) for o in queryset.order_by("course__code", "-starts_at")]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(course_offering_id=self.value()) if self.value() else queryset
+
+
 class OfferingScoped(TenantScopedAdmin):
     tenant_path = "course_offering__university"
     department_path = "course_offering__course__department"
@@ -60,7 +75,7 @@ def _enrollment_service(name: str):
 @admin.register(CourseEnrollment)
 class CourseEnrollmentAdmin(OfferingScoped):
     list_display = ("user", "course_offering", "status", "waitlist_position", "enrolled_at", "status_changed_at")
-    list_filter = ("status", "course_offering__university", "course_offering__course__department", "course_offering")
+    list_filter = ("status", "course_offering__university", "course_offering__course__department", OfferingFilter)
     search_fields = (*USER_SEARCH, "course_offering__course__code")
     list_select_related = ("user", "course_offering__course")
     autocomplete_fields = ("user", "course_offering")
@@ -239,7 +254,7 @@ class LabSubmissionAdmin(OfferingScoped):
 @admin.register(CourseGrade)
 class CourseGradeAdmin(OfferingScoped):
     list_display = ("user", "course_offering", "final_score", "letter_grade", "passed", "graded_at")
-    list_filter = ("passed", "letter_grade", "course_offering__university", "course_offering")
+    list_filter = ("passed", "letter_grade", "course_offering__university", OfferingFilter)
     search_fields = (*USER_SEARCH, "course_offering__course__code")
     list_select_related = ("user", "course_offering__course")
     autocomplete_fields = ("user", "course_offering")
