@@ -141,7 +141,10 @@ def import_enrollments(*, actor, offering: CourseOffering | None, data: bytes, b
             ignore_conflicts=True,
         )
         for pk, members in per_offering.items():
-            made = enroll_users(actor=actor, offering=offerings[pk], users=members)
+            before = set(
+                CourseEnrollment.objects.filter(course_offering_id=pk, user__in=members).values_list("user_id", flat=True)
+            )
+            made = [e for e in enroll_users(actor=actor, offering=offerings[pk], users=members) if e.user_id not in before]
             result.enrolled += sum(1 for e in made if e.status == EnrollmentStatus.ACTIVE)
             result.waitlisted += sum(1 for e in made if e.status == EnrollmentStatus.WAITLISTED)
             result.skipped += len(members) - len(made)
