@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
@@ -25,7 +26,7 @@ class SignUpView(FormView):
         return redirect(self.get_success_url())
 
     def get_success_url(self) -> str:
-        return str(reverse_lazy("home"))
+        return str(reverse_lazy(getattr(settings, "SIGNUP_REDIRECT_URL", "home")))
 
 
 class LoginView(auth_views.LoginView):

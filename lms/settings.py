@@ -125,6 +125,7 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
+SIGNUP_REDIRECT_URL = "learning:onboarding"  # accounts cannot import learning; it reads this name
 
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"

@@ -11,5 +11,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/public/", include("prompts.urls")),
     path("learn/<int:offering_id>/", include("learning.player_urls")),
+    path("learn/", include("learning.urls")),
+    path("", include("catalog.urls")),
     path("teach/", include("syllabus.urls")),
 ]

@@ -1,0 +1,75 @@
+"""Benchmark of the catalog, a course page and "My learning" on a large catalog, beside /hello.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_bench .venv/bin/python -m bench.catalog
+
+On the dedicated database named by DATABASE_URL: migrate, build (once; reused on the next run) the
+dataset of ``manage.py generate_bench_catalog`` (100,000 courses, 300,000 offerings, 1,000,000
+enrollments), log the bench student in (a real session), then measure under gunicorn (2 workers), in the
+same run: /hello, the catalog with no filter, with a search term and filters in several combinations,
+and sorted by start date and by rating, a course page (signed in, with its enroll panel) and the
+dashboard. Prints median, p95 and requests per second of each, and each page's rate as a share of hello's.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def _setup():
+    import django
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + "k" * 50)
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+    call_command("generate_bench_catalog")
+
+    from accounts.models import User
+    from catalog.models import Course, Subject
+
+    student = User.objects.get(email="bench-catalog@example.edu")
+    course = Course.objects.select_related("university").get(code="BC1")
+    subject = Subject.objects.filter(code__startswith="BS_", depth=0).order_by("code").first()
+    university = course.university.short_code
+    return student, course, subject, university
+
+
+def main() -> None:
+    if "DATABASE_URL" not in os.environ:
+        sys.exit("Set DATABASE_URL to a dedicated database, e.g. postgres://postgres@127.0.0.1:5432/lms_bench")
+    student, course, subject, university = _setup()
+    from bench.harness import Gunicorn, measure
+    from bench.player import _session_cookie
+
+    cookie = _session_cookie(student)
+    pages = [
+        ("catalog: no filter", "/courses/", ""),
+        ("catalog: search", "/courses/?q=entropy", ""),
+        ("catalog: search+filters", "/courses/?q=thermodynamics+entropy&level=graduate&language=en&open=true", ""),
+        ("catalog: subject tree+rating", f"/courses/?subject={subject.code}&sort=rating", ""),
+        ("catalog: univ+difficulty+start", f"/courses/?university={university}&difficulty=advanced&sort=start", ""),
+        ("catalog: signed in, page 50", "/courses/?sort=title&page=50", cookie),
+        ("course page (signed in)", f"/courses/{course.university.short_code}/{course.code}/", cookie),
+        ("my learning", "/learn/", cookie),
+    ]
+    with Gunicorn() as server:
+        for _label, path, cook in pages:
+            status, body = server.get(path, cook)
+            if status != 200:
+                sys.exit(f"{path} answered {status}")
+        results = [measure(server, "hello (trivial view)", "/hello", requests=2000)]
+        for label, path, cook in pages:
+            results.append(measure(server, label, path, cookie=cook, requests=300))
+    for result in results:
+        print(result.line())
+    hello = results[0].rps
+    for result in results[1:]:
+        print(f"{result.label}: {result.rps / hello:.3f} of hello's requests per second")
+
+
+if __name__ == "__main__":
+    main()

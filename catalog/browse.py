@@ -1,0 +1,213 @@
+"""Reads for the catalog pages (list, subject and domain browse, course page).
+
+Kept apart from ``catalog/selectors.py`` (tree and subject reads of the catalog services) so two people
+can work on them at once. Same contract as a selectors module: pure reads, keyword-only, typed, a
+fixed number of queries whatever the size of the catalog (numbers per function below). Every read goes
+through the visibility policy of :mod:`catalog.permissions`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.postgres.search import SearchQuery, SearchRank
+from django.core.paginator import Page, Paginator
+from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.utils import timezone
+
+from catalog.filters import CourseFilter
+from catalog.models import (
+    Course,
+    CourseOffering,
+    CourseOfferingInstructor,
+    CourseSubject,
+    Domain,
+    Subject,
+)
+from catalog.permissions import courses_visible_to, listed_offerings_q, reachable_offerings_q
+
+PAGE_SIZE = 20
+
+
+@dataclass
+class CourseCard:
+    course: Course
+    next_offering: CourseOffering | None
+
+
+@dataclass
+class CatalogResult:
+    filterset: CourseFilter
+    page: Page
+    cards: list[CourseCard]
+    sort: str
+    query_string: str  # every filter but the page, for pagination links
+    total: int
+
+
+def _not_ended_q(now: datetime) -> Q:
+    return Q(ends_at__isnull=True) | Q(ends_at__gt=now)
+
+
+def next_offerings(*, user, course_ids: list[int], now: datetime | None = None) -> dict[int, CourseOffering]:
+    """ONE query: per course, the listed offering that runs next (earliest start among those not
+    ended), else the most recent one."""
+    if not course_ids:
+        return {}
+    now = now or timezone.now()
+    rows = (
+        CourseOffering.objects.filter(listed_offerings_q(user), course_id__in=course_ids)
+        .order_by("course_id", F("ends_at").desc(nulls_first=True), "starts_at")
+        .only("id", "course_id", "term_name", "starts_at", "ends_at", "enrollment_start", "enrollment_end",
+              "capacity", "enrolled_count", "waitlist_count", "visibility", "requires_approval")
+    )
+    found: dict[int, CourseOffering] = {}
+    for offering in rows:
+        current = found.get(offering.course_id)
+        running = offering.ends_at is None or offering.ends_at > now
+        if current is None:
+            found[offering.course_id] = offering
+            continue
+        current_running = current.ends_at is None or current.ends_at > now
+        if running and (not current_running or _start_key(offering) < _start_key(current)):
+            found[offering.course_id] = offering
+    return found
+
+
+def _start_key(offering: CourseOffering):
+    return offering.starts_at or datetime.max.replace(tzinfo=timezone.get_current_timezone())
+
+
+def search_courses(*, user, data, page_number=1, page_size: int = PAGE_SIZE) -> CatalogResult:
+    """The catalog page. Queries: the filter form's choices (universities, domains, subjects, and the
+    chosen university's departments), one per chosen model filter to validate it, the count, the page,
+    and the next offerings of the page's courses (one)."""
+    data = data.copy() if hasattr(data, "copy") else dict(data)
+    filterset = CourseFilter(data, queryset=courses_visible_to(user), user=user)
+    queryset = filterset.qs.select_related("university").defer("search_vector", "description")
+    filterset.form.is_valid()  # invalid fields are left out of cleaned_data and shown as errors
+    cleaned = getattr(filterset.form, "cleaned_data", {})
+    q = (cleaned.get("q") or "").strip()
+    sort = cleaned.get("sort") or ("relevance" if q else "title")
+    queryset = _sorted(queryset, sort=sort, q=q, user=user)
+    paginator = Paginator(queryset, page_size)
+    page = paginator.get_page(page_number)
+    courses = list(page.object_list)
+    upcoming = next_offerings(user=user, course_ids=[c.pk for c in courses])
+    cards = [CourseCard(course=c, next_offering=upcoming.get(c.pk)) for c in courses]
+    params = data.copy() if hasattr(data, "copy") else dict(data)
+    params.pop("page", None)
+    query_string = params.urlencode() if hasattr(params, "urlencode") else ""
+    return CatalogResult(filterset=filterset, page=page, cards=cards, sort=sort, query_string=query_string,
+                         total=paginator.count)
+
+
+def _sorted(queryset: QuerySet[Course], *, sort: str, q: str, user) -> QuerySet[Course]:
+    if sort == "relevance" and q:
+        query = SearchQuery(q, search_type="websearch", config="english")
+        return queryset.annotate(rank=SearchRank(F("search_vector"), query)).order_by("-rank", "title", "pk")
+    if sort == "start":
+        now = timezone.now()
+        next_start = (
+            CourseOffering.objects.filter(listed_offerings_q(user), _not_ended_q(now), course_id=OuterRef("pk"))
+            .order_by(F("starts_at").asc(nulls_last=True))
+            .values("starts_at")[:1]
+        )
+        return queryset.annotate(next_start=Subquery(next_start)).order_by(
+            F("next_start").asc(nulls_last=True), "title", "pk"
+        )
+    if sort == "rating":
+        return queryset.order_by(F("rating_avg").desc(nulls_last=True), "-rating_count", "title", "pk")
+    return queryset.order_by("title", "pk")
+
+
+# --- course page -------------------------------------------------------------------------------
+
+
+@dataclass
+class CoursePage:
+    course: Course
+    offerings: list[CourseOffering]
+    subjects: list[CourseSubject] = field(default_factory=list)
+
+
+def get_course_page(
+    *, user, course: Course, link_token: str | None = None, invitation_code: str | None = None
+) -> CoursePage:
+    """Three queries: the offerings the user may reach (with their staff, one prefetch) and the
+    course's subjects. Prerequisites and the enroll panel are learning's (template tags)."""
+    offerings = list(
+        CourseOffering.objects.filter(
+            reachable_offerings_q(user, link_token=link_token, invitation_code=invitation_code), course_id=course.pk
+        )
+        .prefetch_related(
+            Prefetch(
+                "instructors",
+                queryset=CourseOfferingInstructor.objects.select_related("user").order_by("role", "user__full_name"),
+            )
+        )
+        .order_by(F("starts_at").desc(nulls_last=True), "pk")
+    )
+    for offering in offerings:
+        offering.university = course.university
+        offering.course = course
+    subjects = list(
+        CourseSubject.objects.filter(course_id=course.pk).select_related("subject").order_by("-is_primary",
+                                                                                              "subject__name")
+    )
+    return CoursePage(course=course, offerings=offerings, subjects=subjects)
+
+
+# --- subject / domain browse ------------------------------------------------------------------
+
+
+def domains_with_subjects() -> list[Domain]:
+    """Two queries: every domain with its subjects (tree order by depth then name)."""
+    return list(
+        Domain.objects.prefetch_related(
+            Prefetch("subjects", queryset=Subject.objects.order_by("depth", "name"))
+        ).order_by("name")
+    )
+
+
+def subject_tree(*, domain: Domain) -> list[tuple[Subject, int]]:
+    """ONE query: the domain's subjects in pre-order with their level, for an indented list."""
+    return order_subject_tree(list(Subject.objects.filter(domain_id=domain.pk).order_by("name")))
+
+
+def subject_tree_from(domain: Domain) -> list[tuple[Subject, int]]:
+    """The same from a domain whose ``subjects`` are prefetched (no query)."""
+    return order_subject_tree(sorted(domain.subjects.all(), key=lambda s: s.name))
+
+
+def order_subject_tree(subjects: list[Subject]) -> list[tuple[Subject, int]]:
+    children: dict[int | None, list[Subject]] = {}
+    ids = {s.pk for s in subjects}
+    for s in subjects:
+        parent = s.parent_subject_id if s.parent_subject_id in ids else None
+        children.setdefault(parent, []).append(s)
+    ordered: list[tuple[Subject, int]] = []
+    stack = [(s, 0) for s in reversed(children.get(None, []))]
+    while stack:
+        subject, level = stack.pop()
+        ordered.append((subject, level))
+        stack.extend((c, level + 1) for c in reversed(children.get(subject.pk, [])))
+    return ordered
+
+
+def subject_path(*, subject: Subject) -> list[Subject]:
+    """ONE query: the subject's ancestors, root first (recursive CTE)."""
+    return list(
+        Subject.objects.raw(
+            """
+            WITH RECURSIVE up(id, parent_subject_id, n) AS (
+                SELECT id, parent_subject_id, 0 FROM subjects WHERE id = %s
+                UNION ALL
+                SELECT s.id, s.parent_subject_id, up.n + 1 FROM subjects s JOIN up ON s.id = up.parent_subject_id
+            )
+            SELECT s.* FROM subjects s JOIN up ON up.id = s.id ORDER BY up.n DESC
+            """,
+            [subject.pk],
+        )
+    )

@@ -1,0 +1,126 @@
+"""The catalog's filters: every one lives in the URL (GET), so a result page can be bookmarked."""
+
+from __future__ import annotations
+
+import django_filters
+from django import forms
+from django.contrib.postgres.search import SearchQuery
+from django.db.models import Exists, OuterRef, Q
+from django.db.models.expressions import RawSQL
+from django.utils import timezone
+
+from catalog.models import (
+    Course,
+    CourseDifficulty,
+    CourseLevel,
+    CourseOffering,
+    CourseSubject,
+    Department,
+    Domain,
+    Subject,
+    University,
+)
+from catalog.permissions import listed_offerings_q
+
+SORT_CHOICES = [
+    ("relevance", "Relevance"),
+    ("title", "Title"),
+    ("start", "Start date"),
+    ("rating", "Rating"),
+]
+LANGUAGE_CHOICES = [("en", "English"), ("fr", "French"), ("de", "German"), ("es", "Spanish"), ("ja", "Japanese")]
+
+# The subject and its descendants (subjects form a tree; depth is bounded, the CTE is cheap).
+SUBTREE_SQL = """
+WITH RECURSIVE subtree(id) AS (
+    SELECT id FROM subjects WHERE id = %s
+    UNION ALL
+    SELECT s.id FROM subjects s JOIN subtree t ON s.parent_subject_id = t.id
+)
+SELECT id FROM subtree
+"""
+
+
+def subject_q(subject_ids_sql: RawSQL) -> Q:
+    """Courses whose primary subject or one of whose listed subjects is in the given subject ids."""
+    return Q(primary_subject_id__in=subject_ids_sql) | Q(
+        Exists(CourseSubject.objects.filter(course_id=OuterRef("pk"), subject_id__in=subject_ids_sql))
+    )
+
+
+class CourseFilter(django_filters.FilterSet):
+    """Consumed by :func:`catalog.browse.search_courses` (which also applies ``sort`` and pagination)."""
+
+    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
+    university = django_filters.ModelChoiceFilter(
+        queryset=University.objects.filter(is_active=True).only("short_code", "name"),
+        to_field_name="short_code", empty_label="Any university",
+    )
+    department = django_filters.ModelChoiceFilter(
+        queryset=Department.objects.all(), empty_label="Any department",
+    )
+    domain = django_filters.ModelChoiceFilter(
+        queryset=Domain.objects.only("code", "name"), to_field_name="code", method="filter_domain",
+        empty_label="Any domain",
+    )
+    subject = django_filters.ModelChoiceFilter(
+        queryset=Subject.objects.only("code", "name", "depth").order_by("code"), to_field_name="code",
+        method="filter_subject", empty_label="Any subject",
+    )
+    level = django_filters.ChoiceFilter(choices=CourseLevel.choices, empty_label="Any level")
+    difficulty = django_filters.ChoiceFilter(choices=CourseDifficulty.choices, empty_label="Any difficulty")
+    language = django_filters.ChoiceFilter(
+        field_name="language_code", choices=LANGUAGE_CHOICES, empty_label="Any language"
+    )
+    open = django_filters.BooleanFilter(
+        method="filter_open", label="Open for enrollment now", widget=forms.CheckboxInput
+    )
+    coming_soon = django_filters.BooleanFilter(
+        method="filter_coming_soon", label="Coming soon", widget=forms.CheckboxInput
+    )
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_noop", empty_label=None)
+
+    class Meta:
+        model = Course
+        fields: list[str] = []
+
+    def __init__(self, *args, user=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+        university = (self.data or {}).get("university")
+        if university and isinstance(university, str):
+            # Departments only of the chosen university: a short list, and never a cross-tenant mix.
+            self.filters["department"].queryset = Department.objects.filter(university__short_code=university)
+            self.form.fields["department"].queryset = self.filters["department"].queryset
+
+    def filter_noop(self, queryset, name, value):
+        return queryset
+
+    def filter_q(self, queryset, name, value):
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(search_vector=SearchQuery(value, search_type="websearch", config="english"))
+
+    def filter_domain(self, queryset, name, value):
+        ids = Subject.objects.filter(domain_id=value.pk).values("id")
+        return queryset.filter(subject_q(ids))
+
+    def filter_subject(self, queryset, name, value):
+        return queryset.filter(subject_q(RawSQL(SUBTREE_SQL, [value.pk])))  # noqa: S611 - constant SQL, bound id
+
+    def filter_open(self, queryset, name, value):
+        if not value:
+            return queryset
+        now = timezone.now()
+        open_now = CourseOffering.objects.filter(
+            listed_offerings_q(self.user),
+            Q(enrollment_start__isnull=True) | Q(enrollment_start__lte=now),
+            Q(enrollment_end__isnull=True) | Q(enrollment_end__gt=now),
+            Q(ends_at__isnull=True) | Q(ends_at__gt=now),
+            course_id=OuterRef("pk"),
+        )
+        return queryset.filter(Exists(open_now))
+
+    def filter_coming_soon(self, queryset, name, value):
+        return queryset.filter(is_coming_soon=True) if value else queryset

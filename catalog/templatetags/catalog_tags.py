@@ -1,0 +1,26 @@
+"""Small display helpers of the catalog templates."""
+
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from django import template
+from django.utils import timezone
+
+register = template.Library()
+
+
+@register.filter
+def in_tz(value, zone_name):
+    """A datetime in the given time zone (the university's), for display."""
+    if not value:
+        return value
+    try:
+        zone = ZoneInfo(zone_name or "UTC")
+    except (ZoneInfoNotFoundError, ValueError):
+        zone = ZoneInfo("UTC")
+    return timezone.localtime(value, zone)
+
+
+@register.simple_tag(takes_context=True)
+def page_url(context, query_string, page):
+    """``?<filters>&page=n``: pagination keeps every filter."""
+    return f"?{query_string}&page={page}" if query_string else f"?page={page}"

@@ -1,0 +1,91 @@
+"""Catalog pages: the course list with its filters, subject/domain browse pages and the course page.
+
+Thin views: objects come through the access selectors of :mod:`catalog.permissions` (404 for what the
+user may not see), reads through :mod:`catalog.browse`. The course page's enroll panel, the student's
+prerequisite standing and the outline are learning's, composed in the template with its template tags
+(this module never imports learning).
+"""
+
+from __future__ import annotations
+
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.views.generic import TemplateView
+
+from catalog import browse
+from catalog.models import Domain, Subject
+from catalog.permissions import get_course_for_user
+
+
+class CourseListView(TemplateView):
+    template_name = "catalog/course_list.html"
+    fixed: dict[str, str] = {}
+
+    def get_fixed(self) -> dict[str, str]:
+        return {}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        data = self.request.GET.copy()
+        for key, value in self.get_fixed().items():
+            data[key] = value
+        context["result"] = browse.search_courses(
+            user=self.request.user, data=data, page_number=self.request.GET.get("page") or 1
+        )
+        return context
+
+
+class SubjectIndexView(TemplateView):
+    template_name = "catalog/subject_index.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["domains"] = [(d, browse.subject_tree_from(d)) for d in browse.domains_with_subjects()]
+        return context
+
+
+class SubjectBrowseView(CourseListView):
+    template_name = "catalog/subject_browse.html"
+
+    def get_fixed(self) -> dict[str, str]:
+        self.subject = get_object_or_404(Subject.objects.select_related("domain"), code=self.kwargs["code"])
+        return {"subject": self.subject.code}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["subject"] = self.subject
+        context["path"] = browse.subject_path(subject=self.subject)
+        context["children"] = list(self.subject.child_subjects.order_by("name"))
+        return context
+
+
+class DomainBrowseView(CourseListView):
+    template_name = "catalog/domain_browse.html"
+
+    def get_fixed(self) -> dict[str, str]:
+        self.domain = get_object_or_404(Domain, code=self.kwargs["code"])
+        return {"domain": self.domain.code}
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        context["domain"] = self.domain
+        context["tree"] = browse.subject_tree(domain=self.domain)
+        return context
+
+
+class CourseDetailView(TemplateView):
+    template_name = "catalog/course_detail.html"
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        link = self.request.GET.get("link") or None
+        invite = (self.request.GET.get("invite") or "").strip()[:64] or None
+        course = get_course_for_user(
+            self.request.user, self.kwargs["short_code"], self.kwargs["code"], link_token=link,
+            invitation_code=invite,
+        )
+        page = browse.get_course_page(user=self.request.user, course=course, link_token=link, invitation_code=invite)
+        if not page.offerings:  # visible a moment ago; raced with a change
+            raise Http404("No such course.")
+        context.update(page=page, course=course, link_token=link, invitation_code=invite)
+        return context

@@ -1,0 +1,46 @@
+"""Learning's pieces of other apps' pages: the enroll panel and the syllabus outline of the catalog's
+course page (the catalog composes them in its template and never imports learning)."""
+
+from django import template
+from django.utils.html import escape
+from django.utils.safestring import mark_safe
+
+from learning.outline import get_course_structure
+from learning.selectors import enroll_panel as build_enroll_panel
+
+register = template.Library()
+
+OUTLINE_DEPTH = 2  # visitors see units and their chapters; deeper levels stay in the player
+
+
+@register.simple_tag(takes_context=True)
+def enroll_panel(context, course, offerings, invitation_code=None):
+    request = context.get("request")
+    user = getattr(request, "user", None)
+    return build_enroll_panel(user=user, course=course, offerings=offerings, invitation_code=invitation_code)
+
+
+@register.simple_tag
+def course_outline(course):
+    """Published module titles only (cached per structure version by ``learning.outline``)."""
+    structure = get_course_structure(course_id=course.pk, structure_version=course.structure_version)
+    if structure.root_id is None:
+        return mark_safe('<p class="text-muted small">The syllabus is being prepared.</p>')
+    children: dict[int, list[int]] = {}
+    order = {mid: n for n, mid in enumerate(structure.module_title)}
+    for mid, parent in structure.module_parent.items():
+        if parent is not None:
+            children.setdefault(parent, []).append(mid)
+
+    def render(mid: int, level: int) -> str:
+        kids = sorted(children.get(mid, []), key=order.get)
+        if not kids or level > OUTLINE_DEPTH:
+            return ""
+        rows = "".join(
+            f"<li>{escape(structure.module_title[k])}{render(k, level + 1)}</li>" for k in kids
+        )
+        return f'<ol class="{"mb-0" if level > 1 else "small"}">{rows}</ol>'
+
+    html = render(structure.root_id, 1)
+    # Every title went through escape() above.
+    return mark_safe(html or '<p class="text-muted small">The syllabus is being prepared.</p>')  # noqa: S308

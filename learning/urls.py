@@ -1,0 +1,16 @@
+"""Learning pages, included at ``learn/`` by ``lms/urls.py`` (the player sits at ``learn/<id>/``)."""
+
+from django.urls import path
+
+from learning import views
+
+app_name = "learning"
+
+urlpatterns = [
+    path("", views.DashboardView.as_view(), name="dashboard"),
+    path("onboarding/", views.OnboardingView.as_view(), name="onboarding"),
+    path("enroll/<int:offering_id>/", views.EnrollView.as_view(), name="enroll"),
+    path("drop/<int:offering_id>/", views.DropView.as_view(), name="drop"),
+    path("invitations/redeem/", views.RedeemInvitationView.as_view(), name="invitation-redeem"),
+    path("offerings/<int:offering_id>/invitations/", views.InvitationsView.as_view(), name="invitations"),
+]
