@@ -88,6 +88,7 @@ def search_courses(*, user, data, page_number=1, page_size: int = PAGE_SIZE) -> 
     queryset = filterset.qs.select_related("university").defer("search_vector", "description")
     filterset.form.is_valid()  # invalid fields are left out of cleaned_data and shown as errors
     cleaned = getattr(filterset.form, "cleaned_data", {})
+    _freeze_choices(filterset, with_departments=bool(cleaned.get("university")))
     q = (cleaned.get("q") or "").strip()
     sort = cleaned.get("sort") or ("relevance" if q else "title")
     queryset = _sorted(queryset, sort=sort, q=q, user=user)
@@ -101,6 +102,17 @@ def search_courses(*, user, data, page_number=1, page_size: int = PAGE_SIZE) -> 
     query_string = params.urlencode() if hasattr(params, "urlencode") else ""
     return CatalogResult(filterset=filterset, page=page, cards=cards, sort=sort, query_string=query_string,
                          total=paginator.count)
+
+
+def _freeze_choices(filterset: CourseFilter, *, with_departments: bool) -> None:
+    """Load each model choice list once (one query each, no COUNT) for the template to render."""
+    names = ["university", "domain", "subject"] + (["department"] if with_departments else [])
+    for name, form_field in filterset.form.fields.items():
+        if name not in names and hasattr(form_field, "choices") and name != "department":
+            form_field.frozen_choices = list(form_field.choices)  # static choices: no query
+    for name in names:
+        form_field = filterset.form.fields[name]
+        form_field.frozen_choices = [choice for choice in form_field.choices]  # noqa: C416 - list() would COUNT first
 
 
 def _sorted(queryset: QuerySet[Course], *, sort: str, q: str, user) -> QuerySet[Course]:

@@ -1,0 +1,282 @@
+"""Catalog pages: visibility across two universities, filters and search, the course page, query bounds."""
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from catalog.models import CourseLevel, OfferingVisibility, PrerequisiteType
+from catalog.permissions import courses_visible_to, get_course_for_user, unlisted_link_token
+from catalog.tests.factories import (
+    CourseFactory,
+    CourseOfferingFactory,
+    CoursePrerequisiteFactory,
+    CourseSubjectFactory,
+    SubjectFactory,
+)
+from learning.models import EnrollmentStatus
+from learning.tests.factories import CourseEnrollmentFactory, CourseInvitationFactory
+from syllabus.tests.factories import ModuleFactory
+
+pytestmark = pytest.mark.django_db
+
+LIST = "/courses/"
+
+
+def detail(course):
+    return reverse("catalog:course-detail", args=[course.university.short_code, course.code])
+
+
+def course_with(tenant, visibility, **course_fields):
+    now = timezone.now()
+    course = CourseFactory(university=tenant.university, **course_fields)
+    CourseOfferingFactory(
+        course=course, visibility=visibility, enrollment_start=now - timedelta(days=1),
+        enrollment_end=now + timedelta(days=5),
+    )
+    return course
+
+
+def titles(response):
+    return {card.course.title for card in response.context["result"].cards}
+
+
+# --- visibility --------------------------------------------------------------------------------
+
+
+def test_anonymous_sees_public_courses_of_both_universities_only(world, client):
+    private_a = course_with(world.a, OfferingVisibility.PRIVATE, title="Private A")
+    course_with(world.a, OfferingVisibility.INVITE_ONLY, title="Invite A")
+    course_with(world.a, OfferingVisibility.UNLISTED, title="Unlisted A")
+    course_with(world.a, OfferingVisibility.PUBLIC, title="Draft A", is_published=False)
+    response = client.get(LIST)
+    assert response.status_code == 200
+    assert titles(response) == {world.a.course.title, world.b.course.title}
+    assert client.get(detail(private_a)).status_code == 404
+
+
+def test_members_see_their_private_courses_never_the_other_tenants(world, client):
+    private_a = course_with(world.a, OfferingVisibility.PRIVATE, title="Private A")
+    private_b = course_with(world.b, OfferingVisibility.PRIVATE, title="Private B")
+    client.force_login(world.a.student)
+    shown = titles(client.get(LIST))
+    assert "Private A" in shown and "Private B" not in shown
+    assert client.get(detail(private_a)).status_code == 200
+    assert client.get(detail(private_b)).status_code == 404
+    client.force_login(world.b.instructor)
+    assert client.get(detail(private_a)).status_code == 404
+    assert "Private A" not in titles(client.get(LIST))
+
+
+def test_invite_only_is_visible_with_an_invitation_or_an_enrollment(world, client):
+    course = course_with(world.a, OfferingVisibility.INVITE_ONLY, title="Invite A")
+    offering = course.offerings.get()
+    client.force_login(world.a.student)
+    assert "Invite A" not in titles(client.get(LIST))
+    assert client.get(detail(course)).status_code == 404
+    CourseInvitationFactory(course_offering=offering, email=world.a.student.email)
+    assert "Invite A" in titles(client.get(LIST))
+
+    client.force_login(world.b.student)
+    assert client.get(detail(course)).status_code == 404
+    CourseEnrollmentFactory(user=world.b.student, course_offering=offering, status=EnrollmentStatus.PENDING)
+    assert client.get(detail(course)).status_code == 200
+
+
+def test_invite_only_course_page_opens_with_a_valid_code(world, client):
+    course = course_with(world.a, OfferingVisibility.INVITE_ONLY, title="Invite A")
+    invitation = CourseInvitationFactory(course_offering=course.offerings.get(), code="OPEN-SESAME")
+    CourseInvitationFactory(course_offering=course.offerings.get(), code="STALE",
+                            expires_at=timezone.now() - timedelta(days=1))
+    client.force_login(world.b.student)
+    response = client.get(detail(course) + f"?invite={invitation.code}")
+    assert response.status_code == 200
+    assert b"OPEN-SESAME" in response.content  # prefilled in the enroll form
+    assert client.get(detail(course) + "?invite=STALE").status_code == 404
+    assert client.get(detail(course) + "?invite=NOPE").status_code == 404
+
+
+def test_unlisted_never_listed_but_open_through_its_link(world, client):
+    course = course_with(world.a, OfferingVisibility.UNLISTED, title="Unlisted A")
+    offering = course.offerings.get()
+    other = course_with(world.b, OfferingVisibility.UNLISTED).offerings.get()
+    client.force_login(world.a.student)
+    assert "Unlisted A" not in titles(client.get(LIST))
+    assert client.get(detail(course)).status_code == 404
+    assert client.get(detail(course) + "?link=forged").status_code == 404
+    assert client.get(detail(course) + f"?link={unlisted_link_token(other)}").status_code == 404
+    assert client.get(detail(course) + f"?link={unlisted_link_token(offering)}").status_code == 200
+
+
+def test_unknown_codes_are_404(world, client):
+    assert client.get("/courses/ALPHA/NOPE/").status_code == 404
+    assert client.get("/courses/NOPE/MATH101/").status_code == 404
+    # Course code of A under B's short code: no cross-tenant lookup.
+    assert client.get(f"/courses/BETA/{world.a.course.code}/").status_code == 200  # B has its own MATH101
+    course = course_with(world.a, OfferingVisibility.PUBLIC, code="ONLYA1")
+    assert client.get(f"/courses/BETA/{course.code}/").status_code == 404
+
+
+def test_policy_functions_agree(world):
+    private_a = course_with(world.a, OfferingVisibility.PRIVATE)
+    assert private_a in courses_visible_to(world.a.ta)
+    assert private_a not in courses_visible_to(world.b.ta)
+    assert get_course_for_user(world.a.ta, "ALPHA", private_a.code) == private_a
+    from django.http import Http404
+
+    with pytest.raises(Http404):
+        get_course_for_user(world.b.university_admin, "ALPHA", private_a.code)
+
+
+# --- filters and search ------------------------------------------------------------------------
+
+
+def test_search_finds_a_word_of_the_description_ranked(world, client):
+    course_with(world.a, OfferingVisibility.PUBLIC, title="Heat engines", description="Carnot cycles and entropy.")
+    course_with(world.b, OfferingVisibility.PUBLIC, title="Entropy in information theory", description="Bits.")
+    response = client.get(LIST + "?q=entropy")
+    cards = response.context["result"].cards
+    assert [c.course.title for c in cards] == ["Entropy in information theory", "Heat engines"]  # title ranks higher
+    assert titles(client.get(LIST + "?q=carnot+cycles")) == {"Heat engines"}
+    assert titles(client.get(LIST + "?q=zzzunknown")) == set()
+    assert client.get(LIST + "?q=%22unbalanced+quote").status_code == 200  # websearch syntax never errors
+
+
+def test_subject_filter_includes_descendants_and_domain_filter(world, client):
+    root = SubjectFactory(code="PHYS")
+    child = SubjectFactory(parent_subject=root, code="PHYS_THERMO")
+    grandchild = SubjectFactory(parent_subject=child, code="PHYS_THERMO_STAT")
+    elsewhere = SubjectFactory(code="BIO")
+    c1 = course_with(world.a, OfferingVisibility.PUBLIC, title="Primary on child", primary_subject=child)
+    c2 = course_with(world.b, OfferingVisibility.PUBLIC, title="Secondary on grandchild")
+    CourseSubjectFactory(course=c2, subject=grandchild)
+    course_with(world.a, OfferingVisibility.PUBLIC, title="Biology", primary_subject=elsewhere)
+    assert titles(client.get(LIST + "?subject=PHYS")) == {c1.title, c2.title}
+    assert titles(client.get(LIST + "?subject=PHYS_THERMO_STAT")) == {c2.title}
+    assert titles(client.get(LIST + f"?domain={root.domain.code}")) == {c1.title, c2.title}
+    page = client.get(reverse("catalog:subject-browse", args=["PHYS"]))
+    assert titles(page) == {c1.title, c2.title}
+    assert client.get(reverse("catalog:domain-browse", args=[root.domain.code])).status_code == 200
+    assert client.get(reverse("catalog:subject-index")).status_code == 200
+    assert client.get(reverse("catalog:subject-browse", args=["NOPE"])).status_code == 404
+
+
+def test_attribute_filters_open_now_coming_soon_and_sorts(world, client):
+    now = timezone.now()
+    grad = course_with(world.a, OfferingVisibility.PUBLIC, title="Grad", level=CourseLevel.GRADUATE,
+                       difficulty="advanced", language_code="fr", rating_avg=4.5, rating_count=10)
+    soon = CourseFactory(university=world.b.university, title="Soon", is_coming_soon=True, rating_avg=3, rating_count=2)
+    CourseOfferingFactory(course=soon, starts_at=now + timedelta(days=40), ends_at=now + timedelta(days=90),
+                          enrollment_start=now + timedelta(days=10), enrollment_end=now + timedelta(days=30))
+    assert titles(client.get(LIST + "?level=graduate")) == {"Grad"}
+    assert titles(client.get(LIST + "?difficulty=advanced&language=fr")) == {"Grad"}
+    assert "Soon" not in titles(client.get(LIST + "?open=true"))
+    assert "Grad" in titles(client.get(LIST + "?open=true"))
+    assert titles(client.get(LIST + "?coming_soon=true")) == {"Soon"}
+    assert titles(client.get(LIST + "?university=BETA")) == {"Soon", world.b.course.title}
+    by_rating = [c.course.title for c in client.get(LIST + "?sort=rating").context["result"].cards]
+    assert by_rating[:2] == ["Grad", "Soon"]
+    by_start = [c.course.title for c in client.get(LIST + "?sort=start").context["result"].cards]
+    assert by_start[-1] == "Soon"
+    assert grad
+
+
+def test_bad_filter_values_are_reported_not_500(world, client):
+    response = client.get(LIST + "?level=wizard&university=NOPE&sort=sideways&page=abc")
+    assert response.status_code == 200
+    errors = response.context["result"].filterset.form.errors
+    assert {"level", "university", "sort"} <= set(errors)
+    assert titles(response) == {world.a.course.title, world.b.course.title}
+
+
+def test_pagination_keeps_the_filters_in_the_url(world, client):
+    for n in range(25):
+        course_with(world.a, OfferingVisibility.PUBLIC, title=f"Algebra {n:02d}", level=CourseLevel.GRADUATE)
+    response = client.get(LIST + "?level=graduate&sort=title")
+    assert len(response.context["result"].cards) == 20
+    assert b"?level=graduate&amp;sort=title&amp;page=2" in response.content
+    second = client.get(LIST + "?level=graduate&sort=title&page=2")
+    assert len(second.context["result"].cards) == 5
+
+
+# --- course page -------------------------------------------------------------------------------
+
+
+def test_course_page_shows_details_offerings_prerequisites_and_outline(world, client):
+    course = world.a.course
+    course.description = "Vectors, matrices and **eigenvalues**."
+    course.save()
+    prereq = CourseFactory(university=world.a.university, code="PRE1", title="Precalculus")
+    CourseOfferingFactory(course=prereq)
+    CoursePrerequisiteFactory(course=course, prerequisite_course=prereq, prerequisite_type=PrerequisiteType.STRICT)
+    ModuleFactory(course=course, parent_module=world.a.root_module, title="Unit: Vector spaces", is_published=True)
+    ModuleFactory(course=course, parent_module=world.a.root_module, title="Unit: Hidden draft", is_published=False)
+    world.a.offering.capacity = 10
+    world.a.offering.save()
+
+    response = client.get(detail(course))
+    body = response.content.decode()
+    assert "eigenvalues" in body and "Precalculus" in body
+    assert "Unit: Vector spaces" in body and "Hidden draft" not in body
+    assert "9 seats left of 10" in body
+    assert "Instructor A" in body and "Sign in to enroll" in body
+
+    client.force_login(world.b.student)
+    response = client.get(detail(course))
+    assert "Prerequisites missing" in response.content.decode()
+    assert "not met" in response.content.decode()
+    client.force_login(world.a.student)
+    assert "Continue learning" in client.get(detail(course)).content.decode()
+
+
+def test_enroll_button_states(world, client):
+    now = timezone.now()
+    course = CourseFactory(university=world.a.university, code="STATES")
+    CourseOfferingFactory(course=course, term_name="Later", enrollment_start=now + timedelta(days=3),
+                          enrollment_end=now + timedelta(days=9))
+    CourseOfferingFactory(course=course, term_name="Closed", enrollment_start=now - timedelta(days=9),
+                          enrollment_end=now - timedelta(days=3))
+    full = CourseOfferingFactory(course=course, term_name="Full", capacity=0)
+    CourseOfferingFactory(course=course, term_name="Approval", requires_approval=True)
+    CourseOfferingFactory(course=course, term_name="Invite", visibility=OfferingVisibility.INVITE_ONLY)
+    CourseEnrollmentFactory(user=world.a.ta, course_offering=full, status="waitlisted", waitlist_position=1)
+    client.force_login(world.a.ta)  # teaches nothing here; a member of A
+    body = client.get(detail(course)).content.decode()
+    assert "Opens on" in body and "Enrollment closed" in body
+    assert "On the waiting list: #1" in body and "Request to enroll" in body
+    assert "Invite" not in body  # not invited: the offering is not shown
+    client.force_login(world.a.student)
+    body = client.get(detail(course)).content.decode()
+    assert "Full — join the waiting list" in body
+
+
+@pytest.mark.parametrize("n_courses", [5, 60])
+@pytest.mark.parametrize(
+    "query",
+    ["", "?q=algebra", "?q=algebra&level=graduate&open=true&sort=start", "?subject=PHYS&sort=rating",
+     "?university=ALPHA&department=1&difficulty=advanced&language=en&coming_soon=true&page=2", "?domain=D1&sort=title"],
+)
+def test_catalog_query_count_does_not_grow(world, client, django_assert_max_num_queries, n_courses, query):
+    root = SubjectFactory(code="PHYS")
+    child = SubjectFactory(parent_subject=root)
+    for n in range(n_courses):
+        tenant = world.tenants[n % 2]
+        course = course_with(tenant, OfferingVisibility.PUBLIC, title=f"Algebra {n}", level=CourseLevel.GRADUATE,
+                             primary_subject=child)
+        CourseOfferingFactory(course=course, visibility=OfferingVisibility.PRIVATE)
+    client.force_login(world.a.student)
+    # session, user, memberships, count, page, next offerings, 3–4 choice lists, ≤ 4 filter lookups, nav.
+    with django_assert_max_num_queries(16):
+        assert client.get(LIST + query).status_code == 200
+
+
+def test_course_page_query_count(world, client, django_assert_max_num_queries):
+    for n in range(8):
+        prereq = CourseFactory(university=world.a.university, code=f"P{n}")
+        CoursePrerequisiteFactory(course=world.a.course, prerequisite_course=prereq)
+        CourseOfferingFactory(course=world.a.course, term_name=f"T{n}")
+    client.force_login(world.a.student)
+    client.get(detail(world.a.course))  # warm the outline cache
+    with django_assert_max_num_queries(12):
+        assert client.get(detail(world.a.course)).status_code == 200
