@@ -479,7 +479,9 @@ class ProtectedLabelAdmin(admin.ModelAdmin):
         return self._may(request)
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
-        return request.user.is_staff
+        # Prompt editors see which labels are protected; tenant staff (no prompt permission) do not.
+        user = request.user
+        return user.is_active and user.is_staff and (user.has_perm("prompts.view_prompt") or self._may(request))
 
     def save_model(self, request: HttpRequest, obj: ProtectedLabel, form, change: bool) -> None:
         saved = services.protect_label(actor=request.user, label=obj.label)

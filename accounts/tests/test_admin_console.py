@@ -236,13 +236,8 @@ def test_encrypted_setting_is_write_only(client, world, settings):
     assert log.status_code == 200 and log.context["cl"].result_count >= 2
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="prompts/admin.py ProtectedLabelAdmin.has_view_permission returns request.user.is_staff "
-    "(not the prompts engineer's fix yet; prompts/admin.py is not ours to edit)",
-)
 def test_prompt_admin_is_hidden_from_tenant_admins(client, world):
-    """Prompts are platform-only (issue #4). Reported to the prompts engineer if this fails."""
+    """Prompts are platform-only (issue #4): a university admin sees none of the prompt models."""
     from prompts.models import Prompt, PromptApiKey, ProtectedLabel
 
     _login(client, world.a.university_admin)

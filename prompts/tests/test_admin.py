@@ -339,6 +339,9 @@ def test_protected_labels_are_managed_by_holders_of_the_permission(client, as_ad
     assert bad.status_code == 200 and ProtectedLabel.objects.count() == 1
     client.force_login(editor)
     assert client.post(reverse("admin:prompts_protectedlabel_add"), {"label": "staging"}).status_code == 403
+    # A prompt editor without the permission still sees which labels are protected.
+    listing = client.get(reverse("admin:prompts_protectedlabel_changelist"))
+    assert listing.status_code == 200 and "production" in listing.content.decode()
 
 
 def test_the_admin_index_lists_the_prompt_models(as_admin):
