@@ -7,14 +7,21 @@ Contract:
   university; department admin of its course's department) — the same scope as the staff console.
 - ``offerings_managed_by(user)``: the offerings the same rule allows, for list pages.
 - ``can_drop_enrollment(user, enrollment)``: the student themself, or whoever may manage the offering.
+- ``can_view_asset_as_learner(user, asset)``: a student whose enrollment is active or completed in an
+  offering of a course where an active item of a published module uses the asset (an ``asset_id``
+  anywhere in its ``data_json``), and the asset is that course's university's or platform-wide.
 """
 
 from __future__ import annotations
 
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, Func, Q, QuerySet
 
 from accounts.permissions import get_staff_scope, scope_q
 from catalog.models import CourseOffering, CourseOfferingInstructor, OfferingStaffRole
+from learning.models import CourseEnrollment, EnrollmentStatus
+from syllabus.models import ContentItem
+
+LEARNER_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
 
 
 def _signed_in(user) -> bool:
@@ -48,3 +55,31 @@ def can_drop_enrollment(user, enrollment) -> bool:
     if enrollment.user_id == user.pk:
         return True
     return can_manage_enrollments(user, enrollment.course_offering)
+
+
+class _UsesAsset(Func):
+    """``data_json`` holds ``"asset_id": <id>`` at any depth (text blocks, video, assignment instructions)."""
+
+    function = "jsonb_path_exists"
+    template = "%(function)s(%(expressions)s, 'strict $.** ? (@.asset_id == $id)', jsonb_build_object('id', %%s))"
+    output_field = BooleanField()
+
+    def __init__(self, expression, asset_id: int):
+        super().__init__(expression)
+        self.asset_id = asset_id
+
+    def as_sql(self, compiler, connection, **extra):
+        sql, params = super().as_sql(compiler, connection, **extra)
+        return sql, (*params, self.asset_id)
+
+
+def can_view_asset_as_learner(user, asset) -> bool:
+    if not _signed_in(user):
+        return False
+    courses = CourseEnrollment.objects.filter(user_id=user.pk, status__in=LEARNER_STATUSES).values(
+        "course_offering__course_id"
+    )
+    items = ContentItem.objects.filter(course_id__in=courses, is_active=True, module__is_published=True)
+    if asset.university_id is not None:
+        items = items.filter(university_id=asset.university_id)
+    return items.filter(_UsesAsset("data_json", asset.pk)).exists()

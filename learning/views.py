@@ -23,7 +23,10 @@ from catalog.models import CourseOffering
 from catalog.permissions import can_view_offering
 from learning import forms, selectors, services
 from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.permissions import offerings_managed_by
+from learning.permissions import can_view_asset_as_learner, offerings_managed_by
+from syllabus.assets import asset_response
+from syllabus.models import Asset
+from syllabus.permissions import can_view_asset
 
 ENROLLED_MESSAGE = "You are enrolled in {course}. Happy learning!"
 PENDING_MESSAGE = "Your request to join {course} was sent; an instructor will approve it."
@@ -129,7 +132,9 @@ class RedeemInvitationView(LoginRequiredMixin, FormView):
             form.add_error("code", _error_text(error))
             return self.form_invalid(form)
         offering = CourseOffering.objects.select_related("course", "university").get(pk=enrollment.course_offering_id)
-        messages.success(self.request, ENROLLED_MESSAGE.format(course=f"{offering.course.code} {offering.course.title}"))
+        messages.success(
+            self.request, ENROLLED_MESSAGE.format(course=f"{offering.course.code} {offering.course.title}")
+        )
         return redirect(course_url(offering))
 
 
@@ -142,8 +147,10 @@ class OnboardingView(LoginRequiredMixin, FormView):
         initial = {"subjects": list(self.request.user.subject_preferences.values_list("subject_id", flat=True))}
         if profile is not None:
             initial.update(
-                learning_goal=profile.learning_goal or "", study_level=profile.study_level or "",
-                grade=profile.grade or "", date_of_birth=profile.date_of_birth,
+                learning_goal=profile.learning_goal or "",
+                study_level=profile.study_level or "",
+                grade=profile.grade or "",
+                date_of_birth=profile.date_of_birth,
             )
         return initial
 
@@ -168,8 +175,10 @@ class InvitationsView(LoginRequiredMixin, FormView):
     def dispatch(self, request, *args, **kwargs):
         if request.user.is_authenticated:
             self.offering = (
-                offerings_managed_by(request.user).select_related("course", "university")
-                .filter(pk=kwargs["offering_id"]).first()
+                offerings_managed_by(request.user)
+                .select_related("course", "university")
+                .filter(pk=kwargs["offering_id"])
+                .first()
             )
             if self.offering is None:
                 raise Http404("No such offering.")
@@ -184,7 +193,9 @@ class InvitationsView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            invitation = services.create_invitation(actor=self.request.user, offering=self.offering, **form.cleaned_data)
+            invitation = services.create_invitation(
+                actor=self.request.user, offering=self.offering, **form.cleaned_data
+            )
         except (ValidationError, PermissionDenied) as error:
             if isinstance(error, ValidationError) and hasattr(error, "error_dict"):
                 for field, errors in error.message_dict.items():
@@ -195,3 +206,14 @@ class InvitationsView(LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, INVITATION_CREATED.format(code=invitation.code))
         return redirect("learning:invitations", offering_id=self.offering.pk)
+
+
+class AssetFileView(LoginRequiredMixin, View):
+    """An uploaded file (``/assets/<id>/``): for its library's authors and TAs, and for students whose
+    published course content uses it; 404 for everyone else."""
+
+    def get(self, request, asset_id: int):
+        asset = Asset.objects.filter(pk=asset_id).first()
+        if asset is None or not (can_view_asset(request.user, asset) or can_view_asset_as_learner(request.user, asset)):
+            raise Http404("No such file.")
+        return asset_response(asset)

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
+from learning.views import AssetFileView
 from lms import views
 
 urlpatterns = [
@@ -10,6 +11,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     path("api/public/", include("prompts.urls")),
+    path("assets/<int:asset_id>/", AssetFileView.as_view(), name="asset-file"),
     path("learn/<int:offering_id>/", include("learning.player_urls")),
     path("learn/", include("learning.urls")),
     path("", include("catalog.urls")),

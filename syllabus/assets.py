@@ -5,7 +5,9 @@ Contract:
   audio (MP3, WAV, OGG, M4A/AAC) up to ``settings.ASSET_MAX_UPLOAD_BYTES``; the kind is decided from the
   file's first bytes. SVG and HTML are refused (script in an SVG runs when served inline).
 - The file goes to Django's default storage under ``assets/<university id|platform>/<uuid><ext>``;
-  ``assets.url`` keeps the storage URL, ``meta_json`` records ``storage_name``, ``original_name``,
+  ``assets.url`` is the guarded project route ``/assets/<id>/`` (URL name ``asset-file``, served by
+  the learning app, which also lets enrolled students fetch files their published content uses),
+  ``meta_json`` records ``storage_name``, ``original_name``,
   ``mime_type``, ``size_bytes``, ``width``/``height`` for images and ``alt_text``.
 - Files are served only by ``syllabus.views`` through :func:`asset_response` after the permission check,
   never from a public media URL: image/PDF/audio inline with their own type, anything else as an
@@ -26,6 +28,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.http import FileResponse, Http404
 from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
 
 from catalog.models import University
 from syllabus.models import Asset, AssetType
@@ -170,8 +173,11 @@ def upload_asset(*, actor=None, university: University | None, file, alt_text: s
     try:
         with transaction.atomic():
             asset = Asset.objects.create(
-                university_id=university_id, url=default_storage.url(stored), asset_type=kind.asset_type, meta_json=meta
+                university_id=university_id, url=stored, asset_type=kind.asset_type, meta_json=meta
             )
+            # Never the storage's public URL: the file is served after a permission check.
+            asset.url = reverse("asset-file", args=[asset.pk])
+            asset.save(update_fields=["url"])
     except Exception:
         default_storage.delete(stored)
         raise
