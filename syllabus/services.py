@@ -1,8 +1,10 @@
 """Syllabus services: every write to the module tree, content items and the question bank.
 
 Contract:
-- Keyword-only, typed functions; ``actor`` is the acting user (``None`` for system jobs). Permissions
-  are not re-checked yet: the authoring issue adds the policy.
+- Keyword-only, typed functions; ``actor`` is the acting user (``None`` for system jobs). The authoring
+  views reach every object through ``syllabus.permissions.get_course_for_author(..., edit=True)``;
+  ``update_module``, ``update_question_pool``, ``delete_question_pool`` and ``delete_question`` also
+  call ``require_edit(actor, course)`` themselves.
 - A broken rule raises ``django.core.exceptions.ValidationError`` carrying one of the module-level
   message constants below (tests import them). ``data_json`` errors come as a message dict mapping
   each JSON path (``$.blocks[2].latex``) to its messages, ready for ``form.add_error(None, …)``.
@@ -46,6 +48,7 @@ from syllabus.models import (
     QuestionPool,
     QuestionType,
 )
+from syllabus.permissions import require_edit
 
 MODULE_ROOT_NOT_CREATABLE = "A course has exactly one root module, created with the course."
 MODULE_ROOT_IMMUTABLE = "The course root module cannot be moved, reordered or deleted."
@@ -77,6 +80,7 @@ NUMERIC_TOLERANCE = "The tolerance is a number of at least 0."
 TOLERANCE_ONLY_NUMERIC = "Only numeric questions have a tolerance."
 SHORT_TEXT_ANSWERS = "A short text question needs a non-empty list of non-empty accepted answers."
 POINTS_NEGATIVE = "Points cannot be negative."
+POOL_IN_USE = "This pool is used by {items}; point those quizzes at another pool or delete them first."
 
 # Renumbering lifts rows above this offset first; sequence indexes never come near it.
 _TEMP_OFFSET = 1_000_000
@@ -289,6 +293,31 @@ def create_module(
         )
         module.save(force_insert=True)
         bump_structure_version(course_id=course_id)
+    return module
+
+
+def update_module(
+    *, actor=None, module: Module, title: str, description: str | None = None, module_type: str | None = None
+) -> Module:
+    """Title, description and (not for the root) type of a module; bumps the structure version, since
+    titles and types are part of the cached outline."""
+    require_edit(actor, module.course)
+    if module_type is not None and module_type not in ModuleType.values:
+        raise ValidationError({"module_type": [MODULE_TYPE_UNKNOWN]}, code="invalid")
+    fields = ["title", "description"]
+    module.title = title
+    module.description = description or None
+    if module_type is not None and module.parent_module_id is not None and module_type != module.module_type:
+        if module_type == ModuleType.COURSE_ROOT:
+            raise ValidationError({"module_type": [MODULE_ROOT_NOT_CREATABLE]}, code="root")
+        module.module_type = module_type
+        fields.append("module_type")
+    module.full_clean(
+        exclude=["course", "parent_module", "module_template"], validate_unique=False, validate_constraints=False
+    )
+    with transaction.atomic():
+        module.save(update_fields=fields)
+        bump_structure_version(course_id=module.course_id)
     return module
 
 
@@ -568,6 +597,54 @@ def create_question_pool(
     pool.full_clean(exclude=["course", "university"])
     pool.save()
     return pool
+
+
+def update_question_pool(*, actor=None, pool: QuestionPool, title: str, description: str | None = None) -> QuestionPool:
+    require_edit(actor, pool.course)
+    pool.title = title
+    pool.description = description or None
+    pool.full_clean(exclude=["course", "university"])
+    pool.save(update_fields=["title", "description"])
+    return pool
+
+
+def quiz_items_using_pool(pool: QuestionPool) -> list[ContentItem]:
+    """Content items (active or not) whose ``data_json.question_pool_id`` is this pool."""
+    return list(
+        ContentItem.objects.filter(course_id=pool.course_id, data_json__question_pool_id=pool.pk).order_by("pk")
+    )
+
+
+def delete_question_pool(*, actor=None, pool: QuestionPool) -> None:
+    """Delete a pool with its questions; refused while a quiz or lab of the course points at it."""
+    require_edit(actor, pool.course)
+    with transaction.atomic():
+        QuestionPool.objects.select_for_update().filter(pk=pool.pk).values_list("pk", flat=True).get()
+        users = quiz_items_using_pool(pool)
+        if users:
+            names = ", ".join(f"“{item.title}”" for item in users[:5]) + (" …" if len(users) > 5 else "")
+            raise ValidationError(POOL_IN_USE.format(items=names), code="in_use")
+        pool.delete()
+
+
+def delete_question(*, actor=None, question: Question) -> None:
+    """Delete a question and renumber the rest of its pool 1..n."""
+    require_edit(actor, question.pool.course)
+    with transaction.atomic():
+        pool_id = question.pool_id
+        QuestionPool.objects.select_for_update().filter(pk=pool_id).values_list("pk", flat=True).get()
+        position = Question.objects.filter(pk=question.pk).values_list("sequence_index", flat=True).get()
+        question.delete()
+        # Close the gap: lift the rows above it, then place them (the unique (pool, sequence_index)
+        # index is not deferrable, so one shifting UPDATE could collide with itself).
+        _execute(
+            "UPDATE questions SET sequence_index = sequence_index + %s WHERE pool_id = %s AND sequence_index > %s",
+            [_TEMP_OFFSET, pool_id, position],
+        )
+        _execute(
+            "UPDATE questions SET sequence_index = sequence_index - %s - 1 WHERE pool_id = %s AND sequence_index > %s",
+            [_TEMP_OFFSET, pool_id, _TEMP_OFFSET],
+        )
 
 
 def _is_number(value: Any) -> bool:

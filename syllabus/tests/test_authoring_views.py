@@ -365,3 +365,15 @@ def test_item_step(client, setup):
     client.post(reverse("syllabus:item-step", args=[world.a.course.pk, second.pk]), {"direction": "up"})
     assert ContentItem.objects.get(pk=second.pk).sequence_index == 1
     assert ContentItem.objects.get(pk=item.pk).sequence_index == 2
+
+
+def test_deleting_a_pool_a_quiz_uses_shows_why_and_keeps_it(client, world):
+    from syllabus.models import QuestionPool
+    from syllabus.tests.factories import ModuleFactory, QuizContentItemFactory
+
+    quiz = QuizContentItemFactory(module=ModuleFactory(parent_module=world.a.root_module), title="Unit quiz")
+    pool_id = quiz.data_json["question_pool_id"]
+    client.force_login(world.a.instructor)
+    response = client.post(reverse("syllabus:pool-delete", args=[world.a.course.pk, pool_id]), follow=True)
+    assert response.status_code == 200 and "“Unit quiz”" in response.content.decode()
+    assert QuestionPool.objects.filter(pk=pool_id).exists()

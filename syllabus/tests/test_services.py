@@ -631,3 +631,82 @@ def test_crossed_concurrent_moves_cannot_close_a_cycle():
     assert len(errors) == 1 and isinstance(errors[0], ValidationError)
     assert services.MODULE_CYCLE in errors[0].messages
     assert tree_problems(course.pk) == []
+
+
+# --- module, pool and question edits (update_module, update/delete_question_pool, delete_question) ---
+
+
+def test_update_module_renames_retypes_and_bumps_the_structure_version(world):
+    lesson = ModuleFactory(parent_module=world.a.root_module, module_type=ModuleType.LESSON, title="Old")
+    before = version(world.a.course.pk)
+    services.update_module(
+        actor=world.a.instructor, module=lesson, title="New", description="", module_type=ModuleType.CHAPTER
+    )
+    lesson.refresh_from_db()
+    assert (lesson.title, lesson.description, lesson.module_type) == ("New", None, ModuleType.CHAPTER)
+    assert version(world.a.course.pk) == before + 1
+
+
+def test_update_module_refuses_root_type_blank_title_and_other_tenants(world):
+    from django.core.exceptions import PermissionDenied
+
+    lesson = ModuleFactory(parent_module=world.a.root_module, title="Keep")
+    with pytest.raises(ValidationError) as error:
+        services.update_module(actor=None, module=lesson, title="X", module_type=ModuleType.COURSE_ROOT)
+    assert services.MODULE_ROOT_NOT_CREATABLE in str(error.value)
+    with pytest.raises(ValidationError):
+        services.update_module(actor=None, module=Module.objects.get(pk=lesson.pk), title="")
+    with pytest.raises(PermissionDenied):
+        services.update_module(actor=world.b.instructor, module=Module.objects.get(pk=lesson.pk), title="Hijack")
+    with pytest.raises(PermissionDenied):
+        services.update_module(actor=world.a.student, module=Module.objects.get(pk=lesson.pk), title="Hijack")
+    assert Module.objects.get(pk=lesson.pk).title == "Keep"
+
+
+def test_delete_question_closes_the_gap_and_keeps_order(world):
+    from syllabus.tests.factories import QuestionFactory
+
+    pool = QuestionPoolFactory(course=world.a.course)
+    questions = [QuestionFactory(pool=pool, prompt=f"Q{n}") for n in range(1, 6)]
+    services.delete_question(actor=world.a.instructor, question=questions[1])
+    assert list(pool.questions.order_by("sequence_index").values_list("prompt", "sequence_index")) == [
+        ("Q1", 1),
+        ("Q3", 2),
+        ("Q4", 3),
+        ("Q5", 4),
+    ]
+    services.delete_question(actor=None, question=questions[4])
+    assert list(pool.questions.order_by("sequence_index").values_list("sequence_index", flat=True)) == [1, 2, 3]
+
+
+def test_a_pool_used_by_a_quiz_cannot_be_deleted_until_the_quiz_stops_using_it(world):
+    from syllabus.models import QuestionPool
+    from syllabus.tests.factories import QuestionFactory, QuizContentItemFactory
+
+    lesson = ModuleFactory(parent_module=world.a.root_module)
+    quiz = QuizContentItemFactory(module=lesson, title="Checkpoint quiz")
+    pool = QuestionPool.objects.get(pk=quiz.data_json["question_pool_id"])
+    QuestionFactory(pool=pool)
+    with pytest.raises(ValidationError) as error:
+        services.delete_question_pool(actor=world.a.instructor, pool=pool)
+    assert "“Checkpoint quiz”" in str(error.value)
+    assert QuestionPool.objects.filter(pk=pool.pk).exists() and pool.questions.count() == 1
+    services.delete_content_item(actor=None, item=quiz)
+    services.delete_question_pool(actor=world.a.instructor, pool=pool)
+    assert not QuestionPool.objects.filter(pk=pool.pk).exists()
+    assert not Question.objects.filter(pool_id=pool.pk).exists()
+
+
+def test_update_question_pool_validates_and_checks_the_author(world):
+    from django.core.exceptions import PermissionDenied
+
+    pool = QuestionPoolFactory(course=world.a.course, title="Old")
+    services.update_question_pool(actor=world.a.instructor, pool=pool, title="Derivatives", description="")
+    pool.refresh_from_db()
+    assert (pool.title, pool.description) == ("Derivatives", None)
+    with pytest.raises(ValidationError):
+        services.update_question_pool(actor=None, pool=pool, title="")
+    with pytest.raises(PermissionDenied):
+        services.update_question_pool(actor=world.b.university_admin, pool=pool, title="Hijack")
+    pool.refresh_from_db()
+    assert pool.title == "Derivatives"

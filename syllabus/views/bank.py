@@ -5,7 +5,6 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -64,10 +63,16 @@ class PoolEditView(CourseAuthorMixin, FormView):
         return super().get_context_data(page_title=f"Edit pool “{self.pool.title}”", **kwargs)
 
     def form_valid(self, form):
-        # syllabus.services has no update_question_pool; title/description are plain single-row fields.
-        self.pool.title = form.cleaned_data["title"]
-        self.pool.description = form.cleaned_data["description"] or None
-        self.pool.save(update_fields=["title", "description"])
+        try:
+            services.update_question_pool(
+                actor=self.request.user,
+                pool=self.pool,
+                title=form.cleaned_data["title"],
+                description=form.cleaned_data["description"],
+            )
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
         return redirect("syllabus:pool-detail", course_id=self.course.pk, pool_id=self.pool.pk)
 
 
@@ -85,7 +90,11 @@ class PoolDeleteView(CourseAuthorMixin, TemplateView):
 
     def post(self, request, *args, **kwargs):
         pool = self.get_pool(self.kwargs["pool_id"])
-        pool.delete()
+        try:
+            services.delete_question_pool(actor=request.user, pool=pool)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect("syllabus:pool-detail", course_id=self.course.pk, pool_id=pool.pk)
         messages.success(request, "Pool deleted.")
         return redirect("syllabus:pool-list", course_id=self.course.pk)
 
@@ -150,13 +159,7 @@ class QuestionDeleteView(CourseAuthorMixin, TemplateView):
     def post(self, request, *args, **kwargs):
         question = self.get_question()
         pool_id = question.pool_id
-        with transaction.atomic():
-            # Keep 1..n dense (syllabus.services has no delete_question yet).
-            question.delete()
-            remaining = list(Question.objects.filter(pool_id=pool_id).order_by("sequence_index"))
-            for index, row in enumerate(remaining, start=1):
-                if row.sequence_index != index:
-                    Question.objects.filter(pk=row.pk).update(sequence_index=index)
+        services.delete_question(actor=request.user, question=question)
         messages.success(request, "Question deleted.")
         return redirect("syllabus:pool-detail", course_id=self.course.pk, pool_id=pool_id)
 

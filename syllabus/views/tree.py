@@ -174,38 +174,12 @@ class ModuleEditView(CourseAuthorMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services_update_module(actor=self.request.user, module=self.module, **form.cleaned_data)
+            services.update_module(actor=self.request.user, module=self.module, **form.cleaned_data)
         except ValidationError as error:
             add_service_errors(form, error)
             return self.form_invalid(form)
         messages.success(self.request, "Module saved.")
         return back_to_tree(self, self.module.pk)
-
-
-def services_update_module(*, actor, module: Module, title: str, description: str, module_type: str | None = None):
-    """Title, description and type of a module.
-
-    ``syllabus.services`` has no ``update_module`` yet; these columns are not structural (no order,
-    depth or parent), so a validated single-row save is safe here. Move it into services.py when it lands.
-    """
-    from syllabus.models import ModuleType
-    from syllabus.permissions import require_edit
-
-    require_edit(actor, module.course)
-    module.title = title
-    module.description = description or None
-    fields = ["title", "description"]
-    if module_type is not None and module.parent_module_id is not None:
-        if module_type == ModuleType.COURSE_ROOT:
-            raise ValidationError({"module_type": [services.MODULE_ROOT_NOT_CREATABLE]})
-        module.module_type = module_type
-        fields.append("module_type")
-    module.full_clean(
-        exclude=["course", "parent_module", "module_template"], validate_unique=False, validate_constraints=False
-    )
-    module.save(update_fields=fields)
-    catalog_services.bump_structure_version(course_id=module.course_id)
-    return module
 
 
 class ModuleDeleteView(CourseAuthorMixin, TemplateView):
