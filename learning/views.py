@@ -68,6 +68,10 @@ class EnrollView(LoginRequiredMixin, View):
         ):
             raise Http404("No such offering.")
         back = course_url(offering, link=link, invite=code)
+        if code and not can_view_offering(request.user, offering, link_token=link):
+            # Only the code opened this offering: if it is wrong, the course page would be a 404, so the
+            # message goes to the invitation page, where the student can type the code again.
+            back = reverse("learning:invitation-redeem")
         if not form.is_valid():
             messages.error(request, "Please check the invitation code.")
             return HttpResponseRedirect(back)

@@ -139,3 +139,17 @@ def test_signup_goes_to_onboarding_which_saves_profile_and_preferences(client):
 
 def test_onboarding_needs_sign_in(client):
     assert client.get(reverse("learning:onboarding")).status_code == 302
+
+
+def test_a_wrong_code_for_a_course_only_the_code_opens_lands_on_the_invitation_page_with_the_message(world, client):
+    """The course has no other offering this student may see, so its page is a 404 without a valid code."""
+    from catalog.tests.factories import CourseFactory
+
+    course = CourseFactory(university=world.a.university, department=world.a.department, code="SECRET1")
+    offering = CourseOfferingFactory(course=course, visibility=OfferingVisibility.INVITE_ONLY)
+    client.force_login(world.b.student)
+    response = client.post(enroll_url(offering), {"invitation_code": "WRONG-CODE"}, follow=True)
+    assert response.status_code == 200
+    assert response.redirect_chain[-1][0] == reverse("learning:invitation-redeem")
+    assert any("invitation" in m.lower() for m in messages_of(response))
+    assert not CourseEnrollment.objects.filter(course_offering=offering).exists()
