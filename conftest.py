@@ -25,9 +25,10 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
+from accounts import services as account_services
 from accounts.models import UniversityRole
 from accounts.tests.factories import PASSWORD as WORLD_PASSWORD
-from accounts.tests.factories import UserFactory, UserUniversityRoleFactory
+from accounts.tests.factories import UserFactory
 from catalog import services as catalog_services
 from catalog.models import OfferingStaffRole, OfferingVisibility
 from catalog.tests.factories import (
@@ -45,8 +46,6 @@ from syllabus.tests.factories import CourseRootModuleFactory
 
 __all__ = ["WORLD_PASSWORD"]
 
-ADMIN_ROLES = {UniversityRole.DEPARTMENT_ADMIN, UniversityRole.UNIVERSITY_ADMIN, UniversityRole.PLATFORM_ADMIN}
-
 
 @pytest.fixture(autouse=True)
 def _clear_django_cache():
@@ -57,16 +56,8 @@ def _clear_django_cache():
 
 
 def _grant(user, university, role, department=None):
-    """A role row, and ``is_staff`` for admin roles.
-
-    accounts/services.py has no ``grant_role`` yet, so ``is_staff`` is set here directly; switch to the
-    role service once it exists.
-    """
-    row = UserUniversityRoleFactory(user=user, university=university, role=role, department=department)
-    if role in ADMIN_ROLES and not user.is_staff:
-        user.is_staff = True
-        user.save(update_fields=["is_staff"])
-    return row
+    """A role row through the role service (``actor=None``: a system job), which keeps ``is_staff`` in step."""
+    return account_services.grant_role(actor=None, user=user, university=university, role=role, department=department)
 
 
 def _user(email: str, full_name: str, **extra):

@@ -1,4 +1,9 @@
-"""Writes to accounts. Every function is keyword-only; callers never save ``User`` rows themselves."""
+"""Writes to accounts. Every function is keyword-only; callers never save ``User`` rows themselves.
+
+``actor`` is the acting user; ``grant_role``/``revoke_role`` accept ``actor=None`` for system jobs
+(``seed_demo``, fixtures, imports run by platform code) and then skip the staff policy check. Views
+always pass ``request.user``.
+"""
 
 from __future__ import annotations
 
@@ -76,7 +81,7 @@ def grant_role(*, actor, user: User, university, role: str, department=None):
     updated). ``department`` is required for ``department_admin`` and must belong to ``university``."""
     if role not in UniversityRole.values:
         raise ValidationError({"role": [f"Unknown role {role!r}."]}, code="invalid")
-    if not can_grant_role(actor, university_id=university.pk, role=role):
+    if actor is not None and not can_grant_role(actor, university_id=university.pk, role=role):
         raise PermissionDenied(ROLE_NOT_ALLOWED)
     if role == UniversityRole.DEPARTMENT_ADMIN and department is None:
         raise ValidationError({"department": [ROLE_DEPARTMENT_REQUIRED]}, code="required")
@@ -98,7 +103,7 @@ def grant_role(*, actor, user: User, university, role: str, department=None):
 
 def revoke_role(*, actor, role) -> None:
     """Delete the role row ``role``; ``is_staff`` follows."""
-    if not can_revoke_role(actor, role):
+    if actor is not None and not can_revoke_role(actor, role):
         raise PermissionDenied(ROLE_NOT_ALLOWED)
     with transaction.atomic():
         User.objects.select_for_update().filter(pk=role.user_id).values_list("pk", flat=True).get()

@@ -23,7 +23,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts import services as account_services
-from accounts.models import UniversityRole, User, UserUniversityRole
+from accounts.models import User, UserUniversityRole
 from catalog import services as catalog_services
 from catalog.models import (
     Country,
@@ -54,7 +54,6 @@ from syllabus import services as syllabus_services
 from syllabus.content_schemas import validate_data_json
 from syllabus.models import Asset, ContentItem, ContentType, Module, ModuleType, Question, QuestionPool
 
-ADMIN_ROLES = {UniversityRole.DEPARTMENT_ADMIN, UniversityRole.UNIVERSITY_ADMIN, UniversityRole.PLATFORM_ADMIN}
 SEASONS = ["Spring", "Summer", "Fall"]
 
 
@@ -253,17 +252,17 @@ class Builder:
                     user = account_services.register_user(email=email, full_name=full_name, password=data.DEMO_PASSWORD)
                 self._made("users")
             if uni is not None:
-                _, created = UserUniversityRole.objects.get_or_create(
+                university = self.universities[uni]
+                created = not UserUniversityRole.objects.filter(user=user, university=university, role=role).exists()
+                # The role service keeps is_staff in step with admin roles.
+                account_services.grant_role(
+                    actor=None,
                     user=user,
-                    university=self.universities[uni],
+                    university=university,
                     role=role,
-                    defaults={"department": self.departments[(uni, dept)] if dept else None},
+                    department=self.departments[(uni, dept)] if dept else None,
                 )
                 self._made("user_university_roles", created)
-            # No role service yet (accounts/services.py has no grant_role): admin roles imply is_staff.
-            if role in ADMIN_ROLES and not user.is_staff:
-                User.objects.filter(pk=user.pk).update(is_staff=True)
-                user.is_staff = True
             self.users[email] = user
 
         # Each university's instructor teaches all its offerings; its TA assists on the current ones.
