@@ -7,7 +7,7 @@ Contract:
   offering the actor may not manage (another tenant's) is an error. Then all or nothing in one transaction:
   new accounts (unusable password, set-password e-mail after commit), a ``student`` role at the offering's
   university for everyone who lacks one, and the enrollments through
-  ``learning.services.staff_enroll_users`` (capacity-aware, bulk) when that service exists.
+  ``learning.services.staff_enroll_users`` (bulk, one INSERT per 2,000 rows, under the offering lock).
 - ``stream_enrollments_csv(queryset)`` / ``stream_grades_csv(queryset)``: generators of CSV lines for a
   ``StreamingHttpResponse``; the caller passes a queryset already scoped by the staff policy.
 """
@@ -19,7 +19,6 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
 from django.db import transaction
-from django.db.models import Count, Q
 
 from accounts.imports import (
     CsvImportError,
@@ -34,8 +33,8 @@ from accounts.imports import (
 from accounts.models import UniversityRole, UserUniversityRole
 from accounts.permissions import can_manage_row
 from catalog.models import CourseOffering
-from catalog.services import set_offering_counts
 from learning.models import CourseEnrollment, CourseGrade, EnrollmentStatus
+from learning.services import staff_enroll_users
 
 OFFERING_PATHS = {"university": "university", "department": "course__department"}
 OFFERING_NOT_ALLOWED = "Offering {value} does not exist or is not one you manage."
@@ -44,7 +43,9 @@ OFFERING_REQUIRED = "Choose an offering, or give an offering_id column."
 NAME_REQUIRED_FOR_NEW = "No account has this e-mail address; give a full_name to create one."
 
 
-def _resolve_offerings(actor, rows, default: CourseOffering | None, errors: list[RowError]) -> dict[int, CourseOffering]:
+def _resolve_offerings(
+    actor, rows, default: CourseOffering | None, errors: list[RowError]
+) -> dict[int, CourseOffering]:
     """Map each row line to its offering, checking every named offering against the policy."""
     wanted: dict[int, int] = {}
     for line, row in rows:
@@ -70,40 +71,8 @@ def _resolve_offerings(actor, rows, default: CourseOffering | None, errors: list
 
 
 def enroll_users(*, actor, offering: CourseOffering, users: list) -> list[CourseEnrollment]:
-    """Enroll through learning's enrollment service when it exists; else the same rules inline (bulk,
-    capacity-aware under the offering row lock, counts written through catalog's service)."""
-    try:
-        from learning import services as enrollment_services  # written by another engineer; optional until then
-    except ImportError:
-        enrollment_services = None
-    staff_enroll = getattr(enrollment_services, "staff_enroll_users", None)
-    if staff_enroll is not None:
-        return list(staff_enroll(actor=actor, offering=offering, users=users))
-    locked = CourseOffering.objects.select_for_update().get(pk=offering.pk)
-    already = set(CourseEnrollment.objects.filter(course_offering=locked, user__in=users).values_list("user_id", flat=True))
-    counts = CourseEnrollment.objects.filter(course_offering=locked).aggregate(
-        active=Count("pk", filter=Q(status__in=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED])),
-        waiting=Count("pk", filter=Q(status=EnrollmentStatus.WAITLISTED)),
-    )
-    active, waiting = counts["active"], counts["waiting"]
-    new_rows = []
-    for user in users:
-        if user.pk in already:
-            continue
-        if locked.capacity is None or active < locked.capacity:
-            active += 1
-            new_rows.append(CourseEnrollment(user=user, course_offering=locked, status=EnrollmentStatus.ACTIVE))
-        else:
-            waiting += 1
-            new_rows.append(
-                CourseEnrollment(
-                    user=user, course_offering=locked, status=EnrollmentStatus.WAITLISTED, waitlist_position=waiting
-                )
-            )
-    CourseEnrollment.objects.bulk_create(new_rows, batch_size=2000)
-    enrolled = CourseEnrollment.objects.filter(course_offering=locked, status=EnrollmentStatus.ACTIVE).count()
-    set_offering_counts(offering_id=locked.pk, enrolled_count=enrolled, waitlist_count=waiting)
-    return new_rows
+    """Staff enrollment through ``learning.services.staff_enroll_users`` (bulk, under the offering lock)."""
+    return staff_enroll_users(actor=actor, offering=offering, users=users)
 
 
 def import_enrollments(*, actor, offering: CourseOffering | None, data: bytes, base_url: str) -> ImportResult:
@@ -142,9 +111,13 @@ def import_enrollments(*, actor, offering: CourseOffering | None, data: bytes, b
         )
         for pk, members in per_offering.items():
             before = set(
-                CourseEnrollment.objects.filter(course_offering_id=pk, user__in=members).values_list("user_id", flat=True)
+                CourseEnrollment.objects.filter(course_offering_id=pk, user__in=members).values_list(
+                    "user_id", flat=True
+                )
             )
-            made = [e for e in enroll_users(actor=actor, offering=offerings[pk], users=members) if e.user_id not in before]
+            made = [
+                e for e in enroll_users(actor=actor, offering=offerings[pk], users=members) if e.user_id not in before
+            ]
             result.enrolled += sum(1 for e in made if e.status == EnrollmentStatus.ACTIVE)
             result.waitlisted += sum(1 for e in made if e.status == EnrollmentStatus.WAITLISTED)
             result.skipped += len(members) - len(made)
@@ -181,8 +154,18 @@ def stream_enrollments_csv(queryset) -> Iterator[str]:
         "completed_at",
     )
     return _stream(
-        ("university", "course", "offering_id", "term", "email", "full_name", "status", "waitlist_position",
-         "enrolled_at", "completed_at"),
+        (
+            "university",
+            "course",
+            "offering_id",
+            "term",
+            "email",
+            "full_name",
+            "status",
+            "waitlist_position",
+            "enrolled_at",
+            "completed_at",
+        ),
         rows.iterator(chunk_size=2000),
     )
 
@@ -201,8 +184,18 @@ def stream_grades_csv(queryset) -> Iterator[str]:
         "graded_at",
     )
     return _stream(
-        ("university", "course", "offering_id", "term", "email", "full_name", "final_score", "letter_grade", "passed",
-         "graded_at"),
+        (
+            "university",
+            "course",
+            "offering_id",
+            "term",
+            "email",
+            "full_name",
+            "final_score",
+            "letter_grade",
+            "passed",
+            "graded_at",
+        ),
         rows.iterator(chunk_size=2000),
     )
 
