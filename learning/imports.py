@@ -140,64 +140,33 @@ def _stream(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
         yield writer.writerow(row)
 
 
+# (CSV header, queryset path): the columns every export starts with, then each export's own.
+_STUDENT_COLUMNS = (
+    ("university", "course_offering__university__short_code"),
+    ("course", "course_offering__course__code"),
+    ("offering_id", "course_offering_id"),
+    ("term", "course_offering__term_name"),
+    ("email", "user__email"),
+    ("full_name", "user__full_name"),
+)
+_ENROLLMENT_COLUMNS = (
+    *_STUDENT_COLUMNS,
+    *((name, name) for name in ("status", "waitlist_position", "enrolled_at", "completed_at")),
+)
+_GRADE_COLUMNS = (*_STUDENT_COLUMNS, *((name, name) for name in ("final_score", "letter_grade", "passed", "graded_at")))
+
+
+def _stream_columns(queryset, columns) -> Iterator[str]:
+    rows = queryset.order_by("course_offering_id", "user__email").values_list(*(path for _, path in columns))
+    return _stream((header for header, _ in columns), rows.iterator(chunk_size=2000))
+
+
 def stream_enrollments_csv(queryset) -> Iterator[str]:
-    rows = queryset.order_by("course_offering_id", "user__email").values_list(
-        "course_offering__university__short_code",
-        "course_offering__course__code",
-        "course_offering_id",
-        "course_offering__term_name",
-        "user__email",
-        "user__full_name",
-        "status",
-        "waitlist_position",
-        "enrolled_at",
-        "completed_at",
-    )
-    return _stream(
-        (
-            "university",
-            "course",
-            "offering_id",
-            "term",
-            "email",
-            "full_name",
-            "status",
-            "waitlist_position",
-            "enrolled_at",
-            "completed_at",
-        ),
-        rows.iterator(chunk_size=2000),
-    )
+    return _stream_columns(queryset, _ENROLLMENT_COLUMNS)
 
 
 def stream_grades_csv(queryset) -> Iterator[str]:
-    rows = queryset.order_by("course_offering_id", "user__email").values_list(
-        "course_offering__university__short_code",
-        "course_offering__course__code",
-        "course_offering_id",
-        "course_offering__term_name",
-        "user__email",
-        "user__full_name",
-        "final_score",
-        "letter_grade",
-        "passed",
-        "graded_at",
-    )
-    return _stream(
-        (
-            "university",
-            "course",
-            "offering_id",
-            "term",
-            "email",
-            "full_name",
-            "final_score",
-            "letter_grade",
-            "passed",
-            "graded_at",
-        ),
-        rows.iterator(chunk_size=2000),
-    )
+    return _stream_columns(queryset, _GRADE_COLUMNS)
 
 
 __all__ = ["CourseGrade", "CsvImportError", "import_enrollments", "stream_enrollments_csv", "stream_grades_csv"]

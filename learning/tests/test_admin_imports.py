@@ -41,7 +41,9 @@ def _errors(response) -> list[str]:
     return [str(e) for e in response.context["errors"]]
 
 
-def test_good_enrollment_file_enrolls_creates_accounts_and_emails_links(client, world, django_capture_on_commit_callbacks):
+def test_good_enrollment_file_enrolls_creates_accounts_and_emails_links(
+    client, world, django_capture_on_commit_callbacks
+):
     _login(client, world.a.university_admin)
     csv = "email,full_name\nnew.one@a.example.edu,New One\nNEW.two@a.example.edu,New Two\nta@a.example.edu,\n"
     with django_capture_on_commit_callbacks(execute=True):
@@ -49,7 +51,9 @@ def test_good_enrollment_file_enrolls_creates_accounts_and_emails_links(client, 
     assert response.status_code == 200, _errors(response)
     new = User.objects.get(email="new.two@a.example.edu")
     assert not new.has_usable_password() and not new.is_staff
-    assert UserUniversityRole.objects.filter(user=new, university=world.a.university, role=UniversityRole.STUDENT).exists()
+    assert UserUniversityRole.objects.filter(
+        user=new, university=world.a.university, role=UniversityRole.STUDENT
+    ).exists()
     enrolled = set(
         CourseEnrollment.objects.filter(course_offering=world.a.offering).values_list("user__email", flat=True)
     )
@@ -162,9 +166,16 @@ def test_exports_stream_only_the_admins_rows(client, world):
     response = client.get(reverse("admin:learning_courseenrollment_export"))
     body = b"".join(response.streaming_content).decode()
     assert "student@a.example.edu" in body and "student@b.example.edu" not in body
-    assert body.splitlines()[0].startswith("university,course,offering_id")
+    assert body.splitlines()[0] == (
+        "university,course,offering_id,term,email,full_name,status,waitlist_position,enrolled_at,completed_at"
+    )
     grades = b"".join(client.get(reverse("admin:learning_coursegrade_export")).streaming_content).decode()
     assert "student@a.example.edu" in grades and "90.00" in grades and "student@b.example.edu" not in grades
+    assert (
+        grades.splitlines()[0]
+        == "university,course,offering_id,term,email,full_name,final_score,letter_grade,passed,graded_at"
+    )
+    assert grades.splitlines()[1].startswith(f"ALPHA,MATH101,{world.a.offering.pk},")
 
 
 def test_enrollment_status_actions_use_the_enrollment_services(client, world):
