@@ -11,10 +11,10 @@ Contract:
   in Django's cache (shared by every worker) and in a small per-process memo. Both are keyed by the
   structure version, which every structural edit or publish bumps, so an entry is immutable: a new
   version is simply a new key and a stale entry can never be served.
-- The outline HTML is the same for every student of every offering of the course: links carry the
-  placeholder :data:`OFFERING_PLACEHOLDER` (one ``str.replace`` per request), and the student's
-  progress is overlaid with a small per-user ``<style>`` block (:func:`progress_overlay_css`), so the
-  per-request cost does not grow with the template work of 2,000 rows.
+- The outline HTML is the same for every student of every offering of the course: its links are
+  relative to the page (two variants: item page and resume page), and the student's progress is
+  overlaid with a small per-user ``<style>`` block (:func:`progress_overlay_css`), so a request does no
+  template work and no string processing over the 2,000 rows: the cached string is sent as it is.
 """
 
 from __future__ import annotations
@@ -27,8 +27,10 @@ from django.core.cache import cache
 from django.db import connection
 from django.utils.html import escape
 
-OFFERING_PLACEHOLDER = "__OFFERING__"
-CACHE_PREFIX = "learning:structure:v1"
+# Outline links are relative to the page, so the cached HTML serves every offering of the course.
+ITEM_PAGE_PREFIX = "../"
+RESUME_PAGE_PREFIX = "item/"
+CACHE_PREFIX = "learning:structure:v2"
 CACHE_TIMEOUT = 7 * 24 * 3600
 _MEMO_SIZE = 32
 
@@ -60,7 +62,9 @@ class CourseStructure:
     item_type: dict[int, str] = field(default_factory=dict)
     # First item (in course order) of each module's subtree: where a module link leads.
     module_first_item: dict[int, int] = field(default_factory=dict)
+    # The outline for an item page (/learn/<o>/item/<i>/) and for the resume page (/learn/<o>/).
     outline_html: str = ""
+    outline_html_resume: str = ""
 
     def ancestors(self, module_id: int) -> list[int]:
         """``module_id`` and its ancestors, root first."""
@@ -166,16 +170,21 @@ def build_course_structure(*, course_id: int, structure_version: int) -> CourseS
             totals[parent] += totals[mid]
     structure.subtree_total = totals
     structure.module_first_item = _first_item_ordered(structure, preorder)
-    structure.outline_html = _render_outline(structure, preorder)
+    structure.outline_html = _render_outline(structure, preorder, ITEM_PAGE_PREFIX)
+    structure.outline_html_resume = _render_outline(structure, preorder, RESUME_PAGE_PREFIX)
     return structure
 
 
-def _render_outline(structure: CourseStructure, preorder: list[int]) -> str:
+def _render_outline(structure: CourseStructure, preorder: list[int], prefix: str) -> str:
     """The published tree as nested lists, without the root row. Built in Python, not with a template:
     it runs once per structure version and 2,000 template includes would take a noticeable while.
 
-    Each module row is ``<li id="m<id>" data-pct><a|span>title</a><span class="po-p"></span>`` and the
-    per-user CSS overlay fills ``.po-p`` and colours completed rows."""
+    Rows are kept short because every student downloads all of them on every page: a module row is
+    ``<li id=m<id>><a href="<prefix><first item>/">title</a></li>`` with a link *relative* to the page
+    (``prefix`` is ``../`` on an item page, ``item/`` on the resume page), so the markup names no
+    offering and the same string serves every offering of the course. A module with no item in its
+    subtree is ``<li id=m<id> class=e><span>title</span></li>``. The per-user CSS overlay
+    (:func:`progress_overlay_css`) appends percent and completion marks to ``#m<id>>a``."""
     first = structure.module_first_item
     depth = {structure.root_id: 0}
     parts: list[str] = ['<ul class="po-tree">']
@@ -196,12 +205,10 @@ def _render_outline(structure: CourseStructure, preorder: list[int]) -> str:
         current_depth = d
         title = escape(structure.module_title[mid])
         target = first.get(mid)
-        empty = "" if structure.subtree_total[mid] else " po-empty"
         if target is not None:
-            label = f'<a href="/learn/{OFFERING_PLACEHOLDER}/item/{target}/">{title}</a>'
+            parts.append(f'<li id=m{mid}><a href="{prefix}{target}/">{title}</a>')
         else:
-            label = f"<span>{title}</span>"
-        parts.append(f'<li id="m{mid}" class="po-m{empty}">{label}<span class="po-p"></span>')
+            parts.append(f"<li id=m{mid} class=e><span>{title}</span>")
         open_li = True
     if open_li:
         parts.append("</li>")
@@ -223,19 +230,17 @@ def _first_item_ordered(structure: CourseStructure, preorder: list[int]) -> dict
     return first
 
 
-def progress_overlay_css(*, module_progress: dict[int, tuple[int, bool]], current_module_ids: list[int]) -> str:
-    """A per-user ``<style>`` body: percent and completion marks of the modules the student touched,
-    and the current module's path in bold. Only integers go into it: nothing to escape."""
-    done = [mid for mid, (_pct, complete) in module_progress.items() if complete]
+def progress_overlay_css(*, completed_ids: list[int], percents: dict[int, int], current_module_ids: list[int]) -> str:
+    """A per-user ``<style>`` body: completion marks of ``completed_ids``, the whole percent of the
+    started modules in ``percents``, and the current module's path in bold. Only integers go into it:
+    nothing to escape.
+
+    The mark is a custom property (``--po``) that ``static/css/player.css`` shows after the link, so a
+    completed module is named once, not once per rule: hundreds of completed modules are common."""
     rules: list[str] = []
-    if done:
-        rules.append(",".join(f"#m{mid}>.po-p::after" for mid in done) + '{content:"\\2713";color:#198754}')
-        rules.append(",".join(f"#m{mid}>a" for mid in done) + "{color:#198754}")
-    for mid, (pct, complete) in module_progress.items():
-        if not complete and pct > 0:
-            rules.append(f'#m{mid}>.po-p::after{{content:"{int(pct)}%"}}')
+    if completed_ids:
+        rules.append("#m" + ">a,#m".join(map(str, completed_ids)) + '>a{--po:" \\2713";--pc:#198754;color:#198754}')
+    rules.extend([f'#m{mid}>a{{--po:" {int(pct)}%"}}' for mid, pct in percents.items() if pct > 0])
     if current_module_ids:
-        rules.append(
-            ",".join(f"#m{mid}>a,#m{mid}>span:first-child" for mid in current_module_ids) + "{font-weight:700}"
-        )
+        rules.append("#m" + ">a,#m".join(map(str, current_module_ids)) + ">a{font-weight:700}")
     return "\n".join(rules)

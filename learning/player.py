@@ -7,15 +7,24 @@ enrollment nor a role at the offering's university gets 404 (a stranger learns n
 Items outside the published tree (unpublished modules, inactive items, other courses) answer 404.
 
 Query budget of a page, whatever the course size (asserted in tests with 2,000 modules): session,
-user, access (offering + course + university + enrollment status + role, one query), [resume: the last
-touched item], the student's progress (module rollups + this module's items, one UNION query), the
-item, [its assets or quiz attempts]; the structure comes from ``learning.outline`` (per-process memo →
+user, and ONE page query (:func:`load_player_page`: access, the item — asked for, or the last one
+touched for resume — the student's module rollups and the progress of the item's module); then only
+[the item's assets or quiz attempts]. The structure comes from ``learning.outline`` (per-process memo →
 Django's cache → one flat query) and the outline HTML is cached per structure version, with the
-student's progress laid over it by a small ``<style>`` block.
+student's progress laid over it by a small ``<style>`` block. Rare paths add queries: a resume whose
+last touched item left the published tree (or a student who touched nothing yet), and rollups computed
+for an older structure version.
+
+The reads of a page are plain SQL through ``connection.cursor`` on purpose: the page is the hottest in
+the LMS and compiling the equivalent ORM querysets cost more than running them (issue 8's profile).
+The page template is a lean layout of its own (``learning/player/player.html``): it does not extend
+``base.html``, whose navigation runs the syllabus "Teach" check (two more queries) on every page.
 """
 
 from __future__ import annotations
 
+import functools
+import json
 from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
@@ -24,18 +33,18 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.db import connection
-from django.db.models import Exists, OuterRef, Subquery
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.safestring import mark_safe
+from django.utils.html import escape
+from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from accounts.models import UserUniversityRole
-from catalog.models import CourseOffering
+from catalog.models import Course, CourseOffering, University
 from learning import player_content, progress
-from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.outline import OFFERING_PLACEHOLDER, CourseStructure, get_course_structure, progress_overlay_css
+from learning.models import EnrollmentStatus
+from learning.outline import CourseStructure, get_course_structure, progress_overlay_css
 from syllabus.models import ContentItem
 
 NOT_ENROLLED_MESSAGE = "You are not enrolled in this course. Enroll from the course page to start learning."
@@ -61,28 +70,146 @@ def course_page_url(offering: CourseOffering) -> str:
     return f"/courses/{quote(offering.university.short_code)}/{quote(offering.course.code)}/"
 
 
-def get_offering_for_player(*, user, offering_id: int) -> PlayerAccess:
-    """One query: the offering with its course and university, the user's enrollment status and
-    whether the user has a role at the university. Raises Http404 for strangers."""
-    offering = (
-        CourseOffering.objects.select_related("course", "university")
-        .annotate(
-            enrollment_status=Subquery(
-                CourseEnrollment.objects.filter(course_offering=OuterRef("pk"), user_id=user.pk).values("status")[:1]
-            ),
-            member=Exists(UserUniversityRole.objects.filter(user_id=user.pk, university_id=OuterRef("university_id"))),
-        )
-        .filter(pk=offering_id)
-        .first()
-    )
-    if offering is None or (offering.enrollment_status is None and not offering.member):
+# The offering with its course and university, the user's enrollment status and whether the user has a
+# role at the university: the progress endpoints' access check; the page query starts with the same
+# columns.
+_ACCESS_SQL = """
+SELECT o.id, o.course_id, o.university_id, o.term_name, o.starts_at,
+       c.code, c.title, c.structure_version, u.short_code,
+       (SELECT e.status FROM course_enrollments e
+        WHERE e.course_offering_id = o.id AND e.user_id = %(user)s) AS enrollment_status,
+       EXISTS (SELECT 1 FROM user_university_roles r
+               WHERE r.user_id = %(user)s AND r.university_id = o.university_id) AS member
+FROM course_offerings o
+JOIN courses c ON c.id = o.course_id
+JOIN universities u ON u.id = o.university_id
+WHERE o.id = %(offering)s
+"""
+
+# Everything a page shows that changes per student or per item, in one round trip and one row (one
+# statement rather than several: on this page the round trips and the planning of each statement were a
+# visible share of the time):
+# - the access columns of ``_ACCESS_SQL``;
+# - the item asked for or, for resume (item NULL), the one the student touched last; NULL when inactive
+#   or of another course. Python then checks it is in the published tree;
+# - the ids of the student's completed modules and [module id, whole percent] of the started ones (the
+#   outline overlay and the course percent), as arrays: decoding 2,000 integers of an array costs a
+#   fraction of decoding 2,000 rows;
+# - [item id, percent, completed 0/1] of the items of the item's module ("In this module", the item's
+#   own state).
+# Progress is read on every request: nothing per student is cached.
+_PAGE_SQL = """
+SELECT o.id, o.course_id, o.university_id, o.term_name, o.starts_at,
+       c.code, c.title, c.structure_version, u.short_code,
+       (SELECT e.status FROM course_enrollments e
+        WHERE e.course_offering_id = o.id AND e.user_id = %(user)s) AS enrollment_status,
+       EXISTS (SELECT 1 FROM user_university_roles r
+               WHERE r.user_id = %(user)s AND r.university_id = o.university_id) AS member,
+       ci.id, ci.module_id, ci.title, ci.description, ci.data_json, ci.university_id,
+       ARRAY(SELECT m.module_id FROM user_module_progress m
+             WHERE m.user_id = %(user)s AND m.course_offering_id = o.id AND m.completed_at IS NOT NULL),
+       ARRAY(SELECT ARRAY[m.module_id, floor(m.progress_percent)::int] FROM user_module_progress m
+             WHERE m.user_id = %(user)s AND m.course_offering_id = o.id AND m.completed_at IS NULL
+               AND m.progress_percent > 0),
+       ARRAY(SELECT ARRAY[p.content_item_id, p.progress_percent, (p.completed_at IS NOT NULL)::int]
+             FROM user_content_progress p JOIN content_items s ON s.id = p.content_item_id
+             WHERE p.user_id = %(user)s AND p.course_offering_id = o.id AND s.module_id = ci.module_id)
+FROM course_offerings o
+JOIN courses c ON c.id = o.course_id
+JOIN universities u ON u.id = o.university_id
+LEFT JOIN content_items ci ON ci.course_id = o.course_id AND ci.is_active AND ci.id = COALESCE(%(item)s, (
+    SELECT p.content_item_id FROM user_content_progress p
+    WHERE p.user_id = %(user)s AND p.course_offering_id = %(offering)s
+    ORDER BY p.last_interacted_at DESC NULLS LAST, p.id DESC LIMIT 1))
+WHERE o.id = %(offering)s
+"""
+
+
+def _partial_instance(model, **values):
+    """A model instance holding ``values`` with every other field deferred (``Model.from_db`` wants the
+    values in the model's field order), so a read of another field loads it instead of a wrong default."""
+    ordered = [values[f.attname] for f in model._meta.concrete_fields if f.attname in values]
+    return model.from_db(connection.alias, list(values), ordered)
+
+
+def _access_from_row(row) -> PlayerAccess:
+    """The access part of a row of ``_ACCESS_SQL`` (or of the page query, which starts with it);
+    Http404 for a stranger."""
+    oid, course_id, university_id, term_name, starts_at, code, title, version, short_code, status, member = row[:11]
+    if oid is None or (status is None and not member):
         raise Http404("No such course offering.")
-    status = offering.enrollment_status
+    offering = _partial_instance(
+        CourseOffering,
+        id=oid,
+        course_id=course_id,
+        university_id=university_id,
+        term_name=term_name,
+        starts_at=starts_at,
+    )
+    offering.course = _partial_instance(Course, id=course_id, code=code, title=title, structure_version=version)
+    offering.university = _partial_instance(University, id=university_id, short_code=short_code)
     return PlayerAccess(
         offering=offering,
         enrollment_status=status,
         allowed=status in progress.USABLE_ENROLLMENT,
         course_url=course_page_url(offering),
+    )
+
+
+def get_offering_for_player(*, user, offering_id: int) -> PlayerAccess:
+    """One query: the offering with its course and university, the user's enrollment status and
+    whether the user has a role at the university. Raises Http404 for strangers."""
+    with connection.cursor() as cursor:
+        cursor.execute(_ACCESS_SQL, {"user": user.pk, "offering": offering_id})
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such course offering.")
+    return _access_from_row(row)
+
+
+@dataclass
+class PlayerPage:
+    access: PlayerAccess
+    item: ContentItem | None  # the target item; not yet checked against the published tree
+    completed_modules: list[int]
+    module_percent: dict[int, int]  # started, not completed modules -> whole percent
+    items: dict[int, tuple[Decimal, bool]]  # items of the target's module -> (percent, complete)
+
+    def module_state(self, module_id: int | None) -> tuple[int, bool]:
+        if module_id in self.completed_modules:
+            return 100, True
+        return self.module_percent.get(module_id, 0), False
+
+
+def load_player_page(*, user, offering_id: int, item_id: int | None) -> PlayerPage:
+    """The page query (see ``_PAGE_SQL``). ``item_id`` None: the item the student touched last.
+    Raises Http404 for strangers, like :func:`get_offering_for_player`."""
+    with connection.cursor() as cursor:
+        cursor.execute(_PAGE_SQL, {"user": user.pk, "offering": offering_id, "item": item_id})
+        row = cursor.fetchone()
+    if row is None:
+        raise Http404("No such course offering.")
+    access = _access_from_row(row)
+    pk, module_id, title, description, data, university_id, done_ids, started, own = row[11:]
+    item = None
+    if pk is not None:
+        item = _partial_instance(
+            ContentItem,
+            id=pk,
+            title=title,
+            description=description,
+            # Django reads jsonb as text and decodes it in JSONField.from_db_value; so do we.
+            data_json=json.loads(data) if isinstance(data, str) else data,
+            university_id=university_id,
+            course_id=access.offering.course_id,
+            module_id=module_id,
+        )
+    return PlayerPage(
+        access=access,
+        item=item,
+        completed_modules=done_ids,
+        module_percent=dict(started),
+        items={int(iid): (pct, bool(done)) for iid, pct, done in own},
     )
 
 
@@ -96,7 +223,8 @@ def _structure(offering: CourseOffering) -> CourseStructure:
 
 
 def _resume_item(*, user_id: int, offering_id: int, structure: CourseStructure) -> int | None:
-    """The last item touched that is still in the published tree, else the first item of the course."""
+    """The last item touched that is still in the published tree, else the first item of the course.
+    The page query already tries the last item touched; this is the fallback when that one left the tree."""
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT content_item_id FROM user_content_progress WHERE user_id = %s AND course_offering_id = %s "
@@ -107,30 +235,6 @@ def _resume_item(*, user_id: int, offering_id: int, structure: CourseStructure) 
             if item_id in structure.item_pos:
                 return item_id
     return structure.item_order[0] if structure.item_order else None
-
-
-def _load_progress(*, user_id: int, offering_id: int, item_ids: list[int]):
-    """One query: the module rollups the student has, and the progress of the listed items."""
-    with connection.cursor() as cursor:
-        cursor.execute(
-            """
-            SELECT 0, module_id, progress_percent, completed_at IS NOT NULL FROM user_module_progress
-            WHERE user_id = %(u)s AND course_offering_id = %(o)s AND (progress_percent > 0 OR completed_at IS NOT NULL)
-            UNION ALL
-            SELECT 1, content_item_id, progress_percent, completed_at IS NOT NULL FROM user_content_progress
-            WHERE user_id = %(u)s AND course_offering_id = %(o)s AND content_item_id = ANY(%(items)s)
-            """,
-            {"u": user_id, "o": offering_id, "items": item_ids},
-        )
-        rows = cursor.fetchall()
-    modules: dict[int, tuple[int, bool]] = {}
-    items: dict[int, tuple[Decimal, bool]] = {}
-    for kind, pk, pct, complete in rows:
-        if kind == 0:
-            modules[pk] = (int(pct), complete)
-        else:
-            items[pk] = (pct, complete)
-    return modules, items
 
 
 def _content_context(request: HttpRequest, item: ContentItem, kind: str, offering: CourseOffering) -> dict:
@@ -159,54 +263,114 @@ def _content_context(request: HttpRequest, item: ContentItem, kind: str, offerin
     return {}
 
 
-def _render_player(request: HttpRequest, access: PlayerAccess, item_id: int | None) -> HttpResponse:
-    offering = access.offering
+def _module_items_html(
+    structure: CourseStructure, module_items: tuple[int, ...], current: int, item_base: str, progress_of: dict
+) -> SafeString:
+    """The "In this module" list with the student's completion marks. Built here rather than in the
+    template: a dozen template nodes per row were a measurable share of the page (issue 8). Titles are
+    escaped; everything else is an integer or fixed text."""
+    rows = []
+    for iid in module_items:
+        done = progress_of.get(iid, (0, False))[1]
+        mark = (
+            '<span aria-hidden="true">✓</span><span class="visually-hidden">Completed:</span>'
+            if done
+            else '<span aria-hidden="true">○</span><span class="visually-hidden">Not completed:</span>'
+        )
+        current_attrs = ' class="fw-bold" aria-current="true"' if iid == current else ""
+        rows.append(
+            f'<li{current_attrs}>{mark} <a href="{item_base}{iid}/">{escape(structure.item_title[iid])}</a> '
+            f'<span class="text-muted">({escape(structure.item_type[iid])})</span></li>'
+        )
+    return mark_safe('<ol class="list-unstyled small mb-0">' + "".join(rows) + "</ol>")  # noqa: S308 - escaped above
+
+
+@functools.cache
+def _chrome() -> dict[str, str]:
+    """The URLs of the page's layout, resolved once per process: the URLconf and the static files
+    manifest do not change while a process runs, and resolving them is a sizeable share of a page
+    that should cost a few milliseconds. First called inside a request, so the script prefix is set."""
+    return {
+        "bootstrap_css": static("vendor/bootstrap/bootstrap.min.css"),
+        "lms_css": static("css/lms.css"),
+        "player_css": static("css/player.css"),
+        "bootstrap_js": static("vendor/bootstrap/bootstrap.bundle.min.js"),
+        "htmx_js": static("vendor/htmx/htmx.min.js"),
+        "player_js": static("js/player.js"),
+        "home": reverse("home"),
+        "courses": reverse("catalog:course-list"),
+        "dashboard": reverse("learning:dashboard"),
+        "admin": reverse("admin:index"),
+        "profile": reverse("accounts:profile"),
+        "logout": reverse("accounts:logout"),
+    }
+
+
+def _load_checked_page(request: HttpRequest, offering_id: int, item_id: int | None):
+    """The page query, then the checks that need the structure. Returns (page, structure, item id) or
+    an HttpResponse (denied). Re-reads in the rare cases: rollups just recomputed for a new structure
+    version, or a resume whose last touched item is not in the published tree."""
+    page = load_player_page(user=request.user, offering_id=offering_id, item_id=item_id)
+    if not page.access.allowed:
+        return _deny(request, page.access)
+    offering = page.access.offering
     structure = _structure(offering)
-    progress.ensure_rollups_current(offering=offering, structure=structure)
-    if item_id is None:
-        item_id = _resume_item(user_id=request.user.pk, offering_id=offering.pk, structure=structure)
+    if progress.ensure_rollups_current(offering=offering, structure=structure):
+        page = load_player_page(user=request.user, offering_id=offering_id, item_id=item_id)
+    if item_id is None:  # resume
+        target = page.item.pk if page.item is not None else None
+        if target not in structure.item_pos:
+            target = _resume_item(user_id=request.user.pk, offering_id=offering_id, structure=structure)
+            if target is not None:
+                page = load_player_page(user=request.user, offering_id=offering_id, item_id=target)
+        item_id = target
     elif item_id not in structure.item_pos:
         raise Http404("No such item in this course.")
+    if item_id is not None and page.item is None:  # deactivated since the structure was cached
+        raise Http404("No such item in this course.")
+    return page, structure, item_id
 
+
+def _render_player(request: HttpRequest, offering_id: int, item_id: int | None) -> HttpResponse:
+    on_resume_page = item_id is None
+    loaded = _load_checked_page(request, offering_id, item_id)
+    if isinstance(loaded, HttpResponse):
+        return loaded
+    page, structure, item_id = loaded
+    access = page.access
+    offering = access.offering
+    module_id = structure.item_module[item_id] if item_id is not None else None
+    chain = structure.ancestors(module_id) if module_id is not None else []
+    resume_url = reverse("player:resume", args=[offering.pk])
+    item_base = resume_url + "item/"  # player_urls: item/<id>/ below the resume URL
+    course_percent, course_complete = page.module_state(structure.root_id)
     context: dict = {
+        "chrome": _chrome(),
         "offering": offering,
         "course": offering.course,
-        "structure": structure,
         "streak_days": progress.displayed_streak(request.user),
         "enrollment_status": access.enrollment_status,
+        "resume_url": resume_url,
+        "course_percent": course_percent,
+        "course_complete": course_complete,
+        # Generated by learning.outline from escaped titles and integer ids only: not stored markup.
+        "outline_html": mark_safe(  # noqa: S308
+            structure.outline_html_resume if on_resume_page else structure.outline_html
+        ),
+        "overlay_css": mark_safe(  # noqa: S308 - integers and fixed CSS only
+            progress_overlay_css(
+                completed_ids=page.completed_modules, percents=page.module_percent, current_module_ids=chain[1:]
+            )
+        ),
     }
-    module_items: list[int] = []
-    module_id = None
-    if item_id is not None:
-        module_id = structure.item_module[item_id]
-        module_items = list(structure.module_items[module_id])
-    module_progress, item_progress = _load_progress(
-        user_id=request.user.pk, offering_id=offering.pk, item_ids=module_items
-    )
-    chain = structure.ancestors(module_id) if module_id is not None else []
-    # Generated by learning.outline from escaped titles and integer ids only: not stored markup.
-    context["outline_html"] = mark_safe(  # noqa: S308
-        structure.outline_html.replace(OFFERING_PLACEHOLDER, str(offering.pk))
-    )
-    context["overlay_css"] = mark_safe(  # noqa: S308 - integers and fixed CSS only
-        progress_overlay_css(module_progress=module_progress, current_module_ids=chain[1:])
-    )
-    root_pct = module_progress.get(structure.root_id, (0, False)) if structure.root_id else (0, False)
-    context["course_percent"], context["course_complete"] = root_pct
-
     if item_id is None:
         return render(request, "learning/player/player.html", context)
 
-    item = (
-        ContentItem.objects.filter(pk=item_id, course_id=offering.course_id, is_active=True)
-        .only("id", "title", "description", "data_json", "university_id", "estimated_duration_seconds", "module_id")
-        .first()
-    )
-    if item is None:  # deactivated since the structure was cached under this version
-        raise Http404("No such item in this course.")
+    item = page.item
     kind = structure.item_type[item_id]
     previous_id, next_id = structure.neighbours(item_id)
-    pct, complete = item_progress.get(item_id, (Decimal(0), False))
+    pct, complete = page.items.get(item_id, (Decimal(0), False))
+    first_items = structure.module_first_item
     context.update(
         {
             "item": item,
@@ -215,16 +379,20 @@ def _render_player(request: HttpRequest, access: PlayerAccess, item_id: int | No
             "item_percent": pct,
             "item_complete": complete,
             "markable": kind not in progress.ASSESSMENT_TYPES and kind != progress.VIDEO_TYPE,
-            "breadcrumbs": [(structure.module_title[mid], structure.module_first_item.get(mid)) for mid in chain[1:]],
+            "breadcrumbs": [
+                (structure.module_title[mid], f"{item_base}{first_items[mid]}/" if mid in first_items else None)
+                for mid in chain[1:]
+            ],
             "previous": (previous_id, structure.item_title[previous_id]) if previous_id else None,
             "next": (next_id, structure.item_title[next_id]) if next_id else None,
+            "item_base": item_base,
             "module_id": module_id,
             "module_title": structure.module_title[module_id],
-            "module_items": [
-                (iid, structure.item_title[iid], structure.item_type[iid], item_progress.get(iid, (0, False))[1])
-                for iid in module_items
-            ],
-            "progress_url": reverse("player:item-progress", args=[offering.pk, item_id]),
+            "module_items_html": _module_items_html(
+                structure, structure.module_items[module_id], item_id, item_base, page.items
+            ),
+            "progress_url": f"{item_base}{item_id}/progress/",
+            "done_url": f"{item_base}{item_id}/done/",
             **_content_context(request, item, kind, offering),
         }
     )
@@ -234,19 +402,13 @@ def _render_player(request: HttpRequest, access: PlayerAccess, item_id: int | No
 @login_required
 @require_GET
 def player_resume(request: HttpRequest, offering_id: int) -> HttpResponse:
-    access = get_offering_for_player(user=request.user, offering_id=offering_id)
-    if not access.allowed:
-        return _deny(request, access)
-    return _render_player(request, access, None)
+    return _render_player(request, offering_id, None)
 
 
 @login_required
 @require_GET
 def player_item(request: HttpRequest, offering_id: int, item_id: int) -> HttpResponse:
-    access = get_offering_for_player(user=request.user, offering_id=offering_id)
-    if not access.allowed:
-        return _deny(request, access)
-    return _render_player(request, access, item_id)
+    return _render_player(request, offering_id, item_id)
 
 
 def _progress_target(request: HttpRequest, offering_id: int, item_id: int) -> tuple[PlayerAccess, CourseStructure]:
@@ -309,7 +471,7 @@ def item_done(request: HttpRequest, offering_id: int, item_id: int) -> HttpRespo
         return render(
             request,
             "learning/_partials/content_mark_done.html",
-            {"item_complete": True, "offering": access.offering, "item_id": item_id},
+            {"item_complete": True, "done_url": reverse("player:item-done", args=[offering_id, item_id])},
         )
     messages.success(request, MARKED_DONE_MESSAGE)
     return redirect(item_url)
