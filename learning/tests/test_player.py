@@ -8,10 +8,12 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from learning import progress
+from learning import player_content, progress
 from learning.models import CourseEnrollment, EnrollmentStatus, UserContentProgress
 from learning.player import DENIED_MESSAGES, NOT_ENROLLED_MESSAGE
 from learning.tests.test_player_fixtures import build_tree, bump, clear_memos
+from syllabus import mathml
+from syllabus.mathml import render_latex
 from syllabus.models import Module
 from syllabus.tests.factories import (
     AssetFactory,
@@ -86,6 +88,8 @@ def test_text_renders_math_as_mathml_image_with_alt_and_links(student, tree, wor
     item = add_item(tree, title="What is a derivative?", data_json=data)
     html = student.get(item_url(tree, item)).content.decode()
     assert html.count("<math") >= 3  # inline in the paragraph and the caption, display block
+    # The syllabus editor's renderer: real MathML elements, not ElementTree's "ns0:" prefixes.
+    assert html.count('<math xmlns="http://www.w3.org/1998/Math/MathML"') >= 3 and "ns0:" not in html
     assert 'display="block"' in html
     assert "\\lim" not in html  # LaTeX never reaches the page as text or HTML
     assert 'src="/static/demo/tangent-line.png"' in html
@@ -93,6 +97,19 @@ def test_text_renders_math_as_mathml_image_with_alt_and_links(student, tree, wor
     assert "<figcaption" in html
     assert 'href="https://ocw.mit.edu/courses/18-01sc-single-variable-calculus-fall-2010/"' in html
     assert "Mark as done" in html
+
+
+def test_player_math_is_the_syllabus_renderer_cached():
+    latex = r"\frac{a}{b} + \sqrt{c}"
+    before = mathml.cache_info().hits
+    assert player_content.latex_to_mathml(latex, True) == render_latex(latex, display=True)
+    assert player_content.latex_to_mathml(latex, False) == render_latex(latex, display=False)
+    assert mathml.cache_info().hits > before
+    # What the editor refuses is shown as escaped source.
+    assert (
+        player_content.latex_to_mathml(r"\text{<b>x</b>}")
+        == '<code class="math-error">\\text{&lt;b&gt;x&lt;/b&gt;}</code>'
+    )
 
 
 def test_an_asset_of_another_university_is_not_shown(student, tree, world):
@@ -258,6 +275,25 @@ def test_resume_reopens_the_last_item_touched(student, tree):
     progress.open_item(user=tree.student, offering=tree.offering, item_id=tree.r1.pk)
     response = student.get(reverse("player:resume", args=[tree.offering.pk]))
     assert response.context["item"].pk == tree.r1.pk
+
+
+def test_resume_skips_a_last_item_that_left_the_published_tree(student, tree):
+    progress.open_item(user=tree.student, offering=tree.offering, item_id=tree.t2.pk)
+    progress.open_item(user=tree.student, offering=tree.offering, item_id=tree.v1.pk)
+    type(tree.section).objects.filter(pk=tree.section.pk).update(is_published=False)  # hides v1
+    bump(tree.course)
+    response = student.get(reverse("player:resume", args=[tree.offering.pk]))
+    assert response.status_code == 200 and response.context["item"].pk == tree.t2.pk
+
+
+def test_finishing_the_last_item_in_the_player_completes_the_enrollment(student, tree):
+    for item in (tree.t1, tree.t2, tree.r1):
+        assert student.post(reverse("player:item-done", args=[tree.offering.pk, item.pk])).status_code == 302
+    data = student.post(reverse("player:item-progress", args=[tree.offering.pk, tree.v1.pk]), {"event": "ended"}).json()
+    assert data["course_completed"] is True
+    enrollment = CourseEnrollment.objects.get(user=tree.student, course_offering=tree.offering)
+    assert enrollment.status == EnrollmentStatus.COMPLETED and enrollment.completed_at is not None
+    assert "Course complete ✓" in student.get(item_url(tree, tree.t1)).content.decode()
 
 
 def test_mark_as_done_with_and_without_htmx(student, tree):
