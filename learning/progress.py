@@ -20,8 +20,9 @@ Contract:
   enrollment row (``SELECT … FOR UPDATE``), so two tabs are serialised and each ancestor row is
   recomputed from committed data. :func:`recompute_course_rollups` locks all of the offering's
   enrollment rows in id order first, so it cannot deadlock with them.
-- When the course root completes, the enrollment becomes ``completed`` with ``completed_at``
-  (:func:`_complete_enrollment`). It is not reverted when a later structure change adds items.
+- When the course root completes, the enrollment becomes ``completed`` with ``completed_at`` through
+  ``learning.services.record_course_completion`` (one student) or ``record_course_completions`` (after
+  a recomputation). It is not reverted when a later structure change adds items.
 - Structure changes: rollups record the structure version they were computed for (see
   :func:`rollups_version`); :func:`ensure_rollups_current` (called by the player on load) runs
   :func:`recompute_course_rollups` — bulk SQL, callable from a background task — when it differs.
@@ -43,6 +44,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from learning import services
 from learning.models import CourseEnrollment, EnrollmentStatus
 from learning.outline import CourseStructure, get_course_structure
 
@@ -210,8 +212,7 @@ def record_item_progress(
                 now=now,
             )
             if root_done and enrollment_status == EnrollmentStatus.ACTIVE:
-                _complete_enrollment(enrollment_id=enrollment_id, now=now)
-                course_completed = True
+                course_completed = services.record_course_completion(enrollment_id=enrollment_id, now=now)
         streak = touch_streak(user=user, now=now)
     return ProgressResult(
         item_id=item_id,
@@ -268,17 +269,6 @@ def _update_ancestor_rollups(
         )
         rows = dict(cursor.fetchall())
     return rows.get(structure.root_id) is not None
-
-
-def _complete_enrollment(*, enrollment_id: int, now: datetime) -> None:
-    """The course root completed: the enrollment becomes ``completed``.
-
-    Written here rather than through ``learning.services`` (issue 6 owns that module and has no
-    completion transition yet); move it there as ``complete_enrollment`` when it exists. The caller
-    holds the row lock."""
-    CourseEnrollment.objects.filter(pk=enrollment_id, status=EnrollmentStatus.ACTIVE).update(
-        status=EnrollmentStatus.COMPLETED, completed_at=now, status_changed_at=now
-    )
 
 
 def open_item(*, user, offering, item_id: int, structure: CourseStructure | None = None) -> ProgressResult:
@@ -366,13 +356,6 @@ WHERE z.course_offering_id = %(offering)s
   AND NOT EXISTS (SELECT 1 FROM calc WHERE calc.user_id = z.user_id AND calc.module_id = z.module_id)
 """
 
-_COMPLETE_ENROLLMENTS_SQL = """
-UPDATE course_enrollments AS e SET status = 'completed', completed_at = %(now)s, status_changed_at = %(now)s
-FROM user_module_progress r
-WHERE r.course_offering_id = %(offering)s AND r.module_id = %(root)s AND r.completed_at IS NOT NULL
-  AND e.user_id = r.user_id AND e.course_offering_id = %(offering)s AND e.status = 'active'
-"""
-
 
 def rollups_version(*, offering_id: int) -> int | None:
     """The structure version the offering's rollups were last computed for (None: unknown).
@@ -406,8 +389,8 @@ def recompute_course_rollups(*, offering, now: datetime | None = None) -> int:
             root = cursor.fetchone()
             params = {"course": offering.course_id, "offering": offering.pk, "now": now}
             cursor.execute(_RECOMPUTE_SQL, params)
-            if root is not None:
-                cursor.execute(_COMPLETE_ENROLLMENTS_SQL, {**params, "root": root[0]})
+        if root is not None:
+            services.record_course_completions(offering_id=offering.pk, root_module_id=root[0], now=now)
         key = ROLLUPS_VERSION_KEY.format(offering_id=offering.pk)
         transaction.on_commit(lambda: cache.set(key, version, _ROLLUPS_VERSION_TIMEOUT))
     return version

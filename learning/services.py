@@ -24,6 +24,10 @@ Contract:
   do not refuse: they come back in ``enrollment.warnings``.
 - Re-enrolling after a drop reactivates the same row (``(user, offering)`` is unique).
 - E-mail is sent after commit (``transaction.on_commit``), never inside the transaction.
+- Course completion (:func:`record_course_completion`, :func:`record_course_completions`): when a
+  student's course-root rollup completes, ``learning.progress`` calls these to turn the ``active``
+  enrollment into ``completed`` with ``completed_at``. Idempotent (only ``active`` rows change) and never
+  reverted by a later structure change; seats are unchanged (both states hold one).
 """
 
 from __future__ import annotations
@@ -45,7 +49,7 @@ from accounts.models import UserProfile, UserSubjectPreference
 from catalog import services as catalog_services
 from catalog.models import CourseOffering, OfferingVisibility
 from catalog.permissions import member_university_ids, offering_id_from_link
-from learning.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
+from learning.models import CourseEnrollment, CourseInvitation, EnrollmentStatus, UserModuleProgress
 from learning.permissions import can_drop_enrollment, can_manage_enrollments
 from learning.selectors import get_prerequisite_standing
 
@@ -431,6 +435,30 @@ def complete_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollm
         _set_status(enrollment, EnrollmentStatus.COMPLETED)
         _save_counts(offering)
     return enrollment
+
+
+def record_course_completion(*, enrollment_id: int, now: datetime | None = None) -> bool:
+    """The student completed the course root: an ``active`` enrollment becomes ``completed``.
+
+    Called by ``learning.progress`` under its lock on the enrollment row. Idempotent: True only when
+    this call made the transition (a completed, dropped or missing enrollment is left alone)."""
+    now = now or timezone.now()
+    changed = CourseEnrollment.objects.filter(pk=enrollment_id, status=EnrollmentStatus.ACTIVE).update(
+        status=EnrollmentStatus.COMPLETED, completed_at=now, status_changed_at=now
+    )
+    return changed == 1
+
+
+def record_course_completions(*, offering_id: int, root_module_id: int, now: datetime | None = None) -> int:
+    """Bulk form for ``learning.progress.recompute_course_rollups``: every ``active`` enrollment of the
+    offering whose student's course-root rollup is complete becomes ``completed``. Returns how many."""
+    now = now or timezone.now()
+    done_users = UserModuleProgress.objects.filter(
+        course_offering_id=offering_id, module_id=root_module_id, completed_at__isnull=False
+    ).values("user_id")
+    return CourseEnrollment.objects.filter(
+        course_offering_id=offering_id, status=EnrollmentStatus.ACTIVE, user_id__in=done_users
+    ).update(status=EnrollmentStatus.COMPLETED, completed_at=now, status_changed_at=now)
 
 
 def promote_from_waitlist(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:

@@ -9,7 +9,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections
 
-from learning import progress
+from learning import progress, services
 from learning.models import CourseEnrollment, EnrollmentStatus, UserContentProgress, UserModuleProgress
 from learning.tests.test_player_fixtures import build_tree, bump, clear_memos
 from syllabus.tests.factories import ContentItemFactory
@@ -107,6 +107,54 @@ def test_course_completion_completes_the_enrollment(tree):
     assert module_row(tree, tree.root).completed_at is not None
     # A completed student can still review and record interactions.
     progress.open_item(user=s, offering=o, item_id=tree.t1.pk)
+
+
+def test_course_completion_goes_through_the_enrollment_service(tree, monkeypatch):
+    """progress.py does not write enrollments itself: without the service call, no completion."""
+    calls = []
+    real = services.record_course_completion
+
+    def spy(**kwargs):
+        calls.append(kwargs["enrollment_id"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(services, "record_course_completion", spy)
+    s, o = tree.student, tree.offering
+    for item in (tree.t1, tree.t2, tree.r1):
+        progress.mark_item_done(user=s, offering=o, item_id=item.pk)
+    assert calls == []
+    progress.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100)
+    enrollment = CourseEnrollment.objects.get(user=s, course_offering=o)
+    assert calls == [enrollment.pk] and enrollment.status == EnrollmentStatus.COMPLETED
+
+
+def test_record_course_completion_is_idempotent(tree):
+    enrollment = CourseEnrollment.objects.get(user=tree.student, course_offering=tree.offering)
+    assert services.record_course_completion(enrollment_id=enrollment.pk) is True
+    enrollment.refresh_from_db()
+    first = enrollment.completed_at
+    assert enrollment.status == EnrollmentStatus.COMPLETED and first is not None
+    assert services.record_course_completion(enrollment_id=enrollment.pk) is False
+    enrollment.refresh_from_db()
+    assert enrollment.completed_at == first
+    # Only active enrollments complete: a dropped one stays dropped.
+    CourseEnrollment.objects.filter(pk=enrollment.pk).update(status=EnrollmentStatus.DROPPED, completed_at=None)
+    assert services.record_course_completion(enrollment_id=enrollment.pk) is False
+    assert CourseEnrollment.objects.get(pk=enrollment.pk).status == EnrollmentStatus.DROPPED
+
+
+def test_a_structure_change_that_leaves_only_completed_items_completes_the_course(tree):
+    s, o = tree.student, tree.offering
+    for item in (tree.t1, tree.t2, tree.v1):
+        progress.record_item_progress(user=s, offering=o, item_id=item.pk, complete=True)
+    assert CourseEnrollment.objects.get(user=s, course_offering=o).status == EnrollmentStatus.ACTIVE
+    # The one item left is retired: everything required is done, so the recomputation completes the course.
+    type(tree.r1).objects.filter(pk=tree.r1.pk).update(is_active=False)
+    bump(tree.course)
+    assert progress.ensure_rollups_current(offering=o, structure=progress._structure_for(o)) is True
+    assert module_row(tree, tree.root).completed_at is not None
+    enrollment = CourseEnrollment.objects.get(user=s, course_offering=o)
+    assert enrollment.status == EnrollmentStatus.COMPLETED and enrollment.completed_at is not None
 
 
 def test_unpublished_inactive_and_foreign_items_are_refused(tree, world):
