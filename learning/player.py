@@ -35,7 +35,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
-from django.templatetags.static import static
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
@@ -285,21 +285,45 @@ def _module_items_html(
     return mark_safe('<ol class="list-unstyled small mb-0">' + "".join(rows) + "</ol>")  # noqa: S308 - escaped above
 
 
+def _item_navigation(structure: CourseStructure, chain: list[int], item, item_base: str, resume_url: str, course):
+    """Breadcrumbs and the previous/next pager as HTML (titles escaped, ids are integers), built here for
+    the same reason as :func:`_module_items_html`. Returns (breadcrumbs, pager, previous, next); the last
+    two are (item id, title) or None."""
+    first_items = structure.module_first_item
+    crumbs = [f'<li class="breadcrumb-item"><a href="{resume_url}">{escape(course.code)}</a></li>']
+    for mid in chain[1:]:
+        title = escape(structure.module_title[mid])
+        if mid in first_items:
+            title = f'<a href="{item_base}{first_items[mid]}/">{title}</a>'
+        crumbs.append(f'<li class="breadcrumb-item">{title}</li>')
+    crumbs.append(f'<li class="breadcrumb-item active" aria-current="page">{escape(item.title)}</li>')
+    breadcrumbs = '<nav aria-label="breadcrumb"><ol class="breadcrumb small mb-2">' + "".join(crumbs) + "</ol></nav>"
+    previous_id, next_id = structure.neighbours(item.pk)
+    previous = (previous_id, structure.item_title[previous_id]) if previous_id else None
+    following = (next_id, structure.item_title[next_id]) if next_id else None
+    pager = ['<nav class="player-pager d-flex justify-content-between mt-4" aria-label="Previous and next">']
+    if previous:
+        pager.append(
+            f'<a class="btn btn-outline-secondary" rel="prev" href="{item_base}{previous_id}/">← {escape(previous[1])}</a>'
+        )
+    else:
+        pager.append("<span></span>")
+    if following:
+        pager.append(f'<a class="btn btn-primary" rel="next" href="{item_base}{next_id}/">{escape(following[1])} →</a>')
+    pager.append("</nav>")
+    return mark_safe(breadcrumbs), mark_safe("".join(pager)), previous, following  # noqa: S308 - escaped above
+
+
 @functools.cache
 def _chrome() -> dict[str, str]:
-    """The URLs of the page's layout, resolved once per process: the URLconf and the static files
-    manifest do not change while a process runs, and resolving them is a sizeable share of a page
-    that should cost a few milliseconds. First called inside a request, so the script prefix is set."""
+    """The parts of the layout that are the same for every request (stylesheets, scripts, the left of
+    the navigation bar) rendered once per process from their partials, and the URLs of the rest: the
+    URLconf and the static files manifest do not change while a process runs. First called inside a
+    request, so the script prefix is set."""
     return {
-        "bootstrap_css": static("vendor/bootstrap/bootstrap.min.css"),
-        "lms_css": static("css/lms.css"),
-        "player_css": static("css/player.css"),
-        "bootstrap_js": static("vendor/bootstrap/bootstrap.bundle.min.js"),
-        "htmx_js": static("vendor/htmx/htmx.min.js"),
-        "player_js": static("js/player.js"),
-        "home": reverse("home"),
-        "courses": reverse("catalog:course-list"),
-        "dashboard": reverse("learning:dashboard"),
+        "head": render_to_string("learning/player/_chrome_head.html"),
+        "nav": render_to_string("learning/player/_chrome_nav.html"),
+        "scripts": render_to_string("learning/player/_chrome_scripts.html"),
         "admin": reverse("admin:index"),
         "profile": reverse("accounts:profile"),
         "logout": reverse("accounts:logout"),
@@ -368,9 +392,10 @@ def _render_player(request: HttpRequest, offering_id: int, item_id: int | None) 
 
     item = page.item
     kind = structure.item_type[item_id]
-    previous_id, next_id = structure.neighbours(item_id)
     pct, complete = page.items.get(item_id, (Decimal(0), False))
-    first_items = structure.module_first_item
+    breadcrumbs_html, pager_html, previous, following = _item_navigation(
+        structure, chain, item, item_base, resume_url, offering.course
+    )
     context.update(
         {
             "item": item,
@@ -379,12 +404,10 @@ def _render_player(request: HttpRequest, offering_id: int, item_id: int | None) 
             "item_percent": pct,
             "item_complete": complete,
             "markable": kind not in progress.ASSESSMENT_TYPES and kind != progress.VIDEO_TYPE,
-            "breadcrumbs": [
-                (structure.module_title[mid], f"{item_base}{first_items[mid]}/" if mid in first_items else None)
-                for mid in chain[1:]
-            ],
-            "previous": (previous_id, structure.item_title[previous_id]) if previous_id else None,
-            "next": (next_id, structure.item_title[next_id]) if next_id else None,
+            "breadcrumbs_html": breadcrumbs_html,
+            "pager_html": pager_html,
+            "previous": previous,
+            "next": following,
             "item_base": item_base,
             "module_id": module_id,
             "module_title": structure.module_title[module_id],
