@@ -86,10 +86,9 @@ class Gunicorn:
         return response.status, body
 
 
-def measure(server: Gunicorn, label: str, path: str, *, cookie: str = "", requests: int = 300,
-            concurrency: int = 4, deadline_s: float = 120.0, warmup: int = 10) -> Result:
-    for _ in range(warmup):
-        server.get(path, cookie)
+def _run(server: Gunicorn, path: str, *, cookie: str, requests: int, concurrency: int,
+         deadline_s: float) -> tuple[list[float], int, float]:
+    """Send ``requests`` GETs of ``path`` from ``concurrency`` threads; (latencies in s, errors, wall s)."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
@@ -126,7 +125,37 @@ def measure(server: Gunicorn, label: str, path: str, *, cookie: str = "", reques
         thread.start()
     for thread in threads:
         thread.join()
-    wall = time.perf_counter() - began
+    return latencies, errors, time.perf_counter() - began
+
+
+def _result(label: str, path: str, latencies: list[float], errors: int, wall: float) -> Result:
     ordered = sorted(latencies)
     return Result(label, path, len(ordered), statistics.median(ordered) * 1000,
                   ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, len(ordered) / wall, errors)
+
+
+def measure(server: Gunicorn, label: str, path: str, *, cookie: str = "", requests: int = 300,
+            concurrency: int = 4, deadline_s: float = 120.0, warmup: int = 10) -> Result:
+    for _ in range(warmup):
+        server.get(path, cookie)
+    latencies, errors, wall = _run(server, path, cookie=cookie, requests=requests, concurrency=concurrency,
+                                   deadline_s=deadline_s)
+    return _result(label, path, latencies, errors, wall)
+
+
+def measure_interleaved(server: Gunicorn, pages: list[tuple[str, str, str, int]], *, rounds: int = 5,
+                        concurrency: int = 4, deadline_s: float = 120.0, warmup: int = 10) -> list[Result]:
+    """Like :func:`measure` for each ``(label, path, cookie, requests)``, but in ``rounds`` alternating
+    slices (hello, page A, page B, hello, …), so that load from other processes on a shared machine
+    falls on every page alike and the ratio to hello stays comparable between runs."""
+    for _label, path, cookie, _requests in pages:
+        for _ in range(warmup):
+            server.get(path, cookie)
+    totals = {label: ([], 0, 0.0) for label, *_ in pages}
+    for _ in range(rounds):
+        for label, path, cookie, requests in pages:
+            latencies, errors, wall = _run(server, path, cookie=cookie, requests=max(1, requests // rounds),
+                                           concurrency=concurrency, deadline_s=deadline_s / rounds)
+            seen, failed, spent = totals[label]
+            totals[label] = (seen + latencies, failed + errors, spent + wall)
+    return [_result(label, path, *totals[label]) for label, path, _cookie, _requests in pages]
