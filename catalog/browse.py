@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.core.paginator import Page, Paginator
 from django.db.models import F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
@@ -28,6 +27,11 @@ from catalog.models import (
 from catalog.permissions import courses_visible_to, listed_offerings_q, reachable_offerings_q
 
 PAGE_SIZE = 20
+# Counting every match of a broad query means visiting every visible course (~100 ms on 100,000 courses);
+# past this many the page says "1,000+ courses" and counts no further.
+COUNT_CAP = 1000
+# Deep pages cost an OFFSET walk; past this page the catalog asks for narrower filters (10,000 courses).
+MAX_PAGE = 500
 
 
 @dataclass
@@ -37,13 +41,51 @@ class CourseCard:
 
 
 @dataclass
+class CatalogPage:
+    """One page of results, paginated without an exact total: ``has_next`` comes from reading one row
+    more than the page holds, the total from a count capped at :data:`COUNT_CAP` (exact below it)."""
+
+    number: int
+    object_list: list[Course]
+    has_next: bool
+    total: int
+    total_is_capped: bool  # total is a lower bound ("1,000+")
+    at_max_page: bool = False  # more results exist than paging reaches: narrow the filters
+
+    @property
+    def num_pages(self) -> int | None:
+        if self.total_is_capped:
+            return None
+        return max(1, -(-self.total // PAGE_SIZE))
+
+    def has_previous(self) -> bool:
+        return self.number > 1
+
+    def has_other_pages(self) -> bool:
+        return self.has_previous() or self.has_next
+
+    def previous_page_number(self) -> int:
+        return self.number - 1
+
+    def next_page_number(self) -> int:
+        return self.number + 1
+
+
+@dataclass
 class CatalogResult:
     filterset: CourseFilter
-    page: Page
+    page: CatalogPage
     cards: list[CourseCard]
     sort: str
     query_string: str  # every filter but the page, for pagination links
-    total: int
+
+    @property
+    def total(self) -> int:
+        return self.page.total
+
+    @property
+    def total_is_capped(self) -> bool:
+        return self.page.total_is_capped
 
 
 def _not_ended_q(now: datetime) -> Q:
@@ -81,8 +123,10 @@ def _start_key(offering: CourseOffering):
 
 def search_courses(*, user, data, page_number=1, page_size: int = PAGE_SIZE) -> CatalogResult:
     """The catalog page. Queries: the filter form's choices (universities, domains, subjects, and the
-    chosen university's departments), one per chosen model filter to validate it, the count, the page,
-    and the next offerings of the page's courses (one)."""
+    chosen university's departments), one per chosen model filter to validate it, the page (one row
+    more than it shows), the capped count (only when there is a next page or the page is past the end),
+    and the next offerings of the page's courses (one). A page number past the end shows the last page
+    (one more query)."""
     data = data.copy() if hasattr(data, "copy") else dict(data)
     filterset = CourseFilter(data, queryset=courses_visible_to(user), user=user)
     queryset = filterset.qs.select_related("university").defer("search_vector", "description")
@@ -92,16 +136,53 @@ def search_courses(*, user, data, page_number=1, page_size: int = PAGE_SIZE) -> 
     q = (cleaned.get("q") or "").strip()
     sort = cleaned.get("sort") or ("relevance" if q else "title")
     queryset = _sorted(queryset, sort=sort, q=q, user=user)
-    paginator = Paginator(queryset, page_size)
-    page = paginator.get_page(page_number)
-    courses = list(page.object_list)
+    page = paginate(queryset, page_number=page_number, page_size=page_size)
+    courses = page.object_list
     upcoming = next_offerings(user=user, course_ids=[c.pk for c in courses])
     cards = [CourseCard(course=c, next_offering=upcoming.get(c.pk)) for c in courses]
     params = data.copy() if hasattr(data, "copy") else dict(data)
     params.pop("page", None)
     query_string = params.urlencode() if hasattr(params, "urlencode") else ""
-    return CatalogResult(filterset=filterset, page=page, cards=cards, sort=sort, query_string=query_string,
-                         total=paginator.count)
+    return CatalogResult(filterset=filterset, page=page, cards=cards, sort=sort, query_string=query_string)
+
+
+def _page_number(value) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        return 1
+    return min(max(number, 1), MAX_PAGE)
+
+
+def _capped_count(queryset: QuerySet, *, cap: int) -> int:
+    """``min(count, cap + 1)``: COUNT over a ``LIMIT cap + 1`` subquery, so it stops early."""
+    return queryset.order_by().values("pk")[: cap + 1].count()
+
+
+def paginate(queryset: QuerySet[Course], *, page_number, page_size: int = PAGE_SIZE) -> CatalogPage:
+    """A :class:`CatalogPage` of ``queryset`` (already ordered). One query when the page is the last one
+    (its total is then exact without counting), two otherwise; three for a page past the end, which
+    shows the last page as Django's ``Paginator.get_page`` does."""
+    number = _page_number(page_number)
+    offset = (number - 1) * page_size
+    rows = list(queryset[offset : offset + page_size + 1])
+    has_next = len(rows) > page_size
+    rows = rows[:page_size]
+    if not has_next and (rows or number == 1):
+        return CatalogPage(number=number, object_list=rows, has_next=False, total=offset + len(rows),
+                           total_is_capped=False)
+    if not rows:  # past the end: every match is before ``offset``, so this count is exact
+        total = _capped_count(queryset, cap=offset)
+        number = max(1, -(-total // page_size))
+        offset = (number - 1) * page_size
+        rows = list(queryset[offset : offset + page_size])
+        return CatalogPage(number=number, object_list=rows, has_next=False, total=total, total_is_capped=False)
+    total = _capped_count(queryset, cap=COUNT_CAP)
+    capped = total > COUNT_CAP
+    at_max_page = number == MAX_PAGE
+    return CatalogPage(number=number, object_list=rows, has_next=has_next and not at_max_page,
+                       total=COUNT_CAP if capped else total, total_is_capped=capped,
+                       at_max_page=at_max_page and has_next)
 
 
 def _freeze_choices(filterset: CourseFilter, *, with_departments: bool) -> None:

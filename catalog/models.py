@@ -210,6 +210,14 @@ class Course(models.Model):
             models.Index(fields=["department"], name="ix_courses_department_id"),
             models.Index(fields=["primary_subject"], name="ix_courses_primary_subject_id"),
             GinIndex(fields=["search_vector"], name="ix_courses_search_vector"),
+            # The catalog's sorts, so ORDER BY … LIMIT 20 walks an index instead of sorting every course.
+            LongNameIndex(
+                fields=["title", "id"], condition=Q(is_published=True), name="ix_courses_published_title_id"
+            ),
+            LongNameIndex(
+                F("rating_avg").desc(nulls_last=True), F("rating_count").desc(), "title", "id",
+                condition=Q(is_published=True), name="ix_courses_published_rating",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -312,6 +320,8 @@ class CourseOffering(models.Model):
         ]
         indexes = [
             models.Index(fields=["course"], name="ix_course_offerings_course_id"),
+            # The catalog's visibility probe (a course's public/private offerings), answered from the index.
+            LongNameIndex(fields=["course", "visibility"], name="ix_course_offerings_course_visibility"),
             LongNameIndex(fields=["university"], name="ix_course_offerings_university_id"),
         ]
 

@@ -24,3 +24,12 @@ def in_tz(value, zone_name):
 def page_url(context, query_string, page):
     """``?<filters>&page=n``: pagination keeps every filter."""
     return f"?{query_string}&page={page}" if query_string else f"?page={page}"
+
+
+@register.filter
+def intcomma_plain(value):
+    """``1000`` → ``1,000`` (a thousands separator without loading django.contrib.humanize)."""
+    try:
+        return f"{int(value):,}"
+    except (TypeError, ValueError):
+        return value

@@ -280,3 +280,69 @@ def test_course_page_query_count(world, client, django_assert_max_num_queries):
     client.get(detail(world.a.course))  # warm the outline cache
     with django_assert_max_num_queries(12):
         assert client.get(detail(world.a.course)).status_code == 200
+
+
+# --- capped count and pagination without an exact total ---------------------------------------
+
+
+def test_broad_results_say_n_plus_and_page_on_without_an_exact_count(world, client, monkeypatch):
+    from catalog import browse
+
+    monkeypatch.setattr(browse, "COUNT_CAP", 30)
+    for n in range(45):
+        course_with(world.a, OfferingVisibility.PUBLIC, title=f"Optics {n:02d}", level=CourseLevel.GRADUATE)
+    first = client.get(LIST + "?level=graduate&sort=title")
+    result = first.context["result"]
+    assert result.total_is_capped and "30+ courses · page 1<" in first.content.decode()
+    assert [c.course.title for c in result.cards][:2] == ["Optics 00", "Optics 01"]
+    second = client.get(LIST + "?level=graduate&sort=title&page=2")
+    assert len(second.context["result"].cards) == 20 and second.context["result"].page.has_next
+    last = client.get(LIST + "?level=graduate&sort=title&page=3")
+    body = last.content.decode()
+    assert [c.course.title for c in last.context["result"].cards] == [f"Optics {n}" for n in range(40, 45)]
+    assert "45 courses · page 3 of 3" in body  # the last page knows the exact total without counting
+    assert "page=2" in body and "page=4" not in body
+
+
+def test_a_page_past_the_end_shows_the_last_page(world, client):
+    for n in range(25):
+        course_with(world.a, OfferingVisibility.PUBLIC, title=f"Waves {n:02d}", level=CourseLevel.GRADUATE)
+    response = client.get(LIST + "?level=graduate&sort=title&page=99")
+    result = response.context["result"]
+    assert result.page.number == 2 and len(result.cards) == 5 and result.total == 25
+    assert client.get(LIST + "?level=graduate&page=0").context["result"].page.number == 1
+
+
+def test_paging_stops_at_max_page_with_a_message(world, client, monkeypatch):
+    from catalog import browse
+
+    monkeypatch.setattr(browse, "MAX_PAGE", 2)
+    for n in range(45):
+        course_with(world.a, OfferingVisibility.PUBLIC, title=f"Heat {n:02d}", level=CourseLevel.GRADUATE)
+    response = client.get(LIST + "?level=graduate&sort=title&page=7")
+    assert response.context["result"].page.number == 2
+    assert not response.context["result"].page.has_next
+    assert "narrow the filters" in response.content.decode()
+
+
+# --- the subject filter's two shapes -------------------------------------------------------------
+
+
+@pytest.mark.parametrize("ids_limit", [2000, 0])  # narrow subject: ids passed as literals; broad: hashed set
+def test_subject_filter_finds_primary_and_listed_subjects_in_both_shapes(world, client, monkeypatch, ids_limit):
+    from catalog import filters
+
+    monkeypatch.setattr(filters, "SUBJECT_IDS_LIMIT", ids_limit)
+    root = SubjectFactory(code="CHEM")
+    child = SubjectFactory(parent_subject=root, code="CHEM_ORG")
+    primary = course_with(world.a, OfferingVisibility.PUBLIC, title="Primary organic", primary_subject=child)
+    listed = course_with(world.b, OfferingVisibility.PUBLIC, title="Listed organic")
+    CourseSubjectFactory(course=listed, subject=child)
+    hidden = course_with(world.b, OfferingVisibility.PRIVATE, title="Private organic", primary_subject=child)
+    course_with(world.a, OfferingVisibility.PUBLIC, title="Elsewhere")
+    assert titles(client.get(LIST + "?subject=CHEM")) == {primary.title, listed.title}
+    assert titles(client.get(LIST + f"?domain={root.domain.code}&sort=rating")) >= {primary.title, listed.title}
+    client.force_login(world.b.student)
+    assert titles(client.get(LIST + "?subject=CHEM_ORG")) == {primary.title, listed.title, hidden.title}
+    client.force_login(world.a.student)
+    assert titles(client.get(LIST + "?subject=CHEM_ORG")) == {primary.title, listed.title}
