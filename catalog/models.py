@@ -322,6 +322,11 @@ class CourseOffering(models.Model):
             models.Index(fields=["course"], name="ix_course_offerings_course_id"),
             # The catalog's visibility probe (a course's public/private offerings), answered from the index.
             LongNameIndex(fields=["course", "visibility"], name="ix_course_offerings_course_visibility"),
+            # The catalog's start-date sort walks offerings in start order, testing them from the index.
+            LongNameIndex(
+                fields=["starts_at", "course"], include=["ends_at", "visibility", "university", "id"],
+                name="ix_course_offerings_starts_at_course_id",
+            ),
             LongNameIndex(fields=["university"], name="ix_course_offerings_university_id"),
         ]
 

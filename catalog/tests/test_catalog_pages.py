@@ -346,3 +346,33 @@ def test_subject_filter_finds_primary_and_listed_subjects_in_both_shapes(world, 
     assert titles(client.get(LIST + "?subject=CHEM_ORG")) == {primary.title, listed.title, hidden.title}
     client.force_login(world.a.student)
     assert titles(client.get(LIST + "?subject=CHEM_ORG")) == {primary.title, listed.title}
+
+
+@pytest.mark.parametrize("count_cap", [1000, 0])  # few matches: per-course subquery; many: the offering walk
+def test_start_sort_orders_by_next_listed_start_in_both_shapes(world, client, monkeypatch, count_cap):
+    from catalog import browse
+
+    monkeypatch.setattr(browse, "COUNT_CAP", count_cap)
+    now = timezone.now()
+
+    def course_starting(title, *starts, visibility=OfferingVisibility.PUBLIC):
+        course = CourseFactory(university=world.a.university, title=title, level=CourseLevel.GRADUATE)
+        for days, ends in starts:
+            CourseOfferingFactory(course=course, visibility=visibility, starts_at=now + timedelta(days=days),
+                                  ends_at=now + timedelta(days=ends))
+        return course
+
+    course_starting("Later", (30, 90))
+    course_starting("Soonest", (-200, -100), (5, 60), (40, 100))  # the ended offering does not count
+    course_starting("Running", (-10, 50))
+    course_starting("Hidden start", (1, 60), visibility=OfferingVisibility.PRIVATE)  # listed to members only
+    undated = CourseFactory(university=world.a.university, title="Self-paced", level=CourseLevel.GRADUATE)
+    CourseOfferingFactory(course=undated, starts_at=None, ends_at=None)
+    order = [c.course.title for c in client.get(LIST + "?level=graduate&sort=start").context["result"].cards]
+    assert order == ["Running", "Soonest", "Later", "Self-paced"]
+    client.force_login(world.a.student)
+    order = [c.course.title for c in client.get(LIST + "?level=graduate&sort=start").context["result"].cards]
+    assert order == ["Running", "Hidden start", "Soonest", "Later", "Self-paced"]
+    client.force_login(world.b.student)
+    order = [c.course.title for c in client.get(LIST + "?level=graduate&sort=start").context["result"].cards]
+    assert order == ["Running", "Soonest", "Later", "Self-paced"]
