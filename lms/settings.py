@@ -94,6 +94,9 @@ if not _db.get("ENGINE", "").endswith("postgresql"):
 # django-environ puts a unix-socket directory in OPTIONS["host"]; dbshell reads only HOST.
 if not _db.get("HOST") and "host" in _db.get("OPTIONS", {}):
     _db["HOST"] = _db["OPTIONS"].pop("host")
+# No JIT: the LMS runs short queries whose *estimated* cost can pass jit_above_cost (a per-row probe over
+# the catalog), and compiling them took 15-300 ms on the 100,000-course benchmark for ~5 ms of work.
+_db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 # Django's built-in psycopg pool (needs CONN_MAX_AGE = 0). DB_POOL=false turns it off.
 if env.bool("DB_POOL", default=True):
     _db.setdefault("OPTIONS", {})["pool"] = {
