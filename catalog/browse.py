@@ -16,6 +16,7 @@ from django.contrib.postgres.search import SearchQuery, SearchRank
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
 from django.utils import timezone
+from django.utils.html import format_html_join
 
 from catalog.filters import CourseFilter
 from catalog.models import (
@@ -207,15 +208,32 @@ def paginate(
                        at_max_page=at_max_page and has_next)
 
 
+NAME_LABELLED = {"university", "domain", "subject"}
+
+
 def _freeze_choices(filterset: CourseFilter, *, with_departments: bool) -> None:
-    """Load each model choice list once (one query each, no COUNT) for the template to render."""
+    """Each select's ``<option>`` list, rendered here once (``options_html``): the model choice lists
+    read with one plain query each (no COUNT, no server-side cursor), the chosen value compared once
+    rather than per option in the template (300 options cost ~10 ms of template rendering)."""
     names = ["university", "domain", "subject"] + (["department"] if with_departments else [])
     for name, form_field in filterset.form.fields.items():
-        if name not in names and hasattr(form_field, "choices") and name != "department":
-            form_field.frozen_choices = list(form_field.choices)  # static choices: no query
-    for name in names:
-        form_field = filterset.form.fields[name]
-        form_field.frozen_choices = [choice for choice in form_field.choices]  # noqa: C416 - list() would COUNT first
+        if not hasattr(form_field, "choices") or (name == "department" and not with_departments):
+            continue
+        if name in names:
+            key = form_field.to_field_name or "pk"
+            if name in NAME_LABELLED:  # their label (``__str__``) is the name: no model instances to build
+                rows = list(form_field.queryset.values_list(key, "name"))
+            else:
+                rows = [(getattr(obj, key), form_field.label_from_instance(obj)) for obj in form_field.queryset]
+            choices = [("", form_field.empty_label or ""), *rows]
+        else:
+            choices = list(form_field.choices)  # static choices: no query
+        selected = filterset.form[name].value()
+        selected = "" if selected is None else str(selected)
+        form_field.options_html = format_html_join(
+            "", "<option value=\"{}\"{}>{}</option>",
+            ((value, " selected" if str(value) == selected else "", label) for value, label in choices),
+        )
 
 
 def _sorted(queryset: QuerySet[Course], *, sort: str, q: str) -> QuerySet[Course]:
