@@ -6,7 +6,7 @@ On the dedicated database named by DATABASE_URL: migrate, build (once; reused on
 dataset of ``manage.py generate_bench_catalog`` (100,000 courses, 300,000 offerings, 1,000,000
 enrollments), log the bench student in (a real session), then measure under gunicorn (2 workers), in the
 same run: /hello, the catalog with no filter, with a search term and filters in several combinations,
-and sorted by start date and by rating, a course page (signed in, with its enroll panel) and the
+and sorted by start date and by rating, a whole domain, a course page (signed in, with its enroll panel) and the
 dashboard. Prints median, p95 and requests per second of each, and each page's rate as a share of hello's.
 """
 
@@ -33,7 +33,7 @@ def _setup():
 
     student = User.objects.get(email="bench-catalog@example.edu")
     course = Course.objects.select_related("university").get(code="BC1")
-    subject = Subject.objects.filter(code__startswith="BS_", depth=0).order_by("code").first()
+    subject = Subject.objects.select_related("domain").filter(code__startswith="BS_", depth=0).order_by("code").first()
     university = course.university.short_code
     return student, course, subject, university
 
@@ -53,6 +53,8 @@ def main() -> None:
         ("catalog: subject tree+rating", f"/courses/?subject={subject.code}&sort=rating", ""),
         ("catalog: univ+difficulty+start", f"/courses/?university={university}&difficulty=advanced&sort=start", ""),
         ("catalog: signed in, page 50", "/courses/?sort=title&page=50", cookie),
+        ("catalog: start date, no filter", "/courses/?sort=start", ""),
+        ("catalog: domain (signed in)", f"/courses/?domain={subject.domain.code}", cookie),
         ("course page (signed in)", f"/courses/{course.university.short_code}/{course.code}/", cookie),
         ("my learning", "/learn/", cookie),
     ]

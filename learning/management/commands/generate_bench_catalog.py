@@ -10,7 +10,8 @@ Layout: 50 universities (``BN01``…``BN50``) with 10 departments each; 5 domain
 children = 250 subjects; every course has a primary subject (child subjects mostly) and three offerings
 (past, current, next term); visibility 80 % public, 10 % private, 5 % invite-only, 5 % unlisted;
 20,000 students with 50 enrollments each. The student ``bench-catalog@example.edu`` (password
-``bench-pass-2026``, a role at BN01) has 8 enrollments with progress rows for the dashboard.
+``bench-pass-2026``, a role at BN01) has 8 enrollments with progress rows and two preferred subjects
+for the dashboard.
 
 The offerings' ``enrolled_count``/``waitlist_count`` are set by one set-based UPDATE at the end: a dataset
 builder, like a data migration, writes the summary in bulk (the enrollment service, its only writer at
@@ -64,6 +65,7 @@ class Command(BaseCommand):
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1 FROM universities WHERE short_code = 'BN01'")
             if cursor.fetchone():
+                self._prefer_subjects(cursor)
                 self.stdout.write("Benchmark catalog already present; nothing to do.")
                 return
         started = time.monotonic()
@@ -233,6 +235,8 @@ class Command(BaseCommand):
                 [BENCH_EMAIL],
             )
 
+            self._prefer_subjects(cur)
+
             self._step("offering counts (one set-based UPDATE)", started)
             cur.execute(
                 """
@@ -251,6 +255,20 @@ class Command(BaseCommand):
             self._step("VACUUM ANALYZE", started)
             cur.execute("VACUUM ANALYZE")
         self._step("done", started)
+
+    def _prefer_subjects(self, cur) -> None:
+        """The bench student prefers two root subjects, so My learning computes suggestions (a root and
+        its children: ~4,000 courses). Idempotent; also run on a dataset built before this step existed."""
+        cur.execute(
+            """
+            INSERT INTO user_subject_preferences (user_id, subject_id)
+            SELECT u.id, s.id FROM users u
+            CROSS JOIN (SELECT id FROM subjects WHERE code LIKE 'BS\\_%%' AND depth = 0 ORDER BY code LIMIT 2) s
+            WHERE u.email = %s
+            ON CONFLICT DO NOTHING
+            """,
+            [BENCH_EMAIL],
+        )
 
     def _step(self, label: str, started: float) -> None:
         self.stdout.write(f"[{time.monotonic() - started:7.1f} s] {label}")
