@@ -19,7 +19,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
-from accounts.models import UniversityRole, UserUniversityRole
+from accounts.models import UniversityRole, User, UserUniversityRole
 from catalog.models import Course, CourseOfferingInstructor, OfferingStaffRole, University
 
 NOT_ALLOWED = "You may not change this course's syllabus."
@@ -90,8 +90,32 @@ def can_view_authoring(user, course: Course) -> bool:
 
 
 def anything_editable_by(user) -> bool:
-    """Whether the user may edit or view at least one syllabus (the "Teach" nav link)."""
-    return _authenticated(user) and courses_viewable_by(user).exists()
+    """Whether the user may edit or view at least one syllabus (the "Teach" nav link, on every signed-in page).
+
+    The same rule as ``courses_viewable_by(user).exists()``, asked from the user's side in one query: a
+    platform-admin role, a teaching assignment (instructor or TA), or an admin role over a university or
+    department that has a course. Each probe walks the user's own rows by index; asking from the courses'
+    side scanned the whole catalogue (36-42 ms on 100,000 courses, issue 6 bench).
+    """
+    if not _authenticated(user):
+        return False
+    if user.is_superuser:
+        return True
+    admin_roles = UserUniversityRole.objects.filter(user_id=user.pk).filter(
+        Q(role=UniversityRole.PLATFORM_ADMIN)
+        | Q(
+            Exists(Course.objects.filter(university_id=OuterRef("university_id"))),
+            role=UniversityRole.UNIVERSITY_ADMIN,
+        )
+        | Q(
+            Exists(Course.objects.filter(department_id=OuterRef("department_id"))),
+            role=UniversityRole.DEPARTMENT_ADMIN,
+        )
+    )
+    teaching = CourseOfferingInstructor.objects.filter(
+        user_id=user.pk, role__in=[OfferingStaffRole.INSTRUCTOR, OfferingStaffRole.TA]
+    )
+    return User.objects.filter(pk=user.pk).filter(Exists(admin_roles) | Exists(teaching)).exists()
 
 
 def get_course_for_author(user, course_id: int, *, edit: bool = False) -> Course:
