@@ -25,28 +25,8 @@ from catalog.models import (
     University,
 )
 
-COURSE_FORM_FIELDS = (
-    "department",
-    "title",
-    "code",
-    "description",
-    "level",
-    "difficulty",
-    "language_code",
-    "credit_hours",
-    "is_published",
-    "is_coming_soon",
-)
-OFFERING_FORM_FIELDS = (
-    "term_name",
-    "starts_at",
-    "ends_at",
-    "enrollment_start",
-    "enrollment_end",
-    "visibility",
-    "capacity",
-    "requires_approval",
-)
+COURSE_FORM_FIELDS = services.COURSE_EDITABLE_FIELDS
+OFFERING_FORM_FIELDS = services.OFFERING_EDITABLE_FIELDS
 
 
 def _changed(form, names) -> dict:

@@ -55,9 +55,9 @@ OFFERING_CAPACITY_NEGATIVE = "Capacity cannot be negative."
 SUBJECT_PARENT_OTHER_DOMAIN = "A subject's parent must be in the same domain."
 SUBJECT_CYCLE = "A subject cannot be moved under itself or one of its descendants."
 
-# Fields a caller may set through create_course / update_course. University, the summaries and the
-# primary subject have their own services.
-_COURSE_EDITABLE = {
+# Fields a caller may set through create_course / update_course (in form order: the admin's forms use
+# the same tuples). University, the summaries and the primary subject have their own services.
+COURSE_EDITABLE_FIELDS = (
     "department",
     "title",
     "code",
@@ -68,8 +68,8 @@ _COURSE_EDITABLE = {
     "credit_hours",
     "is_published",
     "is_coming_soon",
-}
-_OFFERING_EDITABLE = {
+)
+OFFERING_EDITABLE_FIELDS = (
     "term_name",
     "starts_at",
     "ends_at",
@@ -78,7 +78,9 @@ _OFFERING_EDITABLE = {
     "visibility",
     "capacity",
     "requires_approval",
-}
+)
+_COURSE_EDITABLE = frozenset(COURSE_EDITABLE_FIELDS)
+_OFFERING_EDITABLE = frozenset(OFFERING_EDITABLE_FIELDS)
 # Only these link types take part in cycle detection: a recommendation never blocks anything.
 _BINDING_PREREQUISITES = (PrerequisiteType.STRICT, PrerequisiteType.CO_REQUISITE)
 

@@ -333,6 +333,12 @@ def _link(name: str, **params) -> str:
     return reverse(f"admin:{name}_changelist") + "?" + urlencode(params)
 
 
+def _count_by(queryset, key: str, *, distinct: str | None = None) -> dict:
+    """``{key value: row count}`` (or count of distinct ``distinct`` values) in one grouped query."""
+    count = Count(distinct, distinct=True) if distinct else Count("pk")
+    return dict(queryset.values_list(key).annotate(n=count))
+
+
 def staff_dashboard(user) -> list[dict]:
     """Per tenant the user administers: students, active enrollments and published courses, each with a link
     into the filtered change list. Four queries whatever the number of tenants (one per figure + the tenants);
@@ -347,21 +353,16 @@ def staff_dashboard(user) -> list[dict]:
     universities = list(universities.only("pk", "name"))
     ids = [u.pk for u in universities]
     if ids:
-        students = dict(
-            UserUniversityRole.objects.filter(university_id__in=ids, role=UniversityRole.STUDENT)
-            .values_list("university_id")
-            .annotate(n=Count("user_id", distinct=True))
+        students = _count_by(
+            UserUniversityRole.objects.filter(university_id__in=ids, role=UniversityRole.STUDENT),
+            "university_id",
+            distinct="user_id",
         )
-        enrollments = dict(
-            CourseEnrollment.objects.filter(course_offering__university_id__in=ids, status=EnrollmentStatus.ACTIVE)
-            .values_list("course_offering__university_id")
-            .annotate(n=Count("pk"))
+        enrollments = _count_by(
+            CourseEnrollment.objects.filter(course_offering__university_id__in=ids, status=EnrollmentStatus.ACTIVE),
+            "course_offering__university_id",
         )
-        courses = dict(
-            Course.objects.filter(university_id__in=ids, is_published=True)
-            .values_list("university_id")
-            .annotate(n=Count("pk"))
-        )
+        courses = _count_by(Course.objects.filter(university_id__in=ids, is_published=True), "university_id")
         for university in universities:
             pk = university.pk
             rows.append(
@@ -387,19 +388,9 @@ def staff_dashboard(user) -> list[dict]:
             university_id__in=ids).select_related("university").order_by("name"))
         dept_ids = [d.pk for d in departments]
         enrolled = CourseEnrollment.objects.filter(course_offering__course__department_id__in=dept_ids)
-        students = dict(
-            enrolled.values_list("course_offering__course__department_id").annotate(n=Count("user_id", distinct=True))
-        )
-        active = dict(
-            enrolled.filter(status=EnrollmentStatus.ACTIVE)
-            .values_list("course_offering__course__department_id")
-            .annotate(n=Count("pk"))
-        )
-        courses = dict(
-            Course.objects.filter(department_id__in=dept_ids, is_published=True)
-            .values_list("department_id")
-            .annotate(n=Count("pk"))
-        )
+        students = _count_by(enrolled, "course_offering__course__department_id", distinct="user_id")
+        active = _count_by(enrolled.filter(status=EnrollmentStatus.ACTIVE), "course_offering__course__department_id")
+        courses = _count_by(Course.objects.filter(department_id__in=dept_ids, is_published=True), "department_id")
         for department in departments:
             pk = department.pk
             rows.append(

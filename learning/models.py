@@ -142,6 +142,17 @@ class UserContentProgress(models.Model):
             percent_range("progress_percent", name="ck_user_content_progress_percent_range"),
             non_negative("attempts_count", name="ck_user_content_progress_attempts_nonnegative"),
         ]
+        indexes = [
+            # "Resume" (player, My learning): the student's last item touched in an offering is the first
+            # entry of this index instead of a sort of every row the student has in the course.
+            LongNameIndex(
+                "user",
+                "course_offering",
+                F("last_interacted_at").desc(nulls_last=True),
+                F("id").desc(),
+                name="ix_user_content_progress_resume",
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.user_id} · item {self.content_item_id}: {self.progress_percent}%"

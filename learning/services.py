@@ -385,14 +385,21 @@ def drop_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
 # --- staff -------------------------------------------------------------------------------------
 
 
+def _lock_for_staff(actor, enrollment: CourseEnrollment, status: str, message: str, code: str):
+    """The preamble of every staff transition, inside the caller's transaction: lock the offering, check
+    that ``actor`` manages its enrollments, lock the enrollment and require its current ``status``."""
+    offering = _lock_offering(enrollment.course_offering_id)
+    _require_manager(actor, offering)
+    enrollment = _lock_enrollment(enrollment.pk)
+    if enrollment.status != status:
+        raise ValidationError(message, code=code)
+    return offering, enrollment
+
+
 def approve_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     """A pending request becomes active, or waitlisted when the offering is full."""
     with transaction.atomic():
-        offering = _lock_offering(enrollment.course_offering_id)
-        _require_manager(actor, offering)
-        enrollment = _lock_enrollment(enrollment.pk)
-        if enrollment.status != EnrollmentStatus.PENDING:
-            raise ValidationError(NOT_PENDING, code="not_pending")
+        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.PENDING, NOT_PENDING, "not_pending")
         enrolled, waitlisted = _counts(offering.pk)
         if _has_seat(offering, enrolled):
             _set_status(enrollment, EnrollmentStatus.ACTIVE)
@@ -410,11 +417,7 @@ def approve_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollme
 
 def decline_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     with transaction.atomic():
-        offering = _lock_offering(enrollment.course_offering_id)
-        _require_manager(actor, offering)
-        enrollment = _lock_enrollment(enrollment.pk)
-        if enrollment.status != EnrollmentStatus.PENDING:
-            raise ValidationError(NOT_PENDING, code="not_pending")
+        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.PENDING, NOT_PENDING, "not_pending")
         _set_status(enrollment, EnrollmentStatus.DROPPED)
         _save_counts(offering)
         _notify(
@@ -427,11 +430,7 @@ def decline_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollme
 
 def complete_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     with transaction.atomic():
-        offering = _lock_offering(enrollment.course_offering_id)
-        _require_manager(actor, offering)
-        enrollment = _lock_enrollment(enrollment.pk)
-        if enrollment.status != EnrollmentStatus.ACTIVE:
-            raise ValidationError(NOT_ACTIVE, code="not_active")
+        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.ACTIVE, NOT_ACTIVE, "not_active")
         _set_status(enrollment, EnrollmentStatus.COMPLETED)
         _save_counts(offering)
     return enrollment
@@ -464,11 +463,7 @@ def record_course_completions(*, offering_id: int, root_module_id: int, now: dat
 def promote_from_waitlist(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     """Staff move one waitlisted student in (e.g. out of order, after raising the capacity)."""
     with transaction.atomic():
-        offering = _lock_offering(enrollment.course_offering_id)
-        _require_manager(actor, offering)
-        enrollment = _lock_enrollment(enrollment.pk)
-        if enrollment.status != EnrollmentStatus.WAITLISTED:
-            raise ValidationError(NOT_WAITLISTED, code="not_waitlisted")
+        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.WAITLISTED, NOT_WAITLISTED, "not_waitlisted")
         enrolled, _ = _counts(offering.pk)
         if not _has_seat(offering, enrolled):
             raise ValidationError(NO_SEAT, code="no_seat")
