@@ -244,7 +244,7 @@ class UserUniversityRoleAdmin(TenantScopedAdmin):
 
     @admin.action(description="Revoke selected roles")
     def revoke_roles(self, request, queryset):
-        count = 0
+        revoked = []
         with transaction.atomic():
             for role in queryset.select_related("user", "university"):
                 try:
@@ -252,10 +252,11 @@ class UserUniversityRoleAdmin(TenantScopedAdmin):
                 except PermissionDenied as error:
                     self.message_user(request, f"{role}: {error}", messages.ERROR)
                     continue
-                self.log_deletion(request, role, str(role))
-                count += 1
-        if count:
-            self.message_user(request, f"Revoked {count} role(s).", messages.SUCCESS)
+                revoked.append(role)  # the instance keeps its pk and text for the log entry
+            if revoked:
+                self.log_deletions(request, revoked)
+        if revoked:
+            self.message_user(request, f"Revoked {len(revoked)} role(s).", messages.SUCCESS)
 
 
 class _UserOwnedAdmin(TenantScopedAdmin):
