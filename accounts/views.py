@@ -21,7 +21,7 @@ class SignUpView(FormView):
 
     def form_valid(self, form):
         user = form.save()
-        login(self.request, user, backend="django.contrib.auth.backends.ModelBackend")
+        login(self.request, user, backend="accounts.backends.EmailBackend")
         messages.success(self.request, "Welcome to Sigma LMS! Your account is ready.")
         return redirect(self.get_success_url())
 

@@ -2,7 +2,7 @@
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/lms_bench .venv/bin/python -m bench.catalog
 
-On the dedicated database named by DATABASE_URL: migrate, build (once; reused on the next run) the
+On the dedicated database named by DATABASE_URL (created if missing): migrate, build (once; reused on the next run) the
 dataset of ``manage.py generate_bench_catalog`` (100,000 courses, 300,000 offerings, 1,000,000
 enrollments), log the bench student in (a real session), then measure under gunicorn (2 workers), in the
 same run: /hello, the catalog with no filter, with a search term and filters in several combinations,
@@ -20,6 +20,9 @@ import sys
 def _setup():
     import django
 
+    from bench.harness import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
     os.environ.setdefault("SECRET_KEY", "bench-" + "k" * 50)
     django.setup()

@@ -24,6 +24,25 @@ from pathlib import Path
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
+def ensure_database(url: str) -> None:
+    """Create the bench database named by ``url`` (a ``postgres://`` DATABASE_URL) when it is missing,
+    through the server's ``postgres`` maintenance database, so a fresh machine needs no manual step."""
+    from urllib.parse import unquote, urlsplit
+
+    import psycopg
+    from psycopg import sql
+
+    parts = urlsplit(url)
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise SystemExit(f"DATABASE_URL names no database: {url}")
+    maintenance = parts._replace(path="/postgres").geturl()
+    with psycopg.connect(maintenance, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+            print(f"created database {name}", flush=True)
+
+
 @dataclass
 class Result:
     label: str
@@ -46,9 +65,10 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, workers: int = 2, env: dict[str, str] | None = None):
+    def __init__(self, workers: int | None = None, env: dict[str, str] | None = None):
         self.port = free_port()
-        self.workers = workers
+        # As scripts/serve.sh (make run): WEB_CONCURRENCY workers, 2 unless set.
+        self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
         self.env = {**os.environ, "DEBUG": "false", "SECURE_SSL_REDIRECT": "false",
                     "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
                     "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "k" * 50), **(env or {})}

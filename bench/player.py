@@ -113,6 +113,9 @@ def build_big_course(*, university, course, offering, student, completed: int = 
 def _setup():
     import django
 
+    from bench.harness import ensure_database
+
+    ensure_database(os.environ["DATABASE_URL"])
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
     os.environ.setdefault("SECRET_KEY", "bench-" + "k" * 50)
     django.setup()
@@ -162,7 +165,7 @@ def _session_cookie(student) -> str:
 
     session = SessionStore()
     session[SESSION_KEY] = str(student.pk)
-    session[BACKEND_SESSION_KEY] = "django.contrib.auth.backends.ModelBackend"
+    session[BACKEND_SESSION_KEY] = "accounts.backends.EmailBackend"
     session[HASH_SESSION_KEY] = student.get_session_auth_hash()
     session.create()
     return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"

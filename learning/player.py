@@ -45,6 +45,7 @@ from catalog.models import Course, CourseOffering, University
 from learning import player_content, progress
 from learning.models import EnrollmentStatus
 from learning.outline import CourseStructure, get_course_structure, progress_overlay_css
+from lms.db import prepared_cursor
 from syllabus.models import ContentItem
 
 NOT_ENROLLED_MESSAGE = "You are not enrolled in this course. Enroll from the course page to start learning."
@@ -184,7 +185,7 @@ class PlayerPage:
 def load_player_page(*, user, offering_id: int, item_id: int | None) -> PlayerPage:
     """The page query (see ``_PAGE_SQL``). ``item_id`` None: the item the student touched last.
     Raises Http404 for strangers, like :func:`get_offering_for_player`."""
-    with connection.cursor() as cursor:
+    with prepared_cursor() as cursor:
         cursor.execute(_PAGE_SQL, {"user": user.pk, "offering": offering_id, "item": item_id})
         row = cursor.fetchone()
     if row is None:

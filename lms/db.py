@@ -5,7 +5,11 @@
 (re)installed after every ``migrate`` so tables added by later migrations get one too.
 """
 
-from django.db import connections
+from contextlib import contextmanager, suppress
+
+import psycopg
+from django.db import DatabaseError, connections
+from django.db.backends.utils import CursorDebugWrapper
 
 TRIGGER_FUNCTION_SQL = """
 CREATE OR REPLACE FUNCTION lms_set_updated_at() RETURNS trigger AS $$
@@ -43,3 +47,43 @@ def _after_migrate(sender, using="default", **kwargs) -> None:
     # post_migrate is sent once per app after all migrations ran; one installation is enough.
     if sender.label == "lms":
         install_updated_at_triggers(using)
+
+
+class _PreparedDebugWrapper(CursorDebugWrapper):
+    """Logs the statement with its parameters (a prepared statement has no query text of its own for
+    Django's ``last_executed_query``), so query-count assertions and their messages see it as usual."""
+
+    @contextmanager
+    def debug_sql(self, sql=None, params=None, use_last_executed_query=False, many=False):
+        if use_last_executed_query and not many:
+            with suppress(ValueError, TypeError, DatabaseError, psycopg.Error):  # logging only: keep the placeholders
+                sql = self.db.ops.compose_sql(sql, params)
+        with super().debug_sql(sql, params, use_last_executed_query=False, many=many):
+            yield
+
+
+def prepared_cursor(using: str = "default"):
+    """A Django cursor (counted by query-count assertions, run through execute wrappers) whose queries
+    are bound server-side and executed as prepared statements, so PostgreSQL parses and plans each query
+    text once per connection. For the hot fixed-text raw queries read on every request (the player's page
+    query: 0.35 ms of planning for 0.17 ms of execution; the session user). Django itself keeps prepared
+    statements off (``prepare_threshold=None``, for transaction-mode poolers); settings.py sets a threshold
+    no query reaches, so only these are prepared (``DB_PREPARED_STATEMENTS=false``: none), and psycopg
+    keeps at most ``prepared_max`` (100) per connection. Parameters are sent typed, so a placeholder must
+    stand where PostgreSQL can infer its type; select explicit columns, so a migration that adds a column
+    does not change a prepared statement's result type.
+    """
+
+    class PreparingCursor(psycopg.Cursor):
+        def execute(self, query, params=None, *, prepare=None, binary=None):
+            return super().execute(query, params, prepare=True if prepare is None else prepare, binary=binary)
+
+    connection = connections[using]
+    connection.close_if_health_check_failed()
+    connection.ensure_connection()
+    connection.validate_thread_sharing()
+    with connection.wrap_database_errors:
+        raw = PreparingCursor(connection.connection)
+    if connection.queries_logged:
+        return _PreparedDebugWrapper(raw, connection)
+    return connection.make_cursor(raw)

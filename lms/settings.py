@@ -97,6 +97,13 @@ if not _db.get("HOST") and "host" in _db.get("OPTIONS", {}):
 # No JIT: the LMS runs short queries whose *estimated* cost can pass jit_above_cost (a per-row probe over
 # the catalog), and compiling them took 15-300 ms on the 100,000-course benchmark for ~5 ms of work.
 _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# Prepared statements only where code asks for them (lms.db.prepared_cursor: the hot raw page queries).
+# Django turns them off (prepare_threshold=None) for transaction-mode poolers such as PgBouncer; with a
+# threshold no query text reaches, only queries executed with prepare=True are prepared (Django's own
+# client-side-binding cursors never are). DB_PREPARED_STATEMENTS=false (behind
+# such a pooler) turns them off entirely.
+if env.bool("DB_PREPARED_STATEMENTS", default=True):
+    _db["OPTIONS"].setdefault("prepare_threshold", 2**62)
 # Django's built-in psycopg pool (needs CONN_MAX_AGE = 0). DB_POOL=false turns it off.
 if env.bool("DB_POOL", default=True):
     _db.setdefault("OPTIONS", {})["pool"] = {
@@ -110,9 +117,18 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by every worker process. Redis in production, the database cache by default. ---
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
+# Sessions live in the database; with a memory cache (Redis) in front of it, reads come from the cache
+# and writes go to both ("cached_db": a session survives a cache flush). With the database cache a cache
+# in front would be a second database read, so plain "db" then.
+SESSION_ENGINE = env.str(
+    "SESSION_ENGINE",
+    default="django.contrib.sessions.backends.cached_db"
+    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
+    else "django.contrib.sessions.backends.db",
+)
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]  # ModelBackend with a cheap per-request user read
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
