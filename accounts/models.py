@@ -1,5 +1,6 @@
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
+from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
@@ -189,3 +190,31 @@ class UserUniversityRole(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} — {self.role} @ {self.university_id}"
+
+
+class UserSession(AbstractBaseSession):
+    """A signed-in browser's session (Django's session row, plus whose it is).
+
+    ``user`` is set from the session's auth data on every save, so the per-request read of a signed-in
+    page fetches the session and its user in one query (``accounts.sessions``), and a user's sessions
+    can be listed or ended together. Anonymous sessions have no user. Deleting a user ends their sessions.
+    """
+
+    expire_date = models.DateTimeField("expire date")
+    user = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="sessions", db_index=False
+    )
+
+    class Meta:
+        db_table = "user_sessions"
+        verbose_name = "session"
+        indexes = [
+            models.Index(fields=["expire_date"], name="ix_user_sessions_expire_date"),
+            models.Index(fields=["user"], name="ix_user_sessions_user_id"),
+        ]
+
+    @classmethod
+    def get_session_store_class(cls):
+        from accounts.sessions import SessionStore
+
+        return SessionStore

@@ -57,7 +57,7 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -117,15 +117,8 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by every worker process. Redis in production, the database cache by default. ---
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
-# Sessions live in the database; with a memory cache (Redis) in front of it, reads come from the cache
-# and writes go to both ("cached_db": a session survives a cache flush). With the database cache a cache
-# in front would be a second database read, so plain "db" then.
-SESSION_ENGINE = env.str(
-    "SESSION_ENGINE",
-    default="django.contrib.sessions.backends.cached_db"
-    if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache"
-    else "django.contrib.sessions.backends.db",
-)
+# Sessions in PostgreSQL (table user_sessions), read with the signed-in user in one query.
+SESSION_ENGINE = "accounts.sessions"
 
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]  # ModelBackend with a cheap per-request user read
