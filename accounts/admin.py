@@ -75,7 +75,7 @@ class UserAdmin(TenantScopedAdmin, BaseUserAdmin):
     ordering = ("email",)
     date_hierarchy = "created_at"
     inlines = [UserUniversityRoleInline]
-    actions = ["activate_accounts", "deactivate_accounts"]
+    actions = ["activate_accounts", "deactivate_accounts", "sign_out_everywhere"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("full_name", "locale", "time_zone", "current_streak_days", "last_activity_date")}),
@@ -101,7 +101,7 @@ class UserAdmin(TenantScopedAdmin, BaseUserAdmin):
     def get_actions(self, request):
         actions = super().get_actions(request)
         if not is_platform_admin(request.user):
-            for name in ("activate_accounts", "deactivate_accounts"):
+            for name in ("activate_accounts", "deactivate_accounts", "sign_out_everywhere"):
                 actions.pop(name, None)
         return actions
 
@@ -194,6 +194,16 @@ class UserAdmin(TenantScopedAdmin, BaseUserAdmin):
             lambda user: services.set_account_active(actor=request.user, user=user, is_active=True),
             done="Activated {count} account(s).",
             log="Activated the account.",
+        )
+
+    @admin.action(description="Sign selected accounts out of every browser")
+    def sign_out_everywhere(self, request, queryset):
+        self.run_action(
+            request,
+            queryset,
+            lambda user: services.end_sessions(actor=request.user, user=user),
+            done="Signed {count} account(s) out of every browser.",
+            log="Signed the account out of every browser.",
         )
 
     @admin.action(description="Deactivate selected accounts")

@@ -14,7 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
-from accounts.models import UniversityRole, User, UserUniversityRole
+from accounts.models import UniversityRole, User, UserSession, UserUniversityRole
 from accounts.permissions import (
     can_change_account_credentials,
     can_grant_role,
@@ -62,6 +62,7 @@ ROLE_NOT_ALLOWED = "You may not grant or revoke this role at this university."
 ROLE_DEPARTMENT_REQUIRED = "A department admin role names a department."
 ROLE_DEPARTMENT_OTHER_UNIVERSITY = "The department belongs to another university."
 ACCOUNT_STATUS_NOT_ALLOWED = "Only platform admins may activate or deactivate accounts, and not their own."
+SESSIONS_NOT_ALLOWED = "Only platform admins may sign an account out everywhere, and not their own."
 ACCOUNT_CREDENTIALS_NOT_ALLOWED = "Only platform admins may change another account's e-mail or password."
 
 
@@ -117,9 +118,21 @@ def set_account_active(*, actor, user: User, is_active: bool) -> User:
     """(De)activate a global account. Platform admins only, never their own account."""
     if not can_set_account_active(actor, user):
         raise PermissionDenied(ACCOUNT_STATUS_NOT_ALLOWED)
-    User.objects.filter(pk=user.pk).update(is_active=is_active)
+    with transaction.atomic():
+        User.objects.filter(pk=user.pk).update(is_active=is_active)
+        if not is_active:
+            UserSession.objects.filter(user_id=user.pk).delete()  # signed out everywhere
     user.is_active = is_active
     return user
+
+
+def end_sessions(*, actor, user: User) -> int:
+    """Sign ``user`` out of every browser (their sessions end; they log in again). Platform admins only,
+    not for their own account (they would sign themselves out). Returns how many sessions ended."""
+    if not can_set_account_active(actor, user):
+        raise PermissionDenied(SESSIONS_NOT_ALLOWED)
+    deleted, _ = UserSession.objects.filter(user_id=user.pk).delete()
+    return deleted
 
 
 def update_account(*, actor, user: User, email: str | None = None, full_name: str | None = None, **fields) -> User:

@@ -1,9 +1,15 @@
 """Factories for accounts. Every user's password is "password"."""
 
+from datetime import timedelta
+
 import factory
+from django.conf import settings
+from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
-from accounts.models import UniversityRole, User, UserProfile, UserSubjectPreference, UserUniversityRole
+from accounts.models import UniversityRole, User, UserProfile, UserSession, UserSubjectPreference, UserUniversityRole
+from accounts.sessions import SessionStore
 
 PASSWORD = "password"
 
@@ -53,3 +59,23 @@ class UserUniversityRoleFactory(DjangoModelFactory):
     university = factory.SubFactory("catalog.tests.factories.UniversityFactory")
     role = UniversityRole.STUDENT
     department = None
+
+
+class UserSessionFactory(DjangoModelFactory):
+    """A signed-in session row of ``user`` (as ``django.contrib.auth.login`` stores it)."""
+
+    class Meta:
+        model = UserSession
+
+    session_key = factory.Sequence(lambda n: f"testsession{n:029d}")
+    user = factory.SubFactory(UserFactory)
+    expire_date = factory.LazyFunction(lambda: timezone.now() + timedelta(days=14))
+    session_data = factory.LazyAttribute(
+        lambda o: SessionStore().encode(
+            {
+                SESSION_KEY: str(o.user.pk),
+                BACKEND_SESSION_KEY: settings.AUTHENTICATION_BACKENDS[0],
+                HASH_SESSION_KEY: o.user.get_session_auth_hash(),
+            }
+        )
+    )

@@ -5,12 +5,15 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
+from django.core.exceptions import PermissionDenied
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from accounts.models import User, UserSession
+from accounts.services import end_sessions, set_account_active
+from accounts.tests.factories import UserSessionFactory
 
 pytestmark = pytest.mark.django_db
 
@@ -95,3 +98,42 @@ def test_a_forged_session_user_id_does_not_sign_in(client, ada):
     response = client.get(reverse("accounts:profile"))
     assert response.status_code == 200
     assert response.context["user"].pk == ada.pk
+
+
+# --- ending sessions (staff) -------------------------------------------------------------------
+
+
+def test_a_platform_admin_signs_an_account_out_of_every_browser(client, world):
+    student = world.a.student
+    browser = Client()
+    browser.force_login(student)
+    UserSessionFactory(user=student)
+    other = UserSessionFactory(user=world.b.student)
+    client.force_login(world.platform_admin)
+    response = client.post(
+        reverse("admin:accounts_user_changelist"),
+        {"action": "sign_out_everywhere", "_selected_action": [student.pk]},
+        follow=True,
+    )
+    assert "Signed 1 account(s) out of every browser." in response.content.decode()
+    assert not UserSession.objects.filter(user=student).exists()
+    assert UserSession.objects.filter(pk=other.pk).exists()
+    assert browser.get(reverse("accounts:profile")).status_code == 302
+
+
+def test_university_admins_cannot_sign_accounts_out(client, world):
+    client.force_login(world.a.university_admin)
+    changelist = client.get(reverse("admin:accounts_user_changelist")).content.decode()
+    assert "sign_out_everywhere" not in changelist
+    UserSessionFactory(user=world.a.student)
+    with pytest.raises(PermissionDenied, match="Only platform admins"):
+        end_sessions(actor=world.a.university_admin, user=world.a.student)
+    with pytest.raises(PermissionDenied):
+        end_sessions(actor=world.platform_admin, user=world.platform_admin)  # not their own
+    assert UserSession.objects.filter(user=world.a.student).count() == 1
+
+
+def test_deactivating_an_account_ends_its_sessions(world):
+    UserSessionFactory(user=world.a.student)
+    set_account_active(actor=world.platform_admin, user=world.a.student, is_active=False)
+    assert not UserSession.objects.filter(user=world.a.student).exists()
