@@ -41,6 +41,8 @@ INSTALLED_APPS = [
     "crispy_forms",
     "crispy_bootstrap5",
     "django_htmx",
+    "django_tasks",
+    "django_tasks_db",
     # Our apps, lowest layer first (see README "Layering").
     "lms",
     "prompts",
@@ -150,8 +152,28 @@ STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 ASSET_MAX_UPLOAD_BYTES = env.int("ASSET_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)  # syllabus asset library uploads
+# Uploaded files: local MEDIA_ROOT by default; S3-compatible object storage (django-storages) when
+# AWS_STORAGE_BUCKET_NAME is set. Files are never served from a public URL either way: the asset view
+# checks access and streams them (syllabus.views.assets).
+AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
+if AWS_STORAGE_BUCKET_NAME:
+    _default_storage = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": AWS_STORAGE_BUCKET_NAME,
+            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
+            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
+            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
+            "default_acl": None,  # private objects; the bucket policy decides, never public-read
+            "querystring_auth": True,
+            "file_overwrite": False,
+        },
+    }
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {
         "BACKEND": (
             "django.contrib.staticfiles.storage.StaticFilesStorage"
@@ -159,6 +181,19 @@ STORAGES = {
             else "whitenoise.storage.CompressedManifestStaticFilesStorage"
         )
     },
+}
+
+# --- Background tasks (django-tasks): rollup recomputes after structural edits of large courses run
+# on the database queue, served by `manage.py db_worker` (make run starts one beside gunicorn).
+# TASKS_BACKEND=immediate runs them in-process (tests, or a deployment without a worker).
+TASKS = {
+    "default": {
+        "BACKEND": (
+            "django_tasks.backends.immediate.ImmediateBackend"
+            if env.str("TASKS_BACKEND", default="database") == "immediate"
+            else "django_tasks_db.DatabaseBackend"
+        )
+    }
 }
 
 # --- E-mail: the console in development; EMAIL_URL (smtp://…) in production. ---

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Used by `make run` / `make dev`: prepare the database and serve the LMS in the foreground.
-# Ctrl-C stops the server and, when it was started here, the embedded PostgreSQL.
+# Ctrl-C stops the server, the task worker and, when this script started it, the embedded PostgreSQL
+# (a server that was already running before is left running).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 PY=.venv/bin/python
@@ -9,10 +10,11 @@ PORT="${PORT:-8000}"
 
 started_embedded=""
 if [ -z "${DATABASE_URL:-}" ]; then
+  if [ ! -e var/pgdata/postmaster.pid ]; then started_embedded=1; fi
   $PY -m lms.embedded_db start
-  started_embedded=1
 fi
 cleanup() {
+  [ -n "${worker_pid:-}" ] && kill "$worker_pid" 2>/dev/null && wait "$worker_pid" 2>/dev/null
   [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   if [ -n "$started_embedded" ]; then $PY -m lms.embedded_db stop || true; fi
 }
@@ -25,6 +27,10 @@ if $PY manage.py help seed_demo >/dev/null 2>&1; then
   $PY manage.py seed_demo --if-empty
 fi
 $PY manage.py collectstatic --noinput --verbosity 0
+
+# Background tasks (rollup recomputes after structural edits) run in a worker beside the web server.
+$PY manage.py db_worker --queue-name '*' &
+worker_pid=$!
 
 echo "Sigma LMS is serving on http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
 if [ "${SERVER:-gunicorn}" = runserver ]; then
