@@ -2,13 +2,22 @@ from crispy_forms.helper import FormHelper
 from crispy_forms.layout import Submit
 from django import forms
 from django.contrib.auth import password_validation
-from django.contrib.auth.forms import AuthenticationForm, PasswordChangeForm, PasswordResetForm, SetPasswordForm
+from django.contrib.auth.forms import (
+    AuthenticationForm,
+    PasswordChangeForm,
+    PasswordResetForm,
+    SetPasswordForm,
+    _unicode_ci_compare,
+)
 
 from accounts import services
 from accounts.models import User
 
-DUPLICATE_EMAIL = "An account with this e-mail address already exists. Log in, or reset your password."
+DUPLICATE_EMAIL = services.DUPLICATE_EMAIL
 PASSWORDS_DIFFER = "The two passwords do not match."
+# E-mail addresses are matched in any case (accounts.backends); only the password is case-sensitive.
+INVALID_LOGIN = "Enter a correct e-mail and password. The password is case-sensitive; the e-mail is not."
+INACTIVE_ACCOUNT = "This account is inactive. Contact your university's staff."
 
 
 def _helper(submit_label: str) -> FormHelper:
@@ -57,10 +66,7 @@ class SignUpForm(forms.Form):
 
 class LoginForm(AuthenticationForm):
     username = forms.EmailField(label="E-mail", max_length=255, widget=forms.EmailInput(attrs={"autofocus": True, "autocomplete": "email"}))
-    error_messages = {
-        "invalid_login": "That e-mail and password do not match an account. Both are case-sensitive for the password.",
-        "inactive": "This account is inactive. Contact your university's staff.",
-    }
+    error_messages = {"invalid_login": INVALID_LOGIN, "inactive": INACTIVE_ACCOUNT}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -78,6 +84,15 @@ class StyledPasswordResetForm(PasswordResetForm):
         super().__init__(*args, **kwargs)
         self.helper = _helper("Send reset link")
 
+    def get_users(self, email):
+        """Active accounts with this e-mail, including those without a usable password.
+
+        Django skips accounts with an unusable password; ours are the imported ones (accounts.imports),
+        whose people choose their first password through this very link. Inactive accounts get nothing."""
+        candidates = User._default_manager.filter(email__iexact=email, is_active=True)
+        # The same Unicode-aware comparison Django's own get_users makes (CVE-2019-19844).
+        return (user for user in candidates if _unicode_ci_compare(email, user.email))
+
 
 class StyledSetPasswordForm(SetPasswordForm):
     def __init__(self, *args, **kwargs):
@@ -86,6 +101,9 @@ class StyledSetPasswordForm(SetPasswordForm):
 
 
 class ProfileForm(forms.ModelForm):
+    locale = forms.ChoiceField(label="Language", choices=services.locale_choices,
+                               error_messages={"invalid_choice": services.UNKNOWN_LOCALE})
+
     class Meta:
         model = User
         fields = ["full_name", "locale", "time_zone"]

@@ -10,8 +10,9 @@ from __future__ import annotations
 import zoneinfo
 from functools import cache
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from accounts.models import UniversityRole, User, UserSession, UserUniversityRole
@@ -25,6 +26,10 @@ from accounts.permissions import (
 )
 
 UNKNOWN_TIME_ZONE = "Choose a time zone from the list."
+UNKNOWN_LOCALE = "Choose a language from the list."
+DUPLICATE_EMAIL = "An account with this e-mail address already exists. Log in, or reset your password."
+# The unique index on users.email (e-mails are stored lower-cased, so it is case-insensitive in effect).
+EMAIL_UNIQUE_CONSTRAINT = "ix_users_email"
 
 
 @cache
@@ -36,15 +41,55 @@ def time_zone_choices() -> list[tuple[str, str]]:
     return [(name, name.replace("_", " ")) for name in sorted(available_time_zones())]
 
 
-@transaction.atomic
+def locale_choices() -> list[tuple[str, str]]:
+    """The languages an account may choose: ``settings.LANGUAGES`` (language tags such as ``en``, ``pt-br``)."""
+    return [(code, str(name)) for code, name in settings.LANGUAGES]
+
+
+def available_locales() -> frozenset[str]:
+    return frozenset(code for code, _ in settings.LANGUAGES)
+
+
+def check_locale(locale: str) -> None:
+    if locale not in available_locales():
+        raise ValidationError({"locale": [ValidationError(UNKNOWN_LOCALE, code="unknown_locale")]})
+
+
+def check_time_zone(time_zone: str) -> None:
+    if time_zone not in available_time_zones():
+        raise ValidationError({"time_zone": [ValidationError(UNKNOWN_TIME_ZONE, code="unknown_time_zone")]})
+
+
+def duplicate_email_error() -> ValidationError:
+    return ValidationError({"email": [ValidationError(DUPLICATE_EMAIL, code="duplicate_email")]})
+
+
+def _is_email_conflict(error: IntegrityError) -> bool:
+    diag = getattr(error.__cause__, "diag", None)
+    return getattr(diag, "constraint_name", None) == EMAIL_UNIQUE_CONSTRAINT
+
+
 def register_user(*, email: str, full_name: str, password: str | None) -> User:
-    """Create an account. It holds no university role: membership comes from staff or invitations."""
-    return User.objects.create_user(email=email, full_name=full_name.strip(), password=password)
+    """Create an account. It holds no university role: membership comes from staff or invitations.
+
+    An e-mail already taken (any case) raises ``ValidationError`` on ``email`` with ``DUPLICATE_EMAIL``,
+    also when another request created it after the form checked: the unique index decides, since e-mails
+    are stored lower-cased (``UserManager``)."""
+    try:
+        # The conflict rolls back this block only: a caller's own transaction stays usable.
+        with transaction.atomic():
+            return User.objects.create_user(email=email, full_name=full_name.strip(), password=password)
+    except IntegrityError as error:
+        if _is_email_conflict(error):
+            raise duplicate_email_error() from None
+        raise
 
 
 def update_profile(*, actor: User, full_name: str, locale: str, time_zone: str) -> User:
-    if time_zone not in available_time_zones():
-        raise ValueError(UNKNOWN_TIME_ZONE)
+    """The signed-in user's own profile. An unknown language or time zone raises ``ValidationError`` on that
+    field and writes nothing."""
+    check_locale(locale)
+    check_time_zone(time_zone)
     actor.full_name = full_name.strip()
     actor.locale = locale
     actor.time_zone = time_zone
@@ -138,6 +183,11 @@ def end_sessions(*, actor, user: User) -> int:
 def update_account(*, actor, user: User, email: str | None = None, full_name: str | None = None, **fields) -> User:
     """Staff edit of an account from the console. E-mail, password and the active flag are platform-only
     (``fields`` may carry ``is_active``, ``locale``, ``time_zone``); ``is_staff`` is never set here."""
+    # Checked only when changed, so an account with an older value can still be edited otherwise.
+    if "locale" in fields and fields["locale"] != user.locale:
+        check_locale(fields["locale"])
+    if "time_zone" in fields and fields["time_zone"] != user.time_zone:
+        check_time_zone(fields["time_zone"])
     update: list[str] = []
     if email is not None and email.lower() != user.email:
         if not can_change_account_credentials(actor, user):
@@ -161,5 +211,11 @@ def update_account(*, actor, user: User, email: str | None = None, full_name: st
         raise ValidationError(f"These account fields cannot be changed here: {', '.join(sorted(fields))}.")
     if update:
         user.full_clean(exclude=["password"], validate_constraints=False)
-        user.save(update_fields=update)
+        try:
+            with transaction.atomic():
+                user.save(update_fields=update)
+        except IntegrityError as error:
+            if _is_email_conflict(error):
+                raise duplicate_email_error() from None
+            raise
     return user

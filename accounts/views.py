@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
 from django.views.generic import FormView
@@ -20,7 +21,11 @@ class SignUpView(FormView):
         return super().dispatch(request, *args, **kwargs)
 
     def form_valid(self, form):
-        user = form.save()
+        try:
+            user = form.save()
+        except ValidationError as error:  # e.g. the e-mail was taken after the form checked it
+            form.add_error(None, error)
+            return self.form_invalid(form)
         login(self.request, user, backend="accounts.backends.EmailBackend")
         messages.success(self.request, "Welcome to Sigma LMS! Your account is ready.")
         return redirect(self.get_success_url())
@@ -89,6 +94,12 @@ class ProfileView(LoginRequiredMixin, FormView):
         return kwargs
 
     def form_valid(self, form):
-        services.update_profile(actor=self.request.user, **{k: form.cleaned_data[k] for k in ("full_name", "locale", "time_zone")})
+        try:
+            services.update_profile(
+                actor=self.request.user, **{k: form.cleaned_data[k] for k in ("full_name", "locale", "time_zone")}
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+            return self.form_invalid(form)
         messages.success(self.request, "Profile saved.")
         return redirect(self.get_success_url())

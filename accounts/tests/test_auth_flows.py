@@ -5,10 +5,13 @@ import re
 import pytest
 from django.contrib.auth import get_user_model
 from django.core import mail
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
-from accounts.forms import DUPLICATE_EMAIL, PASSWORDS_DIFFER
-from accounts.services import UNKNOWN_TIME_ZONE
+from accounts import services
+from accounts.forms import DUPLICATE_EMAIL, INVALID_LOGIN, PASSWORDS_DIFFER, SignUpForm
+from accounts.models import UserUniversityRole
+from accounts.services import UNKNOWN_LOCALE, UNKNOWN_TIME_ZONE
 
 User = get_user_model()
 pytestmark = pytest.mark.django_db
@@ -70,7 +73,10 @@ def test_login_with_email_any_case(client, ada):
 def test_login_wrong_password_is_a_form_error(client, ada):
     response = client.post(reverse("accounts:login"), {"username": ada.email, "password": "wrong-password"})
     assert response.status_code == 200
-    assert "do not match an account" in response.content.decode()
+    assert response.context["form"].non_field_errors() == [INVALID_LOGIN]
+    html = response.content.decode().replace("&#x27;", "'")
+    assert "Enter a correct e-mail and password." in html
+    assert "the e-mail is not" in html  # e-mail is matched in any case; only the password is case-sensitive
     assert "_auth_user_id" not in client.session
 
 
@@ -162,3 +168,169 @@ def test_user_table_and_password_column_match_the_seed(db):
     assert {"email", "full_name", "password_hash", "locale", "time_zone", "is_active",
             "current_streak_days", "last_activity_date", "created_at", "updated_at"} <= columns
     assert "password" not in columns
+
+
+# --- sign-up: the race for one e-mail, and no university role -------------------------------------
+
+
+def test_signup_when_the_email_is_taken_after_the_form_checked_is_a_field_error(client, monkeypatch):
+    """Two sign-ups for one address at once: the second passes the form's check before the first commits.
+    The unique index refuses it, and the person sees the same field error as for a known duplicate."""
+    form_clean = SignUpForm.clean
+
+    def clean_then_the_other_request_commits(form):
+        cleaned = form_clean(form)
+        User.objects.create_user(email="grace@example.edu", password="Other-pass-2026", full_name="Other Grace")
+        return cleaned
+
+    monkeypatch.setattr(SignUpForm, "clean", clean_then_the_other_request_commits)
+    response = signup(client)
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == [DUPLICATE_EMAIL]
+    assert DUPLICATE_EMAIL.split(",")[0] in response.content.decode()
+    assert list(User.objects.values_list("full_name", flat=True)) == ["Other Grace"]
+    assert "_auth_user_id" not in client.session
+
+
+def test_register_user_twice_raises_the_duplicate_email_error_and_keeps_the_transaction_usable():
+    services.register_user(email="grace@example.edu", full_name="Grace Hopper", password=GOOD_PASSWORD)
+    with pytest.raises(ValidationError) as error:
+        services.register_user(email="GRACE@Example.edu", full_name="Grace Again", password=GOOD_PASSWORD)
+    assert error.value.message_dict == {"email": [DUPLICATE_EMAIL]}
+    assert error.value.error_dict["email"][0].code == "duplicate_email"
+    # The conflict rolled back only its own savepoint: the caller's transaction goes on.
+    assert list(User.objects.values_list("full_name", flat=True)) == ["Grace Hopper"]
+
+
+def test_signup_creates_no_university_role(client):
+    assert signup(client).status_code == 302
+    user = User.objects.get(email="grace@example.edu")
+    assert not UserUniversityRole.objects.filter(user=user).exists()
+
+
+# --- password change and reset: bad input -----------------------------------------------------------
+
+
+def test_password_change_to_a_weak_password_is_a_field_error_and_keeps_the_old_one(client, ada):
+    client.force_login(ada)
+    response = client.post(
+        reverse("accounts:password_change"),
+        {"old_password": GOOD_PASSWORD, "new_password1": "12345678", "new_password2": "12345678"},
+    )
+    assert response.status_code == 200
+    errors = response.context["form"].errors["new_password2"]
+    assert "This password is entirely numeric." in errors
+    assert "This password is too common." in errors
+    assert "This password is entirely numeric." in response.content.decode()
+    ada.refresh_from_db()
+    assert ada.check_password(GOOD_PASSWORD)
+
+
+def reset_form_url(client, email: str) -> str:
+    """Ask for a reset link for ``email`` and answer the page it leads to (the session-bound form URL)."""
+    assert client.post(reverse("accounts:password_reset"), {"email": email}).status_code == 302
+    assert len(mail.outbox) == 1
+    assert mail.outbox[0].to == [email.lower()]  # the stored address, whatever case was typed
+    link = re.search(r"http://testserver(/accounts/password/reset/\S+/\S+/)", mail.outbox[0].body).group(1)
+    return client.get(link)["Location"]
+
+
+@pytest.mark.parametrize(
+    ("password1", "password2", "message"),
+    [
+        ("short", "short", "This password is too short"),
+        ("password", "password", "This password is too common."),
+        ("Reset-Pass-2026", "Reset-Pass-2027", "The two password fields didn’t match."),
+    ],
+)
+def test_password_reset_confirm_refuses_a_weak_or_mismatched_password(client, ada, password1, password2, message):
+    form_url = reset_form_url(client, ada.email)
+    response = client.post(form_url, {"new_password1": password1, "new_password2": password2})
+    assert response.status_code == 200
+    assert any(message in error for error in response.context["form"].errors["new_password2"])
+    assert message.split(" (")[0] in response.content.decode().replace("&#x27;", "'").replace("&rsquo;", "’")
+    ada.refresh_from_db()
+    assert ada.check_password(GOOD_PASSWORD)
+
+
+def test_password_reset_request_with_an_invalid_address_is_a_field_error_and_sends_nothing(client, ada):
+    response = client.post(reverse("accounts:password_reset"), {"email": "ada-at-example.edu"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["email"] == ["Enter a valid email address."]
+    assert "Enter a valid email address." in response.content.decode()
+    assert mail.outbox == []
+
+
+# --- imported accounts (no usable password) choose their first password by the reset link -----------
+
+
+def test_an_imported_account_gets_the_reset_mail_sets_a_password_and_logs_in(client):
+    imported = User.objects.create_user(email="new.student@example.edu", full_name="New Student", password=None)
+    assert not imported.has_usable_password()
+    form_url = reset_form_url(client, "New.Student@example.edu")
+    response = client.post(form_url, {"new_password1": "First-Pass-2026", "new_password2": "First-Pass-2026"})
+    assert response.status_code == 302
+    imported.refresh_from_db()
+    assert imported.has_usable_password()
+    response = client.post(reverse("accounts:login"), {"username": imported.email, "password": "First-Pass-2026"})
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(imported.pk)
+
+
+@pytest.mark.parametrize("usable_password", [True, False])
+def test_an_inactive_account_gets_no_reset_mail(client, usable_password):
+    user = User.objects.create_user(
+        email="gone@example.edu", full_name="Gone", password=GOOD_PASSWORD if usable_password else None
+    )
+    user.is_active = False
+    user.save(update_fields=["is_active"])
+    response = client.post(reverse("accounts:password_reset"), {"email": "gone@example.edu"})
+    assert response.status_code == 302  # the same answer as for any address: nothing revealed
+    assert mail.outbox == []
+
+
+# --- profile: language -------------------------------------------------------------------------------
+
+
+def test_profile_offers_the_languages_and_saves_a_known_one(client, ada):
+    client.force_login(ada)
+    url = reverse("accounts:profile")
+    html = client.get(url).content.decode()
+    assert '<select name="locale"' in html and '<option value="fr">' in html
+    response = client.post(url, {"full_name": "Ada Lovelace", "locale": "fr", "time_zone": "Europe/Paris"})
+    assert response.status_code == 302
+    ada.refresh_from_db()
+    assert (ada.locale, ada.time_zone) == ("fr", "Europe/Paris")
+
+
+@pytest.mark.parametrize("locale", ["klingon", "xx-YY", "<script>", "e" * 40])
+def test_profile_with_an_unknown_language_is_a_field_error_and_writes_nothing(client, ada, locale):
+    client.force_login(ada)
+    response = client.post(reverse("accounts:profile"), {"full_name": "Ada King", "locale": locale, "time_zone": "UTC"})
+    assert response.status_code == 200
+    assert response.context["form"].errors["locale"] == [UNKNOWN_LOCALE]
+    assert UNKNOWN_LOCALE in response.content.decode()
+    ada.refresh_from_db()
+    assert (ada.full_name, ada.locale) == ("Ada Lovelace", "en")
+
+
+@pytest.mark.parametrize(
+    ("fields", "field", "message"),
+    [({"locale": "klingon", "time_zone": "UTC"}, "locale", UNKNOWN_LOCALE),
+     ({"locale": "fr", "time_zone": "Mars/Olympus"}, "time_zone", UNKNOWN_TIME_ZONE)],
+)
+def test_profile_service_refuses_an_unknown_language_or_time_zone(ada, fields, field, message):
+    with pytest.raises(ValidationError) as error:
+        services.update_profile(actor=ada, full_name="Ada King", **fields)
+    assert error.value.message_dict == {field: [message]}
+    ada.refresh_from_db()
+    assert (ada.full_name, ada.locale, ada.time_zone) == ("Ada Lovelace", "en", "UTC")
+
+
+def test_staff_account_edit_refuses_an_unknown_language(ada):
+    admin = User.objects.create_superuser(email="root@example.edu", password=GOOD_PASSWORD, full_name="Root")
+    with pytest.raises(ValidationError) as error:
+        services.update_account(actor=admin, user=ada, full_name="Ada King", locale="klingon")
+    assert error.value.message_dict == {"locale": [UNKNOWN_LOCALE]}
+    ada.refresh_from_db()
+    assert (ada.full_name, ada.locale) == ("Ada Lovelace", "en")
