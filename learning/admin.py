@@ -7,22 +7,23 @@ Enrollment status changes and imports go through learning's enrollment services.
 
 from __future__ import annotations
 
-import importlib
+import re
 from urllib.parse import urlencode
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.options import IncorrectLookupParameters
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Count
-from django.http import StreamingHttpResponse
+from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import path, reverse
 
 from accounts.admin_policy import TenantScopedAdmin, csv_import_view
 from accounts.models import UniversityRole, UserUniversityRole
 from accounts.permissions import get_staff_scope, has_admin_access
 from catalog.models import Course, CourseOffering, Department, University
-from learning import imports
+from learning import imports, services
 from learning.models import (
     Certificate,
     CourseEnrollment,
@@ -40,7 +41,19 @@ from learning.models import (
 
 USER_SEARCH = ("user__email", "user__full_name")
 ALREADY_ENROLLED = "This person is already enrolled in this offering."
-SERVICE_MISSING = "This action is not available yet: learning.services.{name} does not exist."
+OFFERING_PARAM_INVALID = "Not an offering id: {value!r}. Choose an offering from the list."
+ONE_PER_STUDENT = "one row per student"
+
+_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only ("²".isdigit() is True), and within bigint
+
+
+def offering_param(value: str | None) -> int | None:
+    """An offering id from a query string, or None when absent; ``ValueError`` when it is not an id."""
+    if not value:
+        return None
+    if not _ID.fullmatch(value):
+        raise ValueError(value)
+    return int(value)
 
 
 class OfferingFilter(admin.SimpleListFilter):
@@ -55,7 +68,29 @@ class OfferingFilter(admin.SimpleListFilter):
         return [(o.pk, str(o)) for o in queryset.order_by("course__code", "-starts_at")]
 
     def queryset(self, request, queryset):
-        return queryset.filter(course_offering_id=self.value()) if self.value() else queryset
+        try:
+            offering_id = offering_param(self.value())
+        except ValueError as error:
+            # The change list turns this into its "?e=1" page instead of a 500.
+            raise IncorrectLookupParameters(OFFERING_PARAM_INVALID.format(value=self.value())) from error
+        return queryset if offering_id is None else queryset.filter(course_offering_id=offering_id)
+
+
+class OnePerStudentFilter(admin.SimpleListFilter):
+    """The enrollments filtered so far, one per student (their first): the staff dashboard's "students"
+    figure of a department links here, so the list shows exactly the people it counted."""
+
+    title = "students"
+    parameter_name = "per_student"
+
+    def lookups(self, request, model_admin):
+        return [("1", ONE_PER_STUDENT)]
+
+    def queryset(self, request, queryset):
+        if self.value() != "1":
+            return queryset
+        first = queryset.order_by("user_id", "pk").distinct("user_id").values("pk")
+        return queryset.filter(pk__in=first)
 
 
 class OfferingScoped(TenantScopedAdmin):
@@ -63,19 +98,41 @@ class OfferingScoped(TenantScopedAdmin):
     department_path = "course_offering__course__department"
 
 
-def _enrollment_service(name: str):
-    """learning.services is written by the enrollment engineer; look the function up when the action runs."""
+def export_response(model_admin, request, stream, filename: str):
+    """A CSV download of the rows this admin shows the user, optionally of one ``?offering=<id>``.
+    A malformed id goes back to the change list with a message (never a 500)."""
+    if not model_admin.has_view_permission(request):
+        raise PermissionDenied
+    queryset = model_admin.get_queryset(request)
     try:
-        module = importlib.import_module("learning.services")
-    except ImportError:
-        return None
-    return getattr(module, name, None)
+        offering_id = offering_param(request.GET.get("offering"))
+    except ValueError:
+        model_admin.message_user(
+            request, OFFERING_PARAM_INVALID.format(value=request.GET["offering"]), messages.ERROR
+        )
+        opts = model_admin.model._meta
+        return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
+    if offering_id is not None:
+        queryset = queryset.filter(course_offering_id=offering_id)
+    return csv_response(stream(queryset), filename)
+
+
+def csv_response(lines, filename: str) -> StreamingHttpResponse:
+    response = StreamingHttpResponse(lines, content_type="text/csv")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
 
 
 @admin.register(CourseEnrollment)
 class CourseEnrollmentAdmin(OfferingScoped):
     list_display = ("user", "course_offering", "status", "waitlist_position", "enrolled_at", "status_changed_at")
-    list_filter = ("status", "course_offering__university", "course_offering__course__department", OfferingFilter)
+    list_filter = (
+        "status",
+        "course_offering__university",
+        "course_offering__course__department",
+        OfferingFilter,
+        OnePerStudentFilter,
+    )
     search_fields = (*USER_SEARCH, "course_offering__course__code")
     list_select_related = ("user", "course_offering__course")
     autocomplete_fields = ("user", "course_offering")
@@ -143,20 +200,9 @@ class CourseEnrollmentAdmin(OfferingScoped):
         )
 
     def export_view(self, request):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        queryset = self.get_queryset(request)
-        if request.GET.get("offering"):
-            queryset = queryset.filter(course_offering_id=request.GET["offering"])
-        response = StreamingHttpResponse(imports.stream_enrollments_csv(queryset), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="enrollments.csv"'
-        return response
+        return export_response(self, request, imports.stream_enrollments_csv, "enrollments.csv")
 
-    def _status_action(self, request, queryset, name: str, done: str, log: str):
-        service = _enrollment_service(name)
-        if service is None:
-            self.message_user(request, SERVICE_MISSING.format(name=name), messages.ERROR)
-            return
+    def _status_action(self, request, queryset, service, done: str, log: str):
         self.run_action(
             request,
             queryset,
@@ -168,31 +214,29 @@ class CourseEnrollmentAdmin(OfferingScoped):
 
     @admin.action(description="Approve selected pending enrollments")
     def approve_enrollments(self, request, queryset):
-        self._status_action(request, queryset, "approve_enrollment", "Approved {count} enrollment(s).", "Approved.")
+        self._status_action(request, queryset, services.approve_enrollment, "Approved {count} enrollment(s).", "Approved.")
 
     @admin.action(description="Decline selected pending enrollments")
     def decline_enrollments(self, request, queryset):
-        self._status_action(request, queryset, "decline_enrollment", "Declined {count} enrollment(s).", "Declined.")
+        self._status_action(request, queryset, services.decline_enrollment, "Declined {count} enrollment(s).", "Declined.")
 
     @admin.action(description="Drop selected enrollments")
     def drop_enrollments(self, request, queryset):
-        self._status_action(request, queryset, "drop_enrollment", "Dropped {count} enrollment(s).", "Dropped.")
+        self._status_action(request, queryset, services.drop_enrollment, "Dropped {count} enrollment(s).", "Dropped.")
 
     @admin.action(description="Mark selected enrollments completed")
     def complete_enrollments(self, request, queryset):
-        self._status_action(request, queryset, "complete_enrollment", "Completed {count} enrollment(s).", "Completed.")
+        self._status_action(request, queryset, services.complete_enrollment, "Completed {count} enrollment(s).", "Completed.")
 
     @admin.action(description="Promote selected from the waitlist")
     def promote_from_waitlist(self, request, queryset):
         self._status_action(
-            request, queryset, "promote_from_waitlist", "Promoted {count} enrollment(s).", "Promoted from the waitlist."
+            request, queryset, services.promote_from_waitlist, "Promoted {count} enrollment(s).", "Promoted from the waitlist."
         )
 
     @admin.action(description="Export selected enrollments as CSV")
     def export_csv(self, request, queryset):
-        response = StreamingHttpResponse(imports.stream_enrollments_csv(queryset), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="enrollments.csv"'
-        return response
+        return csv_response(imports.stream_enrollments_csv(queryset), "enrollments.csv")
 
 
 @admin.register(CourseInvitation)
@@ -268,20 +312,11 @@ class CourseGradeAdmin(OfferingScoped):
         ]
 
     def export_view(self, request):
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        queryset = self.get_queryset(request)
-        if request.GET.get("offering"):
-            queryset = queryset.filter(course_offering_id=request.GET["offering"])
-        response = StreamingHttpResponse(imports.stream_grades_csv(queryset), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="grades.csv"'
-        return response
+        return export_response(self, request, imports.stream_grades_csv, "grades.csv")
 
     @admin.action(description="Export selected grades as CSV")
     def export_csv(self, request, queryset):
-        response = StreamingHttpResponse(imports.stream_grades_csv(queryset), content_type="text/csv")
-        response["Content-Disposition"] = 'attachment; filename="grades.csv"'
-        return response
+        return csv_response(imports.stream_grades_csv(queryset), "grades.csv")
 
 
 @admin.register(Certificate)
@@ -369,9 +404,10 @@ def staff_dashboard(user) -> list[dict]:
                 {
                     "name": university.name,
                     "students": students.get(pk, 0),
+                    # The role rows counted ((user, university, role) is unique: one per student). The user
+                    # list cannot show them: its role and university filters would match two different roles.
                     "students_url": _link(
-                        "accounts_user", university_roles__role=UniversityRole.STUDENT,
-                        university_roles__university__id__exact=pk,
+                        "accounts_useruniversityrole", role__exact=UniversityRole.STUDENT, university__id__exact=pk
                     ),
                     "active_enrollments": enrollments.get(pk, 0),
                     "enrollments_url": _link(
@@ -397,7 +433,11 @@ def staff_dashboard(user) -> list[dict]:
                 {
                     "name": f"{department.university.name} · {department.name}",
                     "students": students.get(pk, 0),
-                    "students_url": _link("accounts_user"),
+                    # Everyone enrolled in the department's courses, one enrollment row per student.
+                    "students_url": _link(
+                        "learning_courseenrollment", course_offering__course__department__id__exact=pk,
+                        per_student=1,
+                    ),
                     "active_enrollments": active.get(pk, 0),
                     "enrollments_url": _link(
                         "learning_courseenrollment", status__exact=EnrollmentStatus.ACTIVE,

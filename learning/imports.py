@@ -15,6 +15,7 @@ Contract:
 from __future__ import annotations
 
 import csv
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
 
@@ -42,6 +43,10 @@ OFFERING_INVALID = "Not an offering id: {value!r}."
 OFFERING_REQUIRED = "Choose an offering, or give an offering_id column."
 NAME_REQUIRED_FOR_NEW = "No account has this e-mail address; give a full_name to create one."
 
+_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits, within the range of a bigint primary key
+# A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
 
 def _resolve_offerings(
     actor, rows, default: CourseOffering | None, errors: list[RowError]
@@ -51,7 +56,7 @@ def _resolve_offerings(
     for line, row in rows:
         raw = row.get("offering_id", "")
         if raw:
-            if not raw.isdigit():
+            if not _ID.fullmatch(raw):  # not str.isdigit(): "²" is a digit to it, and int("²") raises
                 errors.append(RowError(line, "offering_id", OFFERING_INVALID.format(value=raw)))
                 continue
             wanted[line] = int(raw)
@@ -133,11 +138,18 @@ class _Echo:
         return value
 
 
+def neutralise_formula(value):
+    """A text cell a spreadsheet would evaluate gets a leading apostrophe (shown as text, not run)."""
+    if isinstance(value, str) and value.startswith(FORMULA_PREFIXES):
+        return "'" + value
+    return value
+
+
 def _stream(header: Iterable[str], rows: Iterable[Iterable]) -> Iterator[str]:
     writer = csv.writer(_Echo())
     yield writer.writerow(header)
     for row in rows:
-        yield writer.writerow(row)
+        yield writer.writerow([neutralise_formula(value) for value in row])
 
 
 # (CSV header, queryset path): the columns every export starts with, then each export's own.

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import time
 
 import pytest
@@ -11,7 +13,10 @@ from django.urls import reverse
 
 from accounts import imports as account_imports
 from accounts.models import UniversityRole, User, UserUniversityRole
+from accounts.tests.factories import UserFactory
+from catalog.tests.factories import CourseOfferingFactory
 from conftest import WORLD_PASSWORD
+from learning import admin as admin_module
 from learning import imports
 from learning.models import CourseEnrollment, CourseGrade, EnrollmentStatus
 
@@ -188,10 +193,81 @@ def test_enrollment_status_actions_use_the_enrollment_services(client, world):
     )
     enrollment.refresh_from_db()
     texts = [str(m) for m in response.context["messages"]]
-    try:
-        from learning import services  # noqa: F401
-    except ImportError:
-        assert enrollment.status == EnrollmentStatus.ACTIVE
-        assert any("not available yet" in t for t in texts)
-    else:
-        assert enrollment.status == EnrollmentStatus.DROPPED, texts
+    assert enrollment.status == EnrollmentStatus.DROPPED, texts
+    assert "Dropped 1 enrollment(s)." in texts
+    world.a.offering.refresh_from_db()
+    assert world.a.offering.enrolled_count == 0  # the service kept the count
+
+
+def _download(response) -> str:
+    return b"".join(response.streaming_content).decode()
+
+
+@pytest.mark.parametrize("url", ["admin:learning_courseenrollment_export", "admin:learning_coursegrade_export"])
+@pytest.mark.parametrize("value", ["abc", "1.5", "²", "-1", "99999999999999999999999"])
+def test_export_with_a_malformed_offering_is_a_message_not_a_500(client, world, url, value):
+    _login(client, world.a.university_admin)
+    response = client.get(reverse(url), {"offering": value})
+    assert response.status_code == 302 and not hasattr(response, "streaming_content")
+    page = client.get(response["Location"])
+    assert page.status_code == 200
+    texts = [str(m) for m in page.context["messages"]]
+    assert texts == [admin_module.OFFERING_PARAM_INVALID.format(value=value)]
+
+
+def test_export_of_one_offering_streams_only_its_rows(client, world):
+    other = CourseOfferingFactory(course=world.a.course)
+    CourseEnrollment.objects.create(user=world.a.ta, course_offering=other)
+    _login(client, world.a.university_admin)
+    body = _download(client.get(reverse("admin:learning_courseenrollment_export"), {"offering": other.pk}))
+    assert "ta@a.example.edu" in body and "student@a.example.edu" not in body
+    # Another university's offering id gives an empty file, not its rows.
+    body = _download(client.get(reverse("admin:learning_courseenrollment_export"), {"offering": world.b.offering.pk}))
+    assert body.splitlines()[1:] == []
+
+
+@pytest.mark.parametrize("value", ["abc", "²"])
+def test_change_list_offering_filter_with_a_malformed_id_is_not_a_500(client, world, value):
+    _login(client, world.a.university_admin)
+    for name in ("learning_courseenrollment", "learning_coursegrade"):
+        response = client.get(reverse(f"admin:{name}_changelist"), {"course_offering__id__exact": value})
+        # Django's answer to bad lookups: back to the unfiltered list with ?e=1.
+        assert response.status_code == 302 and response["Location"].endswith("?e=1")
+
+
+def test_offering_id_with_unicode_digits_is_a_row_error(client, world):
+    _login(client, world.a.university_admin)
+    before = CourseEnrollment.objects.count()
+    csv = "email,full_name,offering_id\nx@a.example.edu,X Y,\u00b2\nz@a.example.edu,Z Y,\u0661\n"
+    response = _post(client, ENROLL_URL, None, csv)
+    assert response.status_code == 400
+    assert _errors(response) == [
+        f"row 2, column 'offering_id': {imports.OFFERING_INVALID.format(value='²')}",
+        f"row 3, column 'offering_id': {imports.OFFERING_INVALID.format(value='١')}",
+    ]
+    assert CourseEnrollment.objects.count() == before
+
+
+def test_exported_cells_cannot_run_as_spreadsheet_formulas(client, world):
+    evil = UserFactory(email="evil@a.example.edu", full_name="=HYPERLINK(\"http://x.example\",\"Click\")")
+    tab = UserFactory(email="tab@a.example.edu", full_name="\tcmd")
+    plain = UserFactory(email="plain@a.example.edu", full_name="Ann-Marie O'Neil")
+    for user, prefix in ((evil, "="), (tab, "\t")):
+        CourseEnrollment.objects.create(user=user, course_offering=world.a.offering)
+        assert user.full_name.startswith(prefix)
+    CourseEnrollment.objects.create(user=plain, course_offering=world.a.offering)
+    CourseGrade.objects.create(user=evil, course_offering=world.a.offering, final_score=5, letter_grade="@SUM(A1)")
+    _login(client, world.a.university_admin)
+    rows = {
+        r["email"]: r for r in csv.DictReader(io.StringIO(_download(
+            client.get(reverse("admin:learning_courseenrollment_export"))
+        )))
+    }
+    assert rows["evil@a.example.edu"]["full_name"] == "'=HYPERLINK(\"http://x.example\",\"Click\")"
+    assert rows["tab@a.example.edu"]["full_name"] == "'\tcmd"
+    assert rows["plain@a.example.edu"]["full_name"] == "Ann-Marie O'Neil"
+    grades = list(csv.DictReader(io.StringIO(_download(client.get(reverse("admin:learning_coursegrade_export"))))))
+    assert grades[0]["letter_grade"] == "'@SUM(A1)"
+    assert grades[0]["final_score"] == "5.00"  # a number is left alone
+    for prefix in ("+", "-", "@", "\r"):
+        assert imports.neutralise_formula(prefix + "1") == "'" + prefix + "1"
