@@ -456,11 +456,9 @@ def item_progress(request: HttpRequest, offering_id: int, item_id: int) -> JsonR
         if event == "start":
             result = progress.open_item(**kw)
         elif event in ("watch", "ended"):
-            try:
-                percent = float(request.POST.get("percent", "100" if event == "ended" else ""))
-            except ValueError:
-                return JsonResponse({"error": progress.PERCENT_OUT_OF_RANGE}, status=400)
-            result = progress.report_video_progress(**kw, percent=min(percent, 100.0), ended=event == "ended")
+            # Validated by the service (nan, inf, text, outside 0–100: ValidationError → 400, nothing written).
+            percent = request.POST.get("percent", "100" if event == "ended" else "")
+            result = progress.report_video_progress(**kw, percent=percent, ended=event == "ended")
         else:
             return JsonResponse({"error": "Unknown event."}, status=400)
     except ValidationError as exc:

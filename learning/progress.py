@@ -36,7 +36,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.core.cache import cache
@@ -52,6 +52,7 @@ NOT_ENROLLED = "You need an active enrollment in this offering to record progres
 ITEM_NOT_AVAILABLE = "This item is not part of the published course."
 NOT_MARKABLE = "This kind of content is completed automatically, not with “mark as done”."
 PERCENT_OUT_OF_RANGE = "Percent must be between 0 and 100."
+PERCENT_NOT_A_NUMBER = "Percent must be a number between 0 and 100."
 
 VIDEO_TYPE = "video"
 ASSESSMENT_TYPES = frozenset({"quiz", "engineering_lab", "assignment"})
@@ -149,12 +150,29 @@ def _structure_for(offering) -> CourseStructure:
     return get_course_structure(course_id=course.pk, structure_version=course.structure_version)
 
 
+def parse_percent(value) -> Decimal:
+    """A percent from user input (a string or a number) as a ``Decimal`` in [0, 100] with two places.
+
+    ``ValidationError`` (never an arithmetic exception) for anything else: text, ``nan``, ``inf``, a
+    value outside the range. ``Decimal`` accepts "NaN", "Infinity" and "1e999", so finiteness is checked
+    explicitly before any comparison (comparing a NaN raises ``InvalidOperation``)."""
+    try:
+        number = Decimal(str(value).strip())
+    except (InvalidOperation, ValueError, TypeError):
+        raise ValidationError(PERCENT_NOT_A_NUMBER, code="percent") from None
+    if not number.is_finite():
+        raise ValidationError(PERCENT_NOT_A_NUMBER, code="percent")
+    if not (0 <= number <= 100):
+        raise ValidationError(PERCENT_OUT_OF_RANGE, code="percent")
+    return number.quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
 def record_item_progress(
     *,
     user,
     offering,
     item_id: int,
-    percent: float | Decimal | None = None,
+    percent: float | Decimal | str | None = None,
     complete: bool = False,
     attempt: bool = False,
     now: datetime | None = None,
@@ -166,10 +184,7 @@ def record_item_progress(
     if item_id not in structure.item_pos:
         raise ValidationError(ITEM_NOT_AVAILABLE, code="not_available")
     if percent is not None:
-        percent = Decimal(str(percent))
-        if not (0 <= percent <= 100):
-            raise ValidationError(PERCENT_OUT_OF_RANGE, code="percent")
-        percent = percent.quantize(_CENT, rounding=ROUND_HALF_UP)
+        percent = parse_percent(percent)
     if complete:
         percent = _HUNDRED
     with transaction.atomic():
@@ -291,13 +306,13 @@ def mark_item_done(*, user, offering, item_id: int, structure: CourseStructure |
 
 
 def report_video_progress(
-    *, user, offering, item_id: int, percent: float, ended: bool = False, structure: CourseStructure | None = None
+    *, user, offering, item_id: int, percent: float | Decimal | str, ended: bool = False, structure: CourseStructure | None = None
 ) -> ProgressResult:
     """Percent watched, reported periodically by the player; reaching the end completes the video."""
     structure = structure or _structure_for(offering)
     if structure.item_type.get(item_id) != VIDEO_TYPE:
         raise ValidationError(ITEM_NOT_AVAILABLE, code="not_video")
-    complete = ended or Decimal(str(percent)) >= _HUNDRED
+    complete = ended or parse_percent(percent) >= _HUNDRED
     return record_item_progress(
         user=user, offering=offering, item_id=item_id, percent=percent, complete=complete, structure=structure
     )
