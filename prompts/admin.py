@@ -15,15 +15,17 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
-from prompts import selectors, services
+from prompts import permissions, selectors, services
 from prompts.exceptions import PromptNotFoundError, PromptResolutionError
 from prompts.forms import (
+    ApiKeyChangeForm,
     ApiKeyCreateForm,
     ChatMessageFormSet,
     DiffForm,
@@ -37,10 +39,21 @@ from prompts.templating import chat_placeholders, chat_variables, compile_conten
 
 CHAT_NEEDS_MESSAGES = "A chat prompt needs at least one message."
 TEXT_NEEDS_CONTENT = "A text prompt needs some text."
+SEARCH_NUL = "The search text must not contain NUL characters."
+# The grouped list's page number is bounded so the offset always fits the database's integers.
+MAX_PAGE = 2**31 - 1
 
 
 def _url(view: str, /, **params: Any) -> str:
     return reverse(f"admin:{view}") + ("?" + urlencode(params) if params else "")
+
+
+def _name_param(data: Any) -> str:
+    """The ``name`` of a GET query or POST body; 400 (not a 500 from PostgreSQL) on a NUL character."""
+    name = data.get("name", "")
+    if services.unstorable(name):
+        raise BadRequest(services.NUL_CHARACTER.format(field="Prompt name"))
+    return name
 
 
 def _content_lines(prompt_type: str, content: Any) -> list[str]:
@@ -49,11 +62,38 @@ def _content_lines(prompt_type: str, content: Any) -> list[str]:
     return json.dumps(content, indent=2, ensure_ascii=False).splitlines()
 
 
+class PromptPolicyAdmin(admin.ModelAdmin):
+    """The prompts section is shown to whoever ``prompts.permissions`` lets use any part of it."""
+
+    def has_module_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_use_prompt_admin(request.user)
+
+    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
+        # A NUL in a search or filter value would reach PostgreSQL, which refuses it (a 500).
+        if any(services.unstorable(value) for value in request.GET.values()):
+            raise BadRequest(SEARCH_NUL)
+        return super().changelist_view(request, extra_context)
+
+
 @admin.register(Prompt)
-class PromptAdmin(admin.ModelAdmin):
+class PromptAdmin(PromptPolicyAdmin):
     list_display = ["name", "version", "type", "labels", "tags", "created_by", "created_at"]
     search_fields = ["name"]
     list_per_page = 20
+
+    # --- Permissions: the policy, not has_perm (a platform admin by role row holds no model permission) ---
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_view_prompts(request.user)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_add_prompts(request.user)
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_change_prompts(request.user)
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_delete_prompts(request.user)
 
     # --- URLs ---
 
@@ -89,8 +129,11 @@ class PromptAdmin(admin.ModelAdmin):
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         self._require_view(request)
         search = request.GET.get("q", "").strip()
+        if services.unstorable(search):
+            messages.error(request, SEARCH_NUL)
+            search = ""
         try:
-            page = max(1, int(request.GET.get("page", "1")))
+            page = min(MAX_PAGE, max(1, int(request.GET.get("page", "1"))))
         except ValueError:
             page = 1
         groups, result = selectors.prompt_groups(search=search or None, page=page, per_page=self.list_per_page)
@@ -131,7 +174,7 @@ class PromptAdmin(admin.ModelAdmin):
 
     def name_view(self, request: HttpRequest) -> HttpResponse:
         self._require_view(request)
-        name = request.GET.get("name", "")
+        name = _name_param(request.GET)
         versions = list(selectors.prompt_versions(name=name).defer("prompt"))
         if not versions:
             raise Http404("No such prompt.")
@@ -162,7 +205,7 @@ class PromptAdmin(admin.ModelAdmin):
 
     def version_view(self, request: HttpRequest) -> HttpResponse:
         self._require_view(request)
-        prompt = self._version_or_404(request.GET.get("name", ""), request.GET.get("version"))
+        prompt = self._version_or_404(_name_param(request.GET), request.GET.get("version"))
         resolved, resolution_error = None, None
         try:
             resolved = selectors.get_prompt(name=prompt.name, version=prompt.version)
@@ -185,7 +228,7 @@ class PromptAdmin(admin.ModelAdmin):
 
     def diff_view(self, request: HttpRequest) -> HttpResponse:
         self._require_view(request)
-        name = request.GET.get("name", "")
+        name = _name_param(request.GET)
         versions = list(selectors.prompt_versions(name=name))
         if not versions:
             raise Http404("No such prompt.")
@@ -237,7 +280,7 @@ class PromptAdmin(admin.ModelAdmin):
                     messages.success(request, f"Created {created.name} v{created.version}.")
                     return HttpResponseRedirect(_url("prompts_prompt_name", name=created.name))
         else:
-            form, formset = self._initial_forms(request.GET.get("name", ""))
+            form, formset = self._initial_forms(_name_param(request.GET))
         context = self._context(request, "New prompt version", form=form, formset=formset)
         status = 400 if request.method == "POST" else 200
         return render(request, "prompts/admin/prompt_new.html", context, status=status)
@@ -292,7 +335,7 @@ class PromptAdmin(admin.ModelAdmin):
 
     def playground_view(self, request: HttpRequest) -> HttpResponse:
         self._require_view(request)
-        prompt = self._version_or_404(request.GET.get("name", ""), request.GET.get("version"))
+        prompt = self._version_or_404(_name_param(request.GET), request.GET.get("version"))
         try:
             resolved = selectors.get_prompt(name=prompt.name, version=prompt.version)
         except PromptResolutionError as error:
@@ -338,7 +381,7 @@ class PromptAdmin(admin.ModelAdmin):
         self._post_only(request)
         if not self.has_change_permission(request):
             raise PermissionDenied
-        name = request.POST.get("name", "")
+        name = _name_param(request.POST)
         form = LabelForm(request.POST)
         if not form.is_valid():
             messages.error(request, "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
@@ -351,13 +394,13 @@ class PromptAdmin(admin.ModelAdmin):
             messages.success(request, f"{verb} '{data['label']}' on v{data['version']}.")
         except (ValidationError, PermissionDenied, PromptNotFoundError) as error:
             messages.error(request, _message(error))
-        return HttpResponseRedirect(request.POST.get("next") or _url("prompts_prompt_name", name=name))
+        return HttpResponseRedirect(_safe_next(request) or _url("prompts_prompt_name", name=name))
 
     def tags_view(self, request: HttpRequest) -> HttpResponse:
         self._post_only(request)
         if not self.has_change_permission(request):
             raise PermissionDenied
-        name = request.POST.get("name", "")
+        name = _name_param(request.POST)
         form = TagsForm(request.POST)
         if form.is_valid():
             try:
@@ -371,7 +414,7 @@ class PromptAdmin(admin.ModelAdmin):
         self._post_only(request)
         if not self.has_delete_permission(request):
             raise PermissionDenied
-        name = request.POST.get("name", "")
+        name = _name_param(request.POST)
         try:
             version = int(request.POST.get("version", ""))
         except ValueError:
@@ -387,6 +430,16 @@ class PromptAdmin(admin.ModelAdmin):
         return HttpResponseRedirect(reverse("admin:prompts_prompt_changelist"))
 
 
+def _safe_next(request: HttpRequest) -> str | None:
+    """The posted ``next`` when it stays on this site (never an open redirect), else ``None``."""
+    target = request.POST.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
 def _message(error: Exception) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
@@ -396,7 +449,7 @@ def _message(error: Exception) -> str:
 
 
 @admin.register(PromptApiKey)
-class PromptApiKeyAdmin(admin.ModelAdmin):
+class PromptApiKeyAdmin(PromptPolicyAdmin):
     """Key pairs for the public API. The secret is shown once, on the page that follows creation."""
 
     list_display = [
@@ -420,6 +473,25 @@ class PromptApiKeyAdmin(admin.ModelAdmin):
         "last_used_at",
     ]
     readonly_fields = ["public_key", "secret_hint", "created_at", "last_used_at"]
+    date_hierarchy = "created_at"
+    form = ApiKeyChangeForm
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_manage_api_keys(request.user, "view")
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return permissions.can_manage_api_keys(request.user, "add")
+
+    def has_change_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_manage_api_keys(request.user, "change")
+
+    def has_delete_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_manage_api_keys(request.user, "delete")
+
+    def get_form(self, request: HttpRequest, obj: Any = None, change: bool = False, **kwargs: Any):
+        # The form checks the protected-labels flag against the policy, so a refusal is a form error.
+        kwargs["form"] = type("ApiKeyChangeForm", (ApiKeyChangeForm,), {"actor": request.user})
+        return super().get_form(request, obj, change, **kwargs)
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         if not self.has_add_permission(request):
@@ -461,13 +533,14 @@ class PromptApiKeyAdmin(admin.ModelAdmin):
 
 
 @admin.register(ProtectedLabel)
-class ProtectedLabelAdmin(admin.ModelAdmin):
+class ProtectedLabelAdmin(PromptPolicyAdmin):
     list_display = ["label", "created_at"]
     search_fields = ["label"]
     fields = ["label"]
+    date_hierarchy = "created_at"
 
     def _may(self, request: HttpRequest) -> bool:
-        return services.may_change_protected_labels(request.user)
+        return permissions.can_change_protected_labels(request.user)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return self._may(request)
@@ -480,8 +553,7 @@ class ProtectedLabelAdmin(admin.ModelAdmin):
 
     def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
         # Prompt editors see which labels are protected; tenant staff (no prompt permission) do not.
-        user = request.user
-        return user.is_active and user.is_staff and (user.has_perm("prompts.view_prompt") or self._may(request))
+        return permissions.can_view_protected_labels(request.user)
 
     def save_model(self, request: HttpRequest, obj: ProtectedLabel, form, change: bool) -> None:
         saved = services.protect_label(actor=request.user, label=obj.label)
@@ -494,8 +566,11 @@ class ProtectedLabelAdmin(admin.ModelAdmin):
         return {}
 
 
-class ReadOnlyAdmin(admin.ModelAdmin):
+class ReadOnlyAdmin(PromptPolicyAdmin):
     """Rows written only by the services (or the label trigger): visible, never edited here."""
+
+    def has_view_permission(self, request: HttpRequest, obj: Any = None) -> bool:
+        return permissions.can_view_prompt_rows(request.user, self.model._meta.model_name)
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
@@ -512,11 +587,14 @@ class PromptDependencyAdmin(ReadOnlyAdmin):
     list_display = ["parent", "child_name", "child_version", "child_label", "created_at"]
     search_fields = ["child_name", "parent__name"]
     list_select_related = ["parent"]
+    list_filter = ["child_name"]
+    date_hierarchy = "created_at"
 
 
 @admin.register(PromptLabel)
 class PromptLabelAdmin(ReadOnlyAdmin):
-    list_display = ["name", "label", "prompt"]
+    list_display = ["name", "label", "prompt", "updated_at"]
     search_fields = ["name", "label"]
     list_filter = ["label"]
     list_select_related = ["prompt"]
+    date_hierarchy = "updated_at"

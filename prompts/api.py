@@ -6,6 +6,11 @@ Shapes, status codes and error bodies follow shared/reference/langfuse-prompts.m
 (a stored composition that no longer resolves). Authentication is HTTP Basic with an API key pair
 (``PromptApiKey``); the key is the ``actor`` of every service call, so its protected-labels flag applies.
 Extension: the PATCH body may carry ``removeLabels``.
+
+Input PostgreSQL would refuse is a 400 before anything reaches the database: a NUL character in the path,
+a query parameter or anywhere in the body, ``NaN``/``Infinity`` (or a number too large for a float) in the
+body, a ``page`` beyond ``MAX_PAGE`` (its offset would overflow). The LMS is one Langfuse *project*, whose
+id every prompt response carries as ``projectId`` (``PROJECT_ID``).
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
-from prompts import selectors, services
+from prompts import permissions, selectors, services
 from prompts.exceptions import PromptNotFoundError, PromptResolutionError
 from prompts.models import Prompt, PromptApiKey
 from prompts.selectors import ResolvedPrompt
@@ -34,13 +39,20 @@ BEARER_FORBIDDEN = "Access denied - need to use basic auth with secret key to GE
 METHOD_NOT_ALLOWED = "Method not allowed"
 INVALID_JSON = "Invalid request data: the body must be a JSON object."
 INVALID_INTEGER = "Invalid request data: '{field}' must be an integer."
-INVALID_PAGE = "Invalid request data: 'page' must be an integer of at least 1."
+# Bounded so that (page - 1) * limit always fits PostgreSQL's OFFSET; beyond the last page the data is empty.
+MAX_PAGE = 2**31 - 1
+INVALID_PAGE = f"Invalid request data: 'page' must be an integer from 1 to {MAX_PAGE}."
 INVALID_LIMIT = "Invalid request data: 'limit' must be an integer from 1 to 100."
 INVALID_DATETIME = "Invalid request data: '{field}' must be an ISO-8601 date-time."
 INVALID_RESOLVE = "Invalid request data: 'resolve' must be 'true' or 'false'."
 MISSING_FIELD = "Invalid request data: '{field}' is required."
 INVALID_LABEL_LIST = "Invalid request data: '{field}' must be a list of strings."
 INVALID_COMMIT_MESSAGE = "Invalid request data: 'commitMessage' must be a string or null."
+INVALID_NUL = "Invalid request data: '{field}' must not contain NUL characters."
+INVALID_NOT_FINITE = "Invalid request data: '{field}' must not contain NaN, Infinity or numbers too large for JSON."
+INVALID_CONSTANT = "Invalid request data: NaN and Infinity are not valid JSON."
+# Langfuse's responses carry the project of the prompt; the LMS is a single project.
+PROJECT_ID = "lms"
 
 
 def _error(status: int, error: str, message: str) -> JsonResponse:
@@ -58,6 +70,7 @@ def _iso(moment: datetime) -> str:
 def serialize_prompt(prompt: ResolvedPrompt | Prompt, *, with_graph: bool = False) -> dict[str, Any]:
     body = {
         "id": str(prompt.id),
+        "projectId": PROJECT_ID,
         "createdAt": _iso(prompt.created_at),
         "updatedAt": _iso(prompt.updated_at),
         "createdBy": prompt.created_by,
@@ -81,7 +94,8 @@ def _authenticate(request: HttpRequest) -> PromptApiKey | JsonResponse:
     scheme, _, credentials = header.partition(" ")
     if scheme.lower() == "bearer" and credentials.strip():
         # Langfuse: a public key alone authenticates, but not for prompts.
-        if PromptApiKey.objects.filter(public_key=credentials.strip(), is_active=True).exists():
+        key = selectors.find_api_key(public_key=credentials.strip())
+        if key is not None and permissions.api_key_may_act(key):
             return _error(403, "ForbiddenError", BEARER_FORBIDDEN)
         return _error(401, "UnauthorizedError", INVALID_CREDENTIALS)
     if scheme.lower() != "basic" or not credentials:
@@ -113,6 +127,7 @@ def api_endpoint(*methods: str) -> Callable:
             if isinstance(key, JsonResponse):
                 return key
             try:
+                _refuse_nul_parameters(request, kwargs)
                 return handler(request, key, **kwargs)
             except BadRequest as error:
                 return _error(400, "InvalidRequestError", str(error))
@@ -130,13 +145,30 @@ def api_endpoint(*methods: str) -> Callable:
     return decorate
 
 
+def _refuse_nul_parameters(request: HttpRequest, path_parameters: dict[str, Any]) -> None:
+    """The path's ``name`` and every query parameter: a NUL would reach PostgreSQL, which refuses it."""
+    for field, value in [*path_parameters.items(), *request.GET.items()]:
+        if services.unstorable(field) or services.unstorable(value):
+            raise BadRequest(INVALID_NUL.format(field=field.replace("\x00", "")))
+
+
+def _refuse_constant(constant: str) -> Any:
+    raise BadRequest(INVALID_CONSTANT)
+
+
 def _json_body(request: HttpRequest) -> dict[str, Any]:
     try:
-        body = json.loads(request.body or b"null")
+        body = json.loads(request.body or b"null", parse_constant=_refuse_constant)
     except (ValueError, UnicodeDecodeError):
         raise BadRequest(INVALID_JSON)
     if not isinstance(body, dict):
         raise BadRequest(INVALID_JSON)
+    for field, value in body.items():
+        problem = services.unstorable(field) or services.unstorable(value)
+        if problem == "nul":
+            raise BadRequest(INVALID_NUL.format(field=field.replace("\x00", "")))
+        if problem == "not_finite":  # e.g. 1e400, which Python reads as infinity
+            raise BadRequest(INVALID_NOT_FINITE.format(field=field))
     return body
 
 
@@ -178,7 +210,7 @@ def prompts_collection(request: HttpRequest, key: PromptApiKey) -> HttpResponse:
         return _create(request, key)
     page = _int_param(request, "page", 1)
     limit = _int_param(request, "limit", 10)
-    if page < 1:
+    if not 1 <= page <= MAX_PAGE:
         raise BadRequest(INVALID_PAGE)
     if not 1 <= limit <= 100:
         raise BadRequest(INVALID_LIMIT)

@@ -15,6 +15,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db.models import Q
+
 from prompts.exceptions import PromptResolutionError
 from prompts.models import Prompt, PromptDependency, PromptType
 
@@ -101,15 +103,48 @@ class Resolution:
 
 
 class _Resolver:
+    """Resolves from a graph loaded level by level: two queries per level (the versions the level's references
+    point at, then their own references), whatever the number of nodes, so at most ``2 * MAX_NESTING_DEPTH``."""
+
     def __init__(self, root: GraphNode) -> None:
         self.root = root
         self.edges: dict[str, list[dict[str, Any]]] = {}
+        self.found: dict[DependencyRef, Prompt] = {}
+        self.refs_of: dict[int, list[DependencyRef]] = {}
+
+    def load(self, refs: list[DependencyRef]) -> None:
+        frontier = list(dict.fromkeys(refs))
+        for _ in range(MAX_NESTING_DEPTH):
+            if not frontier:
+                return
+            wanted = Q()
+            for ref in frontier:
+                if ref.version is not None:
+                    wanted |= Q(name=ref.name, version=ref.version)
+                else:
+                    wanted |= Q(name=ref.name, labels__contains=[ref.label])
+            rows = list(Prompt.objects.filter(wanted))
+            for ref in frontier:
+                for row in rows:
+                    if row.name == ref.name and (
+                        row.version == ref.version if ref.version is not None else ref.label in row.labels
+                    ):
+                        self.found[ref] = row
+            new_ids = [row.id for row in rows if row.id not in self.refs_of]
+            for row_id in new_ids:
+                self.refs_of[row_id] = []
+            for dependency in PromptDependency.objects.filter(parent_id__in=new_ids).order_by("id"):
+                self.refs_of[dependency.parent_id].append(
+                    DependencyRef(
+                        name=dependency.child_name, version=dependency.child_version, label=dependency.child_label
+                    )
+                )
+            frontier = [
+                ref for row_id in new_ids for ref in dict.fromkeys(self.refs_of[row_id]) if ref not in self.found
+            ]
 
     def find(self, ref: DependencyRef) -> Prompt | None:
-        versions = Prompt.objects.filter(name=ref.name)
-        if ref.version is not None:
-            return versions.filter(version=ref.version).first()
-        return versions.filter(labels__contains=[ref.label]).first()
+        return self.found.get(ref)
 
     def resolve(self, node: GraphNode, refs: list[DependencyRef], level: int, path: frozenset[int]) -> Any:
         if level >= MAX_NESTING_DEPTH:
@@ -129,7 +164,7 @@ class _Resolver:
                 raise PromptResolutionError(DEPENDENCY_NOT_TEXT.format(name=child.name, version=child.version))
             child_node = GraphNode.of(child)
             self.edges.setdefault(str(node.id), []).append(child_node.as_graph_entry())
-            child_refs = dependency_rows_to_refs(list(child.dependencies.all()))
+            child_refs = self.refs_of.get(child.id, [])
             resolved = self.resolve(child_node, child_refs, level + 1, path | {child.id})
             replacements[ref] = _serialise(resolved)[1:-1]  # JSON-escaped, without the quotes
 
@@ -148,6 +183,7 @@ def resolve_graph(root: GraphNode, refs: list[DependencyRef]) -> Resolution:
     """
     path = frozenset() if root.id is None else frozenset({root.id})
     resolver = _Resolver(root)
+    resolver.load(refs)
     content = resolver.resolve(root, refs, 0, path)
     graph = {"root": root.as_graph_entry(), "dependencies": resolver.edges} if refs else None
     return Resolution(content=content, graph=graph)

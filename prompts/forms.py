@@ -8,9 +8,12 @@ from typing import Any
 from django import forms
 from django.core.exceptions import ValidationError
 
-from prompts.models import COMMIT_MESSAGE_MAX_LENGTH, LABEL_MAX_LENGTH, NAME_MAX_LENGTH, PromptType
+from prompts import permissions
+from prompts.models import COMMIT_MESSAGE_MAX_LENGTH, LABEL_MAX_LENGTH, NAME_MAX_LENGTH, PromptApiKey, PromptType
+from prompts.services import API_KEY_FLAG_DENIED, NOT_FINITE, NUL_CHARACTER, unstorable
 
 INVALID_JSON = "Enter valid JSON."
+CONFIG_FIELD = "Config"
 CHAT_NEEDS_MESSAGES = "A chat prompt needs at least one message."
 TEXT_REQUIRED = "A text prompt needs some text."
 MESSAGE_NEEDS_ROLE = "A message needs a role."
@@ -51,9 +54,18 @@ class NewVersionForm(forms.Form):
         if not raw:
             return {}
         try:
-            return json.loads(raw)
+            # NaN and Infinity are not JSON, and PostgreSQL's JSONB refuses them.
+            value = json.loads(raw, parse_constant=_refuse_constant)
         except ValueError:
             raise ValidationError(INVALID_JSON)
+        problem = unstorable(value)
+        if problem:
+            raise ValidationError((NUL_CHARACTER if problem == "nul" else NOT_FINITE).format(field=CONFIG_FIELD))
+        return value
+
+
+def _refuse_constant(constant: str) -> Any:
+    raise ValueError(f"{constant} is not valid JSON")
 
 
 class ChatMessageForm(forms.Form):
@@ -166,3 +178,21 @@ class PlaygroundForm(forms.Form):
 class ApiKeyCreateForm(forms.Form):
     name = forms.CharField(max_length=100)
     can_change_protected_labels = forms.BooleanField(required=False)
+
+
+class ApiKeyChangeForm(forms.ModelForm):
+    """The key's change form; ``actor`` (set by the admin) may only grant the protected-labels flag if the
+    policy lets them, which shows as a form error rather than a 403 after the fact."""
+
+    actor: Any = None
+
+    class Meta:
+        model = PromptApiKey
+        fields = ["name", "is_active", "can_change_protected_labels"]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        granting = data.get("can_change_protected_labels") and not self.instance.can_change_protected_labels
+        if granting and not permissions.can_grant_protected_label_flag(self.actor):
+            self.add_error("can_change_protected_labels", API_KEY_FLAG_DENIED)
+        return data

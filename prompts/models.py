@@ -180,12 +180,5 @@ class PromptApiKey(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.public_key})"
 
-    # An API key acts like a user in the services' permission checks.
+    # The public API passes the key as the services' ``actor``; ``prompts.permissions`` decides what it may do.
     is_authenticated = True
-
-    def has_perm(self, perm: str) -> bool:
-        if not self.is_active:
-            return False
-        if perm == "prompts.change_protected_labels":
-            return self.can_change_protected_labels
-        return perm.startswith("prompts.")

@@ -27,7 +27,7 @@ from django.db.models import F, Func, Max, Q, QuerySet
 from prompts import cache as prompt_cache
 from prompts.composition import parse_dependency_tags, resolve_stored
 from prompts.exceptions import PromptNotFoundError
-from prompts.models import PRODUCTION_LABEL, Prompt, PromptDependency, ProtectedLabel
+from prompts.models import PRODUCTION_LABEL, Prompt, PromptApiKey, PromptDependency, ProtectedLabel
 from prompts.templating import compile_content
 
 NOT_FOUND_WITH_VERSION = "Prompt not found: '{name}' with version {version}"
@@ -128,6 +128,13 @@ def compile_prompt(
     return compile_content(prompt.type, prompt.prompt, variables, strict=strict)
 
 
+def find_api_key(*, public_key: str) -> PromptApiKey | None:
+    """The key with this public key, or ``None`` (also for a value PostgreSQL could not compare, e.g. a NUL)."""
+    if not isinstance(public_key, str) or "\x00" in public_key:
+        return None
+    return PromptApiKey.objects.filter(public_key=public_key).first()
+
+
 def prompt_versions(*, name: str) -> QuerySet[Prompt]:
     return Prompt.objects.filter(name=name).order_by("-version")
 
@@ -151,14 +158,33 @@ class DependencyGraph:
 
 
 def dependency_graph(*, prompt: Prompt) -> DependencyGraph:
-    """What ``prompt`` references (with the version each reference points at today) and what references it."""
+    """What ``prompt`` references (with the version each reference points at today) and what references it.
+
+    Three queries whatever the number of references: its references, the versions they point at, what uses it.
+    """
     graph = DependencyGraph()
-    for row in prompt.dependencies.order_by("child_name", "child_version", "child_label"):
-        versions = Prompt.objects.filter(name=row.child_name)
+    rows = list(prompt.dependencies.order_by("child_name", "child_version", "child_label"))
+    wanted = Q()
+    for row in rows:
         if row.child_version is not None:
-            target = versions.filter(version=row.child_version).first()
+            wanted |= Q(name=row.child_name, version=row.child_version)
         else:
-            target = versions.filter(labels__contains=[row.child_label]).first()
+            wanted |= Q(name=row.child_name, labels__contains=[row.child_label])
+    candidates = list(Prompt.objects.filter(wanted).defer("prompt", "config")) if rows else []
+    for row in rows:
+        target = next(
+            (
+                candidate
+                for candidate in candidates
+                if candidate.name == row.child_name
+                and (
+                    candidate.version == row.child_version
+                    if row.child_version is not None
+                    else row.child_label in candidate.labels
+                )
+            ),
+            None,
+        )
         graph.uses.append(DependencyEdge(row.child_name, row.child_version, row.child_label, target))
     graph.used_by = list(
         PromptDependency.objects.filter(child_name=prompt.name)

@@ -4,12 +4,13 @@ Contract:
 - Keyword-only, typed functions; the acting user (or a ``PromptApiKey``) is passed as ``actor=``.
   ``actor=None`` means trusted code (a management command, a data migration, another app's service acting
   for the platform) and skips permission checks; views always pass ``request.user``.
-- Permissions are re-checked here: ``prompts.add_prompt`` to create, ``prompts.change_prompt`` to move
-  labels and set tags, ``prompts.delete_prompt`` to delete, and ``prompts.change_protected_labels`` (or the
-  API key's flag) to create, move, add or remove a protected label or delete a version carrying one. The
-  automatic ``latest`` label is never treated as protected. A refusal is ``PermissionDenied``.
+- Permissions are re-checked here through ``prompts.permissions`` (the one policy): may the actor add,
+  change (move unprotected labels, set tags) or delete prompts, may it change protected labels (create, move,
+  add or remove one, or delete a version carrying one), may it manage API keys. The automatic ``latest``
+  label is never treated as protected. A refusal is ``PermissionDenied``.
 - Bad input is a ``ValidationError`` with one of the messages below; a missing version is
-  ``PromptNotFoundError``. Nothing here ever lets an ``IntegrityError`` escape.
+  ``PromptNotFoundError``. Nothing here ever lets an ``IntegrityError`` escape, and nothing reaches the
+  database that PostgreSQL would refuse (NUL characters in text or JSON, NaN or infinite numbers in JSON).
 - Every write to one prompt name takes a transaction-scoped advisory lock on that name, so concurrent
   creators get consecutive version numbers and concurrent label moves serialise; the unique constraints
   (``ux_prompts_name_version``, ``ux_prompt_labels_name_label``) are the backstop.
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import math
 import re
 import secrets
 import uuid
@@ -32,6 +34,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from prompts import permissions
 from prompts.cache import bump_generation_on_commit
 from prompts.composition import GraphNode, parse_dependency_tags, resolve_graph
 from prompts.exceptions import PromptNotFoundError, PromptResolutionError
@@ -50,6 +53,7 @@ from prompts.templating import declared_variables
 
 # --- Messages (tests import them) ---
 NAME_EMPTY = "Prompt name must not be empty."
+NAME_NOT_A_STRING = "Prompt name must be a string."
 NAME_TOO_LONG = f"Prompt name must be at most {NAME_MAX_LENGTH} characters."
 NAME_HTML = "Prompt name cannot contain HTML tags."
 NAME_PIPE = "Prompt name cannot contain '|'."
@@ -70,6 +74,10 @@ TYPE_CHANGED = "Previous versions have different prompt type. Create a new promp
 LABEL_INVALID = "Label '{label}' is invalid: use 1 to 36 lower-case letters, digits, '_', '-' or '.'."
 LABELS_NOT_A_LIST = "Labels must be a list of strings."
 TAGS_INVALID = "Tags must be a list of non-empty strings."
+COMMIT_MESSAGE_INVALID = "Commit message must be a string."
+# PostgreSQL stores neither NUL in text or JSONB nor NaN/Infinity in JSONB: refused up front, never a 500.
+NUL_CHARACTER = "{field} must not contain NUL characters."
+NOT_FINITE = "{field} must not contain NaN or infinite numbers."
 COMMIT_MESSAGE_TOO_LONG = f"Commit message must be at most {COMMIT_MESSAGE_MAX_LENGTH} characters."
 LATEST_IS_RESERVED = "Label 'latest' is always assigned to the latest prompt version"
 LABEL_ADDED_AND_REMOVED = "Label '{label}' cannot be both added and removed."
@@ -92,7 +100,6 @@ API_KEY_NAME_EMPTY = "An API key needs a name."
 API_KEY_DENIED = "You do not have permission to manage prompt API keys."
 API_KEY_FLAG_DENIED = "Only users allowed to change protected labels may give a key that right."
 
-CHANGE_PROTECTED_LABELS = "prompts.change_protected_labels"
 API_CREATOR = "API"
 SYSTEM_CREATOR = "system"
 # First key of the two-key advisory lock: "PRMT", so prompts' locks never meet another app's.
@@ -109,9 +116,49 @@ Actor = Any  # a user, a PromptApiKey, or None for trusted code
 # --- Validation (also used by the forms and the API) ---
 
 
+def unstorable(value: Any) -> str | None:
+    """Why PostgreSQL would refuse ``value`` ("nul" or "not_finite"), walking strings, dict keys and values
+    and lists; ``None`` when it can be stored."""
+    if isinstance(value, str):
+        return "nul" if "\x00" in value else None
+    if isinstance(value, float):
+        return None if math.isfinite(value) else "not_finite"
+    if isinstance(value, dict):
+        items: Iterable[Any] = [item for pair in value.items() for item in pair]
+    elif isinstance(value, list | tuple):
+        items = value
+    else:
+        return None
+    for item in items:
+        problem = unstorable(item)
+        if problem is not None:
+            return problem
+    return None
+
+
+def validate_storable(value: Any, *, field: str) -> None:
+    """``ValidationError`` naming ``field`` if PostgreSQL would refuse ``value`` (see ``unstorable``)."""
+    problem = unstorable(value)
+    if problem == "nul":
+        raise ValidationError(NUL_CHARACTER.format(field=field), code="nul_character")
+    if problem == "not_finite":
+        raise ValidationError(NOT_FINITE.format(field=field), code="not_finite")
+
+
+def validate_name_lookup(name: Any) -> str:
+    """A name used to find existing versions: a string PostgreSQL can compare (never stored, so not trimmed)."""
+    if not isinstance(name, str):
+        raise ValidationError(NAME_NOT_A_STRING, code="name_not_a_string")
+    validate_storable(name, field="Prompt name")
+    return name
+
+
 def validate_prompt_name(name: Any) -> str:
     """The trimmed name, or ``ValidationError``."""
-    if not isinstance(name, str) or not name.strip():
+    if not isinstance(name, str):
+        raise ValidationError(NAME_NOT_A_STRING, code="name_not_a_string")
+    validate_storable(name, field="Prompt name")
+    if not name.strip():
         raise ValidationError(NAME_EMPTY, code="name_empty")
     name = name.strip()
     if len(name) > NAME_MAX_LENGTH:
@@ -133,7 +180,7 @@ def validate_labels(labels: Any) -> list[str]:
     """The labels deduplicated in order, each checked against the label rule."""
     if labels is None:
         return []
-    if isinstance(labels, str) or not isinstance(labels, Iterable):
+    if not isinstance(labels, list | tuple):
         raise ValidationError(LABELS_NOT_A_LIST, code="labels_not_a_list")
     result: list[str] = []
     for label in labels:
@@ -145,12 +192,13 @@ def validate_labels(labels: Any) -> list[str]:
 
 
 def validate_tags(tags: Any) -> list[str]:
-    if isinstance(tags, str) or not isinstance(tags, Iterable):
+    if not isinstance(tags, list | tuple):  # a dict or a string is not a list of tags
         raise ValidationError(TAGS_INVALID, code="tags_invalid")
     result: list[str] = []
     for tag in tags:
         if not isinstance(tag, str) or not tag.strip():
             raise ValidationError(TAGS_INVALID, code="tags_invalid")
+        validate_storable(tag, field="Tags")
         if tag not in result:
             result.append(tag)
     return result
@@ -161,6 +209,7 @@ def validate_content(prompt_type: str, content: Any) -> str | list[dict[str, str
     if prompt_type == PromptType.TEXT:
         if not isinstance(content, str):
             raise ValidationError(TEXT_CONTENT_INVALID, code="text_content")
+        validate_storable(content, field="Prompt")
         return content
     if not isinstance(content, list):
         raise ValidationError(CHAT_CONTENT_INVALID, code="chat_content")
@@ -168,12 +217,14 @@ def validate_content(prompt_type: str, content: Any) -> str | list[dict[str, str
     for index, entry in enumerate(content):
         if isinstance(entry, dict) and entry.get("type") == "placeholder":
             name = entry.get("name")
-            if not isinstance(name, str) or not PLACEHOLDER_NAME.match(name):
+            if not isinstance(name, str) or not PLACEHOLDER_NAME.fullmatch(name):
                 raise ValidationError(PLACEHOLDER_NAME_INVALID.format(name=name), code="placeholder_name")
             messages.append({"type": "placeholder", "name": name})
         elif isinstance(entry, dict) and isinstance(entry.get("role"), str) and isinstance(entry.get("content"), str):
             # Unknown keys (the SDK's "type": "chatmessage" among them) are dropped, as Langfuse does.
-            messages.append({"role": entry["role"], "content": entry["content"]})
+            message = {"role": entry["role"], "content": entry["content"]}
+            validate_storable(message, field=f"Chat message {index + 1}")
+            messages.append(message)
         else:
             raise ValidationError(CHAT_MESSAGE_INVALID.format(index=index + 1), code="chat_message")
     placeholders = {m["name"] for m in messages if "name" in m}
@@ -187,18 +238,14 @@ def validate_content(prompt_type: str, content: Any) -> str | list[dict[str, str
 # --- Permissions and helpers ---
 
 
-def _require(actor: Actor, perm: str, action: str) -> None:
-    if actor is not None and not actor.has_perm(perm):
+def _require(allowed: bool, action: str) -> None:
+    if not allowed:
         raise PermissionDenied(NOT_ALLOWED.format(action=action))
-
-
-def may_change_protected_labels(actor: Actor) -> bool:
-    return actor is None or actor.has_perm(CHANGE_PROTECTED_LABELS)
 
 
 def _check_protected(actor: Actor, labels: Iterable[str], message: str = PROTECTED_LABELS_DENIED) -> None:
     touched = set(labels) - {LATEST_LABEL}
-    if not touched or may_change_protected_labels(actor):
+    if not touched or permissions.can_change_protected_labels(actor):
         return
     protected = sorted(touched & set(ProtectedLabel.objects.filter(label__in=touched).values_list("label", flat=True)))
     if protected:
@@ -259,17 +306,22 @@ def create_prompt_version(
     the whole graph resolved (400 on a missing or non-text child, a cycle, a self-reference or more than 5
     levels) and stored as ``prompt_dependencies`` rows in the same transaction.
     """
-    _require(actor, "prompts.add_prompt", "create")
+    _require(permissions.can_add_prompts(actor), "create")
     name = validate_prompt_name(name)
     prompt_type = type or PromptType.TEXT
-    if prompt_type not in PromptType.values:
+    if not isinstance(prompt_type, str) or prompt_type not in PromptType.values:
         raise ValidationError(TYPE_INVALID, code="type_invalid")
     content = validate_content(prompt_type, prompt)
     final_labels = [label for label in validate_labels(labels) if label != LATEST_LABEL] + [LATEST_LABEL]
     if tags is not None:
         tags = validate_tags(tags)
-    if commit_message is not None and len(commit_message) > COMMIT_MESSAGE_MAX_LENGTH:
-        raise ValidationError(COMMIT_MESSAGE_TOO_LONG, code="commit_message_too_long")
+    validate_storable(config, field="Config")
+    if commit_message is not None:
+        if not isinstance(commit_message, str):
+            raise ValidationError(COMMIT_MESSAGE_INVALID, code="commit_message_invalid")
+        validate_storable(commit_message, field="Commit message")
+        if len(commit_message) > COMMIT_MESSAGE_MAX_LENGTH:
+            raise ValidationError(COMMIT_MESSAGE_TOO_LONG, code="commit_message_too_long")
     _check_protected(actor, final_labels)
     refs = parse_dependency_tags(content)
 
@@ -326,7 +378,8 @@ def update_prompt_labels(
     ``latest`` can be neither added nor removed. A label another prompt references by label cannot be
     removed (moving it is fine: it keeps existing).
     """
-    _require(actor, "prompts.change_prompt", "change")
+    _require(permissions.can_change_prompts(actor), "change")
+    name = validate_name_lookup(name)
     add = validate_labels(add)
     remove = validate_labels(remove)
     if LATEST_LABEL in add or LATEST_LABEL in remove:
@@ -373,6 +426,7 @@ def _change_labels(*, actor: Actor, name: str, version: int, add: list[str], rem
 
 def set_prompt_labels(*, actor: Actor, name: str, version: int, labels: Sequence[str]) -> Prompt:
     """Make ``labels`` (plus ``latest`` where it already is) the version's exact label set."""
+    name = validate_name_lookup(name)
     wanted = validate_labels(labels)
     current = Prompt.objects.filter(name=name, version=version).values_list("labels", flat=True).first()
     if current is None:
@@ -386,7 +440,8 @@ def set_prompt_labels(*, actor: Actor, name: str, version: int, labels: Sequence
 
 def set_prompt_tags(*, actor: Actor, name: str, tags: Sequence[str]) -> list[str]:
     """Replace the tags of every version of ``name`` (tags belong to the name, not a version)."""
-    _require(actor, "prompts.change_prompt", "change")
+    _require(permissions.can_change_prompts(actor), "change")
+    name = validate_name_lookup(name)
     tags = validate_tags(tags)
     with transaction.atomic():
         _lock_name(name)
@@ -403,9 +458,12 @@ def delete_prompt(*, actor: Actor, name: str, version: int | None = None, label:
     them. If the ``latest`` holder goes, ``latest`` moves to the highest remaining version. Answers the
     number of versions deleted.
     """
-    _require(actor, "prompts.delete_prompt", "delete")
+    _require(permissions.can_delete_prompts(actor), "delete")
+    name = validate_name_lookup(name)
     if version is not None and label is not None:
         raise ValidationError(VERSION_AND_LABEL, code="version_and_label")
+    if label is not None:
+        validate_storable(label, field="Label")
     with transaction.atomic():
         _lock_name(name)
         versions = list(Prompt.objects.select_for_update().filter(name=name).order_by("version"))
@@ -449,7 +507,7 @@ def delete_prompt(*, actor: Actor, name: str, version: int | None = None, label:
 
 
 def protect_label(*, actor: Actor, label: str) -> ProtectedLabel:
-    if not may_change_protected_labels(actor):
+    if not permissions.can_change_protected_labels(actor):
         raise PermissionDenied(PROTECT_DENIED)
     (label,) = validate_labels([label])
     protected, _ = ProtectedLabel.objects.get_or_create(label=label)
@@ -457,7 +515,7 @@ def protect_label(*, actor: Actor, label: str) -> ProtectedLabel:
 
 
 def unprotect_label(*, actor: Actor, label: str) -> None:
-    if not may_change_protected_labels(actor):
+    if not permissions.can_change_protected_labels(actor):
         raise PermissionDenied(PROTECT_DENIED)
     ProtectedLabel.objects.filter(label=label).delete()
 
@@ -471,12 +529,13 @@ def hash_secret(secret: str) -> str:
 
 def create_api_key(*, actor: Actor, name: str, can_change_protected_labels: bool = False) -> tuple[PromptApiKey, str]:
     """Create a key pair; answers the key and its secret, which is shown once and stored only hashed."""
-    if actor is not None and not actor.has_perm("prompts.add_promptapikey"):
+    if not permissions.can_manage_api_keys(actor, "add"):
         raise PermissionDenied(API_KEY_DENIED)
-    if can_change_protected_labels and not may_change_protected_labels(actor):
+    if can_change_protected_labels and not permissions.can_grant_protected_label_flag(actor):
         raise PermissionDenied(API_KEY_FLAG_DENIED)
     if not isinstance(name, str) or not name.strip():
         raise ValidationError(API_KEY_NAME_EMPTY, code="api_key_name")
+    validate_storable(name, field="The key's name")
     secret = f"sk-lf-{secrets.token_urlsafe(32)}"
     key = PromptApiKey.objects.create(
         name=name.strip(),
@@ -491,13 +550,14 @@ def create_api_key(*, actor: Actor, name: str, can_change_protected_labels: bool
 def update_api_key(
     *, actor: Actor, key: PromptApiKey, name: str, is_active: bool, can_change_protected_labels: bool
 ) -> PromptApiKey:
-    if actor is not None and not actor.has_perm("prompts.change_promptapikey"):
+    if not permissions.can_manage_api_keys(actor, "change"):
         raise PermissionDenied(API_KEY_DENIED)
     granting = can_change_protected_labels and not key.can_change_protected_labels
-    if granting and not may_change_protected_labels(actor):
+    if granting and not permissions.can_grant_protected_label_flag(actor):
         raise PermissionDenied(API_KEY_FLAG_DENIED)
     if not isinstance(name, str) or not name.strip():
         raise ValidationError(API_KEY_NAME_EMPTY, code="api_key_name")
+    validate_storable(name, field="The key's name")
     key.name = name.strip()
     key.is_active = is_active
     key.can_change_protected_labels = can_change_protected_labels
@@ -506,15 +566,24 @@ def update_api_key(
 
 
 def delete_api_key(*, actor: Actor, key: PromptApiKey) -> None:
-    if actor is not None and not actor.has_perm("prompts.delete_promptapikey"):
+    if not permissions.can_manage_api_keys(actor, "delete"):
         raise PermissionDenied(API_KEY_DENIED)
     key.delete()
 
 
 def authenticate_api_key(*, public_key: str, secret_key: str) -> PromptApiKey | None:
-    """The active key matching the pair, or ``None``; records ``last_used_at`` at most once a minute."""
+    """The active key matching the pair, or ``None``; records ``last_used_at`` at most once a minute.
+
+    Runs for unauthenticated callers: anything that is not a storable string is simply "no such key".
+    """
+    if not isinstance(public_key, str) or not isinstance(secret_key, str):
+        return None
+    if unstorable(public_key) or unstorable(secret_key):
+        return None
     key = PromptApiKey.objects.filter(public_key=public_key, is_active=True).first()
     if key is None or not hmac.compare_digest(key.secret_hash, hash_secret(secret_key)):
+        return None
+    if not permissions.api_key_may_act(key):
         return None
     now = timezone.now()
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
