@@ -50,6 +50,45 @@ class UserChangeAdminForm(UserChangeForm):
         model = User
         fields = "__all__"
 
+    def _check_changed(self, name: str, check) -> str:
+        value = self.cleaned_data[name]
+        if name in self.changed_data:
+            try:
+                check(value)
+            except ValidationError as error:
+                raise forms.ValidationError(error.message_dict[name]) from None
+        return value
+
+    def clean_locale(self) -> str:
+        return self._check_changed("locale", services.check_locale)
+
+    def clean_time_zone(self) -> str:
+        return self._check_changed("time_zone", services.check_time_zone)
+
+
+class UserUniversityListFilter(admin.SimpleListFilter):
+    """"By university" on the user list, offering only the universities the requesting admin may see
+    (the University admin's own scope), never the names of other universities their users also belong to."""
+
+    title = "university"
+    parameter_name = "university"
+
+    def _universities(self, request, model_admin):
+        university_model = UserUniversityRole._meta.get_field("university").related_model
+        scoped = model_admin.scoped_choices(request, university_model)
+        universities = university_model._default_manager.all() if scoped is None else scoped
+        return universities.order_by("name")
+
+    def lookups(self, request, model_admin):
+        return [(str(pk), name) for pk, name in self._universities(request, model_admin).values_list("pk", "name")]
+
+    def queryset(self, request, queryset):
+        if self.value() is None:
+            return queryset
+        if self.value() not in {str(pk) for pk, _ in self.lookup_choices}:
+            return queryset.none()  # another tenant's university: nothing to learn from its id
+        return queryset.filter(university_roles__university_id=self.value()).distinct()
+
 
 class UserUniversityRoleInline(TenantScopedInline, admin.TabularInline):
     model = UserUniversityRole
@@ -70,7 +109,7 @@ class UserAdmin(TenantScopedAdmin, BaseUserAdmin):
     form = UserChangeAdminForm
     add_form = UserCreationAdminForm
     list_display = ("email", "full_name", "is_active", "is_staff", "is_superuser", "created_at")
-    list_filter = ("is_active", "is_staff", "is_superuser", "university_roles__role", "university_roles__university")
+    list_filter = ("is_active", "is_staff", "is_superuser", "university_roles__role", UserUniversityListFilter)
     search_fields = ("email", "full_name")
     ordering = ("email",)
     date_hierarchy = "created_at"
