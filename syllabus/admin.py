@@ -8,14 +8,18 @@ Content types and platform-wide templates/assets are platform-only.
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.contrib.postgres.fields import ArrayField
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.expressions import RawSQL
+from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
 from accounts.admin_policy import SharedReferenceAdmin, TenantScopedAdmin, TenantScopedInline
 from syllabus import services
+from syllabus.content_schemas import schema_problem
 from syllabus.models import Asset, ContentItem, ContentType, Module, ModuleTemplate, Question, QuestionPool
 
 # Depth-first sort key of a module: the sequence indexes from the root down to it ({1,2,1}).
@@ -40,6 +44,7 @@ CONTENT_FIELDS = (
     "prompt_label",
     "is_active",
 )
+CONTENT_TYPE_SCHEMA_INVALID = "Not a valid JSON Schema (draft 2020-12): {error}."
 QUESTION_FIELDS = ("question_type", "prompt", "choices", "correct_answer", "numeric_tolerance", "points", "explanation")
 
 
@@ -142,9 +147,18 @@ class ModuleAdmin(TenantScopedAdmin):
             if "is_published" in form.changed_data:
                 change_flag = services.publish_module if obj.is_published else services.unpublish_module
                 change_flag(actor=request.user, module=stored, include_subtree=False)
-            plain = [n for n in ("title", "description", "module_type", "module_template") if n in form.changed_data]
-            if plain:
-                Module.objects.filter(pk=obj.pk).update(**{n: getattr(obj, n) for n in plain})
+            if {"title", "description", "module_type"} & set(form.changed_data):
+                # The service bumps the course's structure_version (titles and types are in cached outlines).
+                services.update_module(
+                    actor=request.user,
+                    module=stored,
+                    title=obj.title,
+                    description=obj.description,
+                    module_type=obj.module_type if stored.parent_module_id is not None else None,
+                )
+            if "module_template" in form.changed_data:
+                # Provenance only (which template a copy came from): not part of the outline.
+                Module.objects.filter(pk=obj.pk).update(module_template=obj.module_template)
 
     def delete_model(self, request, obj):
         services.delete_module(actor=request.user, module=obj)
@@ -172,8 +186,22 @@ class ModuleAdmin(TenantScopedAdmin):
         self._publish(request, queryset, publish=False, subtree=False, done="Unpublished {count} module(s).")
 
 
+class ContentTypeAdminForm(forms.ModelForm):
+    class Meta:
+        model = ContentType
+        fields = "__all__"  # noqa: DJ007 -- the admin's own fieldsets decide what shows
+
+    def clean_json_schema(self):
+        schema = self.cleaned_data.get("json_schema")
+        problem = schema_problem(schema if schema is not None else {})
+        if problem is not None:
+            raise forms.ValidationError(CONTENT_TYPE_SCHEMA_INVALID.format(error=problem))
+        return schema
+
+
 @admin.register(ContentType)
 class ContentTypeAdmin(SharedReferenceAdmin):
+    form = ContentTypeAdminForm
     list_display = ("name", "label", "is_active", "is_builtin")
     list_filter = ("is_active", "is_builtin")
     search_fields = ("name", "label")
@@ -278,13 +306,34 @@ class QuestionPoolAdmin(TenantScopedAdmin):
             )
             obj.pk, obj.university_id = saved.pk, saved.university_id
             return
-        super().save_model(request, obj, form, change)  # title / description only
+        services.update_question_pool(
+            actor=request.user, pool=QuestionPool.objects.get(pk=obj.pk), title=obj.title, description=obj.description
+        )
+
+    def delete_model(self, request, obj):
+        services.delete_question_pool(actor=request.user, pool=obj)
+
+    def delete_queryset(self, request, queryset):
+        # A pool a quiz still uses is refused by the service: say which, delete the others.
+        for pool in queryset:
+            try:
+                services.delete_question_pool(actor=request.user, pool=pool)
+            except ValidationError as error:
+                self.message_user(request, f"{pool}: {' '.join(error.messages)}", messages.ERROR)
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
     def save_formset(self, request, form, formset, change):
         pool = form.instance
         rows = formset.save(commit=False)
         for question in formset.deleted_objects:
-            question.delete()
+            services.delete_question(actor=request.user, question=question)
         for question in rows:
             data = {name: getattr(question, name) for name in QUESTION_FIELDS}
             if question.pk is None:
@@ -316,3 +365,7 @@ class QuestionAdmin(TenantScopedAdmin):
             obj.pk = saved.pk
             return
         services.update_question(actor=request.user, question=Question.objects.get(pk=obj.pk), **data)
+
+    def delete_model(self, request, obj):
+        # Through the service, which closes the gap in the pool's numbering.
+        services.delete_question(actor=request.user, question=obj)

@@ -8,11 +8,15 @@ two equal. ``validate_data_json`` reports every error with its JSON path, for fo
 
 from __future__ import annotations
 
+import functools
+import json
 import re
 from typing import Any
 
 from jsonschema import Draft202012Validator
-from jsonschema.exceptions import ValidationError
+from jsonschema.exceptions import SchemaError, ValidationError
+
+SCHEMA_INVALID = "This content type's JSON Schema is invalid ({error}); a platform admin must fix it first."
 
 DRAFT_2020_12 = "https://json-schema.org/draft/2020-12/schema"
 _HTTP_URL = {"type": "string", "pattern": "^https?://\\S+$", "maxLength": 2048}
@@ -335,10 +339,43 @@ def validate_data_json(schema: dict, data) -> list[tuple[str, str]]:
     A missing property is reported at its own path (``$.blocks[2].latex``). A block that fails a
     oneOf of block kinds is reported inside the kind its ``type`` names, not as "not valid under any".
     """
+    problem = schema_problem(schema)
+    if problem is not None:
+        return [("$", SCHEMA_INVALID.format(error=problem))]
     validator = Draft202012Validator(schema)
     found: list[tuple[str, str]] = []
-    for error in validator.iter_errors(data):
-        for item in _flatten(error):
-            if item not in found:
-                found.append(item)
+    try:
+        for error in validator.iter_errors(data):
+            for item in _flatten(error):
+                if item not in found:
+                    found.append(item)
+    except (SchemaError, re.error, TypeError) as exc:  # a schema the meta-schema lets through but cannot run
+        return [("$", SCHEMA_INVALID.format(error=str(exc).splitlines()[0]))]
     return sorted(found)
+
+
+def schema_problem(schema: Any) -> str | None:
+    """Why ``schema`` is not a usable draft 2020-12 schema (the first line of the reason), or None.
+
+    Checked against the meta-schema with its format checker, so a broken ``pattern`` regex is caught
+    here, when an admin saves the type, rather than when an author saves content.
+    """
+    if not isinstance(schema, dict):
+        return "the schema must be a JSON object"
+    try:
+        key = json.dumps(schema, sort_keys=True)
+    except (TypeError, ValueError):
+        return "the schema is not JSON"
+    return _schema_problem(key)
+
+
+@functools.lru_cache(maxsize=256)
+def _schema_problem(schema_json: str) -> str | None:
+    # Memoised by content: checking against the meta-schema costs more than validating a small payload,
+    # and a syllabus copy validates every item against a handful of schemas.
+    try:
+        Draft202012Validator.check_schema(json.loads(schema_json))
+    except SchemaError as exc:
+        where = json_path(list(exc.path))
+        return f"{exc.message} at {where}" if where != "$" else exc.message
+    return None

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
@@ -35,7 +36,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from syllabus import services
-from syllabus.models import QuestionPool, QuestionType
+from syllabus.models import Question, QuestionPool, QuestionType
 from syllabus.permissions import require_edit
 
 IMPORT_EMPTY = "The file has no questions."
@@ -47,6 +48,11 @@ IMPORT_BAD_NUMBER = "“{value}” is not a number."
 IMPORT_NO_PROMPT = "The question text is empty."
 IMPORT_GIFT_NO_ANSWER = "No answer block: put the answers in braces, e.g. {=right ~wrong}."
 IMPORT_TOO_LARGE = "At most {limit} questions per import."
+IMPORT_CSV_FIELD_TOO_LARGE = (
+    "A field of this CSV file is longer than {limit} KB, so the file cannot be read. "
+    "Check for a missing closing quote, or shorten the field."
+)
+IMPORT_CSV_UNREADABLE = "This file cannot be read as CSV: {error}."
 
 MAX_IMPORT_ROWS = 2000
 CSV_COLUMNS = ["type", "prompt", "choices", "answer", "tolerance", "points", "explanation"]
@@ -81,6 +87,8 @@ def _number(value: str) -> Decimal:
 
 def _json_number(value: str) -> int | float:
     number = _number(value)
+    if not math.isfinite(float(number)):  # "1e400": finite as a decimal, infinite as the double it is compared as
+        raise ValueError(IMPORT_BAD_NUMBER.format(value=value))
     return int(number) if number == number.to_integral_value() and "." not in value else float(number)
 
 
@@ -117,12 +125,31 @@ def _validated(result: ImportResult, row: int, fields: dict[str, Any]) -> None:
             numeric_tolerance=fields.get("numeric_tolerance"),
             points=fields.get("points", 1),
         )
+        # The column limits too (points has 6 digits, 2 after the point; tolerance 12 and 6), so a row
+        # that would fail on write is reported here, with its row, before anything is written.
+        Question(
+            question_type=fields["question_type"],
+            prompt=fields["prompt"],
+            choices=fields.get("choices", []),
+            correct_answer=fields["correct_answer"],
+            numeric_tolerance=fields.get("numeric_tolerance"),
+            points=fields.get("points", 1),
+            explanation=fields.get("explanation"),
+            sequence_index=1,
+        ).full_clean(exclude=["pool"], validate_unique=False, validate_constraints=False)
     except ValidationError as exc:
-        for name, messages in exc.message_dict.items():
-            for message in messages:
-                result.errors.append((row, f"{name}: {message}" if name != "__all__" else message))
+        _add_errors(result, row, exc)
         return
     result.questions.append(ParsedQuestion(row=row, fields=fields))
+
+
+def _add_errors(result: ImportResult, row: int, exc: ValidationError) -> None:
+    if not hasattr(exc, "error_dict"):
+        result.errors.extend((row, message) for message in exc.messages)
+        return
+    for name, messages in exc.message_dict.items():
+        for message in messages:
+            result.errors.append((row, f"{name}: {message}" if name != "__all__" else message))
 
 
 def parse_csv(text: str) -> ImportResult:
@@ -136,6 +163,25 @@ def parse_csv(text: str) -> ImportResult:
     if missing:
         result.errors.append((1, IMPORT_CSV_HEADER.format(columns=", ".join(missing))))
         return result
+    try:
+        _parse_csv_rows(reader, result)
+    except csv.Error as exc:
+        # The csv module refuses a field over its limit (128 KB) or a broken quote: a file-level error.
+        too_large = "field larger than field limit" in str(exc)
+        message = (
+            IMPORT_CSV_FIELD_TOO_LARGE.format(limit=csv.field_size_limit() // 1024)
+            if too_large
+            else IMPORT_CSV_UNREADABLE.format(error=exc)
+        )
+        result.questions.clear()
+        result.errors.append((reader.line_num or 1, message))
+        return result
+    if not result.questions and not result.errors:
+        result.errors.append((1, IMPORT_EMPTY))
+    return result
+
+
+def _parse_csv_rows(reader: csv.DictReader, result: ImportResult) -> None:
     for index, raw in enumerate(reader, start=2):
         if index - 1 > MAX_IMPORT_ROWS:
             result.errors.append((index, IMPORT_TOO_LARGE.format(limit=MAX_IMPORT_ROWS)))
@@ -173,9 +219,6 @@ def parse_csv(text: str) -> ImportResult:
             result.errors.append((index, str(exc)))
             continue
         _validated(result, index, fields)
-    if not result.questions and not result.errors:
-        result.errors.append((1, IMPORT_EMPTY))
-    return result
 
 
 _GIFT_BLOCK = re.compile(r"^(?P<prompt>.*?)\{(?P<answers>.*)\}(?P<rest>.*)$", re.S)
@@ -268,7 +311,15 @@ def import_questions(*, actor=None, pool: QuestionPool, text: str, fmt: str) -> 
     result = parse_questions(text, fmt=fmt)
     if not result.ok:
         return result
-    with transaction.atomic():
-        for parsed in result.questions:
-            services.create_question(actor=actor, pool=pool, **parsed.fields)
+    current = result.questions[0].row
+    try:
+        with transaction.atomic():
+            for parsed in result.questions:
+                current = parsed.row
+                # Checked once above; actor=None spares one permission query per question.
+                services.create_question(actor=None, pool=pool, **parsed.fields)
+    except ValidationError as exc:  # every rule was checked while parsing; this is the last line of defence
+        failed = ImportResult()
+        _add_errors(failed, current, exc)
+        return failed
     return result

@@ -1,10 +1,11 @@
 """Syllabus services: every write to the module tree, content items and the question bank.
 
 Contract:
-- Keyword-only, typed functions; ``actor`` is the acting user (``None`` for system jobs). The authoring
-  views reach every object through ``syllabus.permissions.get_course_for_author(..., edit=True)``;
-  ``update_module``, ``update_question_pool``, ``delete_question_pool`` and ``delete_question`` also
-  call ``require_edit(actor, course)`` themselves.
+- Keyword-only, typed functions; ``actor`` is the acting user (``None`` for system jobs and for callers
+  that have already checked, e.g. a bulk import or a copy). The authoring views reach every object through
+  ``syllabus.permissions.get_course_for_author(..., edit=True)``, and every write service re-checks with
+  ``require_edit(actor, course)`` (``PermissionDenied``) before it writes, so the admin and management
+  commands are as safe as the views.
 - A broken rule raises ``django.core.exceptions.ValidationError`` carrying one of the module-level
   message constants below (tests import them). ``data_json`` errors come as a message dict mapping
   each JSON path (``$.blocks[2].latex``) to its messages, ready for ``form.add_error(None, …)``.
@@ -62,6 +63,7 @@ CONTENT_TYPE_INACTIVE = "This content type is inactive and cannot be chosen for 
 CONTENT_TENANT_MISMATCH = "A content item's course and university must be those of its module."
 CONTENT_FIELD_NOT_EDITABLE = "This field of a content item cannot be changed here: {fields}."
 QUIZ_POOL_MISSING = "The question pool does not exist."
+QUIZ_POOL_ID_INVALID = "The question pool must be given by its id (a whole number)."
 QUIZ_POOL_OTHER_COURSE = "The question pool belongs to another course."
 ASSET_MISSING = "Asset {asset_id} does not exist."
 ASSET_OTHER_UNIVERSITY = "Asset {asset_id} belongs to another university."
@@ -107,6 +109,16 @@ _QUESTION_EDITABLE = {
 
 
 # --- helpers ----------------------------------------------------------------------------------
+
+
+def _require_edit(actor, owner: Course | Module | ContentItem | QuestionPool | Question) -> None:
+    """The policy check of every write; ``actor=None`` (a system job) costs no query, so the owner's course
+    is only loaded when there is someone to check."""
+    if actor is None:
+        return
+    if isinstance(owner, Question):
+        owner = owner.pool
+    require_edit(actor, owner if isinstance(owner, Course) else owner.course)
 
 
 def _fetch(sql: str, params: Any) -> list[tuple]:
@@ -255,6 +267,7 @@ def create_module(
         raise ValidationError({"module_type": [MODULE_TYPE_UNKNOWN]}, code="invalid")
     if parent is None and course is None:
         raise ValidationError(MODULE_PARENT_REQUIRED, code="required")
+    _require_edit(actor, course if course is not None else parent)
     course_id = course.pk if course is not None else parent.course_id
     if parent is not None and parent.course_id != course_id:
         raise ValidationError({"parent_module": [MODULE_PARENT_OTHER_COURSE]}, code="other_course")
@@ -301,7 +314,7 @@ def update_module(
 ) -> Module:
     """Title, description and (not for the root) type of a module; bumps the structure version, since
     titles and types are part of the cached outline."""
-    require_edit(actor, module.course)
+    _require_edit(actor, module)
     if module_type is not None and module_type not in ModuleType.values:
         raise ValidationError({"module_type": [MODULE_TYPE_UNKNOWN]}, code="invalid")
     fields = ["title", "description"]
@@ -326,6 +339,7 @@ def move_module(*, actor=None, module: Module, new_parent: Module, position: int
 
     Both sibling sets stay numbered 1..n; the depth of the whole subtree is rewritten in one statement.
     """
+    _require_edit(actor, module)
     if module.parent_module_id is None:
         raise ValidationError(MODULE_ROOT_IMMUTABLE, code="root")
     if new_parent.course_id != module.course_id:
@@ -356,6 +370,7 @@ def move_module(*, actor=None, module: Module, new_parent: Module, position: int
 
 def reorder_module(*, actor=None, module: Module, position: int) -> Module:
     """Put ``module`` at ``position`` among its siblings (1..n stays dense)."""
+    _require_edit(actor, module)
     if module.parent_module_id is None:
         raise ValidationError(MODULE_ROOT_IMMUTABLE, code="root")
     with transaction.atomic():
@@ -371,6 +386,7 @@ def reorder_module(*, actor=None, module: Module, position: int) -> Module:
 
 def delete_module(*, actor=None, module: Module) -> dict[str, int]:
     """Delete ``module`` with its subtree and their content; answer ``{"modules": n, "content_items": m}``."""
+    _require_edit(actor, module)
     if module.parent_module_id is None:
         raise ValidationError(MODULE_ROOT_IMMUTABLE, code="root")
     with transaction.atomic():
@@ -407,11 +423,13 @@ def _set_published(*, module: Module, is_published: bool, include_subtree: bool)
 def publish_module(*, actor=None, module: Module, include_subtree: bool) -> int:
     """Publish ``module`` (and with ``include_subtree`` every descendant, in one statement); answer the
     number of rows changed. Learners see a module only when its whole ancestor chain is published."""
+    _require_edit(actor, module)
     return _set_published(module=module, is_published=True, include_subtree=include_subtree)
 
 
 def unpublish_module(*, actor=None, module: Module, include_subtree: bool = False) -> int:
     """Unpublish ``module`` (hiding its subtree from learners); ``include_subtree`` clears the flag below too."""
+    _require_edit(actor, module)
     return _set_published(module=module, is_published=False, include_subtree=include_subtree)
 
 
@@ -442,8 +460,12 @@ def _validate_payload(*, content_type: ContentType, data_json: Any, course_id: i
     if errors:
         raise ValidationError(errors, code="data_json")
     if isinstance(data_json, dict) and "question_pool_id" in data_json:
-        pool = QuestionPool.objects.filter(pk=data_json["question_pool_id"]).values("course_id").first()
-        if pool is None:
+        pool_id = data_json["question_pool_id"]
+        valid_id = isinstance(pool_id, int) and not isinstance(pool_id, bool) and 0 < pool_id < 2**63
+        pool = QuestionPool.objects.filter(pk=pool_id).values("course_id").first() if valid_id else None
+        if not valid_id:
+            errors["$.question_pool_id"] = [QUIZ_POOL_ID_INVALID]
+        elif pool is None:
             errors["$.question_pool_id"] = [QUIZ_POOL_MISSING]
         elif pool["course_id"] != course_id:
             errors["$.question_pool_id"] = [QUIZ_POOL_OTHER_COURSE]
@@ -474,6 +496,7 @@ def create_content_item(
     """Add an item to ``module`` at ``position`` (default: last). ``course``/``university`` are copied from
     the module; passing others is an error. ``fields``: description, estimated_duration_seconds,
     learning_objectives, prompt_name, prompt_label, is_active."""
+    _require_edit(actor, module)
     unknown = sorted(set(fields) - (_CONTENT_EDITABLE - {"title", "content_type", "data_json"}))
     if unknown:
         raise ValidationError(CONTENT_FIELD_NOT_EDITABLE.format(fields=", ".join(unknown)), code="not_editable")
@@ -524,6 +547,7 @@ def create_content_item(
 def update_content_item(*, actor=None, item: ContentItem, **fields: Any) -> ContentItem:
     """Change editable fields. The payload is re-validated against the (new or kept) type's schema; an
     item may keep an inactive type but not switch to one."""
+    _require_edit(actor, item)
     unknown = sorted(set(fields) - _CONTENT_EDITABLE)
     if unknown:
         raise ValidationError(CONTENT_FIELD_NOT_EDITABLE.format(fields=", ".join(unknown)), code="not_editable")
@@ -551,6 +575,7 @@ def update_content_item(*, actor=None, item: ContentItem, **fields: Any) -> Cont
 
 
 def reorder_content_item(*, actor=None, item: ContentItem, position: int) -> ContentItem:
+    _require_edit(actor, item)
     with transaction.atomic():
         Module.objects.select_for_update().filter(pk=item.module_id).values_list("pk", flat=True).get()
         item_ids = [
@@ -569,6 +594,7 @@ def reorder_content_item(*, actor=None, item: ContentItem, position: int) -> Con
 
 
 def delete_content_item(*, actor=None, item: ContentItem) -> None:
+    _require_edit(actor, item)
     with transaction.atomic():
         Module.objects.select_for_update().filter(pk=item.module_id).values_list("pk", flat=True).get()
         module_id, course_id = item.module_id, item.course_id
@@ -591,6 +617,7 @@ def create_question_pool(
     description: str | None = None,
     university: University | None = None,
 ) -> QuestionPool:
+    _require_edit(actor, course)
     if university is not None and university.pk != course.university_id:
         raise ValidationError(POOL_TENANT_MISMATCH, code="tenant_mismatch")
     pool = QuestionPool(course=course, university_id=course.university_id, title=title, description=description)
@@ -600,7 +627,7 @@ def create_question_pool(
 
 
 def update_question_pool(*, actor=None, pool: QuestionPool, title: str, description: str | None = None) -> QuestionPool:
-    require_edit(actor, pool.course)
+    _require_edit(actor, pool)
     pool.title = title
     pool.description = description or None
     pool.full_clean(exclude=["course", "university"])
@@ -617,7 +644,7 @@ def quiz_items_using_pool(pool: QuestionPool) -> list[ContentItem]:
 
 def delete_question_pool(*, actor=None, pool: QuestionPool) -> None:
     """Delete a pool with its questions; refused while a quiz or lab of the course points at it."""
-    require_edit(actor, pool.course)
+    _require_edit(actor, pool)
     with transaction.atomic():
         QuestionPool.objects.select_for_update().filter(pk=pool.pk).values_list("pk", flat=True).get()
         users = quiz_items_using_pool(pool)
@@ -629,7 +656,7 @@ def delete_question_pool(*, actor=None, pool: QuestionPool) -> None:
 
 def delete_question(*, actor=None, question: Question) -> None:
     """Delete a question and renumber the rest of its pool 1..n."""
-    require_edit(actor, question.pool.course)
+    _require_edit(actor, question)
     with transaction.atomic():
         pool_id = question.pool_id
         QuestionPool.objects.select_for_update().filter(pk=pool_id).values_list("pk", flat=True).get()
@@ -648,8 +675,14 @@ def delete_question(*, actor=None, question: Question) -> None:
 
 
 def _is_number(value: Any) -> bool:
-    """A JSON number (booleans are ints in Python, not numbers here; NaN and infinities are not JSON)."""
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+    """A JSON number that fits a double (booleans are ints in Python, not numbers here; NaN, infinities and
+    integers beyond a double's range, such as ``1e400`` written as an integer, are refused)."""
+    if not isinstance(value, (int, float)) or isinstance(value, bool):
+        return False
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:
+        return False
 
 
 def _as_decimal(value: Any) -> Decimal | None:
@@ -747,6 +780,7 @@ def create_question(
     explanation: str | None = None,
 ) -> Question:
     """Append a question to ``pool`` after validating it for its type (numeric: tolerance defaults to 0)."""
+    _require_edit(actor, pool)
     if question_type == QuestionType.NUMERIC and numeric_tolerance is None:
         numeric_tolerance = 0
     choices = choices or []
@@ -779,6 +813,7 @@ def create_question(
 
 
 def update_question(*, actor=None, question: Question, **fields: Any) -> Question:
+    _require_edit(actor, question)
     unknown = sorted(set(fields) - _QUESTION_EDITABLE)
     if unknown:
         raise ValidationError(QUESTION_FIELD_NOT_EDITABLE.format(fields=", ".join(unknown)), code="not_editable")

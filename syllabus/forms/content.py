@@ -18,6 +18,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
 from syllabus.assets import assets_for_university
+from syllabus.content_schemas import SCHEMA_INVALID, schema_problem
 from syllabus.mathml import latex_error
 from syllabus.models import ContentItem, ContentType, QuestionPool
 from syllabus.transcripts import TranscriptError, parse_transcript, to_srt
@@ -454,7 +455,8 @@ class EngineeringLabForm(ContentItemForm):
         help_text="path | role per line; role: " + ", ".join(LAB_FILE_ROLES),
     )  # fmt: skip
     grading_type = forms.ChoiceField(choices=[("unit_tests", "Unit tests"), ("manual", "Manual"), ("none", "None")])
-    max_points = forms.DecimalField(required=False, min_value=0)
+    # Bounded like an assignment's points: "1e999" would become float infinity, which JSON cannot hold.
+    max_points = forms.DecimalField(required=False, min_value=0, max_digits=8, decimal_places=2)
     TYPE_FIELDS = ["runtime", "container_image", "cpu_limit", "memory_limit", "timeout_seconds", "entrypoint", "env",
                    "files", "grading_type", "max_points"]  # fmt: skip
     PATHS = {"$.runtime": "runtime", "$.container_image": "container_image", "$.cpu_limit": "cpu_limit",
@@ -601,6 +603,11 @@ class GenericSchemaForm(ContentItemForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         schema = self.content_type.json_schema or {}
+        # A stored schema an admin broke (or wrote before the admin checked it) gives no type fields and a
+        # form error, never a 500.
+        self.schema_error = schema_problem(schema)
+        if self.schema_error is not None:
+            schema = {}
         required = set(schema.get("required", []))
         self.TYPE_FIELDS = []
         self.PATHS = {}
@@ -608,6 +615,7 @@ class GenericSchemaForm(ContentItemForm):
         data = (self.item.data_json if self.item is not None else None) or {}
         for name, spec in (schema.get("properties") or {}).items():
             field_name = f"f_{name}"
+            spec = spec if isinstance(spec, dict) else {}  # ``true`` / ``false`` are schemas too
             field, kind = self._field_for(spec, name in required)
             field.label = spec.get("title") or name.replace("_", " ").capitalize()
             field.help_text = spec.get("description", "")
@@ -645,7 +653,8 @@ class GenericSchemaForm(ContentItemForm):
         if "string" in types:
             widget = forms.Textarea(attrs={"rows": 3}) if (spec.get("maxLength") or 1000) > 255 else None
             return forms.CharField(required=required, widget=widget, max_length=spec.get("maxLength")), "string"
-        if "array" in types and (spec.get("items") or {}).get("type") in ("string", "integer", "number"):
+        items = spec.get("items") if isinstance(spec.get("items"), dict) else {}
+        if "array" in types and items.get("type") in ("string", "integer", "number"):
             return forms.CharField(
                 required=required, widget=forms.Textarea(attrs={"rows": 3}), help_text="One per line"
             ), "lines"
@@ -655,6 +664,8 @@ class GenericSchemaForm(ContentItemForm):
 
     def clean(self):
         data = super().clean()
+        if self.schema_error is not None:
+            raise ValidationError(SCHEMA_INVALID.format(error=self.schema_error))
         for field_name, kind in self._kinds.items():
             if kind == "json" and data.get(field_name):
                 try:
@@ -664,9 +675,8 @@ class GenericSchemaForm(ContentItemForm):
         return data
 
     def build_data(self) -> dict:
-        schema = self.content_type.json_schema or {}
         payload: dict[str, Any] = {}
-        for name, spec in (schema.get("properties") or {}).items():
+        for name, spec in (self.content_type.json_schema.get("properties") or {}).items():
             field_name = f"f_{name}"
             value = self.cleaned_data.get(field_name)
             kind = self._kinds[field_name]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import math
 from decimal import Decimal
 
 from django import forms
@@ -132,7 +133,8 @@ class QuestionForm(forms.Form):
         elif qtype == QuestionType.NUMERIC:
             try:
                 number = Decimal(raw)
-                if not number.is_finite():
+                # Finite as a decimal is not enough: "1e400" overflows the double every answer is compared as.
+                if not number.is_finite() or not math.isfinite(float(number)):
                     raise ValueError
                 data["parsed_answer"] = (
                     int(number) if number == number.to_integral_value() and "." not in raw else float(number)
