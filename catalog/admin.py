@@ -7,8 +7,11 @@ are platform-managed reference data. Summary columns owned by services are read-
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.db import models, transaction
+from django.http import HttpResponseRedirect
+from django.urls import reverse
 
 from accounts.admin_policy import SharedReferenceAdmin, TenantScopedAdmin, TenantScopedInline
 from catalog import services
@@ -31,6 +34,46 @@ OFFERING_FORM_FIELDS = services.OFFERING_EDITABLE_FIELDS
 
 def _changed(form, names) -> dict:
     return {name: form.cleaned_data[name] for name in names if name in form.changed_data}
+
+
+class ServiceDeleteMixin:
+    """Deletes through a catalog service (``delete_model``); a refusal is an admin error message, never a 500.
+
+    - The delete page: the service's ``ValidationError`` rolls back Django's transaction and the user is
+      sent back to the row's change page with the message.
+    - The "delete selected" action: all or nothing. Every row is tried (each in a savepoint, so one
+      refusal does not hide the next); if any is refused, nothing is deleted and every refusal is listed.
+    """
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id]))
+
+    def delete_queryset(self, request, queryset):
+        refusals: list[str] = []
+        with transaction.atomic():
+            for obj in queryset:
+                try:
+                    with transaction.atomic():
+                        self.delete_model(request, obj)
+                except ValidationError as error:
+                    refusals.extend(error.messages)
+            if refusals:
+                raise ValidationError(["Nothing was deleted.", *refusals])
+
+    def response_action(self, request, queryset):
+        try:
+            # Django logs the deletions before it deletes: a refusal must roll the log entries back too.
+            with transaction.atomic():
+                return super().response_action(request, queryset)
+        except ValidationError as error:
+            for message in error.messages:
+                self.message_user(request, message, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
 
 
 @admin.register(Country)
@@ -65,9 +108,20 @@ class UniversityAdmin(TenantScopedAdmin):
     date_hierarchy = "created_at"
     inlines = [DepartmentInline]
 
+    def save_formset(self, request, form, formset, change):
+        if formset.model is not Department:  # pragma: no cover - the department inline is the only one
+            formset.save()
+            return
+        rows = formset.save(commit=False)
+        # A refused delete raises ValidationError: changeform_view rolls back the whole save and shows it.
+        for department in formset.deleted_objects:
+            services.delete_department(actor=request.user, department=department)
+        for department in rows:
+            department.save()
+
 
 @admin.register(Department)
-class DepartmentAdmin(TenantScopedAdmin):
+class DepartmentAdmin(ServiceDeleteMixin, TenantScopedAdmin):
     tenant_path = "university"
     department_path = "pk"
     department_read_only = True
@@ -78,6 +132,9 @@ class DepartmentAdmin(TenantScopedAdmin):
     autocomplete_fields = ("university",)
     date_hierarchy = "created_at"
 
+    def delete_model(self, request, obj):
+        services.delete_department(actor=request.user, department=obj)
+
 
 @admin.register(Domain)
 class DomainAdmin(SharedReferenceAdmin):
@@ -86,13 +143,18 @@ class DomainAdmin(SharedReferenceAdmin):
 
 
 @admin.register(Subject)
-class SubjectAdmin(SharedReferenceAdmin):
+class SubjectAdmin(ServiceDeleteMixin, SharedReferenceAdmin):
     list_display = ("code", "name", "domain", "parent_subject", "depth")
     list_filter = ("domain", "depth")
     search_fields = ("code", "name")
     list_select_related = ("domain", "parent_subject")
     autocomplete_fields = ("parent_subject", "domain")
     readonly_fields = ("depth",)
+
+    def get_readonly_fields(self, request, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        # A subject's domain is its tree's: it is chosen when the subject is created, or follows its parent.
+        return [*fields, "domain"] if obj is not None else fields
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -106,11 +168,17 @@ class SubjectAdmin(SharedReferenceAdmin):
             )
             obj.pk = saved.pk
             return
-        if "parent_subject" in form.changed_data:
-            services.move_subject(actor=request.user, subject=obj, new_parent=obj.parent_subject)
-        rest = [name for name in ("name", "code", "description") if name in form.changed_data]
-        if rest:
-            obj.save(update_fields=rest)
+        with transaction.atomic():
+            fresh = Subject.objects.get(pk=obj.pk)
+            if "parent_subject" in form.changed_data:
+                fresh = services.move_subject(actor=request.user, subject=fresh, new_parent=obj.parent_subject)
+            fields = _changed(form, ("name", "code", "description"))
+            if fields:
+                services.update_subject(actor=request.user, subject=fresh, **fields)
+        obj.depth = fresh.depth
+
+    def delete_model(self, request, obj):
+        services.delete_subject(actor=request.user, subject=obj)
 
 
 class CourseOfferingInline(TenantScopedInline, admin.TabularInline):
@@ -180,8 +248,10 @@ class CourseAdmin(TenantScopedAdmin):
         rows = formset.save(commit=False)
         with transaction.atomic():
             if formset.model is CourseOffering:
+                # A refused delete (enrollments exist) raises ValidationError: the whole save rolls back
+                # and changeform_view shows the message.
                 for offering in formset.deleted_objects:
-                    offering.delete()
+                    services.delete_offering(actor=request.user, offering=offering)
                 for offering in rows:
                     data = {name: getattr(offering, name) for name in OFFERING_FORM_FIELDS if name in formset.form.base_fields}
                     if offering.pk is None:
@@ -309,7 +379,7 @@ class CourseOfferingInstructorInline(TenantScopedInline, admin.TabularInline):
 
 
 @admin.register(CourseOffering)
-class CourseOfferingAdmin(TenantScopedAdmin):
+class CourseOfferingAdmin(ServiceDeleteMixin, TenantScopedAdmin):
     tenant_path = "university"
     department_path = "course__department"
     list_display = (
@@ -351,6 +421,9 @@ class CourseOfferingAdmin(TenantScopedAdmin):
         data = _changed(form, OFFERING_FORM_FIELDS)
         if data:
             services.update_offering(actor=request.user, offering=CourseOffering.objects.get(pk=obj.pk), **data)
+
+    def delete_model(self, request, obj):
+        services.delete_offering(actor=request.user, offering=obj)
 
 
 @admin.register(CourseOfferingInstructor)

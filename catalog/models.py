@@ -122,6 +122,12 @@ class Subject(models.Model):
             models.UniqueConstraint(fields=["id", "domain"], name="ux_subjects_id_domain"),
             non_negative("depth", name="ck_subjects_depth_nonnegative"),
             models.CheckConstraint(condition=~Q(parent_subject=F("id")), name="ck_subjects_not_own_parent"),
+            # A root sits at depth 0 and a child below it (the exact depth is kept by the services).
+            models.CheckConstraint(
+                condition=(Q(parent_subject__isnull=True) & Q(depth=0))
+                | (Q(parent_subject__isnull=False) & Q(depth__gte=1)),
+                name="ck_subjects_depth_matches_parent",
+            ),
         ]
         indexes = [
             models.Index(fields=["parent_subject"], name="ix_subjects_parent_subject_id"),

@@ -10,6 +10,16 @@ Contract (shared/STYLE.md, "one policy answers both questions"):
   :func:`unlisted_link_token` (anyone holding the link, as the issue says) and the one named by an
   invitation code (``?invite=…``) that is still valid.
 - Another tenant's private or invite-only offerings are never visible through membership.
+- A published course with **no offering at all** ("coming soon") is in the public catalog for everyone:
+  it has nothing private to leak. A course whose offerings are all hidden from the user (private,
+  invite-only, unlisted) stays invisible to them, as before.
+- People who may manage an offering (:func:`can_manage_offering`: instructors of that offering, admins of
+  its department or university, platform admins) also reach it on the course page (with its shareable
+  link when unlisted); they do not get it *listed* in the catalog, and enrolling still follows
+  :func:`can_view_offering`.
+- Editing a course (:func:`can_edit_course`): instructors of any offering of the course, department admins
+  of its department, university admins of its university, platform admins (the authoring policy of the
+  syllabus issue, kept here because catalog services re-check it and cannot import syllabus).
 - :func:`get_course_for_user` raises ``Http404`` both when the course does not exist and when the user
   may not see it, so probing codes teaches a stranger nothing.
 
@@ -29,7 +39,8 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import UserUniversityRole
-from catalog.models import Course, CourseOffering, OfferingVisibility
+from accounts.permissions import get_staff_scope
+from catalog.models import Course, CourseOffering, CourseOfferingInstructor, OfferingStaffRole, OfferingVisibility
 
 LINK_SALT = "catalog.unlisted-offering"
 _MEMBER_CACHE_ATTR = "_catalog_member_university_ids"
@@ -154,6 +165,12 @@ def _has_offering(visibility: str) -> Q:
     return Q(IsNull(Subquery(probe), False))
 
 
+def has_no_offering_q() -> Q:
+    """The course has no offering at all (coming soon): one probe of ``ix_course_offerings_course_id``."""
+    probe = CourseOffering.objects.filter(course_id=OuterRef("pk")).order_by().values("course_id")[:1]
+    return Q(IsNull(Subquery(probe), True))
+
+
 def listed_courses_q(user) -> Q:
     """The ``Q`` (on ``Course``) of courses with at least one offering listed to ``user``.
 
@@ -162,9 +179,10 @@ def listed_courses_q(user) -> Q:
     offering; for members, a probe for a private one when the *course's* university is theirs (an
     offering's university always equals its course's, composite FK
     ``fk_course_offerings_course_same_university``); the invite-only branch is the few offerings the
-    user was invited to, is enrolled in or teaches (:func:`invite_only_listed`).
+    user was invited to, is enrolled in or teaches (:func:`invite_only_listed`); and a course with no
+    offering yet (coming soon) for everyone.
     """
-    q = _has_offering(OfferingVisibility.PUBLIC)
+    q = _has_offering(OfferingVisibility.PUBLIC) | has_no_offering_q()
     if not _signed_in(user):
         return q
     members = member_university_ids(user)
@@ -177,7 +195,8 @@ def listed_courses_q(user) -> Q:
 
 
 def courses_visible_to(user) -> QuerySet[Course]:
-    """Published courses with at least one offering listed to ``user`` (the catalog's base queryset)."""
+    """Published courses with at least one offering listed to ``user``, or with no offering yet (the
+    catalog's base queryset)."""
     return Course.objects.filter(listed_courses_q(user), is_published=True)
 
 
@@ -231,7 +250,8 @@ def get_course_for_user(
     user, short_code: str, code: str, *, link_token: str | None = None, invitation_code: str | None = None
 ) -> Course:
     """The published course ``code`` of university ``short_code`` if ``user`` may see one of its
-    offerings (listed, or reached by link/invitation); ``Http404`` otherwise. One query."""
+    offerings (listed, reached by link/invitation, or managed by them) or it has no offering yet;
+    ``Http404`` otherwise. One query (plus the user's cached admin scope)."""
     reachable = CourseOffering.objects.filter(
         reachable_offerings_q(user, link_token=link_token, invitation_code=invitation_code),
         course_id=OuterRef("pk"),
@@ -240,7 +260,7 @@ def get_course_for_user(
         Course.objects.select_related("university", "department", "primary_subject__domain")
         .defer("search_vector")
         .filter(university__short_code=short_code, code=code, is_published=True)
-        .filter(Exists(reachable))
+        .filter(Q(Exists(reachable)) | has_no_offering_q() | _manages_some_offering_q(user))
         .first()
     )
     if course is None:
@@ -254,3 +274,99 @@ def can_view_course(user, course: Course) -> bool:
 
 def course_ids_visible_to(user, course_ids: Iterable[int]) -> set[int]:
     return set(courses_visible_to(user).filter(pk__in=list(course_ids)).values_list("pk", flat=True))
+
+
+# --- managing and editing ------------------------------------------------------------------------
+
+
+def _admin_course_q(user) -> Q | None:
+    """``Q`` (on ``Course``) of the courses whose department, university or platform ``user`` administers;
+    ``None`` when they administer none. Reads the cached admin scope (one query per user object)."""
+    scope = get_staff_scope(user)
+    if scope.platform:
+        return Q()
+    q = None
+    if scope.university_ids:
+        q = Q(university_id__in=sorted(scope.university_ids))
+    if scope.department_ids:
+        dq = Q(department_id__in=sorted(scope.department_ids))
+        q = dq if q is None else q | dq
+    return q
+
+
+def _teaching(user) -> QuerySet[CourseOfferingInstructor]:
+    return CourseOfferingInstructor.objects.filter(user_id=user.pk, role=OfferingStaffRole.INSTRUCTOR)
+
+
+def _manages_some_offering_q(user) -> Q:
+    """``Q`` (on ``Course``): the user may manage at least one of the course's offerings."""
+    if not _signed_in(user):
+        return Q(pk__in=[])
+    q = Q(pk__in=_teaching(user).values("course_offering__course_id"))
+    admin_q = _admin_course_q(user)
+    if admin_q is not None:
+        q |= admin_q
+    return q
+
+
+def managed_offerings_q(user, course: Course) -> Q:
+    """``Q`` (on ``CourseOffering``) of the offerings of ``course`` that ``user`` may manage."""
+    if not _signed_in(user):
+        return Q(pk__in=[])
+    if administers_course(user, course):
+        return Q(course_id=course.pk)
+    return Q(pk__in=_teaching(user).filter(course_offering__course_id=course.pk).values("course_offering_id"))
+
+
+def administers_course(user, course: Course) -> bool:
+    """Platform admins, university admins of its university, department admins of its department (no query
+    beyond the cached admin scope)."""
+    if not _signed_in(user):
+        return False
+    scope = get_staff_scope(user)
+    return (
+        scope.platform
+        or course.university_id in scope.university_ids
+        or (course.department_id is not None and course.department_id in scope.department_ids)
+    )
+
+
+def can_manage_offering(user, offering: CourseOffering) -> bool:
+    """Instructors of this offering (not its TAs), admins of its course (see :func:`administers_course`)."""
+    if not _signed_in(user):
+        return False
+    if administers_course(user, offering.course):
+        return True
+    return CourseOfferingInstructor.objects.filter(
+        course_offering_id=offering.pk, user_id=user.pk, role=OfferingStaffRole.INSTRUCTOR
+    ).exists()
+
+
+def can_edit_course(user, course: Course) -> bool:
+    """Instructors of any offering of the course, its department's and university's admins, platform
+    admins. The syllabus authoring policy asks the same question."""
+    if not _signed_in(user) or course is None:
+        return False
+    if administers_course(user, course):
+        return True
+    return CourseOfferingInstructor.objects.filter(
+        course_offering__course_id=course.pk, user_id=user.pk, role=OfferingStaffRole.INSTRUCTOR
+    ).exists()
+
+
+def can_administer_course(user, course: Course) -> bool:
+    """Admin-only decisions about a course (deleting its offerings): no instructors."""
+    return administers_course(user, course)
+
+
+def can_administer_university(user, university_id: int) -> bool:
+    """University admins of that university and platform admins (departments are a university matter)."""
+    if not _signed_in(user):
+        return False
+    scope = get_staff_scope(user)
+    return scope.platform or university_id in scope.university_ids
+
+
+def can_manage_subjects(user) -> bool:
+    """The subject tree is platform-wide reference data."""
+    return _signed_in(user) and get_staff_scope(user).platform

@@ -1,8 +1,12 @@
 """Catalog services: every write to courses, offerings, subjects and their links.
 
 Contract:
-- Keyword-only, typed functions; ``actor`` is the acting user where one acts (``None`` for system
-  jobs). Permissions are not re-checked yet: the authoring issue adds the policy.
+- Keyword-only, typed functions; ``actor`` is the acting user where one acts (``None`` for a trusted
+  system job: management commands, seeding). Given an actor, a service re-checks the catalog policy
+  (:mod:`catalog.permissions`) and raises ``PermissionDenied`` when the actor may not do it, so admin
+  actions and views are as safe as each other: editing or publishing a course needs
+  ``can_edit_course``; deleting an offering or a department needs ``can_administer_*``; the subject
+  tree is platform data (``can_manage_subjects``).
 - A broken rule raises ``django.core.exceptions.ValidationError`` carrying one of the module-level
   message constants below (tests import them), keyed by the offending field where there is one.
 - Multi-row writes run in ``transaction.atomic()``.
@@ -12,7 +16,11 @@ Contract:
   apps (learning, syllabus) call from inside their own transactions.
 - ``courses.primary_subject_id`` and the ``course_subjects`` row with ``is_primary`` are kept in step.
 - Subjects form a tree per domain: a parent is in the child's domain, never a descendant, and
-  ``depth`` = parent depth + 1 for the whole subtree after every move (one recursive UPDATE).
+  ``depth`` = parent depth + 1 for the whole subtree after every move or delete (one recursive UPDATE;
+  a root has depth 0, ``ck_subjects_depth_matches_parent``).
+- Deletes that would cascade into other apps' rows or break their invariants are refused with a
+  message naming what still points at the row (an offering with enrollments, a department with roles
+  or courses) rather than failing in the database.
 - Prerequisites stay within one university; strict and co-requisite links form no cycle.
 - The catalog never imports syllabus: a course's ``course_root`` module is inserted by a database
   trigger (syllabus migration ``0004_course_root_trigger``) whenever a course row is inserted.
@@ -23,9 +31,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, transaction
 
+from accounts.models import UserUniversityRole
 from catalog.models import (
     Course,
     CourseOffering,
@@ -37,7 +46,27 @@ from catalog.models import (
     Subject,
     University,
 )
+from catalog.permissions import (
+    can_administer_course,
+    can_administer_university,
+    can_edit_course,
+    can_manage_subjects,
+)
+from catalog.signals import structure_changed
 
+NOT_ALLOWED_COURSE = "You may not change this course."
+NOT_ALLOWED_OFFERING = "You may not delete offerings of this course."
+NOT_ALLOWED_DEPARTMENT = "You may not delete departments of this university."
+NOT_ALLOWED_SUBJECTS = "Only platform admins may change the subject tree."
+DEPARTMENT_IN_USE = (
+    "The department “{department}” cannot be deleted: {roles} role(s) and {courses} course(s) still point at "
+    "it. Move the courses to another department and revoke or reassign the roles first."
+)
+OFFERING_HAS_ENROLLMENTS = (
+    "The offering “{offering}” cannot be deleted: it has {count} enrollment(s). Drop or move the students "
+    "first, or keep the offering and close its enrollment window."
+)
+SUBJECT_FIELD_NOT_EDITABLE = "This field of a subject cannot be changed here: {fields}."
 DEPARTMENT_OTHER_UNIVERSITY = "The department belongs to another university."
 COURSE_FIELD_NOT_EDITABLE = "This field of a course cannot be changed here: {fields}."
 PREREQUISITE_SELF = "A course cannot be its own prerequisite."
@@ -108,6 +137,7 @@ def bump_structure_version(*, course_id: int) -> int:
         row = cursor.fetchone()
     if row is None:
         raise Course.DoesNotExist(f"Course {course_id} does not exist.")
+    structure_changed.send(sender=Course, course_id=course_id, structure_version=row[0])
     return row[0]
 
 
@@ -146,8 +176,15 @@ def create_course(
     return course
 
 
+def _require_course_edit(actor, course: Course) -> None:
+    """``actor=None`` is the trusted system path; anyone else needs the course edit policy."""
+    if actor is not None and not can_edit_course(actor, course):
+        raise PermissionDenied(NOT_ALLOWED_COURSE)
+
+
 def update_course(*, actor=None, course: Course, **fields: Any) -> Course:
     """Change editable fields of a course (not its university, summaries or primary subject)."""
+    _require_course_edit(actor, course)
     _reject_unknown(fields, _COURSE_EDITABLE, COURSE_FIELD_NOT_EDITABLE)
     _check_department(fields.get("department", course.department), course.university_id)
     for name, value in fields.items():
@@ -158,6 +195,8 @@ def update_course(*, actor=None, course: Course, **fields: Any) -> Course:
 
 
 def set_course_published(*, actor=None, course: Course, is_published: bool) -> Course:
+    """Publish or unpublish the course (the syllabus editor and the admin's actions call this)."""
+    _require_course_edit(actor, course)
     Course.objects.filter(pk=course.pk).update(is_published=is_published)
     course.is_published = is_published
     return course
@@ -292,7 +331,57 @@ def update_offering(*, actor=None, offering: CourseOffering, **fields: Any) -> C
     return offering
 
 
+def delete_offering(*, actor=None, offering: CourseOffering) -> None:
+    """Delete an offering that nobody is enrolled in (its staff rows and invitations go with it).
+
+    An offering with enrollments (any status: a dropped row still carries progress, grades and the
+    student's history) is refused with :data:`OFFERING_HAS_ENROLLMENTS`; the offering row is locked so
+    an enrollment cannot slip in between the count and the delete.
+    """
+    if actor is not None and not can_administer_course(actor, offering.course):
+        raise PermissionDenied(NOT_ALLOWED_OFFERING)
+    with transaction.atomic():
+        locked = CourseOffering.objects.select_for_update().filter(pk=offering.pk).first()
+        if locked is None:
+            return
+        # ``enrollments`` is learning's reverse relation (string FK); the catalog never imports learning.
+        count = locked.enrollments.count()
+        if count:
+            raise ValidationError(OFFERING_HAS_ENROLLMENTS.format(offering=offering, count=count), code="in_use")
+        locked.delete()
+
+
+# --- departments ------------------------------------------------------------------------------
+
+
+def delete_department(*, actor=None, department: Department) -> None:
+    """Delete a department nothing points at any more.
+
+    Roles (a department admin's row must name a department, ``ck_user_university_roles_department_admin_
+    has_department``) and courses would otherwise be rewritten or fail in the database; the department
+    is refused with :data:`DEPARTMENT_IN_USE`, naming both counts, until they are moved.
+    """
+    if actor is not None and not can_administer_university(actor, department.university_id):
+        raise PermissionDenied(NOT_ALLOWED_DEPARTMENT)
+    with transaction.atomic():
+        locked = Department.objects.select_for_update().filter(pk=department.pk).first()
+        if locked is None:
+            return
+        roles = UserUniversityRole.objects.filter(department_id=locked.pk).count()
+        courses = Course.objects.filter(department_id=locked.pk).count()
+        if roles or courses:
+            raise ValidationError(
+                DEPARTMENT_IN_USE.format(department=locked, roles=roles, courses=courses), code="in_use"
+            )
+        locked.delete()
+
+
 # --- subjects ---------------------------------------------------------------------------------
+
+
+def _require_subjects(actor) -> None:
+    if actor is not None and not can_manage_subjects(actor):
+        raise PermissionDenied(NOT_ALLOWED_SUBJECTS)
 
 
 def create_subject(
@@ -305,6 +394,7 @@ def create_subject(
     description: str | None = None,
 ) -> Subject:
     """A subject under ``parent`` (in the parent's domain, at its depth + 1) or a root of ``domain``."""
+    _require_subjects(actor)
     if parent is not None:
         if domain is None:
             domain = parent.domain
@@ -329,6 +419,7 @@ def move_subject(*, actor=None, subject: Subject, new_parent: Subject | None) ->
     Refuses a parent in another domain and a parent inside the subtree; the depth of every node of
     the subtree is rewritten by one recursive UPDATE.
     """
+    _require_subjects(actor)
     with transaction.atomic():
         # The taxonomy is small and rarely edited: one lock for the whole tree rules out two
         # concurrent moves that would together close a cycle.
@@ -373,3 +464,52 @@ def move_subject(*, actor=None, subject: Subject, new_parent: Subject | None) ->
             )
         subject.refresh_from_db()
     return subject
+
+
+_SUBJECT_EDITABLE = frozenset({"name", "code", "description"})
+
+
+def update_subject(*, actor=None, subject: Subject, **fields: Any) -> Subject:
+    """Rename or redescribe a subject. Its place in the tree changes only through :func:`move_subject`
+    and its domain with its tree (not here)."""
+    _require_subjects(actor)
+    _reject_unknown(fields, _SUBJECT_EDITABLE, SUBJECT_FIELD_NOT_EDITABLE)
+    for name, value in fields.items():
+        setattr(subject, name, value)
+    subject.full_clean()
+    subject.save(update_fields=[*fields] or None)
+    return subject
+
+
+def delete_subject(*, actor=None, subject: Subject) -> int:
+    """Delete a subject; its direct children become roots of its domain (depth 0) and every deeper
+    descendant moves up by the same amount (depth = new parent depth + 1), in one transaction.
+
+    Queries: the tree lock, one recursive UPDATE that re-roots the children and rewrites the depth of
+    the whole subtree below them, and the delete (course links to the subject go with it; courses whose
+    primary subject it was keep no primary subject, the ``course_subjects`` row being deleted too).
+    Returns the number of subjects whose depth or parent changed.
+    """
+    _require_subjects(actor)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            # The same tree lock as move_subject: a concurrent move cannot hang a node under this one.
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtext('subjects_tree'))")
+            cursor.execute(
+                """
+                WITH RECURSIVE subtree(id, depth) AS (
+                    SELECT id, 0 FROM subjects WHERE parent_subject_id = %(subject)s
+                  UNION ALL
+                    SELECT s.id, t.depth + 1 FROM subjects s JOIN subtree t ON s.parent_subject_id = t.id
+                )
+                UPDATE subjects AS target
+                SET depth = subtree.depth,
+                    parent_subject_id = CASE WHEN target.parent_subject_id = %(subject)s THEN NULL
+                                             ELSE target.parent_subject_id END
+                FROM subtree WHERE target.id = subtree.id
+                """,
+                {"subject": subject.pk},
+            )
+            changed = cursor.rowcount
+        Subject.objects.filter(pk=subject.pk).delete()
+    return changed

@@ -62,12 +62,23 @@ def test_subject_code_is_unique():
 
 
 def test_subject_depth_is_not_negative():
-    subject = SubjectFactory()
-    rejects_update("ck_subjects_depth_nonnegative", Subject.objects.filter(pk=subject.pk), depth=-1)
+    subject = SubjectFactory(parent_subject=SubjectFactory())
+    # ck_subjects_depth_matches_parent implies the seed's rule, and PostgreSQL may name either one.
+    rejects_update(
+        "ck_subjects_depth_(?:nonnegative|matches_parent)", Subject.objects.filter(pk=subject.pk), depth=-1
+    )
+
+
+def test_subject_root_has_depth_zero_and_children_depth_one_or_more():
+    root = SubjectFactory()
+    child = SubjectFactory(parent_subject=root)
+    rejects_update("ck_subjects_depth_matches_parent", Subject.objects.filter(pk=root.pk), depth=1)
+    rejects_update("ck_subjects_depth_matches_parent", Subject.objects.filter(pk=child.pk), depth=0)
+    rejects_update("ck_subjects_depth_matches_parent", Subject.objects.filter(pk=child.pk), parent_subject=None)
 
 
 def test_subject_is_not_its_own_parent():
-    subject = SubjectFactory()
+    subject = SubjectFactory(parent_subject=SubjectFactory())  # depth 1: only the self-parent rule is broken
     rejects("ck_subjects_not_own_parent", "UPDATE subjects SET parent_subject_id = id WHERE id = %s", [subject.pk])
 
 

@@ -4,11 +4,19 @@ from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from django.core.exceptions import ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from catalog import services
-from catalog.models import Course, CourseOffering, CoursePrerequisite, CourseSubject, PrerequisiteType, Subject
+from catalog.models import (
+    Course,
+    CourseOffering,
+    CoursePrerequisite,
+    CourseSubject,
+    Department,
+    PrerequisiteType,
+    Subject,
+)
 from catalog.tests.factories import (
     CourseFactory,
     CourseOfferingFactory,
@@ -305,3 +313,122 @@ def test_move_subject_refuses_a_parent_in_another_domain():
     with pytest.raises(ValidationError) as error:
         services.move_subject(subject=subject, new_parent=SubjectFactory())
     assert services.SUBJECT_PARENT_OTHER_DOMAIN in messages(error)
+
+
+# --- deleting subjects ---------------------------------------------------------------------------
+
+
+def test_delete_subject_re_roots_its_children_and_lifts_the_whole_subtree(django_assert_max_num_queries):
+    root = SubjectFactory(code="ENG")
+    middle = SubjectFactory(parent_subject=root, code="ENG_MECH")
+    child = SubjectFactory(parent_subject=middle, code="ENG_MECH_THERMO")
+    other_child = SubjectFactory(parent_subject=middle, code="ENG_MECH_FLUIDS")
+    grandchild = SubjectFactory(parent_subject=child, code="ENG_MECH_THERMO_CYCLES")
+    great = SubjectFactory(parent_subject=grandchild, code="ENG_MECH_THERMO_CYCLES_CARNOT")
+    sibling = SubjectFactory(parent_subject=root, code="ENG_ELEC")
+    # Fixed: lock, one recursive UPDATE, and the delete (Django's collector reads and clears the links).
+    with django_assert_max_num_queries(12):
+        assert services.delete_subject(subject=middle) == 4
+    assert not Subject.objects.filter(pk=middle.pk).exists()
+    rows = dict(Subject.objects.values_list("code", "parent_subject_id"))
+    depths = dict(Subject.objects.values_list("code", "depth"))
+    assert rows["ENG_MECH_THERMO"] is None and rows["ENG_MECH_FLUIDS"] is None
+    assert depths["ENG_MECH_THERMO"] == depths["ENG_MECH_FLUIDS"] == 0
+    assert rows["ENG_MECH_THERMO_CYCLES"] == child.pk and depths["ENG_MECH_THERMO_CYCLES"] == 1
+    assert depths["ENG_MECH_THERMO_CYCLES_CARNOT"] == 2
+    assert (depths["ENG"], depths["ENG_ELEC"]) == (0, 1)  # outside the subtree: untouched
+    assert other_child and great and sibling
+
+
+def test_delete_subject_keeps_courses_but_drops_their_links_to_it():
+    subject = SubjectFactory(parent_subject=SubjectFactory())
+    course = CourseFactory()
+    services.set_primary_subject(course=course, subject=subject)
+    services.delete_subject(subject=subject)
+    course.refresh_from_db()
+    assert course.primary_subject_id is None
+    assert not CourseSubject.objects.filter(course=course).exists()
+
+
+def test_subject_services_are_for_platform_admins(world):
+    root = SubjectFactory()
+    child = SubjectFactory(parent_subject=root)
+    for actor in (world.a.university_admin, world.a.instructor):
+        with pytest.raises(PermissionDenied):
+            services.delete_subject(actor=actor, subject=child)
+        with pytest.raises(PermissionDenied):
+            services.update_subject(actor=actor, subject=child, name="Renamed")
+        with pytest.raises(PermissionDenied):
+            services.move_subject(actor=actor, subject=child, new_parent=None)
+    assert Subject.objects.get(pk=child.pk).parent_subject_id == root.pk
+    services.update_subject(actor=world.platform_admin, subject=child, name="Renamed")
+    services.delete_subject(actor=world.superuser, subject=root)
+    child.refresh_from_db()
+    assert (child.name, child.parent_subject_id, child.depth) == ("Renamed", None, 0)
+
+
+def test_update_subject_refuses_tree_fields():
+    subject = SubjectFactory()
+    with pytest.raises(ValidationError) as error:
+        services.update_subject(subject=subject, depth=3)
+    assert "depth" in messages(error)[0]
+
+
+# --- deleting offerings and departments ----------------------------------------------------------
+
+
+def test_delete_offering_refuses_while_enrollments_exist_and_deletes_an_empty_one(world):
+    offering = world.a.offering  # one active enrollment
+    with pytest.raises(ValidationError) as error:
+        services.delete_offering(actor=world.a.university_admin, offering=offering)
+    assert messages(error) == [services.OFFERING_HAS_ENROLLMENTS.format(offering=offering, count=1)]
+    assert CourseOffering.objects.filter(pk=offering.pk).exists()
+    empty = CourseOfferingFactory(course=world.a.course)
+    services.delete_offering(actor=world.a.university_admin, offering=empty)
+    assert not CourseOffering.objects.filter(pk=empty.pk).exists()
+
+
+def test_delete_offering_needs_an_admin_of_the_course(world):
+    empty = CourseOfferingFactory(course=world.a.course)
+    for actor in (world.a.instructor, world.b.university_admin, world.a.student):
+        with pytest.raises(PermissionDenied):
+            services.delete_offering(actor=actor, offering=empty)
+    assert CourseOffering.objects.filter(pk=empty.pk).exists()
+    services.delete_offering(actor=world.a.department_admin, offering=empty)  # the course's department
+    assert not CourseOffering.objects.filter(pk=empty.pk).exists()
+
+
+def test_delete_department_names_the_roles_and_courses_still_pointing_at_it(world):
+    department = world.a.department  # one department admin role, one course
+    with pytest.raises(ValidationError) as error:
+        services.delete_department(actor=world.a.university_admin, department=department)
+    assert messages(error) == [services.DEPARTMENT_IN_USE.format(department=department, roles=1, courses=1)]
+    assert Department.objects.filter(pk=department.pk).exists()
+    with pytest.raises(PermissionDenied):
+        services.delete_department(actor=world.b.university_admin, department=DepartmentFactory(
+            university=world.a.university))
+    spare = DepartmentFactory(university=world.a.university)
+    services.delete_department(actor=world.a.university_admin, department=spare)
+    assert not Department.objects.filter(pk=spare.pk).exists()
+
+
+# --- course edits re-check the policy ------------------------------------------------------------
+
+
+def test_publishing_and_editing_a_course_re_check_the_edit_policy(world):
+    course = world.a.course
+    for actor in (world.a.student, world.a.ta, world.b.instructor, world.b.university_admin):
+        with pytest.raises(PermissionDenied):
+            services.set_course_published(actor=actor, course=course, is_published=False)
+        with pytest.raises(PermissionDenied):
+            services.update_course(actor=actor, course=course, title="Hijacked")
+    course.refresh_from_db()
+    assert course.is_published is True and course.title != "Hijacked"
+    for actor in (world.a.instructor, world.a.department_admin, world.a.university_admin, world.platform_admin):
+        services.set_course_published(actor=actor, course=course, is_published=False)
+        services.set_course_published(actor=actor, course=course, is_published=True)
+    services.update_course(actor=world.a.instructor, course=course, title="Renamed by its instructor")
+    # actor=None: the trusted system path (management commands) is not checked.
+    services.set_course_published(actor=None, course=course, is_published=False)
+    course.refresh_from_db()
+    assert (course.title, course.is_published) == ("Renamed by its instructor", False)
