@@ -4,8 +4,10 @@
 combined with the staff policy's ``PlatformOnlyAdmin`` (only platform admins see them).
 
 An encrypted setting's value is write-only: the form shows "set" / "not set", takes a new value in a
-password field that never renders the stored one, and saves through ``lms.services.set_system_setting``
-(which encrypts). The change list shows a mask. POST values are marked sensitive so error reports never
+password field that never renders the stored one, and saves through ``lms.services`` (which encrypts):
+``set_system_setting`` for a new setting, ``update_system_setting`` for a change (an empty value keeps the
+stored secret). Without a usable ``SETTINGS_ENCRYPTION_KEYS`` a secret is refused as a form error on the
+value, before anything is written. The change list shows a mask. POST values are marked sensitive so error reports never
 carry them, and the admin log records only the names of the changed fields.
 """
 
@@ -17,11 +19,13 @@ from django.contrib.admin.models import LogEntry
 from django.utils.decorators import method_decorator
 from django.views.decorators.debug import sensitive_post_parameters
 
+from lms.crypto import NO_KEY_CONFIGURED, EncryptionError
 from lms.models import SystemSetting
-from lms.services import set_system_setting
+from lms.services import check_encryption_configured, set_system_setting, update_system_setting
 
 MASK = "••••••••"
 VALUE_REQUIRED = "Enter a value."
+ENCRYPTION_NOT_CONFIGURED = "Secret settings need SETTINGS_ENCRYPTION_KEYS to be configured."
 SECRET_KEEP_HELP = "Write-only. Leave empty to keep the stored secret."  # noqa: S105 (help text)
 
 
@@ -50,6 +54,13 @@ class SystemSettingForm(forms.ModelForm):
             self.add_error("value", VALUE_REQUIRED)
         if had_secret and not data.get("is_encrypted") and not data.get("value"):
             self.add_error("value", VALUE_REQUIRED)
+        if data.get("is_encrypted") and data.get("value"):
+            # A secret to encrypt: refuse it here, before any write, when no usable key is configured.
+            try:
+                check_encryption_configured()
+            except EncryptionError as error:
+                message = ENCRYPTION_NOT_CONFIGURED if str(error) == NO_KEY_CONFIGURED else str(error)
+                self.add_error("value", message)
         return data
 
 
@@ -85,23 +96,28 @@ class SystemSettingAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj: SystemSetting, form, change: bool) -> None:
         data = form.cleaned_data
-        if change and obj.is_encrypted and not data.get("value"):
-            # Keep the stored secret: only the key and description change.
-            SystemSetting.objects.filter(pk=obj.pk).update(
-                setting_key=data["setting_key"], description=data.get("description")
+        is_encrypted = bool(data.get("is_encrypted"))
+        if change:
+            # An encrypted setting saved with an empty value keeps the stored secret (the form's clean made
+            # sure the flag did not change then); everything else replaces the value.
+            keeps_secret = form.initial.get("is_encrypted") and is_encrypted and not data.get("value")
+            saved = update_system_setting(
+                setting_id=obj.pk,
+                key=data["setting_key"],
+                description=data.get("description") or "",
+                value=None if keeps_secret else data.get("value") or "",
+                is_encrypted=is_encrypted,
             )
-            obj.refresh_from_db()
-            return
-        if change and form.initial.get("setting_key") not in (None, data["setting_key"]):
-            SystemSetting.objects.filter(pk=obj.pk).update(setting_key=data["setting_key"])
-        saved = set_system_setting(
-            key=data["setting_key"],
-            value=data.get("value") or "",
-            is_encrypted=bool(data.get("is_encrypted")),
-            description=data.get("description") or "",
-        )
+        else:
+            saved = set_system_setting(
+                key=data["setting_key"],
+                value=data.get("value") or "",
+                is_encrypted=is_encrypted,
+                description=data.get("description") or "",
+            )
         obj.pk = saved.pk
-        obj.setting_value = saved.setting_value
+        obj.setting_key, obj.description = saved.setting_key, saved.description
+        obj.setting_value, obj.is_encrypted = saved.setting_value, saved.is_encrypted
 
 
 class LogEntryAdmin(admin.ModelAdmin):

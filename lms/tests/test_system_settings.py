@@ -3,9 +3,10 @@
 import pytest
 
 from lms import crypto
+from lms.admin import ENCRYPTION_NOT_CONFIGURED
 from lms.models import SystemSetting
 from lms.selectors import get_setting_value
-from lms.services import rotate_encryption_keys, set_system_setting
+from lms.services import rotate_encryption_keys, set_system_setting, update_system_setting
 
 pytestmark = pytest.mark.django_db
 
@@ -80,3 +81,97 @@ def test_rotation_is_all_or_nothing_when_a_row_cannot_be_opened(settings, key):
     with pytest.raises(crypto.EncryptionError):
         rotate_encryption_keys()
     assert stored_value("a") == before
+
+
+# --- the service behind the console's change page ---------------------------------------------------
+
+
+def test_update_keeps_a_stored_secret_when_no_value_is_given(settings, key):
+    setting = set_system_setting(key="llm.api_key", value=SECRET, is_encrypted=True, description="LLM")
+    token = stored_value("llm.api_key")
+    settings.SETTINGS_ENCRYPTION_KEYS = []  # keeping a secret needs no key
+    updated = update_system_setting(setting_id=setting.pk, key="llm.key", description="The LLM key", value=None,
+                                    is_encrypted=True)
+    row = SystemSetting.objects.get(pk=setting.pk)
+    assert (row.setting_key, row.description, row.setting_value, row.is_encrypted) == (
+        "llm.key", "The LLM key", token, True)
+    assert updated.setting_key == "llm.key"
+    settings.SETTINGS_ENCRYPTION_KEYS = [key]
+    assert get_setting_value(key="llm.key") == SECRET
+
+
+def test_update_replaces_the_value_and_encrypts_a_new_secret(key):
+    setting = set_system_setting(key="smtp.password", value="plain", is_encrypted=False)
+    update_system_setting(setting_id=setting.pk, key="smtp.password", description="", value=SECRET, is_encrypted=True)
+    assert SECRET not in stored_value("smtp.password")
+    assert get_setting_value(key="smtp.password") == SECRET
+
+
+def test_update_refuses_to_switch_encryption_without_a_value(key):
+    setting = set_system_setting(key="llm.api_key", value=SECRET, is_encrypted=True)
+    token = stored_value("llm.api_key")
+    with pytest.raises(ValueError):
+        update_system_setting(setting_id=setting.pk, key="llm.api_key", description="", value=None, is_encrypted=False)
+    assert stored_value("llm.api_key") == token
+
+
+# --- the console (platform admins): secrets without keys are a form error, never a 500 ----------------
+
+ADD_URL = "/admin/lms/systemsetting/add/"
+
+
+def change_url(setting: SystemSetting) -> str:
+    return f"/admin/lms/systemsetting/{setting.pk}/change/"
+
+
+@pytest.fixture
+def platform_client(client, world):
+    client.force_login(world.platform_admin)
+    return client
+
+
+@pytest.mark.parametrize(("keys", "message"), [([], ENCRYPTION_NOT_CONFIGURED), (["not-a-fernet-key"], crypto.INVALID_KEY)])
+def test_adding_a_secret_without_a_usable_key_is_a_form_error_and_writes_nothing(settings, platform_client, keys,
+                                                                                  message):
+    settings.SETTINGS_ENCRYPTION_KEYS = keys
+    response = platform_client.post(ADD_URL, {"setting_key": "llm.api_key", "is_encrypted": "on", "value": SECRET})
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["value"] == [message]
+    assert message in response.content.decode().replace("&#x27;", "'")
+    assert not SystemSetting.objects.exists()
+
+
+def test_making_a_clear_setting_secret_without_a_key_is_a_form_error_and_changes_nothing(settings, platform_client):
+    settings.SETTINGS_ENCRYPTION_KEYS = []
+    setting = set_system_setting(key="smtp.password", value="plain", is_encrypted=False, description="SMTP")
+    response = platform_client.post(
+        change_url(setting), {"setting_key": "smtp.password", "is_encrypted": "on", "value": SECRET, "description": "x"}
+    )
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["value"] == [ENCRYPTION_NOT_CONFIGURED]
+    row = SystemSetting.objects.get(pk=setting.pk)
+    assert (row.setting_value, row.is_encrypted, row.description) == ("plain", False, "SMTP")
+
+
+def test_renaming_a_secret_in_the_console_keeps_it_even_without_a_key(settings, key, platform_client):
+    setting = set_system_setting(key="llm.api_key", value=SECRET, is_encrypted=True, description="LLM")
+    token = stored_value("llm.api_key")
+    settings.SETTINGS_ENCRYPTION_KEYS = []
+    response = platform_client.post(
+        change_url(setting), {"setting_key": "llm.key", "is_encrypted": "on", "value": "", "description": "Renamed"}
+    )
+    assert response.status_code == 302
+    row = SystemSetting.objects.get(pk=setting.pk)
+    assert (row.setting_key, row.description, row.setting_value) == ("llm.key", "Renamed", token)
+    assert SystemSetting.objects.count() == 1
+
+
+def test_changing_a_clear_setting_in_the_console_renames_and_replaces_it(platform_client):
+    setting = set_system_setting(key="site.name", value="Sigma", is_encrypted=False)
+    response = platform_client.post(
+        change_url(setting), {"setting_key": "site.title", "value": "Sigma LMS", "description": "Shown in the header"}
+    )
+    assert response.status_code == 302
+    row = SystemSetting.objects.get(pk=setting.pk)
+    assert (row.setting_key, row.setting_value, row.description) == ("site.title", "Sigma LMS", "Shown in the header")
+    assert SystemSetting.objects.count() == 1
