@@ -45,6 +45,12 @@ class ServiceDeleteMixin:
       refusal does not hide the next); if any is refused, nothing is deleted and every refusal is listed.
     """
 
+    def get_deleted_objects(self, objs, request):
+        # The service decides what may go (and refuses with a message what may not): rows it would
+        # cascade to need no admin delete permission of their own here, or Django answers 403 first.
+        deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
+        return deleted, model_count, set(), protected
+
     def delete_view(self, request, object_id, extra_context=None):
         try:
             return super().delete_view(request, object_id, extra_context)
