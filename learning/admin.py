@@ -203,9 +203,11 @@ class CourseEnrollmentAdmin(OfferingScoped):
         return export_response(self, request, imports.stream_enrollments_csv, "enrollments.csv")
 
     def _status_action(self, request, queryset, service, done: str, log: str):
+        # In the order the requests came in (not the list's order): an approval into a full offering
+        # takes the next waitlist position, first come first served.
         self.run_action(
             request,
-            queryset,
+            queryset.order_by("enrolled_at", "pk"),
             lambda enrollment: service(actor=request.user, enrollment=enrollment),
             done=done,
             log=log,

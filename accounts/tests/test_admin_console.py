@@ -62,6 +62,43 @@ def test_change_list_queries_do_not_grow_with_rows(admin_client, django_assert_m
     print(f"{model._meta.label}: {five} queries with 5 rows, ≤ {five} with 50")
 
 
+def _log_entries(n: int) -> None:
+    """``n`` admin-log rows, each by a different user about a different object and content type."""
+    from django.contrib.admin.models import ADDITION, CHANGE
+    from django.contrib.contenttypes.models import ContentType
+
+    types = list(ContentType.objects.order_by("pk")[:n])
+    for i in range(n):
+        actor = UserFactory()
+        LogEntry.objects.create(
+            user=actor, content_type=types[i % len(types)], object_id=str(actor.pk), object_repr=str(actor),
+            action_flag=CHANGE if i % 2 else ADDITION, change_message='[{"changed": {"fields": ["Full name"]}}]',
+        )
+
+
+def _groups(n: int) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    permissions = list(Permission.objects.order_by("pk")[:3])
+    start = Group.objects.count()
+    for i in range(n):
+        Group.objects.create(name=f"Group {start + i}").permissions.set(permissions)
+
+
+@pytest.mark.parametrize(("label", "add"), [("admin.logentry", _log_entries), ("auth.group", _groups)])
+def test_platform_change_lists_keep_a_fixed_query_count(client, world, django_assert_max_num_queries, label, add):
+    app, name = label.split(".")
+    url = reverse(f"admin:{app}_{name}_changelist")
+    add(5)
+    _login(client, world.platform_admin)
+    five = _queries(client, url)
+    add(45)
+    with django_assert_max_num_queries(five):
+        response = client.get(url)
+    assert response.status_code == 200 and response.context["cl"].result_count >= 50
+    assert len(response.context["cl"].result_list) == 50  # a full page: every row was rendered
+
+
 @pytest.mark.parametrize("label", ["catalog.course", "learning.courseenrollment", "syllabus.module", "accounts.user"])
 def test_scoped_change_lists_keep_a_fixed_query_count(client, world, django_assert_max_num_queries, label):
     a = world.a
@@ -115,6 +152,51 @@ def test_dashboard_counts_per_tenant_in_a_fixed_number_of_queries(client, world,
     rows = staff_dashboard(User.objects.get(pk=world.a.department_admin.pk))
     assert len(rows) == 1 and rows[0]["active_enrollments"] == 2
     assert client.get(rows[0]["enrollments_url"]).context["cl"].result_count == 2
+
+
+FIGURES = (("students", "students_url"), ("active_enrollments", "enrollments_url"),
+           ("published_courses", "courses_url"))
+
+
+def _assert_links_show_what_they_count(client, rows):
+    assert rows
+    for row in rows:
+        for figure, url in FIGURES:
+            listing = client.get(row[url])
+            assert listing.status_code == 200, (row["name"], url, row[url])
+            assert listing.context["cl"].result_count == row[figure], (row["name"], figure, row[url])
+
+
+def test_every_dashboard_figure_links_to_exactly_the_rows_it_counts(client, world):
+    from catalog.tests.factories import CourseOfferingFactory
+    from learning.admin import staff_dashboard
+
+    a = world.a
+    # A student at B who teaches at A: neither A's student count nor its student list may include them.
+    UserUniversityRole.objects.create(user=world.b.student, university=a.university, role=UniversityRole.INSTRUCTOR)
+    # A student of A with two enrollments in A's department (one dropped) and one more plain student.
+    second = CourseOfferingFactory(course=a.course)
+    CourseEnrollmentFactory(user=a.student, course_offering=second, status=EnrollmentStatus.DROPPED)
+    extra = UserFactory()
+    UserUniversityRole.objects.create(user=extra, university=a.university, role=UniversityRole.STUDENT)
+    CourseEnrollmentFactory(user=extra, course_offering=second, status=EnrollmentStatus.ACTIVE)
+    CourseEnrollmentFactory(user=extra, course_offering=a.offering, status=EnrollmentStatus.PENDING)
+
+    for actor in (world.platform_admin, a.university_admin):
+        _login(client, actor)
+        rows = staff_dashboard(User.objects.get(pk=actor.pk))
+        row = next(r for r in rows if r["name"] == a.university.name)
+        assert (row["students"], row["active_enrollments"]) == (2, 2)
+        _assert_links_show_what_they_count(client, rows)
+        html = client.get(reverse("admin:index")).content.decode()
+        assert row["students_url"].replace("&", "&amp;") in html
+
+    _login(client, a.department_admin)
+    rows = staff_dashboard(User.objects.get(pk=a.department_admin.pk))
+    # The department row counts the people enrolled in its courses (two: the world's student and ``extra``).
+    assert [(r["students"], r["active_enrollments"], r["published_courses"]) for r in rows] == [(2, 2, 1)]
+    assert "department" in rows[0]["students_url"]  # filtered to the department, not the bare user list
+    _assert_links_show_what_they_count(client, rows)
 
 
 def test_roles_granted_and_revoked_in_the_admin_keep_is_staff_and_are_logged(client, world):

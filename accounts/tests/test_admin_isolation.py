@@ -224,7 +224,7 @@ def _count(model):
 
 def test_forms_pointing_at_another_tenants_rows_are_errors(client, world):
     from catalog.models import Course, CourseOffering
-    from syllabus.models import ContentItem, ModuleTemplate
+    from syllabus.models import ModuleTemplate
 
     a, b = world.a, world.b
     _login(client, a.university_admin)
@@ -247,9 +247,6 @@ def test_forms_pointing_at_another_tenants_rows_are_errors(client, world):
                                                               "role": "ta"}),
         (Module, "syllabus.module", {"course": b.course.pk, "parent_module": b.root_module.pk, "module_type": "lesson",
                                      "title": "Sneaky"}),
-        (ContentItem, "syllabus.contentitem", {"module": b.root_module.pk, "content_type": 1, "title": "x",
-                                               "data_json": "{}", "learning_objectives": "[]",
-                                               "prompt_label": "production", "sequence_index": 1}),
         (CourseEnrollment, "learning.courseenrollment", {"user": a.student.pk, "course_offering": b.offering.pk}),
         (ModuleTemplate, "syllabus.moduletemplate", {"title": "Platform-wide?", "template_type": "lesson"}),
     ]
@@ -271,6 +268,120 @@ def test_forms_pointing_at_another_tenants_rows_are_errors(client, world):
     assert change.status_code == 200
     a.course.refresh_from_db()
     assert a.course.department_id == a.department.pk
+
+
+def _content_item_post(module, title: str) -> dict:
+    """A content item form that is valid for its type (a text item, the factory's own payload)."""
+    import json
+
+    from syllabus.tests.factories import builtin_content_type
+
+    return {
+        "module": module.pk,
+        "content_type": builtin_content_type("text").pk,
+        "title": title,
+        "data_json": json.dumps(ContentItemFactory.data_json.function()),
+        "learning_objectives": "[]",
+        "prompt_label": "production",
+        "estimated_duration_seconds": 300,
+        "is_active": "on",
+    }
+
+
+@pytest.mark.parametrize("level", ["university", "department"])
+def test_content_item_form_cannot_reach_a_foreign_module(client, world, level):
+    from syllabus.models import ContentItem
+
+    if level == "university":
+        actor, foreign = world.a.university_admin, world.b
+    else:
+        actor, foreign = world.a.department_admin, other_department(world)
+    add = reverse("admin:syllabus_contentitem_add")
+    _login(client, actor)
+    # The same form is accepted for the actor's own module: the refusal below is about the tenant alone.
+    own = client.post(add, _content_item_post(world.a.root_module, "Mine"))
+    assert own.status_code == 302, own.context and own.context["adminform"].form.errors
+    assert ContentItem.objects.filter(module=world.a.root_module, title="Mine").exists()
+
+    before = ContentItem.objects.count()
+    response = client.post(add, _content_item_post(foreign.root_module, "Sneaky"))
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors
+    assert ContentItem.objects.count() == before
+    assert not ContentItem.objects.filter(module=foreign.root_module).exists()
+
+    # Editing the other tenant's item by id: 404, and it is unchanged.
+    theirs = ContentItemFactory(module=foreign.root_module, title="Theirs")
+    change = reverse("admin:syllabus_contentitem_change", args=[theirs.pk])
+    assert client.get(change).status_code == 404
+    assert client.post(change, {**_content_item_post(foreign.root_module, "Hijacked")}).status_code == 404
+    theirs.refresh_from_db()
+    assert theirs.title == "Theirs"
+
+
+# A department admin of A's mathematics against A's physics department (and B): what the pickers offer.
+DEPARTMENT_CHOICES = [
+    ("catalog.courseoffering", "course", "course"),
+    ("catalog.courseofferinginstructor", "course_offering", "offering"),
+    ("catalog.courseofferinginstructor", "user", "instructor"),
+    ("learning.courseenrollment", "course_offering", "offering"),
+    ("learning.courseenrollment", "user", "student"),
+    ("syllabus.module", "course", "course"),
+]
+
+
+@pytest.mark.parametrize(("source", "field_name", "attr"), DEPARTMENT_CHOICES,
+                         ids=[f"{s}.{f}" for s, f, _ in DEPARTMENT_CHOICES])
+def test_department_admin_pickers_offer_only_their_department(client, world, source, field_name, attr):
+    physics = other_department(world)
+    mine, same_university, other_university = (
+        getattr(world.a, attr), getattr(physics, attr), getattr(world.b, attr)
+    )
+    _login(client, world.a.department_admin)
+    app, model = source.split(".")
+    # The add form's select (or the autocomplete widget's queryset) …
+    form = client.get(reverse(f"admin:{app}_{model}_add")).context["adminform"].form
+    choices = set(form.fields[field_name].queryset.values_list("pk", flat=True))
+    assert mine.pk in choices
+    assert same_university.pk not in choices and other_university.pk not in choices
+    # … and the autocomplete JSON behind it.
+    if field_name in admin.site.get_model_admin(_model(source)).autocomplete_fields:
+        response = client.get(
+            reverse("admin:autocomplete"),
+            {"app_label": app, "model_name": model, "field_name": field_name, "term": ""},
+        )
+        assert response.status_code == 200
+        ids = {int(row["id"]) for row in response.json()["results"]}
+        assert mine.pk in ids
+        assert same_university.pk not in ids and other_university.pk not in ids
+
+
+def _model(label: str):
+    from django.apps import apps
+
+    return apps.get_model(label)
+
+
+@pytest.mark.parametrize("label", ["catalog.course", "catalog.courseoffering", "syllabus.module",
+                                   "learning.courseenrollment", "accounts.user"])
+def test_department_admin_gets_404_for_another_departments_row_by_id(client, world, label):
+    physics = other_department(world)
+    theirs = {
+        "catalog.course": physics.course,
+        "catalog.courseoffering": physics.offering,
+        "syllabus.module": physics.root_module,
+        "learning.courseenrollment": CourseEnrollment.objects.get(course_offering=physics.offering),
+        "accounts.user": physics.student,
+    }[label]
+    _login(client, world.a.department_admin)
+    assert client.get(_urls(label, theirs.pk)).status_code == 404
+    app, model = label.split(".")
+    # Delete: 404, or 403 where the department admin may delete no row of the model at all (accounts).
+    delete = reverse(f"admin:{app}_{model}_delete", args=[theirs.pk])
+    assert client.get(delete).status_code in (403, 404)
+    assert client.post(delete, {"post": "yes"}).status_code in (403, 404)
+    assert type(theirs)._default_manager.filter(pk=theirs.pk).exists()
+    assert client.get(reverse(f"admin:{app}_{model}_history", args=[theirs.pk])).status_code == 404
 
 
 @pytest.mark.parametrize("who", ["student", "instructor", "ta"])
