@@ -10,14 +10,20 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(request, "home.html")
 
 
+def probe_database(db=None) -> None:
+    """Ask the database (``db``, a connection; by default this request's) one trivial question; raise the
+    driver's error when it does not answer."""
+    with (db or connection).cursor() as cursor:
+        cursor.execute("SELECT 1")
+        cursor.fetchone()
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
     """Liveness and database check for load balancers: 200 when the database answers, else 503."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-            cursor.fetchone()
+        probe_database()
     except Exception as exc:  # any database failure is "unhealthy", never a 500
         return JsonResponse({"status": "error", "database": "unavailable", "detail": type(exc).__name__}, status=503)
     return JsonResponse({"status": "ok", "database": "ok"})

@@ -1,8 +1,13 @@
 import re
+import socket
 from pathlib import Path
 
+import pytest
 from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
 from django.urls import reverse
+
+from lms import views
 
 
 def test_healthz_reports_the_database(client, db):
@@ -10,6 +15,31 @@ def test_healthz_reports_the_database(client, db):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert response.json() == {"status": "ok", "database": "ok"}
+    assert "no-cache" in response["Cache-Control"]
+
+
+@pytest.fixture
+def unreachable_database():
+    """A real connection to a port where no PostgreSQL listens (a port just freed), without a pool."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    default = connections[DEFAULT_DB_ALIAS]
+    options = {k: v for k, v in default.settings_dict["OPTIONS"].items() if k not in ("pool", "host")}
+    db_settings = {**default.settings_dict, "HOST": "127.0.0.1", "PORT": port, "OPTIONS": {**options, "connect_timeout": 2}}
+    wrapper = type(default)(db_settings, alias="healthz-unreachable")
+    yield wrapper
+    wrapper.close()
+
+
+def test_healthz_answers_503_when_the_database_does_not_answer(client, db, monkeypatch, unreachable_database):
+    # The probe runs for real, against a connection that cannot connect; only its target is swapped.
+    real_probe = views.probe_database
+    monkeypatch.setattr(views, "probe_database", lambda: real_probe(unreachable_database))
+    response = client.get(reverse("healthz"))
+    assert response.status_code == 503
+    assert response["Content-Type"] == "application/json"
+    assert response.json() == {"status": "error", "database": "unavailable", "detail": "OperationalError"}
     assert "no-cache" in response["Cache-Control"]
 
 
