@@ -10,6 +10,10 @@ Contract:
   copies point at them. Copies start unpublished.
 - ``copy_course_syllabus(actor=, source=, target=)``: appends the whole tree of ``source`` (below its
   root), its content, and its question pools to ``target`` (same university) in one transaction.
+- ``copy_syllabus_to_new_course(actor=, source=, code=, title=)``: a new edition: creates an unpublished
+  course in the source's university and department (through ``catalog.services.create_course``, copying
+  its descriptors) and copies the syllabus into it, all in one transaction: if any part fails, no course
+  is left behind. Allowed to whoever may edit the source (``permissions.can_create_edition``).
 - All three run in one transaction, re-check the policy with ``actor`` (None = system job), keep depth
   and dense sibling order (the top node goes through ``services.create_module``, which locks the
   target tree; the new descendants are bulk-inserted level by level, one INSERT per level), and bump
@@ -26,12 +30,19 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from catalog import services as catalog_services
 from catalog.models import Course
 from catalog.services import bump_structure_version
 from syllabus import selectors, services
 from syllabus.content_schemas import validate_data_json
 from syllabus.models import ContentItem, ContentType, Module, ModuleTemplate, ModuleType, Question, QuestionPool
-from syllabus.permissions import NOT_ALLOWED, can_view_authoring, is_platform_admin, require_edit
+from syllabus.permissions import (
+    NOT_ALLOWED,
+    can_create_edition,
+    can_view_authoring,
+    is_platform_admin,
+    require_edit,
+)
 
 TEMPLATE_FORMAT = "sigma.module_template.v1"
 TEMPLATE_ROOT_NOT_ALLOWED = "The course root cannot be saved as a template; copy the course's syllabus instead."
@@ -41,6 +52,11 @@ TEMPLATE_PLATFORM_ONLY_ADMINS = "Only platform admins may add to the platform-wi
 COPY_OTHER_UNIVERSITY = "A syllabus can only be copied into a course of the same university."
 COPY_SAME_COURSE = "Choose another course to copy into."
 COPY_CONTENT_TYPE_MISSING = "The content type “{name}” no longer exists."
+COPY_CODE_TAKEN = "{university} already has a course with the code “{code}”."
+COPY_CODE_REQUIRED = "Give the new course a code."
+COPY_TITLE_REQUIRED = "Give the new course a title."
+# Descriptors a new edition takes over from its source (its university and department too).
+_EDITION_FIELDS = ("description", "level", "difficulty", "language_code", "credit_hours")
 
 _ITEM_FIELDS = (
     "title",
@@ -382,3 +398,35 @@ def copy_course_syllabus(*, actor=None, source: Course, target: Course) -> dict[
         bump_structure_version(course_id=target.pk)
     modules, items = _count(nodes)
     return {"modules": modules, "content_items": items, "question_pools": len(pools)}
+
+
+def copy_syllabus_to_new_course(
+    *, actor=None, source: Course, code: str, title: str
+) -> tuple[Course, dict[str, int]]:
+    """Create the next edition of ``source`` (unpublished, same university and department) with a copy of
+    its syllabus; answer the new course and the copy's counts. All or nothing."""
+    if actor is not None and not can_create_edition(actor, source):
+        raise PermissionDenied(NOT_ALLOWED)
+    code, title = (code or "").strip(), (title or "").strip()
+    errors: dict[str, list[str]] = {}
+    if not code:
+        errors["code"] = [COPY_CODE_REQUIRED]
+    elif Course.objects.filter(university_id=source.university_id, code=code).exists():
+        errors["code"] = [COPY_CODE_TAKEN.format(university=source.university.name, code=code)]
+    if not title:
+        errors["title"] = [COPY_TITLE_REQUIRED]
+    if errors:
+        raise ValidationError(errors, code="invalid")
+    with transaction.atomic():
+        target = catalog_services.create_course(
+            actor=actor,
+            university=source.university,
+            code=code,
+            title=title,
+            department=source.department,
+            primary_subject=source.primary_subject,
+            **{name: getattr(source, name) for name in _EDITION_FIELDS},
+        )
+        # The actor was checked against the source above; they may not be staff of the new course yet.
+        counts = copy_course_syllabus(actor=None, source=source, target=target)
+    return target, counts

@@ -11,6 +11,7 @@ Contract (one policy for list and detail pages, shared/STYLE.md):
   ``Http404`` both when the course does not exist and when the user may not see it.
 - ``can_use_asset_library(user, university_id)`` / ``can_view_asset(user, asset)``: the asset library.
 - ``require_edit(actor, course)``: services call it with their ``actor=`` (``None`` = a system job).
+- ``can_create_edition(user, course)``: may copy the course's syllabus into a new course of its department.
 """
 
 from __future__ import annotations
@@ -133,6 +134,14 @@ def require_edit(actor, course: Course) -> None:
     """For services: ``actor=None`` is a system job (management commands, data migrations through code)."""
     if actor is not None and not can_edit_course(actor, course):
         raise PermissionDenied(NOT_ALLOWED)
+
+
+def can_create_edition(user, course: Course) -> bool:
+    """Create the next edition of ``course`` (a new course in its university and department with a copy of
+    its syllabus). Everyone who may edit the course: its department, university and platform admins, and
+    its instructors, since an instructor starting next term's edition of their own course is what LMSs
+    allow (the new course is unpublished and has no offerings until an admin schedules one). TAs may not."""
+    return can_edit_course(user, course)
 
 
 # --- asset library --------------------------------------------------------------------------------------

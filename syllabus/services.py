@@ -35,6 +35,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.db.models import Q
 
+from catalog import services as catalog_services
 from catalog.models import Course, University
 from catalog.services import bump_structure_version
 from syllabus.content_schemas import validate_data_json
@@ -431,6 +432,17 @@ def unpublish_module(*, actor=None, module: Module, include_subtree: bool = Fals
     """Unpublish ``module`` (hiding its subtree from learners); ``include_subtree`` clears the flag below too."""
     _require_edit(actor, module)
     return _set_published(module=module, is_published=False, include_subtree=include_subtree)
+
+
+def publish_course(*, actor=None, course: Course, is_published: bool) -> Course:
+    """Publish or unpublish the course and bump its structure version, in one transaction (an outline cache
+    keyed on the version never sees the new state under the old version). Catalog owns the flag and re-checks
+    its own policy with the same actor."""
+    _require_edit(actor, course)
+    with transaction.atomic():
+        catalog_services.set_course_published(actor=actor, course=course, is_published=is_published)
+        bump_structure_version(course_id=course.pk)
+    return course
 
 
 # --- content items ----------------------------------------------------------------------------

@@ -224,13 +224,53 @@ class InstantiateTemplateForm(forms.Form):
 
 
 class CopyCourseForm(forms.Form):
-    target = forms.ModelChoiceField(queryset=None, label="Copy into course")
-    confirm = forms.BooleanField(label="Append this syllabus to the chosen course")
+    """Where the copy goes: a new course (the next edition: code and title) or an existing course."""
 
-    def __init__(self, *args, targets, **kwargs):
+    NEW, EXISTING = "new", "existing"
+    DESTINATION_REQUIRED = "Choose the course to copy into."
+    CODE_REQUIRED = "Give the new course a code."
+    TITLE_REQUIRED = "Give the new course a title."
+
+    destination = forms.ChoiceField(
+        choices=[(NEW, "A new course (e.g. the next edition)"), (EXISTING, "An existing course")],
+        widget=forms.RadioSelect,
+        initial=NEW,
+        required=False,  # a post that names only ``target`` means an existing course
+        label="Copy into",
+    )
+    code = forms.CharField(
+        required=False, max_length=128, label="New course code", help_text="Unique in the university, e.g. MATH101-2027"
+    )
+    title = forms.CharField(required=False, max_length=255, label="New course title")
+    target = forms.ModelChoiceField(queryset=None, required=False, label="Existing course")
+    confirm = forms.BooleanField(label="Copy every module, content item and question pool (unpublished)")
+
+    def __init__(self, *args, targets, allow_new: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["target"].queryset = targets
         self.fields["target"].label_from_instance = lambda c: f"{c.code} — {c.title}"
+        if not allow_new:
+            # May not create courses from this one (a TA): only existing courses they may edit.
+            for name in ("code", "title"):
+                del self.fields[name]
+            self.fields["destination"].choices = [(self.EXISTING, "An existing course")]
+            self.fields["destination"].initial = self.EXISTING
+
+    def clean(self):
+        data = super().clean()
+        if not data.get("destination"):
+            data["destination"] = self.EXISTING if data.get("target") or "code" not in self.fields else self.NEW
+        if data["destination"] == self.NEW and "code" not in self.fields:
+            self.add_error("destination", self.DESTINATION_REQUIRED)
+        elif data.get("destination") == self.EXISTING:
+            if not data.get("target") and "target" not in self.errors:
+                self.add_error("target", self.DESTINATION_REQUIRED)
+        elif data.get("destination") == self.NEW:
+            if not (data.get("code") or "").strip() and "code" not in self.errors:
+                self.add_error("code", self.CODE_REQUIRED)
+            if not (data.get("title") or "").strip() and "title" not in self.errors:
+                self.add_error("title", self.TITLE_REQUIRED)
+        return data
 
 
 def pretty_json(value) -> str:

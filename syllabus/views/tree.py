@@ -16,7 +16,6 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
-from catalog import services as catalog_services
 from syllabus import library, selectors, services
 from syllabus.forms import (
     CopyCourseForm,
@@ -27,8 +26,19 @@ from syllabus.forms import (
     SaveTemplateForm,
 )
 from syllabus.models import ContentItem, Module
-from syllabus.permissions import courses_editable_by, courses_viewable_by, is_platform_admin
+from syllabus.permissions import (
+    can_create_edition,
+    can_view_authoring,
+    courses_editable_by,
+    courses_viewable_by,
+    is_platform_admin,
+)
 from syllabus.views.common import CourseAuthorMixin, add_service_errors, back_to_tree, service_error_to_messages
+
+NEW_EDITION_NOT_YOURS_YET = (
+    "{code} was created unpublished, with no offering. You can edit it once you teach one of its offerings; "
+    "your department's admin schedules them."
+)
 
 
 class CourseListView(LoginRequiredMixin, ListView):
@@ -314,8 +324,11 @@ class ModulePublishView(CourseAuthorMixin, FormView):
 class CoursePublishView(CourseAuthorMixin, View):
     def post(self, request, *args, **kwargs):
         is_published = request.POST.get("is_published") == "1"
-        catalog_services.set_course_published(actor=request.user, course=self.course, is_published=is_published)
-        catalog_services.bump_structure_version(course_id=self.course.pk)
+        try:
+            services.publish_course(actor=request.user, course=self.course, is_published=is_published)
+        except (ValidationError, PermissionDenied) as error:
+            service_error_to_messages(request, error)
+            return back_to_tree(self)
         messages.success(request, "Course published." if is_published else "Course unpublished.")
         return back_to_tree(self)
 
@@ -390,7 +403,8 @@ class TemplateInstantiateView(CourseAuthorMixin, FormView):
 
 
 class SyllabusCopyView(CourseAuthorMixin, FormView):
-    """Copy this course's syllabus into another course of the same university that the user may edit."""
+    """Copy this course's syllabus into a new course (the next edition) or into another course of the same
+    university that the user may edit."""
 
     edit_required = False
     template_name = "syllabus/form_page.html"
@@ -404,26 +418,41 @@ class SyllabusCopyView(CourseAuthorMixin, FormView):
             .exclude(pk=self.course.pk)
             .order_by("code")
         )
+        kwargs["allow_new"] = self.course.can_edit and can_create_edition(self.request.user, self.course)
         return kwargs
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
             page_title=f"Copy the syllabus of {self.course.code}",
-            page_intro="Every module, content item and question pool is copied (unpublished) into the chosen "
-            "course, after its existing modules, in one step.",
+            page_intro="Every module, content item and question pool is copied, unpublished, in one step: into a "
+            f"new course of {self.course.university.name} (same department, unpublished), or after the existing "
+            "modules of a course you may edit.",
             **kwargs,
         )
 
     def form_valid(self, form):
-        target = form.cleaned_data["target"]
+        data = form.cleaned_data
         try:
-            counts = library.copy_course_syllabus(actor=self.request.user, source=self.course, target=target)
-        except (ValidationError, PermissionDenied) as error:
-            form.add_error(None, " ".join(getattr(error, "messages", [str(error)])))
+            if data["destination"] == CopyCourseForm.NEW:
+                target, counts = library.copy_syllabus_to_new_course(
+                    actor=self.request.user, source=self.course, code=data["code"], title=data["title"]
+                )
+            else:
+                target = data["target"]
+                counts = library.copy_course_syllabus(actor=self.request.user, source=self.course, target=target)
+        except ValidationError as error:
+            add_service_errors(form, error)
+            return self.form_invalid(form)
+        except PermissionDenied as error:
+            form.add_error(None, str(error))
             return self.form_invalid(form)
         messages.success(
             self.request,
             f"Copied {counts['modules']} module(s), {counts['content_items']} item(s) and "
             f"{counts['question_pools']} pool(s) into {target.code}.",
         )
+        if not can_view_authoring(self.request.user, target):
+            # An instructor's new edition has no offering yet, so they do not teach it until one is scheduled.
+            messages.info(self.request, NEW_EDITION_NOT_YOURS_YET.format(code=target.code))
+            return back_to_tree(self)
         return redirect("syllabus:syllabus-tree", course_id=target.pk)
