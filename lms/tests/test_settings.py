@@ -1,6 +1,7 @@
 """Production settings: refuse the development key, pass ``check --deploy`` when configured."""
 
 import os
+import re
 import subprocess
 import sys
 
@@ -62,3 +63,12 @@ def test_the_default_cache_is_the_database_cache_shared_by_every_worker():
 def test_cache_url_selects_redis():
     result = run_manage("shell", "-v", "0", "-c", CACHE_BACKEND, env={**PROD_ENV, "CACHE_URL": "redis://127.0.0.1:6379/1"})
     assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
+
+
+def test_env_example_documents_every_variable_the_settings_read():
+    """Each env.<type>("NAME", …) in lms/settings.py has a ``NAME=`` line (or ``# NAME=``) in .env.example."""
+    base = settings.BASE_DIR
+    read = set(re.findall(r"\benv\.[a-z_]+\(\s*[\"']([A-Z][A-Z0-9_]*)[\"']", (base / "lms" / "settings.py").read_text()))
+    documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", (base / ".env.example").read_text(), re.M))
+    assert {"DATABASE_URL", "SECRET_KEY", "ASSET_MAX_UPLOAD_BYTES", "TASKS_BACKEND", "AWS_STORAGE_BUCKET_NAME"} <= read
+    assert sorted(read - documented) == []
