@@ -16,7 +16,8 @@ Contract:
   offering is full again, and each is told by e-mail.
 - Rules of :func:`request_enrollment`, in this order: the course is published and the offering reachable
   (public; unlisted → its link, a valid invitation or an earlier enrollment; invite_only → a valid
-  invitation by code or e-mail, or an earlier enrollment; private → a role at the university); no live
+  invitation by code or e-mail, or a live enrollment: a dropped or declined student needs a valid invitation
+  again; private → a role at the university); no live
   enrollment exists; the enrollment window is open and the offering has not ended; strict prerequisites
   are completed (a completed enrollment or a passing course grade in any offering of that course);
   co-requisites are completed or taken (active/completed) in an offering whose dates overlap this one;
@@ -250,8 +251,15 @@ def _check_access(
         return None
     # unlisted / invite_only: a code is checked when given (a wrong code is an error even with a link).
     invitation = _check_invitation(actor=actor, offering=offering, code=invitation_code)
-    if invitation is not None or existing is not None:
+    if invitation is not None:
         return invitation
+    # A live enrollment goes on to its "already enrolled" message. A dropped (or declined) one opens an
+    # unlisted offering again (its link is not a secret from a former student), but not an invite-only one:
+    # invitations are counted and expire, so coming back takes a valid invitation, like the first time.
+    if existing is not None and (
+        existing.status != EnrollmentStatus.DROPPED or visibility == OfferingVisibility.UNLISTED
+    ):
+        return None
     if visibility == OfferingVisibility.UNLISTED:
         if offering_id_from_link(link_token) == offering.pk:
             return None

@@ -132,6 +132,41 @@ def test_invite_only_rules(world):
     assert good.used_count == 1
 
 
+@pytest.mark.parametrize("how", ["dropped", "declined"])
+def test_leaving_an_invite_only_offering_needs_a_new_invitation_to_come_back(world, how):
+    offering = offering_in(world.a, visibility=OfferingVisibility.INVITE_ONLY, requires_approval=how == "declined")
+    student = UserFactory()
+    invitation = CourseInvitationFactory(course_offering=offering, code="ONCE", max_uses=1)
+    first = services.request_enrollment(actor=student, offering=offering, invitation_code="ONCE")
+    if how == "dropped":
+        services.drop_enrollment(actor=student, enrollment=first)
+    else:
+        services.decline_enrollment(actor=world.a.university_admin, enrollment=first)
+    row = CourseEnrollment.objects.get(pk=first.pk)
+    assert row.status == EnrollmentStatus.DROPPED
+    # No code, and the used-up one: refused, the row stays dropped.
+    refuses(services.INVITATION_REQUIRED, services.request_enrollment, actor=student, offering=offering)
+    refuses(services.INVITATION_USED_UP, services.request_enrollment, actor=student, offering=offering,
+            invitation_code=invitation.code)
+    assert CourseEnrollment.objects.get(pk=first.pk).status == EnrollmentStatus.DROPPED
+    assert counts(offering) == (0, 0)
+    # A fresh invitation lets them back in, on the same row.
+    CourseInvitationFactory(course_offering=offering, code="AGAIN", max_uses=1)
+    again = services.request_enrollment(actor=student, offering=offering, invitation_code="AGAIN")
+    assert again.pk == first.pk
+    assert again.status == (EnrollmentStatus.PENDING if how == "declined" else EnrollmentStatus.ACTIVE)
+
+
+def test_a_dropped_student_may_rejoin_an_unlisted_offering_without_the_link(world):
+    offering = offering_in(world.a, visibility=OfferingVisibility.UNLISTED)
+    student = UserFactory()
+    first = services.request_enrollment(actor=student, offering=offering, link_token=unlisted_link_token(offering))
+    services.drop_enrollment(actor=student, enrollment=first)
+    again = services.request_enrollment(actor=student, offering=offering)
+    assert again.pk == first.pk and again.status == EnrollmentStatus.ACTIVE
+    refuses(services.UNLISTED_LINK_REQUIRED, services.request_enrollment, actor=UserFactory(), offering=offering)
+
+
 def test_invite_only_by_email_invitation(world):
     offering = offering_in(world.a, visibility=OfferingVisibility.INVITE_ONLY)
     student = UserFactory(email="Mixed@Example.edu")
