@@ -39,6 +39,12 @@ class SystemSettingForm(forms.ModelForm):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         stored_secret = self.instance.pk is not None and self.instance.is_encrypted
+        posted_secret = self.is_bound and self.fields["is_encrypted"].widget.value_from_datadict(
+            self.data, self.files, self.add_prefix("is_encrypted")
+        )
+        if posted_secret and not stored_secret:
+            # A secret typed in and sent back with an error (no key, say) is not echoed into the page.
+            self.fields["value"].widget = forms.PasswordInput(render_value=False)
         if stored_secret:
             self.fields["value"].widget = forms.PasswordInput(render_value=False)
             self.fields["value"].help_text = SECRET_KEEP_HELP

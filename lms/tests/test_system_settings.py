@@ -137,7 +137,9 @@ def test_adding_a_secret_without_a_usable_key_is_a_form_error_and_writes_nothing
     response = platform_client.post(ADD_URL, {"setting_key": "llm.api_key", "is_encrypted": "on", "value": SECRET})
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["value"] == [message]
-    assert message in response.content.decode().replace("&#x27;", "'")
+    html = response.content.decode()
+    assert message in html.replace("&#x27;", "'")
+    assert SECRET not in html  # the secret typed in is not echoed back into the page
     assert not SystemSetting.objects.exists()
 
 
@@ -149,6 +151,7 @@ def test_making_a_clear_setting_secret_without_a_key_is_a_form_error_and_changes
     )
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["value"] == [ENCRYPTION_NOT_CONFIGURED]
+    assert SECRET not in response.content.decode()
     row = SystemSetting.objects.get(pk=setting.pk)
     assert (row.setting_value, row.is_encrypted, row.description) == ("plain", False, "SMTP")
 
