@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class LearningConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
     name = "learning"
+
+    def ready(self) -> None:
+        from learning import signals  # noqa: F401 - connects the receivers

@@ -13,7 +13,8 @@ touched for resume — the student's module rollups and the progress of the item
 Django's cache → one flat query) and the outline HTML is cached per structure version, with the
 student's progress laid over it by a small ``<style>`` block. Rare paths add queries: a resume whose
 last touched item left the published tree (or a student who touched nothing yet), and rollups computed
-for an older structure version.
+for an older structure version (``progress.rollup_state``: one query for the student's completed items on
+a large course, an inline recompute of the student's rows on a small one).
 
 The reads of a page are plain SQL through ``connection.cursor`` on purpose: the page is the hottest in
 the LMS and compiling the equivalent ORM querysets cost more than running them (issue 8's profile).
@@ -109,7 +110,7 @@ SELECT o.id, o.course_id, o.university_id, o.term_name, o.starts_at,
        ci.id, ci.module_id, ci.title, ci.description, ci.data_json, ci.university_id,
        ARRAY(SELECT m.module_id FROM user_module_progress m
              WHERE m.user_id = %(user)s AND m.course_offering_id = o.id AND m.completed_at IS NOT NULL),
-       ARRAY(SELECT ARRAY[m.module_id, floor(m.progress_percent)::int] FROM user_module_progress m
+       ARRAY(SELECT ARRAY[m.module_id, LEAST(floor(m.progress_percent)::int, 99)] FROM user_module_progress m
              WHERE m.user_id = %(user)s AND m.course_offering_id = o.id AND m.completed_at IS NULL
                AND m.progress_percent > 0),
        ARRAY(SELECT ARRAY[p.content_item_id, p.progress_percent, (p.completed_at IS NOT NULL)::int]
@@ -340,8 +341,16 @@ def _load_checked_page(request: HttpRequest, offering_id: int, item_id: int | No
         return _deny(request, page.access)
     offering = page.access.offering
     structure = _structure(offering)
-    if progress.ensure_rollups_current(offering=offering, structure=structure):
+    state = progress.rollup_state(user=request.user, offering=offering, structure=structure)
+    if state == progress.ROLLUPS_RECOMPUTED:
         page = load_player_page(user=request.user, offering_id=offering_id, item_id=item_id)
+    elif state == progress.ROLLUPS_STALE:
+        # The stored rollups predate the structure (the background recompute has not run yet): show the
+        # module completion of the current structure instead, so no module with a new required item
+        # shows as complete. One query; nothing is recomputed or written on this request.
+        page.completed_modules, page.module_percent = progress.live_module_progress(
+            user_id=request.user.pk, offering_id=offering_id, structure=structure
+        )
     if item_id is None:  # resume
         target = page.item.pk if page.item is not None else None
         if target not in structure.item_pos:

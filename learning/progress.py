@@ -23,9 +23,15 @@ Contract:
 - When the course root completes, the enrollment becomes ``completed`` with ``completed_at`` through
   ``learning.services.record_course_completion`` (one student) or ``record_course_completions`` (after
   a recomputation). It is not reverted when a later structure change adds items.
-- Structure changes: rollups record the structure version they were computed for (see
-  :func:`rollups_version`); :func:`ensure_rollups_current` (called by the player on load) runs
-  :func:`recompute_course_rollups` — bulk SQL, callable from a background task — when it differs.
+- Structure changes: ``catalog.services.bump_structure_version`` sends ``structure_changed``; learning's
+  receiver enqueues the task ``learning.tasks.recompute_course_rollups`` on commit, which runs
+  :func:`recompute_rollups_for_version` (bulk SQL per offering, idempotent, skipped once a newer
+  version exists) and records the version the rollups match (:func:`rollups_version`). Until it has
+  run, readers never show stored completion of an older structure (:func:`rollup_state`): the player
+  recomputes the visiting student's rows inline on a small course (≤ ``LAZY_RECOMPUTE_MAX_ITEMS``
+  required items) and, on a large one, shows :func:`live_module_progress` (the current structure and
+  the student's completed items, one query, no write); the dashboard computes the course percent of
+  such offerings live in one query (``learning.selectors``).
 - Streaks (:func:`touch_streak`) count consecutive *local* days in the user's time zone: the same day
   changes nothing, the next day adds one, a gap resets to 1. One conditional UPDATE, so concurrent
   requests cannot double-count.
@@ -33,7 +39,7 @@ Contract:
 
 from __future__ import annotations
 
-from collections import Counter
+from collections import Counter, OrderedDict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
@@ -44,6 +50,7 @@ from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
 
+from catalog.models import Course, CourseOffering
 from learning import services
 from learning.models import CourseEnrollment, EnrollmentStatus
 from learning.outline import CourseStructure, get_course_structure
@@ -56,11 +63,13 @@ PERCENT_NOT_A_NUMBER = "Percent must be a number between 0 and 100."
 
 VIDEO_TYPE = "video"
 ASSESSMENT_TYPES = frozenset({"quiz", "engineering_lab", "assignment"})
-# Up to this many required items the player recomputes stale rollups inline on load; above it the
-# recomputation is still correct but should run from a background task (see ensure_rollups_current).
+# Up to this many required items the player recomputes a student's stale rollups inline on load; above
+# it the page shows live completion until the background task has run (see rollup_state).
 LAZY_RECOMPUTE_MAX_ITEMS = 5000
 ROLLUPS_VERSION_KEY = "learning:rollups-version:{offering_id}"
 _ROLLUPS_VERSION_TIMEOUT = None  # forever: a missing marker only costs one recomputation
+ROLLUPS_QUEUED_KEY = "learning:rollups-queued:{offering_id}:{version}"
+_ROLLUPS_QUEUED_TIMEOUT = 3600  # one enqueue per offering and version from the read path
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
 
@@ -306,7 +315,13 @@ def mark_item_done(*, user, offering, item_id: int, structure: CourseStructure |
 
 
 def report_video_progress(
-    *, user, offering, item_id: int, percent: float | Decimal | str, ended: bool = False, structure: CourseStructure | None = None
+    *,
+    user,
+    offering,
+    item_id: int,
+    percent: float | Decimal | str,
+    ended: bool = False,
+    structure: CourseStructure | None = None,
 ) -> ProgressResult:
     """Percent watched, reported periodically by the player; reaching the end completes the video."""
     structure = structure or _structure_for(offering)
@@ -347,6 +362,7 @@ WITH RECURSIVE vis AS (
     JOIN req ON req.item_id = p.content_item_id
     JOIN clo ON clo.des = req.module_id
     WHERE p.course_offering_id = %(offering)s AND p.completed_at IS NOT NULL
+      AND (%(user)s::bigint IS NULL OR p.user_id = %(user)s::bigint)
     GROUP BY p.user_id, clo.anc
 ), calc AS (
     SELECT done.user_id, done.anc AS module_id, done.started,
@@ -368,6 +384,7 @@ WITH RECURSIVE vis AS (
 UPDATE user_module_progress AS z SET progress_percent = 0, completed_at = NULL
 WHERE z.course_offering_id = %(offering)s
   AND (z.progress_percent <> 0 OR z.completed_at IS NOT NULL)
+  AND (%(user)s::bigint IS NULL OR z.user_id = %(user)s::bigint)
   AND NOT EXISTS (SELECT 1 FROM calc WHERE calc.user_id = z.user_id AND calc.module_id = z.module_id)
 """
 
@@ -402,7 +419,7 @@ def recompute_course_rollups(*, offering, now: datetime | None = None) -> int:
                 "SELECT id FROM modules WHERE course_id = %s AND parent_module_id IS NULL", [offering.course_id]
             )
             root = cursor.fetchone()
-            params = {"course": offering.course_id, "offering": offering.pk, "now": now}
+            params = {"course": offering.course_id, "offering": offering.pk, "now": now, "user": None}
             cursor.execute(_RECOMPUTE_SQL, params)
         if root is not None:
             services.record_course_completions(offering_id=offering.pk, root_module_id=root[0], now=now)
@@ -411,27 +428,153 @@ def recompute_course_rollups(*, offering, now: datetime | None = None) -> int:
     return version
 
 
+def recompute_rollups_for_version(*, course_id: int, structure_version: int, now: datetime | None = None) -> list[int]:
+    """The background task's body (``learning.tasks.recompute_course_rollups``): bring the rollups of
+    every offering of the course up to date after the structural change that produced
+    ``structure_version``. Returns the ids of the offerings it recomputed.
+
+    Idempotent and ordered: it does nothing when the course has moved on to a newer version (the change
+    that made it enqueued its own run, which will do the work once), and skips an offering whose rollups
+    were already computed for this version or a newer one (a second run of the same task, or a run that
+    lost the race with a newer one)."""
+    current = Course.objects.filter(pk=course_id).values_list("structure_version", flat=True).first()
+    if current is None or current > structure_version:
+        return []
+    done = []
+    for offering in CourseOffering.objects.filter(course_id=course_id).select_related("course").order_by("pk"):
+        marker = rollups_version(offering_id=offering.pk)
+        if marker is not None and marker >= structure_version:
+            continue
+        recompute_course_rollups(offering=offering, now=now)
+        done.append(offering.pk)
+    return done
+
+
+def recompute_student_rollups(*, user, offering, structure: CourseStructure, now: datetime | None = None) -> bool:
+    """One student's rollups of ``offering`` recomputed for the current structure (the player's inline
+    path for small courses while the background task has not run yet). The same bulk SQL as
+    :func:`recompute_course_rollups`, restricted to the student, under the student's own enrollment lock
+    only. Completes the enrollment when the course root is complete now. Returns that completion."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        enrollment_id, status = _lock_enrollment(user_id=user.pk, offering_id=offering.pk)
+        params = {"course": offering.course_id, "offering": offering.pk, "now": now, "user": user.pk}
+        with connection.cursor() as cursor:
+            cursor.execute(_RECOMPUTE_SQL, params)
+            cursor.execute(
+                "SELECT completed_at IS NOT NULL FROM user_module_progress "
+                "WHERE user_id = %s AND course_offering_id = %s AND module_id = %s",
+                [user.pk, offering.pk, structure.root_id],
+            )
+            root = cursor.fetchone()
+        if root and root[0] and status == EnrollmentStatus.ACTIVE:
+            return services.record_course_completion(enrollment_id=enrollment_id, now=now)
+    return False
+
+
+def live_module_progress(
+    *, user_id: int, offering_id: int, structure: CourseStructure
+) -> tuple[list[int], dict[int, int]]:
+    """The student's module completion computed from the *current* structure and their completed items
+    (one query), for pages whose stored rollups are older than the structure: the completed module ids
+    and {module id: whole percent} of the started, incomplete ones — the shape the player's overlay and
+    the page query use. A module with a required item the student has not completed is never complete
+    and never shows 100 %."""
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT content_item_id FROM user_content_progress "
+            "WHERE user_id = %s AND course_offering_id = %s AND completed_at IS NOT NULL",
+            [user_id, offering_id],
+        )
+        rows = cursor.fetchall()
+    return module_states_from_items(structure, (iid for (iid,) in rows))
+
+
+def module_states_from_items(structure: CourseStructure, completed_item_ids) -> tuple[list[int], dict[int, int]]:
+    """Completed modules and whole percents of started ones, from completed item ids (see
+    :func:`live_module_progress`); items outside the published tree do not count."""
+    per_module = Counter(structure.item_module[iid] for iid in completed_item_ids if iid in structure.item_module)
+    done: Counter[int] = Counter()
+    for mid, count in per_module.items():
+        current: int | None = mid
+        while current is not None:
+            done[current] += count
+            current = structure.module_parent[current]
+    completed, percents = [], {}
+    for mid, count in done.items():
+        total = structure.subtree_total[mid]
+        if total > 0 and count >= total:
+            completed.append(mid)
+        elif count > 0:
+            percents[mid] = whole_percent(count, total)
+    return completed, percents
+
+
+def whole_percent(done: int, total: int) -> int:
+    """The whole percent shown for an incomplete module: the stored two-place percent floored, and never
+    100 while an item is missing (99.996 rounds to 100.00 in storage)."""
+    return min(int(_percent(done, total)), 99)
+
+
+# Results of rollup_state (what the player does next).
+ROLLUPS_CURRENT = "current"
+ROLLUPS_RECOMPUTED = "recomputed"  # re-read the page: this student's rows were just rewritten
+ROLLUPS_STALE = "stale"  # large course, task pending: show live_module_progress instead of stored rows
+
 _current_memo: set[tuple[int, int]] = set()
+# (offering, version, user) of students recomputed inline; bounded, a lost entry costs one recompute.
+_student_memo: OrderedDict[tuple[int, int, int], None] = OrderedDict()
+_STUDENT_MEMO_SIZE = 10_000
 
 
-def ensure_rollups_current(*, offering, structure: CourseStructure) -> bool:
-    """Called by the player on load: recompute when the rollups were computed for another version.
+def rollup_state(*, user, offering, structure: CourseStructure) -> str:
+    """Called by the player on load, before it shows stored rollups.
 
-    A per-process memo remembers (offering, version) pairs already known current, so the steady state
-    costs no query. Courses above ``LAZY_RECOMPUTE_MAX_ITEMS`` required items still recompute here
-    (correctness first) — once a task queue is installed, enqueue ``recompute_course_rollups`` for them
-    instead. Returns True when it recomputed."""
+    Current when the offering's rollups were computed for this structure version or a newer one (a
+    per-process memo makes the steady state free). Otherwise the background task
+    (``learning.tasks.recompute_course_rollups``, enqueued when the structure changed) has not run yet:
+    a course of at most ``LAZY_RECOMPUTE_MAX_ITEMS`` required items has this student's rows recomputed
+    inline (cheap, once per process); a larger one is never recomputed on a request: the caller shows
+    :func:`live_module_progress` (one query, no write) until the task has run."""
     key = (offering.pk, structure.version)
     if key in _current_memo:
-        return False
-    if rollups_version(offering_id=offering.pk) == structure.version:
+        return ROLLUPS_CURRENT
+    marker = rollups_version(offering_id=offering.pk)
+    if marker is not None and marker >= structure.version:
         _current_memo.add(key)
-        return False
-    recompute_course_rollups(offering=offering)
-    _current_memo.add(key)
-    return True
+        return ROLLUPS_CURRENT
+    if marker is None:
+        # No record of any recompute (an offering added after the last structural change, or an evicted
+        # cache entry): nothing was enqueued for it, so ask for one run, once per version.
+        _schedule_recompute(offering=offering, version=structure.version)
+    if structure.required_total > LAZY_RECOMPUTE_MAX_ITEMS:
+        return ROLLUPS_STALE
+    student_key = (offering.pk, structure.version, user.pk)
+    if student_key in _student_memo:
+        return ROLLUPS_CURRENT
+    recompute_student_rollups(user=user, offering=offering, structure=structure)
+    _student_memo[student_key] = None
+    while len(_student_memo) > _STUDENT_MEMO_SIZE:
+        _student_memo.popitem(last=False)
+    return ROLLUPS_RECOMPUTED
+
+
+def _schedule_recompute(*, offering, version: int) -> None:
+    if cache.add(ROLLUPS_QUEUED_KEY.format(offering_id=offering.pk, version=version), 1, _ROLLUPS_QUEUED_TIMEOUT):
+        from learning.tasks import recompute_course_rollups  # the task module imports this one
+
+        recompute_course_rollups.enqueue(course_id=offering.course_id, structure_version=version)
+
+
+def rollups_current_for(*, offerings) -> set[int]:
+    """Ids of ``offerings`` (with ``course`` loaded) whose stored rollups match their course's structure
+    version: one cache read for all of them (the dashboard)."""
+    keys = {ROLLUPS_VERSION_KEY.format(offering_id=o.pk): o for o in offerings}
+    found = cache.get_many(list(keys)) if keys else {}
+    return {o.pk for key, o in keys.items() if found.get(key) is not None and found[key] >= o.course.structure_version}
 
 
 def clear_memo() -> None:
-    """Forget the per-process "rollups current" memo (tests)."""
+    """Forget the per-process memos (tests)."""
     _current_memo.clear()
+    _student_memo.clear()

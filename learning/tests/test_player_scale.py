@@ -8,7 +8,10 @@ from django.urls import reverse
 
 from bench.player import build_big_course
 from learning import outline
-from learning.tests.test_player_fixtures import clear_memos
+from learning.models import UserModuleProgress
+from learning.tests.test_player_fixtures import bump, clear_memos
+from syllabus.models import Module
+from syllabus.tests.factories import ContentItemFactory
 
 
 @pytest.fixture(autouse=True)
@@ -53,3 +56,22 @@ def test_player_queries_do_not_grow_with_a_2000_module_course(
     assert response.context["item"].pk == structure.item_order[2_999]
     assert html.count("<li id=m") == 2000
     assert "\\2713" in html
+
+    # A structural change whose background recompute has not run yet: a lesson the student completed
+    # gets a new required item. The page must not recompute 2,000 modules inline, nor show the lesson
+    # complete: it reads the student's completed items (one more query) and overlays live completion.
+    lesson_id = structure.item_module[structure.item_order[0]]
+    lesson_row = UserModuleProgress.objects.get(user=a.student, course_offering=a.offering, module_id=lesson_id)
+    assert lesson_row.completed_at is not None
+    ContentItemFactory(module=Module.objects.get(pk=lesson_id), title="A new required page")
+    bump(a.course)
+    with django_assert_max_num_queries(8) as stale:
+        response = client.get(deep)
+    assert response.status_code == 200
+    assert not any("user_module_progress AS r" in q["sql"] for q in stale.captured_queries)  # no recompute
+    html = response.content.decode()
+    done = len(structure.module_items[lesson_id])  # all of the old items, none of the new one
+    assert f'#m{lesson_id}>a{{--po:" {done * 100 // (done + 1)}%"}}' in html
+    assert f"#m{lesson_id}>a," not in html and f'#m{lesson_id}>a{{--po:" \\2713' not in html
+    lesson_row.refresh_from_db()
+    assert lesson_row.completed_at is not None  # stored rows wait for the task; nothing written on GET

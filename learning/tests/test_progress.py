@@ -151,7 +151,9 @@ def test_a_structure_change_that_leaves_only_completed_items_completes_the_cours
     # The one item left is retired: everything required is done, so the recomputation completes the course.
     type(tree.r1).objects.filter(pk=tree.r1.pk).update(is_active=False)
     bump(tree.course)
-    assert progress.ensure_rollups_current(offering=o, structure=progress._structure_for(o)) is True
+    assert progress.recompute_rollups_for_version(
+        course_id=o.course_id, structure_version=tree.course.structure_version
+    ) == [o.pk]
     assert module_row(tree, tree.root).completed_at is not None
     enrollment = CourseEnrollment.objects.get(user=s, course_offering=o)
     assert enrollment.status == EnrollmentStatus.COMPLETED and enrollment.completed_at is not None
@@ -181,7 +183,7 @@ def test_not_enrolled_user_records_nothing(tree, world):
         progress.mark_item_done(user=world.a.instructor, offering=tree.offering, item_id=tree.t1.pk)
 
 
-def test_structure_change_recomputes_rollups(tree):
+def test_structure_change_recomputes_rollups(tree, django_capture_on_commit_callbacks):
     s, o = tree.student, tree.offering
     progress.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
     progress.mark_item_done(user=s, offering=o, item_id=tree.t2.pk)
@@ -190,14 +192,17 @@ def test_structure_change_recomputes_rollups(tree):
     # A new required item in the section: nobody may keep seeing 100 % there.
     ContentItemFactory(module=tree.section, title="New worked example")
     bump(tree.course)
-    structure = progress._structure_for(o)
-    assert progress.ensure_rollups_current(offering=o, structure=structure) is True
+    with django_capture_on_commit_callbacks(execute=True):
+        done = progress.recompute_rollups_for_version(
+            course_id=o.course_id, structure_version=tree.course.structure_version
+        )
+    assert done == [o.pk]
     section = module_row(tree, tree.section)
     assert section.completed_at is None and section.progress_percent == Decimal("50.00")
     lesson = module_row(tree, tree.lesson_a1)
     assert lesson.completed_at is None and lesson.progress_percent == Decimal("75.00")
-    # Current now: the next load does nothing.
-    assert progress.ensure_rollups_current(offering=o, structure=structure) is False
+    # Current now: the player's next load does nothing.
+    assert progress.rollup_state(user=s, offering=o, structure=progress._structure_for(o)) == progress.ROLLUPS_CURRENT
 
 
 def test_recompute_matches_incremental_rollups(tree):
@@ -222,7 +227,7 @@ def test_unpublishing_a_module_drops_its_items_from_the_rollups(tree):
     progress.mark_item_done(user=s, offering=o, item_id=tree.t2.pk)
     type(tree.section).objects.filter(pk=tree.section.pk).update(is_published=False)
     bump(tree.course)
-    progress.ensure_rollups_current(offering=o, structure=progress._structure_for(o))
+    progress.recompute_rollups_for_version(course_id=o.course_id, structure_version=tree.course.structure_version)
     lesson = module_row(tree, tree.lesson_a1)
     assert lesson.completed_at is not None and lesson.progress_percent == 100
 
