@@ -8,9 +8,15 @@ from django.urls import reverse
 from catalog.models import Course, OfferingStaffRole
 from catalog.tests.factories import CourseFactory, CourseOfferingFactory, CourseOfferingInstructorFactory
 from syllabus import services
-from syllabus.models import ContentItem, Module, ModuleType
+from syllabus.models import Asset, ContentItem, Module, ModuleTemplate, ModuleType, Question, QuestionPool
 from syllabus.permissions import can_edit_course, can_view_authoring, courses_editable_by, get_course_for_author
-from syllabus.tests.factories import ContentItemFactory, QuestionFactory, QuestionPoolFactory
+from syllabus.tests.factories import (
+    AssetFactory,
+    ContentItemFactory,
+    ModuleTemplateFactory,
+    QuestionFactory,
+    QuestionPoolFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -24,6 +30,7 @@ def setup(world):
     item = ContentItemFactory(module=lesson)
     pool = QuestionPoolFactory(course=a.course)
     question = QuestionFactory(pool=pool)
+    asset = AssetFactory(university=a.university, meta_json={"alt_text": "Before"})
     other_course = CourseFactory(university=a.university, department=a.department)
     other_instructor = world.b.instructor.__class__.objects.create_user(
         email="other-instructor@a.example.edu", password="x", full_name="Other"
@@ -39,6 +46,7 @@ def setup(world):
         "item": item,
         "pool": pool,
         "question": question,
+        "asset": asset,
         "other_instructor": other_instructor,
         "other_course": other_course,
     }
@@ -57,6 +65,7 @@ def _urls(s) -> list[tuple[str, str, bool]]:
         ("pool-list", r("pool-list"), False),
         ("pool-detail", r("pool-detail", p), False),
         ("asset-list", r("asset-list"), False),
+        ("asset-edit", r("asset-edit", s["asset"].pk), True),
         ("module-create", r("module-create", m), True),
         ("module-edit", r("module-edit", m), True),
         ("module-delete", r("module-delete", m), True),
@@ -133,6 +142,98 @@ def test_permission_matrix_every_view(client, setup, who, reads, writes):
             assert status in (302, 400), (who, url)
     if writes == 404:
         assert Course.objects.get(pk=world.a.course.pk).structure_version == structure_before
+
+
+_USERS = {
+    "instructor": lambda s: s["world"].a.instructor,
+    "department_admin": lambda s: s["world"].a.department_admin,
+    "university_admin": lambda s: s["world"].a.university_admin,
+    "platform_admin": lambda s: s["world"].platform_admin,
+    "superuser": lambda s: s["world"].superuser,
+    "ta": lambda s: s["world"].a.ta,
+    "student": lambda s: s["world"].a.student,
+    "other_instructor": lambda s: s["other_instructor"],
+    "b_university_admin": lambda s: s["world"].b.university_admin,
+    "b_instructor": lambda s: s["world"].b.instructor,
+}
+
+
+@pytest.mark.parametrize(
+    "who, listed, file_status",
+    [
+        ("instructor", True, 200),
+        ("department_admin", True, 200),
+        ("university_admin", True, 200),
+        ("platform_admin", True, 200),
+        ("superuser", True, 200),
+        ("ta", True, 200),
+        ("student", False, 404),
+        # Teaches another course of the same university: may use (and so fetch from) its asset library.
+        ("other_instructor", False, 200),
+        ("b_university_admin", False, 404),
+        ("b_instructor", False, 404),
+    ],
+)
+def test_permission_matrix_course_list_and_asset_file(client, setup, settings, tmp_path, who, listed, file_status):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from syllabus.assets import upload_asset
+
+    settings.MEDIA_ROOT = tmp_path
+    world = setup["world"]
+    asset = upload_asset(university=world.a.university, file=SimpleUploadedFile("doc.pdf", b"%PDF-1.4 hello"))
+    client.force_login(_USERS[who](setup))
+    page = client.get(reverse("syllabus:course-list"))
+    assert page.status_code == 200
+    assert (world.a.course.title in page.content.decode()) is listed, who
+    sees_b = who in ("platform_admin", "superuser", "b_university_admin", "b_instructor")
+    assert (world.b.course.title in page.content.decode()) is sees_b, who
+    response = client.get(reverse("syllabus:asset-file", args=[asset.pk]))
+    assert response.status_code == file_status, who
+    if file_status == 200:
+        assert b"".join(response.streaming_content) == b"%PDF-1.4 hello"
+
+
+def _everything() -> tuple:
+    """Every row a denied post could have written."""
+    return (
+        list(Module.objects.order_by("pk").values_list("pk", "parent_module_id", "sequence_index", "title", "is_published")),
+        list(ContentItem.objects.order_by("pk").values_list("pk", "module_id", "sequence_index", "title")),
+        list(QuestionPool.objects.order_by("pk").values_list("pk", "title")),
+        list(Question.objects.order_by("pk").values_list("pk", "pool_id", "sequence_index", "prompt")),
+        list(Course.objects.order_by("pk").values_list("pk", "code", "structure_version", "is_published")),
+        list(ModuleTemplate.objects.order_by("pk").values_list("pk", "title")),
+        list(Asset.objects.order_by("pk").values_list("pk", "meta_json")),
+    )
+
+
+@pytest.mark.parametrize("who", ["ta", "student", "other_instructor", "b_university_admin", "b_instructor"])
+def test_denied_posts_write_nothing(client, setup, who):
+    """Every form view, posted with data an editor's post would be saved from, by someone who may not edit."""
+    world = setup["world"]
+    template = ModuleTemplateFactory(university=world.a.university, template_type=ModuleType.LESSON)
+    root = world.a.root_module.pk
+    payload = {
+        "title": "Hacked", "module_type": "lesson", "description": "x", "new_parent": root, "position": "1",
+        "include_subtree": "on", "template": template.pk, "parent": root, "content_type": "text",
+        "blocks-TOTAL_FORMS": "1", "blocks-INITIAL_FORMS": "0", "blocks-0-kind": "paragraph",
+        "blocks-0-text": "Hacked", "prompt_label": "production", "is_active": "on", "question_type": "true_false",
+        "prompt": "Hacked?", "correct_answer": "true", "points": "1", "format": "gift", "text": "Hacked? {T}",
+        "alt_text": "Hacked", "destination": "new", "code": "HACK1", "confirm": "on", "target": setup["other_course"].pk,
+    }  # fmt: skip
+    client.force_login(_USERS[who](setup))
+    before = _everything()
+    for name, url, is_write in _urls(setup):
+        response = client.post(url, payload)
+        if is_write:
+            assert response.status_code == 404, (who, name)
+        else:
+            assert response.status_code in (200, 302, 404, 405), (who, name)
+    assert _everything() == before
+    # The same post by the course's instructor does write (so the assertion above can fail).
+    client.force_login(world.a.instructor)
+    client.post(reverse("syllabus:pool-create", args=[world.a.course.pk]), payload)
+    assert _everything() != before
 
 
 def test_anonymous_is_sent_to_login(client, setup):

@@ -41,6 +41,10 @@ NEW_EDITION_NOT_YOURS_YET = (
 )
 
 
+REORDER_FIELDS_REQUIRED = "Send module, parent and position as whole numbers."
+REORDER_UNKNOWN_MODULE = "No such module in this course."
+
+
 class CourseListView(LoginRequiredMixin, ListView):
     template_name = "syllabus/course_list.html"
     context_object_name = "courses"
@@ -242,11 +246,16 @@ class ModuleReorderView(CourseAuthorMixin, View):
     def post(self, request, *args, **kwargs):
         try:
             payload = json.loads(request.body) if request.content_type == "application/json" else request.POST
-            module = self.get_module(int(payload["module"]))
-            parent = self.get_module(int(payload["parent"]))
+            module_id, parent_id = int(payload["module"]), int(payload["parent"])
             position = int(payload["position"])
-        except (KeyError, TypeError, ValueError):
-            return JsonResponse({"ok": False, "error": "module, parent and position are required."}, status=400)
+        except (KeyError, TypeError, ValueError, OverflowError):  # JSONDecodeError is a ValueError
+            return JsonResponse({"ok": False, "error": REORDER_FIELDS_REQUIRED}, status=400)
+        ids = [pk for pk in (module_id, parent_id) if 0 < pk < 2**63]  # beyond bigint: no such row
+        found = {m.pk: m for m in Module.objects.filter(course_id=self.course.pk, pk__in=ids)}
+        if module_id not in found or parent_id not in found:
+            # Ids of another course (or of nothing) are named as such; nothing about them is revealed.
+            return JsonResponse({"ok": False, "error": REORDER_UNKNOWN_MODULE}, status=400)
+        module, parent = found[module_id], found[parent_id]
         try:
             if parent.pk == module.parent_module_id:
                 services.reorder_module(actor=request.user, module=module, position=position)
