@@ -1,3 +1,5 @@
+import copy
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
@@ -90,7 +92,8 @@ class ProfileView(LoginRequiredMixin, FormView):
 
     def get_form_kwargs(self):
         kwargs = super().get_form_kwargs()
-        kwargs["instance"] = self.request.user
+        # A copy: a form with an error must not leave the unsaved values on request.user (the navigation shows it).
+        kwargs["instance"] = copy.copy(self.request.user)
         return kwargs
 
     def form_valid(self, form):
