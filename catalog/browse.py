@@ -11,23 +11,34 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
+from urllib.parse import urlencode
 
-from django.contrib.postgres.search import SearchQuery, SearchRank
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.contrib.postgres.search import SearchRank
+from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
-from catalog.filters import CourseFilter
+from catalog.filters import CourseFilter, search_query
 from catalog.models import (
     Course,
     CourseOffering,
     CourseOfferingInstructor,
     CourseSubject,
     Domain,
+    OfferingStaffRole,
+    OfferingVisibility,
     Subject,
 )
-from catalog.permissions import courses_visible_to, listed_offerings_q, reachable_offerings_q
+from catalog.permissions import (
+    administers_course,
+    courses_visible_to,
+    listed_offerings_q,
+    managed_offerings_q,
+    reachable_offerings_q,
+    unlisted_link_token,
+)
 
 PAGE_SIZE = 20
 # Counting every match of a broad query means visiting every visible course (~100 ms on 100,000 courses);
@@ -238,7 +249,7 @@ def _freeze_choices(filterset: CourseFilter, *, with_departments: bool) -> None:
 
 def _sorted(queryset: QuerySet[Course], *, sort: str, q: str) -> QuerySet[Course]:
     if sort == "relevance" and q:
-        query = SearchQuery(q, search_type="websearch", config="english")
+        query = search_query(q)
         return queryset.annotate(rank=SearchRank(F("search_vector"), query)).order_by("-rank", "title", "pk")
     if sort == "rating":
         return queryset.order_by(F("rating_avg").desc(nulls_last=True), "-rating_count", "title", "pk")
@@ -306,20 +317,30 @@ def _by_next_start(queryset: QuerySet[Course], *, user, now: datetime | None = N
 
 @dataclass
 class CoursePage:
+    """The course page's catalog data. Each offering carries ``can_manage`` (the user may manage it:
+    roster link), ``manager_only`` (shown only because they manage it: no Enroll button) and
+    ``share_path`` (an unlisted offering's own link, for those who manage it; else ``None``)."""
+
     course: Course
     offerings: list[CourseOffering]
     subjects: list[CourseSubject] = field(default_factory=list)
+
+    @property
+    def coming_soon(self) -> bool:
+        """No offering to show: the course has none yet (a course with only hidden ones is a 404)."""
+        return not self.offerings
 
 
 def get_course_page(
     *, user, course: Course, link_token: str | None = None, invitation_code: str | None = None
 ) -> CoursePage:
-    """Three queries: the offerings the user may reach (with their staff, one prefetch) and the
-    course's subjects. Prerequisites and the enroll panel are learning's (template tags)."""
+    """Three queries: the offerings the user may reach or manage (with their staff, one prefetch) and
+    the course's subjects; plus the user's admin scope, cached on the user. Prerequisites and the enroll
+    panel are learning's (template tags)."""
+    reachable = reachable_offerings_q(user, link_token=link_token, invitation_code=invitation_code)
     offerings = list(
-        CourseOffering.objects.filter(
-            reachable_offerings_q(user, link_token=link_token, invitation_code=invitation_code), course_id=course.pk
-        )
+        CourseOffering.objects.filter(reachable | managed_offerings_q(user, course), course_id=course.pk)
+        .annotate(is_reachable=ExpressionWrapper(reachable, output_field=BooleanField()))
         .prefetch_related(
             Prefetch(
                 "instructors",
@@ -328,9 +349,21 @@ def get_course_page(
         )
         .order_by(F("starts_at").desc(nulls_last=True), "pk")
     )
+    administers = administers_course(user, course)
+    detail_path = reverse("catalog:course-detail", args=[course.university.short_code, course.code])
     for offering in offerings:
         offering.university = course.university
         offering.course = course
+        offering.can_manage = administers or any(
+            staff.user_id == user.pk and staff.role == OfferingStaffRole.INSTRUCTOR
+            for staff in offering.instructors.all()
+        )
+        offering.manager_only = not offering.is_reachable
+        offering.share_path = (
+            f"{detail_path}?{urlencode({'link': unlisted_link_token(offering)}, safe=':')}"
+            if offering.can_manage and offering.visibility == OfferingVisibility.UNLISTED
+            else None
+        )
     subjects = list(
         CourseSubject.objects.filter(course_id=course.pk).select_related("subject").order_by("-is_primary",
                                                                                               "subject__name")

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import django_filters
 from django import forms
 from django.contrib.postgres.search import SearchQuery
@@ -20,7 +22,7 @@ from catalog.models import (
     Subject,
     University,
 )
-from catalog.permissions import listed_offerings_q
+from catalog.permissions import has_no_offering_q, listed_offerings_q
 
 SORT_CHOICES = [
     ("relevance", "Relevance"),
@@ -48,6 +50,37 @@ DOMAIN_SQL = """
 WITH chosen AS (SELECT ARRAY(SELECT id FROM subjects WHERE domain_id = %s) AS ids)
 SELECT ids, ARRAY(SELECT course_id FROM course_subjects WHERE subject_id = ANY(ids) LIMIT %s) FROM chosen
 """
+
+
+# websearch syntax (a quoted phrase, "or", a leading "-"): the query is then taken whole, not term by term.
+_WEBSEARCH_SYNTAX = re.compile(r'"|(?:^|\s)-|(?:^|\s)or(?:\s|$)', re.IGNORECASE)
+MAX_SEARCH_TERMS = 12
+
+
+def _either_config(text: str) -> SearchQuery:
+    return SearchQuery(text, search_type="websearch", config="english") | SearchQuery(
+        text, search_type="websearch", config="simple"
+    )
+
+
+def search_query(value: str) -> SearchQuery:
+    """The catalog's tsquery for ``value``, matching ``courses.search_vector``.
+
+    Title and description are indexed with the ``english`` configuration (stemmed, stop words dropped)
+    but the code with ``simple`` (codes are not English: "WRITING" must not become "write", "THE-101"
+    must keep "the"). So every term matches in either configuration: a plain query becomes
+    ``(english(t1) | simple(t1)) & (english(t2) | simple(t2)) …``, which lets "writing essays" find the
+    course coded WRITING titled "Essays"; a query using websearch syntax (quotes, ``or``, ``-``) or with
+    very many terms is taken whole, ``english(q) | simple(q)``. An English stop word becomes an empty
+    tsquery in ``english``, which PostgreSQL drops from the ``&``, so the ``simple`` side still counts.
+    """
+    terms = value.split()
+    if not terms or len(terms) > MAX_SEARCH_TERMS or _WEBSEARCH_SYNTAX.search(value):
+        return _either_config(value)
+    query = _either_config(terms[0])
+    for term in terms[1:]:
+        query &= _either_config(term)
+    return query
 
 
 class _EqualsAny(Lookup):
@@ -134,7 +167,7 @@ class CourseFilter(django_filters.FilterSet):
         value = value.strip()
         if not value:
             return queryset
-        return queryset.filter(search_vector=SearchQuery(value, search_type="websearch", config="english"))
+        return queryset.filter(search_vector=search_query(value))
 
     def filter_domain(self, queryset, name, value):
         return queryset.filter(subject_courses_q(DOMAIN_SQL, [value.pk]))
@@ -156,4 +189,5 @@ class CourseFilter(django_filters.FilterSet):
         return queryset.filter(Exists(open_now))
 
     def filter_coming_soon(self, queryset, name, value):
-        return queryset.filter(is_coming_soon=True) if value else queryset
+        """Flagged "coming soon" by the university, or published with no offering yet."""
+        return queryset.filter(Q(is_coming_soon=True) | has_no_offering_q()) if value else queryset

@@ -284,7 +284,7 @@ def _admin_course_q(user) -> Q | None:
     ``None`` when they administer none. Reads the cached admin scope (one query per user object)."""
     scope = get_staff_scope(user)
     if scope.platform:
-        return Q()
+        return Q(pk__isnull=False)  # every course (an empty Q() would vanish from an OR)
     q = None
     if scope.university_ids:
         q = Q(university_id__in=sorted(scope.university_ids))

@@ -8,7 +8,6 @@ prerequisite standing and the outline are learning's, composed in the template w
 
 from __future__ import annotations
 
-from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.views.generic import TemplateView
 
@@ -85,7 +84,9 @@ class CourseDetailView(TemplateView):
             invitation_code=invite,
         )
         page = browse.get_course_page(user=self.request.user, course=course, link_token=link, invitation_code=invite)
-        if not page.offerings:  # visible a moment ago; raced with a change
-            raise Http404("No such course.")
+        # No offerings here means none exist yet (the access selector refused courses whose offerings
+        # are all hidden from this user): the page says "coming soon" and offers no Enroll button.
+        for offering in page.offerings:
+            offering.share_url = self.request.build_absolute_uri(offering.share_path) if offering.share_path else None
         context.update(page=page, course=course, link_token=link, invitation_code=invite)
         return context

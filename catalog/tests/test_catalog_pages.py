@@ -11,6 +11,7 @@ from catalog.permissions import courses_visible_to, get_course_for_user, unliste
 from catalog.tests.factories import (
     CourseFactory,
     CourseOfferingFactory,
+    CourseOfferingInstructorFactory,
     CoursePrerequisiteFactory,
     CourseSubjectFactory,
     SubjectFactory,
@@ -255,20 +256,31 @@ def test_enroll_button_states(world, client):
 @pytest.mark.parametrize(
     "query",
     ["", "?q=algebra", "?q=algebra&level=graduate&open=true&sort=start", "?subject=PHYS&sort=rating",
-     "?university=ALPHA&department=1&difficulty=advanced&language=en&coming_soon=true&page=2", "?domain=D1&sort=title"],
+     "?university=ALPHA&department={department}&difficulty=advanced&language=en&coming_soon=true&page=2",
+     "?domain={domain}&sort=title"],
 )
 def test_catalog_query_count_does_not_grow(world, client, django_assert_max_num_queries, n_courses, query):
     root = SubjectFactory(code="PHYS")
     child = SubjectFactory(parent_subject=root)
     for n in range(n_courses):
         tenant = world.tenants[n % 2]
+        # Every filter of the queries above matches these courses (in their own university's department),
+        # so the counts below are those of pages full of results, not of a form that rejected a value.
         course = course_with(tenant, OfferingVisibility.PUBLIC, title=f"Algebra {n}", level=CourseLevel.GRADUATE,
-                             primary_subject=child)
+                             primary_subject=child, department=tenant.department, difficulty="advanced",
+                             is_coming_soon=True)
         CourseOfferingFactory(course=course, visibility=OfferingVisibility.PRIVATE)
+    query = query.format(department=world.a.department.pk, domain=root.domain.code)
     client.force_login(world.a.student)
     # session, user, memberships, count, page, next offerings, 3–4 choice lists, ≤ 4 filter lookups, nav.
     with django_assert_max_num_queries(16):
-        assert client.get(LIST + query).status_code == 200
+        response = client.get(LIST + query)
+    assert response.status_code == 200
+    result = response.context["result"]
+    assert not result.filterset.form.errors
+    assert result.cards and all("Algebra" in card.course.title for card in result.cards)
+    if "university=ALPHA" in query:
+        assert {card.course.university_id for card in result.cards} == {world.a.university.pk}
 
 
 def test_course_page_query_count(world, client, django_assert_max_num_queries):
@@ -376,3 +388,139 @@ def test_start_sort_orders_by_next_listed_start_in_both_shapes(world, client, mo
     client.force_login(world.b.student)
     order = [c.course.title for c in client.get(LIST + "?level=graduate&sort=start").context["result"].cards]
     assert order == ["Running", "Soonest", "Later", "Self-paced"]
+
+
+# --- coming soon: a published course with no offering yet ---------------------------------------
+
+
+def test_a_published_course_without_offerings_is_listed_as_coming_soon_to_everyone(world, client):
+    soon = CourseFactory(university=world.a.university, title="Quantum sensing", code="QS100")
+    CourseFactory(university=world.a.university, title="Draft without offering", is_published=False)
+    private_only = course_with(world.a, OfferingVisibility.PRIVATE, title="Members only")
+    course_with(world.a, OfferingVisibility.UNLISTED, title="Link only")
+    for viewer in (None, world.b.student, world.a.student):
+        if viewer is None:
+            client.logout()
+        else:
+            client.force_login(viewer)
+        response = client.get(LIST)
+        shown = titles(response)
+        assert "Quantum sensing" in shown and "Draft without offering" not in shown and "Link only" not in shown
+        assert ("Members only" in shown) is (viewer == world.a.student)
+        card = next(c for c in response.context["result"].cards if c.course.pk == soon.pk)
+        assert card.next_offering is None
+        assert "No upcoming offering — coming soon" in response.content.decode()
+        page = client.get(detail(soon))
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert "No upcoming offering — coming soon" in body
+        assert "/learn/enroll/" not in body and "Sign in to enroll" not in body and ">Enroll<" not in body
+    client.force_login(world.b.student)
+    assert client.get(detail(private_only)).status_code == 404  # hidden offerings still hide the course
+    assert titles(client.get(LIST + "?coming_soon=true")) == {"Quantum sensing"}
+
+
+def test_coming_soon_courses_keep_the_catalog_query_count(world, client, django_assert_max_num_queries):
+    for n in range(30):
+        CourseFactory(university=world.tenants[n % 2].university, title=f"Soon {n}")
+    client.force_login(world.b.student)
+    with django_assert_max_num_queries(12):
+        response = client.get(LIST + "?coming_soon=true")
+    assert response.context["result"].total == 30
+
+
+# --- search: course codes are indexed with the simple configuration -----------------------------
+
+
+@pytest.mark.parametrize("query", ["WRITING", "writing", "ALL", "all", "writing essays", "DRAMA all"])
+def test_search_finds_course_codes_that_are_english_words(world, client, query):
+    # In the english configuration "writing" becomes "write" and "all" (a stop word) disappears; the
+    # codes are indexed with simple, so these searches found nothing before.
+    course_with(world.a, OfferingVisibility.PUBLIC, code="WRITING", title="Essays and arguments",
+                description="Academic prose.")
+    course_with(world.a, OfferingVisibility.PUBLIC, code="ALL", title="Introduction to drama",
+                description="Plays.")
+    course_with(world.b, OfferingVisibility.PUBLIC, code="DATA 101", title="Tables", description="Rows.")
+    expected = "Introduction to drama" if "all" in query.lower() else "Essays and arguments"
+    response = client.get(LIST, {"q": query})
+    assert titles(response) == {expected}
+    assert titles(client.get(LIST, {"q": query, "sort": "relevance"})) == {expected}
+    assert titles(client.get(LIST, {"q": query, "sort": "title"})) == {expected}
+
+
+def test_search_still_stems_titles_and_keeps_websearch_syntax(world, client):
+    course_with(world.a, OfferingVisibility.PUBLIC, code="ENG1", title="Writing essays")
+    course_with(world.a, OfferingVisibility.PUBLIC, code="ENG2", title="Reading novels")
+    assert titles(client.get(LIST, {"q": "written essay"})) == set()  # 'written' is not stemmed to 'write'
+    assert titles(client.get(LIST, {"q": "writes essay"})) == {"Writing essays"}
+    assert titles(client.get(LIST, {"q": "essays or novels"})) == {"Writing essays", "Reading novels"}
+    assert titles(client.get(LIST, {"q": "-novels reading"})) == set()
+    assert titles(client.get(LIST, {"q": '"reading novels"'})) == {"Reading novels"}
+
+
+# --- managing offerings from the course page -------------------------------------------------------
+
+
+def _unlisted_offering(tenant, **fields):
+    course = CourseFactory(university=tenant.university, department=tenant.department, code="UNL1",
+                           title="Unlisted seminar")
+    offering = CourseOfferingFactory(course=course, visibility=OfferingVisibility.UNLISTED, term_name="Secret term",
+                                     **fields)
+    return course, offering
+
+
+def test_managers_see_the_unlisted_link_and_the_roster_link(world, client):
+    course, offering = _unlisted_offering(world.a)
+    CourseOfferingInstructorFactory(course_offering=offering, user=world.a.instructor)
+    roster = reverse("learning:roster", kwargs={"offering_id": offering.pk})
+    token = unlisted_link_token(offering)
+    for manager in (world.a.instructor, world.a.department_admin, world.a.university_admin, world.platform_admin):
+        client.force_login(manager)
+        response = client.get(detail(course))
+        assert response.status_code == 200, manager
+        body = response.content.decode()
+        assert "Secret term" in body and f'href="{roster}"' in body and "Manage enrollments" in body
+        assert f"http://testserver{detail(course)}?link={token}" in body and "Copy link" in body
+        assert "You see this offering because you manage it" in body
+    # The world's course: its instructor gets the roster link, no share link (public offering).
+    client.force_login(world.a.instructor)
+    body = client.get(detail(world.a.course)).content.decode()
+    assert reverse("learning:roster", kwargs={"offering_id": world.a.offering.pk}) in body
+    assert "?link=" not in body
+
+
+def test_students_tas_and_other_tenants_see_no_management_links(world, client):
+    course, offering = _unlisted_offering(world.a)
+    CourseOfferingInstructorFactory(course_offering=offering, user=world.a.ta, role="ta")
+    roster = reverse("learning:roster", kwargs={"offering_id": offering.pk})
+    for viewer in (world.a.student, world.a.ta, world.b.university_admin, world.b.instructor):
+        client.force_login(viewer)
+        assert client.get(detail(course)).status_code == 404, viewer  # unlisted: not reachable without the link
+        body = client.get(detail(course) + f"?link={unlisted_link_token(offering)}").content.decode()
+        assert "Secret term" in body and roster not in body and "Manage enrollments" not in body
+        assert "Copy link" not in body
+        world_roster = reverse("learning:roster", kwargs={"offering_id": world.a.offering.pk})
+        assert world_roster not in client.get(detail(world.a.course)).content.decode()
+
+
+def test_the_shared_link_opens_the_offering_for_an_anonymous_visitor(world, client):
+    course, offering = _unlisted_offering(world.a)
+    client.force_login(world.a.university_admin)
+    page = client.get(detail(course))
+    link = next(o.share_url for o in page.context["page"].offerings if o.pk == offering.pk)
+    client.logout()
+    assert client.get(detail(course)).status_code == 404
+    response = client.get(link.removeprefix("http://testserver"))
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "Secret term" in body and "Sign in to enroll" in body and "Manage enrollments" not in body
+
+
+def test_course_page_query_count_for_a_manager(world, client, django_assert_max_num_queries):
+    for n in range(8):
+        CourseOfferingFactory(course=world.a.course, term_name=f"T{n}", visibility=OfferingVisibility.UNLISTED)
+    client.force_login(world.a.university_admin)
+    client.get(detail(world.a.course))  # warm the outline cache
+    with django_assert_max_num_queries(13):
+        response = client.get(detail(world.a.course))
+    assert response.content.decode().count("Copy link") == 8
