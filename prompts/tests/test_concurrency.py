@@ -76,35 +76,54 @@ def test_concurrent_creation_of_a_new_name_starts_at_one():
     assert sorted(p.version for p in results) == [1, 2, 3, 4]
 
 
-@pytest.fixture
-def without_the_lock(monkeypatch):
-    """Take the advisory lock away: what is left is the database's own guarantee."""
+def without_the_lock(monkeypatch, parties):
+    """Take every lock away (the advisory lock and the row locks on the label holders) and hold the writers
+    until each has read the label holders and none has written yet. The race then happens on every run,
+    whatever the scheduling, and all that is left to stop it is the database's own guarantee: the unique
+    constraints on (name, version) and on (name, label)."""
     monkeypatch.setattr(services, "_lock_name", lambda name: None)
+    everyone_has_read = threading.Barrier(parties)
+
+    def take_labels_off_others_without_locking(*, name, labels, keep=None):
+        holders = Prompt.objects.filter(name=name, labels__overlap=list(labels))
+        if keep is not None:
+            holders = holders.exclude(pk=keep.pk)
+        holders = list(holders)
+        everyone_has_read.wait(timeout=10)
+        for holder in holders:
+            holder.labels = [label for label in holder.labels if label not in labels]
+            holder.save(update_fields=["labels"])
+
+    monkeypatch.setattr(services, "_take_labels_off_others", take_labels_off_others_without_locking)
 
 
-def test_without_the_lock_the_database_still_keeps_one_holder_and_nobody_gets_a_500(without_the_lock):
+def test_without_the_lock_the_database_still_keeps_one_holder_and_nobody_gets_a_500(monkeypatch):
     for _ in range(3):
         create("race")
-    for _ in range(5):
-        services.update_prompt_labels(actor=None, name="race", version=1, add=["production"])
-        _, errors = run_concurrently(
-            [
-                lambda: services.update_prompt_labels(actor=None, name="race", version=2, add=["production"]),
-                lambda: services.update_prompt_labels(actor=None, name="race", version=3, add=["production"]),
-            ]
-        )
-        assert all(isinstance(e, ValidationError) for e in errors), errors
-        assert {m for e in errors for m in e.messages} <= {services.CONCURRENT_LABEL_CHANGE.format(name="race")}
-        assert PromptLabel.objects.filter(name="race", label="production").count() == 1
-        assert sum("production" in p.labels for p in Prompt.objects.filter(name="race")) == 1
-
-
-def test_without_the_lock_a_losing_creator_gets_a_clear_error(without_the_lock):
-    create("race")
+    services.update_prompt_labels(actor=None, name="race", version=1, add=["production"])
+    without_the_lock(monkeypatch, parties=2)
     results, errors = run_concurrently(
-        [lambda n=n: services.create_prompt_version(actor=None, name="race", prompt=str(n)) for n in range(6)]
+        [
+            lambda: services.update_prompt_labels(actor=None, name="race", version=2, add=["production"]),
+            lambda: services.update_prompt_labels(actor=None, name="race", version=3, add=["production"]),
+        ]
     )
-    assert all(isinstance(e, ValidationError) for e in errors), errors
-    assert {m for e in errors for m in e.messages} <= {services.CONCURRENT_CREATION.format(name="race")}
-    versions = list(Prompt.objects.filter(name="race").values_list("version", flat=True))
-    assert len(versions) == len(set(versions)) == 1 + len([r for r in results if r is not None])
+    # The race happened: both read v1 as the holder and gave the label to their own version; one lost.
+    assert len(errors) == 1 and isinstance(errors[0], ValidationError), errors
+    assert errors[0].messages == [services.CONCURRENT_LABEL_CHANGE.format(name="race")]
+    (winner,) = [r for r in results if r is not None]
+    assert PromptLabel.objects.get(name="race", label="production").prompt.version == winner.version
+    assert [p.version for p in Prompt.objects.filter(name="race") if "production" in p.labels] == [winner.version]
+
+
+def test_without_the_lock_a_losing_creator_gets_a_clear_error(monkeypatch):
+    create("race")
+    without_the_lock(monkeypatch, parties=4)
+    results, errors = run_concurrently(
+        [lambda n=n: services.create_prompt_version(actor=None, name="race", prompt=str(n)) for n in range(4)]
+    )
+    # The race happened: all four read v1 as the newest and tried to create v2; one did.
+    assert len(errors) == 3 and all(isinstance(e, ValidationError) for e in errors), errors
+    assert {m for e in errors for m in e.messages} == {services.CONCURRENT_CREATION.format(name="race")}
+    assert [r.version for r in results if r is not None] == [2]
+    assert sorted(Prompt.objects.filter(name="race").values_list("version", flat=True)) == [1, 2]
