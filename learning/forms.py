@@ -1,4 +1,4 @@
-"""Forms of the learning pages: enroll (invitation code / link), invitations, onboarding."""
+"""Forms of the learning pages: enroll (invitation code / link), invitations, onboarding, roster actions."""
 
 from django import forms
 
@@ -34,3 +34,12 @@ class OnboardingForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         help_text="We suggest courses in these subjects.",
     )
+
+
+class RosterActionForm(forms.Form):
+    """One button of the roster page: what to do with which enrollment (both posted by the button)."""
+
+    ACTIONS = [("approve", "Approve"), ("decline", "Decline"), ("promote", "Promote")]
+
+    action = forms.ChoiceField(choices=ACTIONS)
+    enrollment = forms.IntegerField(min_value=1, max_value=2**63 - 1)

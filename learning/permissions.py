@@ -6,6 +6,9 @@ Contract:
   not), and admins whose staff scope covers the offering (platform; university admin of its
   university; department admin of its course's department) — the same scope as the staff console.
 - ``offerings_managed_by(user)``: the offerings the same rule allows, for list pages.
+- ``rosters_visible_to(user)`` / ``can_view_roster(user, offering)``: the offerings whose roster (pending
+  requests, waitlist, students) ``user`` may read: everyone who teaches the offering (instructors and TAs)
+  and the admins of ``offerings_managed_by``. Acting on the roster is ``can_manage_enrollments``.
 - ``can_drop_enrollment(user, enrollment)``: the student themself, or whoever may manage the offering.
 - ``can_view_asset_as_learner(user, asset)``: a student whose enrollment is active or completed in an
   offering of a course where an active item of a published module uses the asset (an ``asset_id``
@@ -41,6 +44,24 @@ def offerings_managed_by(user) -> QuerySet[CourseOffering]:
     if scope.is_admin:
         q |= scope_q(user, university="university", department="course__department")
     return CourseOffering.objects.filter(q)
+
+
+def rosters_visible_to(user) -> QuerySet[CourseOffering]:
+    if not _signed_in(user):
+        return CourseOffering.objects.none()
+    scope = get_staff_scope(user)
+    if scope.platform:
+        return CourseOffering.objects.all()
+    q = Q(pk__in=CourseOfferingInstructor.objects.filter(user_id=user.pk).values("course_offering_id"))
+    if scope.is_admin:
+        q |= scope_q(user, university="university", department="course__department")
+    return CourseOffering.objects.filter(q)
+
+
+def can_view_roster(user, offering: CourseOffering) -> bool:
+    if not _signed_in(user):
+        return False
+    return rosters_visible_to(user).filter(pk=offering.pk).exists()
 
 
 def can_manage_enrollments(user, offering: CourseOffering) -> bool:

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from learning import views
+from learning import views, views_roster
 
 app_name = "learning"
 
@@ -13,4 +13,6 @@ urlpatterns = [
     path("drop/<int:offering_id>/", views.DropView.as_view(), name="drop"),
     path("invitations/redeem/", views.RedeemInvitationView.as_view(), name="invitation-redeem"),
     path("offerings/<int:offering_id>/invitations/", views.InvitationsView.as_view(), name="invitations"),
+    path("offerings/<int:offering_id>/roster/", views_roster.RosterView.as_view(), name="roster"),
+    path("teaching/", views_roster.TeachingView.as_view(), name="teaching"),
 ]
