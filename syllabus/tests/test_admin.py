@@ -58,3 +58,103 @@ def test_encrypted_setting_is_masked_in_the_list(admin_client):
     SystemSettingFactory(setting_key="site_name", setting_value="Sigma")
     html = admin_client.get(reverse("admin:lms_systemsetting_changelist")).content.decode()
     assert "gAAAA-ciphertext" not in html and "••••" in html and "Sigma" in html
+
+
+# --- admin writes go through the syllabus services -----------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_editing_a_module_in_the_admin_bumps_the_structure_version(admin_client, world):
+    from catalog.models import Course
+    from syllabus import services
+
+    module = services.create_module(course=world.a.course, module_type="lesson", title="Lesson")
+    version = Course.objects.get(pk=world.a.course.pk).structure_version
+    response = admin_client.post(
+        reverse("admin:syllabus_module_change", args=[module.pk]),
+        {"parent_module": world.a.root_module.pk, "module_type": "chapter", "title": "Renamed", "description": ""},
+    )
+    assert response.status_code == 302
+    module.refresh_from_db()
+    assert (module.title, module.module_type) == ("Renamed", "chapter")
+    assert Course.objects.get(pk=world.a.course.pk).structure_version > version
+
+
+def _pool_with_three_questions(world):
+    from syllabus import services
+    from syllabus.tests.factories import QuestionPoolFactory
+
+    pool = QuestionPoolFactory(course=world.a.course)
+    questions = [
+        services.create_question(pool=pool, question_type="true_false", prompt=f"Q{n}?", correct_answer=True)
+        for n in (1, 2, 3)
+    ]
+    return pool, questions
+
+
+def _order(pool):
+    return list(pool.questions.order_by("sequence_index").values_list("prompt", "sequence_index"))
+
+
+@pytest.mark.django_db
+def test_deleting_a_question_in_the_admin_keeps_the_pool_numbered(admin_client, world):
+    pool, questions = _pool_with_three_questions(world)
+    response = admin_client.post(reverse("admin:syllabus_question_delete", args=[questions[0].pk]), {"post": "yes"})
+    assert response.status_code == 302
+    assert _order(pool) == [("Q2?", 1), ("Q3?", 2)]
+
+
+@pytest.mark.django_db
+def test_deleting_a_question_inline_keeps_the_pool_numbered(admin_client, world):
+    pool, questions = _pool_with_three_questions(world)
+    data = {
+        "title": pool.title,
+        "description": "",
+        "questions-TOTAL_FORMS": "3",
+        "questions-INITIAL_FORMS": "3",
+        "questions-MIN_NUM_FORMS": "0",
+        "questions-MAX_NUM_FORMS": "1000",
+    }
+    for index, question in enumerate(questions):
+        data.update(
+            {
+                f"questions-{index}-id": question.pk,
+                f"questions-{index}-pool": pool.pk,
+                f"questions-{index}-question_type": "true_false",
+                f"questions-{index}-prompt": question.prompt,
+                f"questions-{index}-choices": "[]",
+                f"questions-{index}-correct_answer": "true",
+                f"questions-{index}-points": "1",
+                f"questions-{index}-explanation": "",
+            }
+        )
+    data["questions-1-DELETE"] = "on"
+    response = admin_client.post(reverse("admin:syllabus_questionpool_change", args=[pool.pk]), data)
+    assert response.status_code == 302, response.context["errors"] if response.context else response
+    assert _order(pool) == [("Q1?", 1), ("Q3?", 2)]
+
+
+@pytest.mark.django_db
+def test_pool_admin_edits_and_deletes_through_the_service(admin_client, world):
+    from syllabus.models import QuestionPool
+    from syllabus.tests.factories import ModuleFactory, QuizContentItemFactory
+
+    quiz = QuizContentItemFactory(module=ModuleFactory(parent_module=world.a.root_module), title="Unit quiz")
+    used = QuestionPool.objects.get(pk=quiz.data_json["question_pool_id"])
+    free, _ = _pool_with_three_questions(world)
+    # Delete page and bulk action: the pool a quiz uses stays, with the reason; the free one goes.
+    response = admin_client.post(reverse("admin:syllabus_questionpool_delete", args=[used.pk]), {"post": "yes"})
+    assert response.status_code == 302 and QuestionPool.objects.filter(pk=used.pk).exists()
+    response = admin_client.post(
+        reverse("admin:syllabus_questionpool_changelist"),
+        {"action": "delete_selected", "_selected_action": [used.pk, free.pk], "post": "yes"},
+        follow=True,
+    )
+    assert "“Unit quiz”" in response.content.decode()
+    assert list(QuestionPool.objects.values_list("pk", flat=True)) == [used.pk]
+    # A change of the title is saved (through update_question_pool).
+    response = admin_client.post(
+        reverse("admin:syllabus_questionpool_change", args=[used.pk]),
+        {"title": "Renamed", "description": "", "questions-TOTAL_FORMS": "0", "questions-INITIAL_FORMS": "0"},
+    )
+    assert response.status_code == 302 and QuestionPool.objects.get(pk=used.pk).title == "Renamed"
