@@ -3,6 +3,7 @@
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from prompts import composition as c
 from prompts import selectors
@@ -175,3 +176,53 @@ def test_fetch_time_failure_is_a_resolution_error_and_raw_fetch_still_works():
 def test_a_prompt_without_references_has_no_resolution_graph():
     create("a", labels=["production"])
     assert selectors.get_prompt(name="a").resolution_graph is None
+
+
+# --- Query counts: a fixed number per level of the graph, never one per node ---
+
+
+def _queries(function):
+    with CaptureQueriesContext(connection) as captured:
+        result = function()
+    return len(captured), result
+
+
+def _wide_parent(name, children):
+    """A parent referencing ``children`` leaves, half by label and half by version, each with a grandchild."""
+    create(f"{name}-grandchild", prompt="g", labels=["production"])
+    refs = []
+    for i in range(children):
+        create(f"{name}-leaf-{i}", prompt=f"leaf {i} @@@langfusePrompt:name={name}-grandchild|label=production@@@")
+        how = "label=latest" if i % 2 else "version=1"
+        refs.append(f"@@@langfusePrompt:name={name}-leaf-{i}|{how}@@@")
+    return create(name, prompt=" ".join(refs), labels=["production"])
+
+
+def test_a_cold_resolve_costs_the_same_queries_for_one_child_or_twenty():
+    _wide_parent("narrow", 1)
+    _wide_parent("wide", 20)
+    narrow, resolved_narrow = _queries(lambda: selectors.get_prompt(name="narrow", label="production"))
+    wide, resolved_wide = _queries(lambda: selectors.get_prompt(name="wide", label="production"))
+    assert resolved_narrow.prompt == "leaf 0 g"
+    assert resolved_wide.prompt == " ".join(f"leaf {i} g" for i in range(20))
+    assert wide == narrow
+
+
+def test_creating_a_version_validates_its_graph_in_a_fixed_number_of_queries():
+    _wide_parent("narrow", 1)
+    _wide_parent("wide", 20)
+    narrow, _ = _queries(lambda: create("narrow", prompt="@@@langfusePrompt:name=narrow-leaf-0|version=1@@@"))
+    wide, _ = _queries(
+        lambda: create("wide", prompt=" ".join(f"@@@langfusePrompt:name=wide-leaf-{i}|version=1@@@" for i in range(20)))
+    )
+    assert wide == narrow
+
+
+def test_the_dependency_graph_costs_the_same_queries_for_one_reference_or_twenty():
+    narrow_parent = _wide_parent("narrow", 1)
+    wide_parent = _wide_parent("wide", 20)
+    narrow, graph_narrow = _queries(lambda: selectors.dependency_graph(prompt=narrow_parent))
+    wide, graph_wide = _queries(lambda: selectors.dependency_graph(prompt=wide_parent))
+    assert [edge.target.name for edge in graph_narrow.uses] == ["narrow-leaf-0"]
+    assert len(graph_wide.uses) == 20 and all(edge.target is not None for edge in graph_wide.uses)
+    assert wide == narrow
