@@ -83,6 +83,7 @@ INVITATION_MAX_USES_INVALID = "The number of uses must be at least 1."
 INVITATION_EXPIRY_PAST = "The expiry must be in the future."
 
 SEAT_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
+DROPPABLE_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PENDING, EnrollmentStatus.WAITLISTED)
 LIVE_STATUSES = (
     EnrollmentStatus.ACTIVE,
     EnrollmentStatus.COMPLETED,
@@ -378,7 +379,7 @@ def drop_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     with transaction.atomic():
         offering = _lock_offering(enrollment.course_offering_id)
         enrollment = _lock_enrollment(enrollment.pk)
-        if enrollment.status not in (EnrollmentStatus.ACTIVE, EnrollmentStatus.PENDING, EnrollmentStatus.WAITLISTED):
+        if enrollment.status not in DROPPABLE_STATUSES:
             raise ValidationError(NOT_DROPPABLE, code="not_droppable")
         previous, position = enrollment.status, enrollment.waitlist_position
         _set_status(enrollment, EnrollmentStatus.DROPPED)

@@ -14,6 +14,7 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
+from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
 from django.views.generic import FormView, TemplateView
@@ -95,9 +96,11 @@ class EnrollView(LoginRequiredMixin, View):
 
 
 class DropView(LoginRequiredMixin, View):
-    http_method_names = ["post"]
+    """GET: "Leave this course?" with what leaving means (the seat goes to the waiting list); POST: leave."""
 
-    def post(self, request, offering_id: int):
+    http_method_names = ["get", "post"]
+
+    def _enrollment(self, request, offering_id: int) -> CourseEnrollment:
         enrollment = (
             CourseEnrollment.objects.select_related("course_offering__course", "course_offering__university")
             .filter(user_id=request.user.pk, course_offering_id=offering_id)
@@ -105,6 +108,22 @@ class DropView(LoginRequiredMixin, View):
         )
         if enrollment is None:
             raise Http404("No such enrollment.")
+        return enrollment
+
+    def get(self, request, offering_id: int):
+        enrollment = self._enrollment(request, offering_id)
+        offering = enrollment.course_offering
+        if enrollment.status not in services.DROPPABLE_STATUSES:
+            messages.error(request, services.NOT_DROPPABLE)
+            return HttpResponseRedirect(course_url(offering))
+        return TemplateResponse(
+            request,
+            "learning/drop_confirm.html",
+            {"enrollment": enrollment, "offering": offering, "course_url": course_url(offering)},
+        )
+
+    def post(self, request, offering_id: int):
+        enrollment = self._enrollment(request, offering_id)
         offering = enrollment.course_offering
         try:
             services.drop_enrollment(actor=request.user, enrollment=enrollment)

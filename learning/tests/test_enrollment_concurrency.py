@@ -47,5 +47,17 @@ def test_fifty_concurrent_requests_fill_ten_seats_and_a_dense_waitlist():
     assert sorted(r.waitlist_position for r in waitlisted) == list(range(1, 41))
     # First come, first served: everyone on the list asked after every active student.
     assert max(r.enrolled_at for r in active) <= min(r.enrolled_at for r in waitlisted)
+    # … and the list itself is in the order of asking: position n asked before position n + 1 (each request
+    # stamps its time under the offering lock, so the stamps are the order the lock was granted in).
+    by_position = sorted(waitlisted, key=lambda r: r.waitlist_position)
+    stamps = [r.enrolled_at for r in by_position]
+    assert stamps == sorted(stamps) and len(set(stamps)) == len(stamps)
     offering.refresh_from_db()
     assert (offering.enrolled_count, offering.waitlist_count) == (10, 40)
+    # A freed seat goes to the first in line, and everyone else moves up by one.
+    services.drop_enrollment(actor=active[0].user, enrollment=active[0])
+    first = CourseEnrollment.objects.get(pk=by_position[0].pk)
+    assert (first.status, first.waitlist_position) == (EnrollmentStatus.ACTIVE, None)
+    moved = dict(CourseEnrollment.objects.filter(pk__in=[r.pk for r in by_position[1:]])
+                 .values_list("pk", "waitlist_position"))
+    assert [moved[r.pk] for r in by_position[1:]] == list(range(1, 40))

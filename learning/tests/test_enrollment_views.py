@@ -83,6 +83,44 @@ def test_drop_view(world, client):
     assert services.NOT_DROPPABLE in messages_of(response)
 
 
+def test_an_active_student_leaves_after_a_confirmation_and_the_first_waiting_student_gets_the_seat(
+    world, client, django_capture_on_commit_callbacks
+):
+    from django.core import mail
+
+    from catalog.models import CourseOffering
+
+    offering = world.a.offering
+    CourseOffering.objects.filter(pk=offering.pk).update(capacity=1, waitlist_count=1)
+    waiting = CourseEnrollment.objects.create(
+        user=UserFactory(), course_offering=offering, status=EnrollmentStatus.WAITLISTED, waitlist_position=1
+    )
+    url = reverse("learning:drop", args=[offering.pk])
+    client.force_login(world.a.student)
+    course_page = client.get("/courses/ALPHA/MATH101/").content.decode()
+    assert f'href="{url}"' in course_page and "Leave this course" in course_page
+    # GET only asks; nothing changes until the student confirms.
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert "Leave this course?" in html and "You will lose your seat" in html and 'method="post"' in html
+    assert CourseEnrollment.objects.get(user=world.a.student, course_offering=offering).status == "active"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, follow=True)
+    assert response.redirect_chain[-1][0] == "/courses/ALPHA/MATH101/"
+    assert any("You left" in m for m in messages_of(response))
+    assert CourseEnrollment.objects.get(user=world.a.student, course_offering=offering).status == "dropped"
+    waiting.refresh_from_db()
+    assert (waiting.status, waiting.waitlist_position) == (EnrollmentStatus.ACTIVE, None)
+    assert [m.to for m in mail.outbox] == [[waiting.user.email]]
+    # Nothing left to leave: the confirmation page is not offered again.
+    response = client.get(url, follow=True)
+    assert services.NOT_DROPPABLE in messages_of(response)
+    # Someone else's enrollment, or none at all: 404.
+    client.force_login(world.b.student)
+    assert client.get(url).status_code == 404
+
+
 def test_invitations_page_roles_and_bad_input(world, client):
     url = reverse("learning:invitations", args=[world.a.offering.pk])
     assert client.get(url).status_code == 302  # anonymous
