@@ -95,12 +95,16 @@ def _percent(done: int, total: int) -> Decimal:
 # --- streaks ---------------------------------------------------------------------------------
 
 
-def local_date(user, now: datetime) -> date:
+def user_zone(user) -> ZoneInfo:
+    """The user's time zone (UTC when unset or unknown)."""
     try:
-        zone = ZoneInfo(user.time_zone or "UTC")
+        return ZoneInfo(user.time_zone or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return now.astimezone(zone).date()
+        return ZoneInfo("UTC")
+
+
+def local_date(user, now: datetime) -> date:
+    return now.astimezone(user_zone(user)).date()
 
 
 def touch_streak(*, user, now: datetime | None = None) -> int:
