@@ -1,5 +1,6 @@
-"""Learning pages: enroll/drop (POST, back to the course page with the service's message), "My
-learning", onboarding after sign-up, and the instructors' invitations page.
+"""Learning pages: enroll/drop (POST, back to the course page with the service's message; drop has a GET
+confirmation page), "My learning", onboarding after sign-up, and the instructors' invitations page
+(the roster and "Teaching" pages are in ``learning.views_roster``).
 
 Thin views: objects come through access selectors (404 for what the user may not reach), every rule is
 the service's, and a service refusal becomes a message or a form error, never a 500.

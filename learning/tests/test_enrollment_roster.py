@@ -16,6 +16,7 @@ from catalog.permissions import offering_id_from_link
 from catalog.tests.factories import CourseFactory, CourseOfferingFactory, CourseOfferingInstructorFactory
 from learning import views_roster
 from learning.models import CourseEnrollment, EnrollmentStatus
+from learning.permissions import can_manage_enrollments, can_view_roster, rosters_visible_to
 from learning.services import NO_SEAT
 
 pytestmark = pytest.mark.django_db
@@ -101,6 +102,10 @@ def test_roster_permission_matrix(client, world, approval, who):
     user = _other_course_instructor(world) if who == "other_course_instructor" else _who(world, who)
     client.force_login(user)
     status, buttons = VIEWERS[who]
+    # The policy answers the same as the page (one rule for "may see" and "which rows").
+    assert can_view_roster(user, approval) is (status == 200)
+    assert (approval in rosters_visible_to(user)) is (status == 200)
+    assert can_manage_enrollments(user, approval) is bool(buttons)
     response = client.get(roster_url(approval))
     assert response.status_code == status
     post = client.post(roster_url(approval), {"action": "approve", "enrollment": pending[0].pk})
