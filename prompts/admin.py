@@ -32,6 +32,7 @@ from prompts.forms import (
     LabelForm,
     NewVersionForm,
     PlaygroundForm,
+    PromptListFilterForm,
     TagsForm,
 )
 from prompts.models import LATEST_LABEL, Prompt, PromptApiKey, PromptDependency, PromptLabel, PromptType, ProtectedLabel
@@ -128,29 +129,34 @@ class PromptAdmin(PromptPolicyAdmin):
 
     def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
         self._require_view(request)
-        search = request.GET.get("q", "").strip()
-        if services.unstorable(search):
-            messages.error(request, SEARCH_NUL)
-            search = ""
+        labels, tags = selectors.label_and_tag_choices()
+        form = PromptListFilterForm(request.GET, labels=labels, tags=tags)
+        # A bad filter (an unknown label, a NUL in the search, a bad date) is shown on the form, not applied.
+        filters = form.filters() if form.is_valid() else {}
         try:
             page = min(MAX_PAGE, max(1, int(request.GET.get("page", "1"))))
         except ValueError:
             page = 1
-        groups, result = selectors.prompt_groups(search=search or None, page=page, per_page=self.list_per_page)
+        groups, result = selectors.prompt_groups(**filters, page=page, per_page=self.list_per_page)
         creators = selectors.creator_names(created_by={v.created_by for g in groups for v in g.versions})
         for group in groups:
             for version in group.versions:
                 version.creator_name = creators.get(version.created_by)
+        query = request.GET.copy()
+        query.pop("page", None)
         context = self._context(
             request,
             "Prompts",
             groups=groups,
             result=result,
-            search=search,
+            form=form,
+            filtered=bool(filters and any(filters.values())),
+            query=query.urlencode(),
             page=page,
             can_add=self.has_add_permission(request),
         )
-        return render(request, "prompts/admin/prompt_list.html", context)
+        status = 200 if form.is_valid() else 400
+        return render(request, "prompts/admin/prompt_list.html", context, status=status)
 
     def add_view(self, request: HttpRequest, form_url: str = "", extra_context: dict | None = None) -> HttpResponse:
         return HttpResponseRedirect(_url("prompts_prompt_new"))

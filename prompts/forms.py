@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, time
 from typing import Any
 
 from django import forms
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 
 from prompts import permissions
 from prompts.models import COMMIT_MESSAGE_MAX_LENGTH, LABEL_MAX_LENGTH, NAME_MAX_LENGTH, PromptApiKey, PromptType
@@ -66,6 +68,35 @@ class NewVersionForm(forms.Form):
 
 def _refuse_constant(constant: str) -> Any:
     raise ValueError(f"{constant} is not valid JSON")
+
+
+class PromptListFilterForm(forms.Form):
+    """Search and filters of the grouped prompt list (the list_filter and date drill-down of this admin)."""
+
+    q = forms.CharField(required=False, label="Search names")
+    label = forms.ChoiceField(required=False)
+    tag = forms.ChoiceField(required=False)
+    type = forms.ChoiceField(required=False, choices=[("", "Any type"), *PromptType.choices])
+    updated_since = forms.DateField(
+        required=False, label="Changed since", widget=forms.DateInput(attrs={"type": "date"})
+    )
+
+    def __init__(self, *args: Any, labels: list[str], tags: list[str], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["label"].choices = [("", "Any label"), *((label, label) for label in labels)]
+        self.fields["tag"].choices = [("", "Any tag"), *((tag, tag) for tag in tags)]
+
+    def filters(self) -> dict[str, Any]:
+        """The selector's keyword arguments: empty fields are no filter."""
+        data = self.cleaned_data
+        since = data.get("updated_since")
+        return {
+            "search": data.get("q", "").strip() or None,
+            "label": data.get("label") or None,
+            "tag": data.get("tag") or None,
+            "type": data.get("type") or None,
+            "updated_since": (timezone.make_aware(datetime.combine(since, time.min)) if since is not None else None),
+        }
 
 
 class ChatMessageForm(forms.Form):

@@ -235,6 +235,7 @@ def list_prompts(
     from_updated_at: datetime | None = None,
     to_updated_at: datetime | None = None,
     search: str | None = None,
+    type: str | None = None,  # noqa: A002 - the field's name
     page: int = 1,
     limit: int = 10,
 ) -> PromptPage:
@@ -254,6 +255,8 @@ def list_prompts(
         rows = rows.filter(tags__contains=[tag])
     if version is not None:
         rows = rows.filter(version=version)
+    if type is not None:
+        rows = rows.filter(type=type)
     if from_updated_at is not None:
         rows = rows.filter(updated_at__gte=from_updated_at)
     if to_updated_at is not None:
@@ -310,15 +313,38 @@ class PromptGroup:
 
 
 def prompt_groups(
-    *, search: str | None = None, page: int = 1, per_page: int = 20
+    *,
+    search: str | None = None,
+    label: str | None = None,
+    tag: str | None = None,
+    type: str | None = None,  # noqa: A002 - the field's name
+    updated_since: datetime | None = None,
+    page: int = 1,
+    per_page: int = 20,
 ) -> tuple[list[PromptGroup], PromptPage]:
-    """A page of prompt names, each with all its versions (without content): a fixed number of queries."""
-    result = list_prompts(search=search, page=page, limit=per_page)
+    """A page of prompt names, each with all its versions (without content): a fixed number of queries.
+
+    The filters select names (a name with a version carrying ``label``, of ``type``, changed since
+    ``updated_since``); every version of a selected name is listed.
+    """
+    result = list_prompts(
+        search=search, label=label, tag=tag, type=type, from_updated_at=updated_since, page=page, limit=per_page
+    )
     names = [item.name for item in result.items]
     versions: dict[str, list[Prompt]] = {}
     for row in Prompt.objects.filter(name__in=names).defer("prompt", "config").order_by("name", "-version"):
         versions.setdefault(row.name, []).append(row)
     return [PromptGroup(item, versions.get(item.name, [])) for item in result.items], result
+
+
+def label_and_tag_choices() -> tuple[list[str], list[str]]:
+    """Every label and every tag in use, sorted (the filters of the admin's list): two queries."""
+
+    def distinct(field: str) -> list[str]:
+        unnested = Prompt.objects.annotate(value=Func(F(field), function="unnest")).values_list("value", flat=True)
+        return list(unnested.order_by("value").distinct())
+
+    return distinct("labels"), distinct("tags")
 
 
 def creator_names(*, created_by: set[str]) -> dict[str, str]:

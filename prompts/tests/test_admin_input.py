@@ -1,6 +1,7 @@
 """Bad input to the prompt console gives a 400 or a form error and writes nothing; redirects stay on the site;
 change lists run a fixed number of queries whatever the number of rows."""
 
+import re
 from urllib.parse import urlencode
 
 import pytest
@@ -8,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from prompts import admin as prompt_admin
 from prompts import forms as prompt_forms
 from prompts import services as s
 from prompts.models import Prompt, PromptApiKey, PromptDependency, ProtectedLabel
@@ -67,10 +67,32 @@ def test_a_nul_in_a_posted_name_is_400_and_changes_nothing(as_admin, two_version
     ]
 
 
-def test_a_nul_in_the_search_of_the_grouped_list_is_a_message_not_a_500(as_admin, two_versions):
+def test_a_nul_in_the_search_of_the_grouped_list_is_a_form_error_not_a_500(as_admin, two_versions):
     response = as_admin.get(url("prompts_prompt_changelist", q=f"chi{NUL}"))
-    assert response.status_code == 200
-    assert prompt_admin.SEARCH_NUL in response.content.decode()
+    assert response.status_code == 400
+    assert "Null characters are not allowed." in response.content.decode()
+
+
+def test_the_grouped_list_filters_by_label_tag_type_and_date(as_admin, two_versions):
+    create("tutor", prompt="t", labels=["staging"], tags=["tutoring"])
+    create("chat", type="chat", prompt=[{"role": "system", "content": "c"}])
+
+    def names(**params):
+        response = as_admin.get(url("prompts_prompt_changelist", **params))
+        assert response.status_code == 200
+        return re.findall(
+            r'<tr class="prompt-group">\s*<td><a [^>]*><strong>([^<]+)</strong>', response.content.decode()
+        )
+
+    assert names() == ["chat", "child", "tutor"]
+    assert names(label="production") == ["child"]
+    assert names(label="staging") == ["tutor"]
+    assert names(tag="tutoring") == ["tutor"]
+    assert names(type="chat") == ["chat"]
+    assert names(updated_since="2000-01-01") == ["chat", "child", "tutor"]
+    assert names(updated_since="2999-01-01") == []
+    unknown = as_admin.get(url("prompts_prompt_changelist", label="nobody"))
+    assert unknown.status_code == 400 and "Select a valid choice" in unknown.content.decode()
 
 
 @pytest.mark.parametrize(
