@@ -30,6 +30,9 @@ FILES_FORMAT = "One file per line: “path | role” (role: {roles}). Line {line
 VIDEO_SOURCE_REQUIRED = "Give a video id, a URL or an uploaded asset."
 DUE_EXACTLY_ONE = "Give either a due date or a number of days after the start, not both and not neither."
 JSON_INVALID = "Not valid JSON: {error}."
+PROMPT_DEFAULT = "— default tutor prompt —"
+PROMPT_LABEL_UNKNOWN = "The prompt “{name}” has no version labelled “{label}”."
+PROMPT_LABEL_WITHOUT_NAME = "Choose a tutor prompt before a label (without one, the default prompt's production)."
 
 BLOCK_KINDS = [("paragraph", "Paragraph"), ("math", "Math (LaTeX)"), ("image", "Image"), ("link_list", "Link list")]
 LAB_FILE_ROLES = ["student_visible", "hidden_test", "read_only", "solution"]
@@ -47,15 +50,22 @@ def _asset_choices(course) -> list[tuple[str, str]]:
     return choices
 
 
-def _prompt_choices() -> list[tuple[str, str]] | None:
-    """Names of existing tutor prompts (the prompts app is a leaf anyone may read); None if unavailable."""
+def _prompt_labels() -> dict[str, list[str]] | None:
+    """Existing tutor prompt names with the labels their versions carry, through the prompts app's public
+    selector (a leaf any app may read); None if the prompts tables are unavailable."""
     try:
         from prompts.selectors import list_prompts
 
-        page = list_prompts(limit=500)
+        labels: dict[str, list[str]] = {}
+        page_number = 1
+        while True:
+            page = list_prompts(page=page_number, limit=500)
+            labels.update((item.name, list(item.labels)) for item in page.items)
+            if page_number >= page.total_pages:
+                return labels
+            page_number += 1
     except Exception:  # the prompts tables may be missing in a partial deployment
         return None
-    return [("", "— default tutor prompt —")] + [(item.name, item.name) for item in page.items]
 
 
 # --- list items (formset forms) -------------------------------------------------------------------
@@ -188,14 +198,9 @@ class ContentItemForm(forms.Form):
                 **self.initial_from_data(data),
             }
         super().__init__(*args, **kwargs)
-        prompt_choices = _prompt_choices()
-        if prompt_choices is not None:
-            current = self.initial.get("prompt_name")
-            if current and current not in {value for value, _ in prompt_choices}:
-                prompt_choices.append((current, f"{current} (not found)"))
-            self.fields["prompt_name"] = forms.ChoiceField(
-                choices=prompt_choices, required=False, label="Tutor prompt", initial=current
-            )
+        self.prompt_labels = _prompt_labels()
+        if self.prompt_labels is not None:
+            self._prompt_fields(self.prompt_labels)
         self.formsets = {}
         for name, (formset_class, key) in self.FORMSETS.items():
             initial = self.formset_initial(key, data) if item is not None else None
@@ -206,6 +211,52 @@ class ContentItemForm(forms.Form):
                 form_kwargs=self.formset_form_kwargs(),
             )
         self._targets: list[tuple[str, forms.Form, dict[str, str]]] = []
+
+    def _prompt_fields(self, prompt_labels: dict[str, list[str]]) -> None:
+        """``prompt_name`` among the existing prompts; ``prompt_label`` among their labels, grouped by prompt
+        (blank = production). A stored value that no longer exists is shown as such rather than dropped."""
+        current = self.initial.get("prompt_name")
+        names = [("", PROMPT_DEFAULT)] + [(name, name) for name in prompt_labels]
+        if current and current not in prompt_labels:
+            names.append((current, f"{current} (not found)"))
+        self.fields["prompt_name"] = forms.ChoiceField(
+            choices=names, required=False, label="Tutor prompt", initial=current
+        )
+        label = self.initial.get("prompt_label")
+        label = "" if label == "production" else label
+        groups: list[tuple[str, Any]] = [("", "production (default)")]
+        groups += [(name, [(f"{name}|{value}", value) for value in values]) for name, values in prompt_labels.items()]
+        # The options carry "name|label" so that one label under two prompts stays two options (labels never
+        # contain "|", prompts.models.LABEL_PATTERN); ``clean_prompt_label`` keeps the label only.
+        if label and not (current and label in prompt_labels.get(current, [])):
+            groups.append((f"{current or ''}|{label}", f"{label} (not found)"))
+        # A select whose value is checked in ``clean`` against the chosen prompt (a bare label is accepted too).
+        self.fields["prompt_label"] = forms.CharField(
+            required=False,
+            widget=forms.Select(choices=groups),
+            label="Prompt label",
+            help_text="Which version of the tutor prompt to use; empty: the production version.",
+        )
+        self.initial["prompt_label"] = f"{current or ''}|{label}" if label else ""
+
+    def clean_prompt_label(self) -> str:
+        value = (self.cleaned_data.get("prompt_label") or "").rsplit("|", 1)[-1].strip()
+        if len(value) > 36:
+            raise ValidationError(PROMPT_LABEL_UNKNOWN.format(label=value[:36] + "…", name=""))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        if self.prompt_labels is None or "prompt_label" in self.errors or "prompt_name" in self.errors:
+            return data
+        name, label = data.get("prompt_name") or "", data.get("prompt_label") or ""
+        if not label or (label == "production" and not name):
+            return data
+        if not name:
+            self.add_error("prompt_label", PROMPT_LABEL_WITHOUT_NAME)
+        elif label not in self.prompt_labels.get(name, []):
+            self.add_error("prompt_label", PROMPT_LABEL_UNKNOWN.format(label=label, name=name))
+        return data
 
     # hooks
     def initial_from_data(self, data: dict) -> dict:

@@ -257,3 +257,40 @@ def test_every_builtin_editor_renders_and_edits(client, world, lesson, type_name
     assert page.status_code == 200 and 'name="title"' in page.content.decode()
     picker = client.get(reverse("syllabus:item-create", args=[world.a.course.pk, lesson.pk]))
     assert f"?type={type_name}" in picker.content.decode()
+
+
+def test_prompt_name_and_label_are_chosen_among_existing_prompts(client, world, lesson):
+    from prompts.tests.factories import create as create_prompt
+    from syllabus.forms.content import PROMPT_LABEL_UNKNOWN, PROMPT_LABEL_WITHOUT_NAME
+
+    create_prompt("tutor-algebra", labels=["production"])
+    create_prompt("tutor-algebra", labels=["staging"])
+    create_prompt("tutor-geometry", labels=["experiment"])
+    builtin_content_type("resource")
+    client.force_login(world.a.instructor)
+    page = client.get(_create_url(world, lesson, "resource")).content.decode()
+    assert '<option value="tutor-algebra">' in page and '<option value="tutor-geometry">' in page
+    assert 'value="tutor-algebra|staging"' in page and 'value="tutor-geometry|experiment"' in page
+    resources = _formset("resources", [{"label": "Paper", "url": "https://example.org/p.pdf", "kind": "pdf"}])
+
+    def post(name, label):
+        return _post(client, world, lesson, "resource", {**resources, "prompt_name": name, "prompt_label": label})
+
+    response = post("tutor-algebra", "tutor-geometry|experiment")  # a label of another prompt
+    assert response.context["form"].errors["prompt_label"] == [
+        PROMPT_LABEL_UNKNOWN.format(label="experiment", name="tutor-algebra")
+    ]
+    response = post("tutor-algebra", "made-up")
+    assert "prompt_label" in response.context["form"].errors
+    response = post("", "tutor-algebra|staging")
+    assert response.context["form"].errors["prompt_label"] == [PROMPT_LABEL_WITHOUT_NAME]
+    response = post("no-such-prompt", "")
+    assert "prompt_name" in response.context["form"].errors
+    assert not ContentItem.objects.exists()
+    assert post("tutor-algebra", "tutor-algebra|staging").status_code == 302
+    item = ContentItem.objects.get()
+    assert (item.prompt_name, item.prompt_label) == ("tutor-algebra", "staging")
+    assert post("tutor-geometry", "").status_code == 302  # blank: production
+    assert ContentItem.objects.latest("pk").prompt_label == "production"
+    edit = client.get(reverse("syllabus:item-edit", args=[world.a.course.pk, item.pk])).content.decode()
+    assert 'value="tutor-algebra|staging" selected' in edit
