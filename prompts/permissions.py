@@ -128,5 +128,7 @@ def can_grant_protected_label_flag(actor: Actor) -> bool:
 
 
 def can_use_prompt_admin(user: Actor) -> bool:
-    """Whether the prompts section appears in the admin at all."""
+    """Whether the prompts section appears in the admin at all (a staff page: never for an API key)."""
+    if isinstance(user, PromptApiKey):
+        return False
     return can_view_protected_labels(user) or can_manage_api_keys(user)
