@@ -134,3 +134,22 @@ def test_image_block_picks_an_asset_of_the_library(client, world):
 
 def test_image_dimensions_of_gif():
     assert image_dimensions(b"GIF89a" + struct.pack("<HH", 640, 480) + b"\0" * 10, "image/gif") == (640, 480)
+
+
+def test_upload_and_serve_with_a_storage_that_has_no_local_path(client, world, settings, tmp_path):
+    """S3 in production: files are written and streamed through the storage API (``open``), never a
+    ``.path`` on disk. InMemoryStorage refuses ``path()`` just as S3Storage does."""
+    from django.core.files.storage import InMemoryStorage, default_storage
+    from django.test import override_settings
+
+    in_memory = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"}}
+    with override_settings(STORAGES=in_memory):
+        assert _upload(client, world, "chart.png", png(5, 4)).status_code == 302
+        asset = Asset.objects.get()
+        assert isinstance(default_storage._wrapped, InMemoryStorage)
+        assert default_storage.exists(asset.meta_json["storage_name"])
+        response = client.get(reverse("syllabus:asset-file", args=[asset.pk]))
+        assert response.status_code == 200 and response["Content-Type"] == "image/png"
+        assert b"".join(response.streaming_content) == png(5, 4)
+    assert asset.meta_json["width"] == 5
+    assert not any(tmp_path.rglob("*.png"))  # nothing went to MEDIA_ROOT
