@@ -44,7 +44,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import Course, CourseOffering, University
 from learning import player_content, progress
-from learning.models import EnrollmentStatus
+from learning.models import CourseEnrollment, EnrollmentStatus
 from learning.outline import CourseStructure, get_course_structure, progress_overlay_css
 from lms.db import prepared_cursor
 from syllabus.models import ContentItem
@@ -56,6 +56,7 @@ DENIED_MESSAGES = {
     EnrollmentStatus.WAITLISTED: "You are on the waiting list for this course; it opens when a place frees up.",
 }
 MARKED_DONE_MESSAGE = "Marked as done."
+PROGRESS_EVENT = "sigma:progress"  # the htmx event (HX-Trigger) carrying a write's new progress
 KNOWN_RENDERERS = {"text", "video", "resource", "quiz", "engineering_lab", "assignment"}
 
 
@@ -252,16 +253,30 @@ def _content_context(request: HttpRequest, item: ContentItem, kind: str, offerin
         return {"video": player_content.video_context(data, assets=assets, origin=quote(origin, safe=""))}
     if kind == "resource":
         return {"resources": player_content.resource_context(data)}
+    student = {"user_id": request.user.pk, "offering_id": offering.pk, "item_id": item.pk}
     if kind == "quiz":
-        return {
-            "quiz": player_content.quiz_context(data, user_id=request.user.pk, offering_id=offering.pk, item_id=item.pk)
-        }
+        return {"quiz": player_content.quiz_context(data, **student, course_id=offering.course_id)}
     if kind == "engineering_lab":
-        return {"lab": player_content.lab_context(data)}
+        return {"lab": player_content.lab_context(data, **student)}
     if kind == "assignment":
         blocks = data.get("instructions", [])
         assets = player_content.load_assets(player_content.block_asset_ids(blocks), university_id=item.university_id)
-        return {"assignment": player_content.assignment_context(data, assets=assets, starts_at=offering.starts_at)}
+        enrolled_at = None
+        if offering.starts_at is None and data.get("due_offset_days") is not None:  # self-paced: from enrollment
+            enrolled_at = (
+                CourseEnrollment.objects.filter(user_id=request.user.pk, course_offering_id=offering.pk)
+                .values_list("enrolled_at", flat=True)
+                .first()
+            )
+        return {
+            "assignment": player_content.assignment_context(
+                data,
+                assets=assets,
+                starts_at=offering.starts_at,
+                enrolled_at=enrolled_at,
+                zone=progress.user_zone(request.user),
+            )
+        }
     return {}
 
 
@@ -473,14 +488,20 @@ def item_progress(request: HttpRequest, offering_id: int, item_id: int) -> JsonR
     except ValidationError as exc:
         status = 403 if exc.code == "not_enrolled" else 400
         return JsonResponse({"error": exc.messages[0]}, status=status)
-    return JsonResponse(
-        {
-            "percent": float(result.percent),
-            "completed": result.completed,
-            "course_completed": result.course_completed,
-            "streak_days": result.streak_days,
-        }
-    )
+    return JsonResponse(_progress_payload(item_id, result))
+
+
+def _progress_payload(item_id: int, result: progress.ProgressResult) -> dict:
+    """What the player's script patches in place after a write: the item's state, the streak and the
+    rewritten rollups of the item's ancestors (root first: the root is the course percent)."""
+    return {
+        "item": item_id,
+        "percent": float(result.percent),
+        "completed": result.completed,
+        "course_completed": result.course_completed,
+        "streak_days": result.streak_days,
+        "modules": [{"id": mid, "percent": pct, "complete": done} for mid, pct, done in result.modules],
+    }
 
 
 @login_required
@@ -492,27 +513,34 @@ def item_done(request: HttpRequest, offering_id: int, item_id: int) -> HttpRespo
         return _deny(request, access)
     item_url = reverse("player:item", args=[offering_id, item_id])
     try:
-        progress.mark_item_done(user=request.user, offering=access.offering, item_id=item_id, structure=structure)
+        result = progress.mark_item_done(
+            user=request.user, offering=access.offering, item_id=item_id, structure=structure
+        )
     except ValidationError as exc:
         if request.htmx:
             return HttpResponse(exc.messages[0], status=400)
         messages.error(request, exc.messages[0])
         return redirect(item_url)
     if request.htmx:
-        return render(
+        response = render(
             request,
             "learning/_partials/content_mark_done.html",
             {"item_complete": True, "done_url": reverse("player:item-done", args=[offering_id, item_id])},
         )
+        # player.js listens for this event and patches the outline, the header and "In this module".
+        response["HX-Trigger"] = json.dumps({PROGRESS_EVENT: _progress_payload(item_id, result)})
+        return response
     messages.success(request, MARKED_DONE_MESSAGE)
     return redirect(item_url)
 
 
 @login_required
-@require_GET
+@require_POST
 def resource_open(request: HttpRequest, offering_id: int, item_id: int, index: int) -> HttpResponse:
-    """Record that a link of a resource list was opened, then go there (only URLs of the item's own
-    payload, by position: this is not an open redirect)."""
+    """Record that the link at ``index`` of a resource list was opened (a POST: a GET never writes).
+
+    The page links straight to the resource; player.js posts here on the click (fetch with keepalive),
+    so without JavaScript the link still opens, only unrecorded. Answers 204."""
     access, structure = _progress_target(request, offering_id, item_id)
     if not access.allowed:
         return _deny(request, access)
@@ -522,8 +550,7 @@ def resource_open(request: HttpRequest, offering_id: int, item_id: int, index: i
     resources = data.get("resources", []) if isinstance(data, dict) else []
     if not 0 <= index < len(resources):
         raise Http404("No such resource.")
-    url = str(resources[index].get("url", ""))
-    if not url.startswith(("https://", "http://")):
+    if player_content.safe_link(resources[index].get("url")) is None:
         raise Http404("No such resource.")
     progress.record_resource_open(user=request.user, offering=access.offering, item_id=item_id, structure=structure)
-    return HttpResponseRedirect(url)
+    return HttpResponse(status=204)

@@ -13,19 +13,22 @@ Contract:
 from __future__ import annotations
 
 import re
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 from typing import Any
 from urllib.parse import parse_qs, urlparse
+from zoneinfo import ZoneInfo
 
 import nh3
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q, Sum
+from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from learning.models import QuizAttempt
+from learning.models import LabSubmission, QuizAttempt
 from syllabus.mathml import LatexError, render_latex
-from syllabus.models import Asset
+from syllabus.models import Asset, Question
 
 INLINE_TAGS = {"em", "strong", "b", "i", "code", "sub", "sup", "br", "a", "span"}
 INLINE_ATTRIBUTES = {"a": {"href", "title"}}
@@ -170,54 +173,115 @@ def video_context(data: dict, *, assets: dict[int, Asset], origin: str) -> dict[
     return context
 
 
+def safe_link(url: Any) -> str | None:
+    """``url`` when it is an absolute http(s) URL (never ``javascript:`` or the like), else None."""
+    url = str(url or "").strip()
+    return url if url.lower().startswith(("https://", "http://")) else None
+
+
 def resource_context(data: dict) -> list[dict[str, Any]]:
     return [
         {
             "index": index,
             "label": res.get("label", ""),
+            "url": safe_link(res.get("url")),
             "kind": res.get("kind", "article"),
             "icon": RESOURCE_ICONS.get(res.get("kind"), "🔗"),
         }
         for index, res in enumerate(data.get("resources", []))
+        if isinstance(res, dict)
     ]
 
 
-def quiz_context(data: dict, *, user_id: int, offering_id: int, item_id: int) -> dict[str, Any]:
+def quiz_context(data: dict, *, user_id: int, offering_id: int, item_id: int, course_id: int) -> dict[str, Any]:
+    """The quiz card: mode, questions per attempt (the configured number, at most the pool's size),
+    attempts left (``max_attempts`` minus the student's ``quiz_attempts``), max points (the mastery
+    points, else the questions' points). Two queries: the pool's questions (only a pool of the item's
+    own course counts) and the student's attempts."""
     mastery = data.get("mastery") or {}
     max_attempts = mastery.get("max_attempts")
+    pool = Question.objects.filter(pool_id=data.get("question_pool_id"), pool__course_id=course_id).aggregate(
+        size=Count("id"), total=Sum("points"), low=Min("points"), high=Max("points")
+    )
     used = QuizAttempt.objects.filter(user_id=user_id, course_offering_id=offering_id, content_item_id=item_id).count()
+    size = pool["size"]
+    wanted = data.get("num_questions_per_attempt")
+    questions = min(wanted, size) if wanted else size
+    max_points = mastery.get("points")
+    if max_points is None and size:
+        if questions == size:
+            max_points = pool["total"]
+        elif pool["low"] == pool["high"]:
+            max_points = pool["low"] * questions
     return {
         "mode": data.get("quiz_mode", "practice"),
-        "num_questions": data.get("num_questions_per_attempt"),
+        "num_questions": questions,
+        "pool_size": size,
         "time_limit_minutes": (data["time_limit_seconds"] + 59) // 60 if data.get("time_limit_seconds") else None,
         "max_attempts": max_attempts,
         "attempts_used": used,
         "attempts_left": max(0, max_attempts - used) if max_attempts else None,
-        "max_points": mastery.get("points"),
+        "max_points": _number(max_points),
         "threshold": mastery.get("threshold_correct_in_row"),
     }
 
 
-def lab_context(data: dict) -> dict[str, Any]:
+LAB_MODES = {"code": "Code lab"}
+
+
+def lab_context(data: dict, *, user_id: int, offering_id: int, item_id: int) -> dict[str, Any]:
+    """The lab card: mode and runtime, grading and max points from the payload, and the student's
+    submissions so far (one query; a lab sets no attempt limit)."""
     grading = data.get("grading") or {}
+    submitted = LabSubmission.objects.filter(
+        user_id=user_id, course_offering_id=offering_id, content_item_id=item_id
+    ).count()
     return {
+        "mode": LAB_MODES.get(data.get("lab_type"), data.get("lab_type") or "Lab"),
         "runtime": data.get("runtime"),
         "timeout_minutes": (data["timeout_seconds"] + 59) // 60 if data.get("timeout_seconds") else None,
         "grading": grading.get("type"),
-        "max_points": grading.get("max_points"),
+        "max_points": _number(grading.get("max_points")),
+        "submitted": submitted,
         "files": [f for f in data.get("files", []) if f.get("role") in ("student_visible", "read_only")],
     }
 
 
-def assignment_context(data: dict, *, assets: dict[int, Asset], starts_at: datetime | None) -> dict[str, Any]:
-    due = parse_datetime(data["due_at"]) if data.get("due_at") else None
-    if due is None and data.get("due_offset_days") is not None and starts_at is not None:
-        due = starts_at + timedelta(days=data["due_offset_days"])
+def assignment_context(
+    data: dict,
+    *,
+    assets: dict[int, Asset],
+    starts_at: datetime | None,
+    enrolled_at: datetime | None = None,
+    zone: ZoneInfo | None = None,
+) -> dict[str, Any]:
+    """The assignment card. The due date is ``due_at``, or ``due_offset_days`` after the offering starts
+    (after the student enrolled when the offering has no start date), shown in the student's zone."""
+    due = None
+    if data.get("due_at"):
+        due = parse_datetime(str(data["due_at"]))
+        if due is not None and timezone.is_naive(due):
+            due = timezone.make_aware(due, UTC)
+    elif data.get("due_offset_days") is not None and (starts_at or enrolled_at) is not None:
+        due = (starts_at or enrolled_at) + timedelta(days=int(data["due_offset_days"]))
+    local = due.astimezone(zone or UTC) if due is not None else None
     return {
         "instructions": render_blocks(data.get("instructions", []), assets),
-        "due_at": due,
+        "due_at": local,
+        "due_display": dateformat.format(local, "D j M Y, H:i T") if local is not None else None,
         "due_offset_days": data.get("due_offset_days"),
-        "max_points": data.get("max_points"),
-        "submission_types": data.get("submission_types", []),
+        "max_points": _number(data.get("max_points")),
+        "submission_types": [SUBMISSION_LABELS.get(t, t) for t in data.get("submission_types", [])],
         "late_policy": data.get("late_policy") or {},
     }
+
+
+SUBMISSION_LABELS = {"file_upload": "file upload", "text_entry": "text entry", "url": "link"}
+
+
+def _number(value: Any) -> Any:
+    """20.00 → 20, 2.50 → 2.5 (points read as Decimal or float); None stays None."""
+    if value is None:
+        return None
+    number = Decimal(str(value))
+    return int(number) if number == number.to_integral_value() else number.normalize()

@@ -84,6 +84,9 @@ class ProgressResult:
     newly_completed: bool
     course_completed: bool
     streak_days: int
+    # (module id, whole percent, complete) of the ancestors rewritten by this write, root first; empty
+    # when the rollups did not change. The player patches its outline with them.
+    modules: tuple[tuple[int, int, bool], ...] = ()
 
 
 def _percent(done: int, total: int) -> Decimal:
@@ -231,14 +234,16 @@ def record_item_progress(
         newly_started = started_at == now
         newly_completed = completed_at is not None and completed_at == now
         course_completed = False
+        modules: tuple[tuple[int, int, bool], ...] = ()
         if newly_started or newly_completed:
-            root_done = _update_ancestor_rollups(
+            modules = _update_ancestor_rollups(
                 user_id=user.pk,
                 offering_id=offering.pk,
                 structure=structure,
                 module_id=structure.item_module[item_id],
                 now=now,
             )
+            root_done = bool(modules) and modules[0][0] == structure.root_id and modules[0][2]
             if root_done and enrollment_status == EnrollmentStatus.ACTIVE:
                 course_completed = services.record_course_completion(enrollment_id=enrollment_id, now=now)
         streak = touch_streak(user=user, now=now)
@@ -249,13 +254,15 @@ def record_item_progress(
         newly_completed=newly_completed,
         course_completed=course_completed,
         streak_days=streak,
+        modules=modules,
     )
 
 
 def _update_ancestor_rollups(
     *, user_id: int, offering_id: int, structure: CourseStructure, module_id: int, now: datetime
-) -> bool:
-    """Recompute the rollups of ``module_id`` and its ancestors only; True when the root is complete now.
+) -> tuple[tuple[int, int, bool], ...]:
+    """Recompute the rollups of ``module_id`` and its ancestors only; answers (module id, whole percent,
+    complete) of each, root first (the root's ``complete`` says whether the course is complete now).
 
     The caller holds the enrollment lock. Totals come from the structure; completed counts from the
     student's completed item ids (one query), counted per module and then carried up the chain."""
@@ -291,12 +298,15 @@ def _update_ancestor_rollups(
               completed_at = CASE WHEN EXCLUDED.completed_at IS NULL THEN NULL
                                   ELSE COALESCE(r.completed_at, EXCLUDED.completed_at) END,
               progress_percent = EXCLUDED.progress_percent
-            RETURNING module_id, completed_at
+            RETURNING module_id, completed_at, progress_percent
             """,  # noqa: S608 - only placeholders are interpolated
             params,
         )
-        rows = dict(cursor.fetchall())
-    return rows.get(structure.root_id) is not None
+        rows = {mid: (completed_at, pct) for mid, completed_at, pct in cursor.fetchall()}
+    return tuple(
+        (mid, 100 if rows[mid][0] is not None else min(int(rows[mid][1]), 99), rows[mid][0] is not None)
+        for mid in chain
+    )
 
 
 def open_item(*, user, offering, item_id: int, structure: CourseStructure | None = None) -> ProgressResult:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 import pytest
 from django.contrib.messages import get_messages
@@ -11,15 +12,17 @@ from django.urls import reverse
 from learning import player_content, progress
 from learning.models import CourseEnrollment, EnrollmentStatus, UserContentProgress
 from learning.player import DENIED_MESSAGES, NOT_ENROLLED_MESSAGE
+from learning.tests.factories import LabSubmissionFactory, QuizAttemptFactory
 from learning.tests.test_player_fixtures import build_tree, bump, clear_memos
 from syllabus import mathml
 from syllabus.mathml import render_latex
-from syllabus.models import Module
+from syllabus.models import Module, QuestionPool
 from syllabus.tests.factories import (
     AssetFactory,
     ContentItemFactory,
     LabContentItemFactory,
     ModuleFactory,
+    QuestionFactory,
     QuizContentItemFactory,
     builtin_content_type,
 )
@@ -166,19 +169,39 @@ def test_vimeo_uses_dnt_and_internal_video_uses_html5(student, tree, world):
     assert '<video id="player-video"' in html and 'src="/media/lectures/l1.mp4"' in html
 
 
-def test_resource_links_go_through_the_open_endpoint_which_records_interaction(student, tree):
+def test_resource_links_open_directly_and_a_post_records_the_interaction(student, tree):
     html = student.get(item_url(tree, tree.r1)).content.decode()
-    open_url = reverse("player:resource-open", args=[tree.offering.pk, tree.r1.pk, 1])
-    assert f'href="{open_url}"' in html and "📄" in html and "▶" in html
-    response = student.get(open_url)
-    assert response.status_code == 302 and response["Location"] == "https://www.youtube.com/watch?v=WUvTyaaNkzM"
+    record_url = reverse("player:resource-open", args=[tree.offering.pk, tree.r1.pk, 1])
+    # The link itself goes to the resource (it opens without JavaScript); the script posts to record it.
+    assert 'href="https://www.youtube.com/watch?v=WUvTyaaNkzM"' in html and f'data-record-url="{record_url}"' in html
+    assert "📄" in html and "▶" in html
+    UserContentProgress.objects.all().delete()  # the page's own "start" is not what this test is about
+    # A GET writes nothing (and is not allowed).
+    assert student.get(record_url).status_code == 405
+    assert not UserContentProgress.objects.exists()
+    response = student.post(record_url)
+    assert response.status_code == 204
     row = UserContentProgress.objects.get(user=tree.student, content_item=tree.r1)
     assert row.last_interacted_at is not None and row.completed_at is None
-    assert student.get(reverse("player:resource-open", args=[tree.offering.pk, tree.r1.pk, 9])).status_code == 404
+    assert student.post(reverse("player:resource-open", args=[tree.offering.pk, tree.r1.pk, 9])).status_code == 404
+
+
+def test_a_resource_with_an_unsafe_url_is_shown_without_a_link(student, tree):
+    item = add_item(
+        tree,
+        content_type=builtin_content_type("resource"),
+        data_json={"resources": [{"label": "Sneaky", "url": "javascript:alert(1)", "kind": "article"}]},
+    )
+    html = student.get(item_url(tree, item)).content.decode()
+    assert "Sneaky" in html and "javascript:" not in html
+    assert student.post(reverse("player:resource-open", args=[tree.offering.pk, item.pk, 0])).status_code == 404
 
 
 def test_assessment_cards_summarise_without_an_attempt_flow(student, tree):
     quiz = QuizContentItemFactory(module=tree.lesson_a2, title="Checkpoint quiz")
+    pool = QuestionPool.objects.get(pk=quiz.data_json["question_pool_id"])
+    for _ in range(8):
+        QuestionFactory(pool=pool)
     lab = LabContentItemFactory(module=tree.lesson_a2, title="Numerical lab")
     assignment = add_item(
         tree,
@@ -199,6 +222,66 @@ def test_assessment_cards_summarise_without_an_attempt_flow(student, tree):
     assert "python-datascience" in html and "100" in html and "disabled" in html
     html = student.get(item_url(tree, assignment)).content.decode()
     assert "Max points" in html and "20" in html and "<math" in html and "<time datetime=" in html
+
+
+def test_assessment_cards_show_the_real_numbers(student, tree, world):
+    """Questions from the pool, attempts left from quiz_attempts, lab submissions, the due date in the
+    student's time zone, max points: nothing on the cards is a fixed text."""
+    tree.student.time_zone = "America/New_York"
+    tree.student.save(update_fields=["time_zone"])
+    quiz = QuizContentItemFactory(module=tree.lesson_a2, title="Checkpoint quiz")
+    pool = QuestionPool.objects.get(pk=quiz.data_json["question_pool_id"])
+    for _ in range(3):  # fewer questions than the 5 per attempt asked for
+        QuestionFactory(pool=pool, points=2)
+    for n in (1, 2):
+        QuizAttemptFactory(user=tree.student, course_offering=tree.offering, content_item=quiz, attempt_number=n)
+    html = student.get(item_url(tree, quiz)).content.decode()
+    assert "3 of 5" in html  # attempts left of max_attempts 5
+    assert "<dd class=\"col-sm-7\">3</dd>" in html  # questions per attempt: the pool's 3
+    # Without mastery points, max points are the questions' points.
+    data = {**quiz.data_json, "mastery": {"max_attempts": 2}, "num_questions_per_attempt": 2}
+    type(quiz).objects.filter(pk=quiz.pk).update(data_json=data)
+    html = student.get(item_url(tree, quiz)).content.decode()
+    assert "0 of 2" in html and "2 drawn from a pool of 3" in html and "<dd class=\"col-sm-7\">4</dd>" in html
+
+    lab = LabContentItemFactory(module=tree.lesson_a2, title="Numerical lab")
+    LabSubmissionFactory(user=tree.student, course_offering=tree.offering, content_item=lab)
+    bump(tree.course)
+    html = student.get(item_url(tree, lab)).content.decode()
+    assert "Code lab · python-datascience" in html and "Unlimited (1 submitted)" in html
+
+    assignment = add_item(
+        tree,
+        title="Essay",
+        content_type=builtin_content_type("assignment"),
+        data_json={
+            "instructions": [{"type": "paragraph", "text": "Write."}],
+            "due_at": "2030-03-01T17:00:00Z",
+            "max_points": 12.5,
+            "submission_types": ["text_entry", "url"],
+        },
+    )
+    html = student.get(item_url(tree, assignment)).content.decode()
+    assert "Fri 1 Mar 2030, 12:00 EST" in html  # 17:00 UTC in New York
+    assert "12.5" in html and "text entry, link" in html
+    assert "Attempts left" not in html  # assignments set no attempt limit: no made-up number
+
+
+def test_self_paced_assignment_is_due_after_the_enrollment(student, tree):
+    type(tree.offering).objects.filter(pk=tree.offering.pk).update(starts_at=None, ends_at=None)
+    enrolled_at = CourseEnrollment.objects.get(user=tree.student, course_offering=tree.offering).enrolled_at
+    item = add_item(
+        tree,
+        content_type=builtin_content_type("assignment"),
+        data_json={
+            "instructions": [{"type": "paragraph", "text": "Write."}],
+            "due_offset_days": 7,
+            "max_points": 5,
+            "submission_types": ["text_entry"],
+        },
+    )
+    html = student.get(item_url(tree, item)).content.decode()
+    assert f'<time datetime="{(enrolled_at + timedelta(days=7)).isoformat()}"' in html
 
 
 # --- access --------------------------------------------------------------------------------------
@@ -349,3 +432,27 @@ def test_outline_is_cached_per_structure_version(student, tree):
     Module.objects.filter(pk=new.pk).update(is_published=False)
     bump(tree.course)
     assert "Chapter D: Integrals" not in student.get(item_url(tree, tree.t1)).content.decode()
+
+
+def test_mark_done_returns_the_new_module_percents_for_the_outline(student, tree):
+    """htmx swaps the button and player.js patches the outline from the HX-Trigger payload: the touched
+    item's ancestors, root first, with their new whole percent and completion."""
+    from learning.player import PROGRESS_EVENT
+
+    progress.mark_item_done(user=tree.student, offering=tree.offering, item_id=tree.t1.pk)
+    url = reverse("player:item-done", args=[tree.offering.pk, tree.t2.pk])
+    response = student.post(url, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    payload = json.loads(response["HX-Trigger"])[PROGRESS_EVENT]
+    assert payload["item"] == tree.t2.pk and payload["completed"] is True
+    assert payload["modules"] == [
+        {"id": tree.root.pk, "percent": 50, "complete": False},
+        {"id": tree.chapter_a.pk, "percent": 50, "complete": False},
+        {"id": tree.lesson_a1.pk, "percent": 66, "complete": False},
+    ]
+    # The video's end (JSON endpoint) completes the lesson and says so.
+    data = student.post(
+        reverse("player:item-progress", args=[tree.offering.pk, tree.v1.pk]), {"event": "ended"}
+    ).json()
+    assert {"id": tree.lesson_a1.pk, "percent": 100, "complete": True} in data["modules"]
+    assert {"id": tree.section.pk, "percent": 100, "complete": True} in data["modules"]
