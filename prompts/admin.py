@@ -40,7 +40,7 @@ from prompts.templating import chat_placeholders, chat_variables, compile_conten
 
 CHAT_NEEDS_MESSAGES = "A chat prompt needs at least one message."
 TEXT_NEEDS_CONTENT = "A text prompt needs some text."
-SEARCH_NUL = "The search text must not contain NUL characters."
+SEARCH_NUL = "Search and filter values must not contain NUL characters."
 # The grouped list's page number is bounded so the offset always fits the database's integers.
 MAX_PAGE = 2**31 - 1
 

@@ -517,6 +517,7 @@ def protect_label(*, actor: Actor, label: str) -> ProtectedLabel:
 def unprotect_label(*, actor: Actor, label: str) -> None:
     if not permissions.can_change_protected_labels(actor):
         raise PermissionDenied(PROTECT_DENIED)
+    validate_storable(label, field="Label")
     ProtectedLabel.objects.filter(label=label).delete()
 
 
