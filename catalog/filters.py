@@ -6,9 +6,11 @@ import re
 
 import django_filters
 from django import forms
+from django.conf.locale import LANG_INFO
 from django.contrib.postgres.search import SearchQuery
 from django.db import connection
 from django.db.models import Exists, F, Lookup, OuterRef, Q, Value
+from django.db.models.expressions import RawSQL
 from django.utils import timezone
 
 from catalog.models import (
@@ -22,7 +24,7 @@ from catalog.models import (
     Subject,
     University,
 )
-from catalog.permissions import has_no_offering_q, listed_offerings_q
+from catalog.permissions import courses_visible_to, has_no_offering_q, listed_offerings_q
 
 SORT_CHOICES = [
     ("relevance", "Relevance"),
@@ -30,7 +32,39 @@ SORT_CHOICES = [
     ("start", "Start date"),
     ("rating", "Rating"),
 ]
-LANGUAGE_CHOICES = [("en", "English"), ("fr", "French"), ("de", "German"), ("es", "Spanish"), ("ja", "Japanese")]
+# ONE row per language of the published courses: the first course of each (by id), found by a loose index
+# scan of ix_courses_published_language (one index probe per language, not a pass over every course).
+FIRST_COURSE_PER_LANGUAGE_SQL = """
+WITH RECURSIVE languages(code) AS (
+    (SELECT language_code FROM courses WHERE is_published ORDER BY language_code LIMIT 1)
+  UNION ALL
+    SELECT (SELECT c.language_code FROM courses c
+            WHERE c.is_published AND c.language_code > l.code ORDER BY c.language_code LIMIT 1)
+    FROM languages l WHERE l.code IS NOT NULL
+)
+SELECT (SELECT c.id FROM courses c WHERE c.is_published AND c.language_code = languages.code ORDER BY c.id LIMIT 1)
+FROM languages WHERE code IS NOT NULL
+"""
+
+
+def language_label(code: str) -> str:
+    """"fr" → "French" (Django's language names); an unknown code is shown as itself."""
+    info = LANG_INFO.get(code.lower()) or {}
+    return info.get("name") or code.upper()
+
+
+def language_choices(user) -> list[tuple[str, str]]:
+    """The languages of the courses ``user`` may see in the catalog, by name. ONE query: a language per
+    published language (see FIRST_COURSE_PER_LANGUAGE_SQL) that has at least one course visible to the
+    user, so the list never names a language only another tenant's private courses are taught in."""
+    visible_in_language = courses_visible_to(user).filter(language_code=OuterRef("language_code")).order_by()
+    codes = (
+        Course.objects.filter(pk__in=RawSQL(FIRST_COURSE_PER_LANGUAGE_SQL, ()))  # noqa: S611 - constant SQL
+        .filter(Exists(visible_in_language))
+        .order_by()
+        .values_list("language_code", flat=True)
+    )
+    return sorted(((code, language_label(code)) for code in codes), key=lambda choice: choice[1])
 
 # Past this many courses listed under the chosen subjects, the subject filter stops passing their ids.
 SUBJECT_IDS_LIMIT = 2000
@@ -136,9 +170,8 @@ class CourseFilter(django_filters.FilterSet):
     )
     level = django_filters.ChoiceFilter(choices=CourseLevel.choices, empty_label="Any level")
     difficulty = django_filters.ChoiceFilter(choices=CourseDifficulty.choices, empty_label="Any difficulty")
-    language = django_filters.ChoiceFilter(
-        field_name="language_code", choices=LANGUAGE_CHOICES, empty_label="Any language"
-    )
+    # Choices are the languages of the courses the user may see (set per request in __init__).
+    language = django_filters.ChoiceFilter(field_name="language_code", choices=[], empty_label="Any language")
     open = django_filters.BooleanFilter(
         method="filter_open", label="Open for enrollment now", widget=forms.CheckboxInput
     )
@@ -154,6 +187,9 @@ class CourseFilter(django_filters.FilterSet):
     def __init__(self, *args, user=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.user = user
+        languages = language_choices(user)
+        self.filters["language"].extra["choices"] = languages
+        self.form.fields["language"].choices = languages
         university = (self.data or {}).get("university")
         if university and isinstance(university, str):
             # Departments only of the chosen university: a short list, and never a cross-tenant mix.

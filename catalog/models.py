@@ -224,6 +224,10 @@ class Course(models.Model):
                 F("rating_avg").desc(nulls_last=True), F("rating_count").desc(), "title", "id",
                 condition=Q(is_published=True), name="ix_courses_published_rating",
             ),
+            # The catalog's language filter lists the published languages by a loose scan of this index.
+            models.Index(
+                fields=["language_code", "id"], condition=Q(is_published=True), name="ix_courses_published_language"
+            ),
         ]
 
     def __str__(self) -> str:

@@ -204,16 +204,17 @@ def courses_visible_to(user) -> QuerySet[Course]:
 
 
 def unlisted_link_token(offering: CourseOffering) -> str:
-    """The secret part of an offering's own link (signed, so ids cannot be guessed)."""
-    return signing.dumps(offering.pk, salt=LINK_SALT, compress=True)
+    """The secret part of an offering's own link (signed, so ids cannot be guessed). Not timestamped:
+    the link instructors copy from the course page is the same every time they look at it."""
+    return signing.Signer(salt=LINK_SALT).sign_object(offering.pk, compress=True)
 
 
 def offering_id_from_link(token: str | None) -> int | None:
     if not token:
         return None
     try:
-        value = signing.loads(token, salt=LINK_SALT)
-    except signing.BadSignature:
+        value = signing.Signer(salt=LINK_SALT).unsign_object(token)
+    except (signing.BadSignature, ValueError):
         return None
     return value if isinstance(value, int) else None
 

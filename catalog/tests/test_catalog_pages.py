@@ -482,6 +482,7 @@ def test_managers_see_the_unlisted_link_and_the_roster_link(world, client):
         assert "Secret term" in body and f'href="{roster}"' in body and "Manage enrollments" in body
         assert f"http://testserver{detail(course)}?link={token}" in body and "Copy link" in body
         assert "You see this offering because you manage it" in body
+    assert client.get(detail(course)).content.decode().count(f"?link={token}") == 1  # the same link every time
     # The world's course: its instructor gets the roster link, no share link (public offering).
     client.force_login(world.a.instructor)
     body = client.get(detail(world.a.course)).content.decode()
@@ -524,3 +525,29 @@ def test_course_page_query_count_for_a_manager(world, client, django_assert_max_
     with django_assert_max_num_queries(13):
         response = client.get(detail(world.a.course))
     assert response.content.decode().count("Copy link") == 8
+
+
+# --- the language filter lists the languages of the courses the user may see ---------------------
+
+
+def _language_options(response) -> list[str]:
+    return [code for code, _label in response.context["result"].filterset.form.fields["language"].choices if code]
+
+
+def test_language_filter_offers_the_languages_of_visible_courses_only(world, client):
+    course_with(world.a, OfferingVisibility.PUBLIC, title="Analyse", language_code="fr")
+    course_with(world.a, OfferingVisibility.PRIVATE, title="Members in Japanese", language_code="ja")
+    course_with(world.b, OfferingVisibility.PUBLIC, title="Entwurf", language_code="de", is_published=False)
+    CourseFactory(university=world.b.university, title="Próximamente", language_code="es")  # coming soon
+    course_with(world.b, OfferingVisibility.PUBLIC, title="Portuguese", language_code="pt-br")
+    anonymous = client.get(LIST)
+    assert _language_options(anonymous) == ["pt-br", "en", "fr", "es"]  # by name: Brazilian Portuguese, English…
+    assert 'value="fr">French<' in anonymous.content.decode()
+    client.force_login(world.b.student)
+    assert "ja" not in _language_options(client.get(LIST))
+    client.force_login(world.a.student)
+    assert "ja" in _language_options(client.get(LIST))
+    assert titles(client.get(LIST + "?language=ja")) == {"Members in Japanese"}
+    client.force_login(world.b.student)
+    refused = client.get(LIST + "?language=ja")  # a language this user has no course in: reported, not a 500
+    assert refused.status_code == 200 and "language" in refused.context["result"].filterset.form.errors
