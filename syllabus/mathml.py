@@ -12,6 +12,7 @@ import re
 from functools import lru_cache
 from xml.etree import ElementTree
 
+from django.utils.html import escape
 from latex2mathml import converter
 
 LATEX_EMPTY = "Enter a LaTeX expression."
@@ -216,3 +217,22 @@ def latex_error(latex: str) -> str | None:
 
 def cache_info():
     return _render.cache_info()
+
+
+def render_math_text(text: str | None) -> str:
+    """Plain text with ``$$…$$`` LaTeX (question prompts, choices, explanations) as HTML: the text escaped
+    with its line breaks, each formula as inline MathML (LaTeX that does not parse stays visible as code).
+    An unpaired trailing ``$$`` is text. The result is safe to mark safe."""
+    parts = (text or "").split("$$")
+    if len(parts) % 2 == 0:  # an odd number of "$$": the last one opens nothing
+        parts[-2:] = [parts[-2] + "$$" + parts[-1]]
+    html = []
+    for index, part in enumerate(parts):
+        if index % 2 == 0:
+            html.append(escape(part).replace("\n", "<br>"))
+            continue
+        try:
+            html.append(render_latex(part, display=False))
+        except LatexError:
+            html.append(f"<code>$${escape(part)}$$</code>")
+    return "".join(html)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from django.db import connection
 from django.db.models import QuerySet
 
 from syllabus.models import ContentItem, Module, Question
@@ -48,6 +49,23 @@ def assemble_tree(modules: list[Module]) -> TreeNode | None:
         else:
             nodes[module.parent_module_id].children.append(node)
     return root
+
+
+_CHAIN_PUBLISHED_SQL = """
+    WITH RECURSIVE chain(id, parent_id, is_published) AS (
+        SELECT id, parent_module_id, is_published FROM modules WHERE id = %(module)s
+      UNION ALL
+        SELECT m.id, m.parent_module_id, m.is_published FROM modules m JOIN chain c ON m.id = c.parent_id
+    )
+    SELECT COALESCE(bool_and(is_published), false) FROM chain
+"""
+
+
+def is_published_with_ancestors(*, module_id: int) -> bool:
+    """Whether the module and every module above it are published (what learners need), in one query."""
+    with connection.cursor() as cursor:
+        cursor.execute(_CHAIN_PUBLISHED_SQL, {"module": module_id})
+        return bool(cursor.fetchone()[0])
 
 
 def get_course_root(*, course_id: int) -> Module:

@@ -478,3 +478,59 @@ def test_deleting_a_pool_a_quiz_uses_shows_why_and_keeps_it(client, world):
     response = client.post(reverse("syllabus:pool-delete", args=[world.a.course.pk, pool_id]), follow=True)
     assert response.status_code == 200 and "“Unit quiz”" in response.content.decode()
     assert QuestionPool.objects.filter(pk=pool_id).exists()
+
+
+def _chain(course, parent, depth):
+    for level in range(depth):
+        parent = services.create_module(parent=parent, module_type=ModuleType.TOPIC, title=f"Level {level}")
+    return parent
+
+
+def test_preview_query_count_does_not_grow_with_depth(client, world, django_assert_max_num_queries):
+    services.publish_module(module=world.a.root_module, include_subtree=True)
+    shallow = _chain(world.a.course, world.a.root_module, 1)
+    deep = _chain(world.a.course, world.a.root_module, 20)
+    services.publish_module(module=world.a.root_module, include_subtree=True)
+    client.force_login(world.a.instructor)
+    c = world.a.course.pk
+    with django_assert_max_num_queries(50) as shallow_queries:
+        assert client.get(reverse("syllabus:module-preview", args=[c, shallow.pk])).status_code == 200
+    with django_assert_max_num_queries(len(shallow_queries.captured_queries)):
+        page = client.get(reverse("syllabus:module-preview", args=[c, deep.pk])).content.decode()
+    assert "Students cannot see this yet" not in page
+    services.unpublish_module(module=Module.objects.get(course_id=c, title="Level 3"))
+    page = client.get(reverse("syllabus:module-preview", args=[c, deep.pk])).content.decode()
+    assert "Students cannot see this yet" in page
+
+
+def test_pool_page_renders_latex_as_mathml_and_shows_the_explanation(client, world):
+    pool = QuestionPoolFactory(course=world.a.course)
+    services.create_question(
+        pool=pool,
+        question_type="true_false",
+        prompt="Is $$\\frac{1}{2} < 1$$? <b>bold</b>",
+        correct_answer=True,
+        explanation="Because $$1 < 2$$.",
+    )
+    client.force_login(world.a.ta)
+    page = client.get(reverse("syllabus:pool-detail", args=[world.a.course.pk, pool.pk])).content.decode()
+    assert "<mfrac>" in page and "$$" not in page
+    assert "&lt;b&gt;bold&lt;/b&gt;" in page  # the text around the math stays escaped
+    assert "Explanation: Because <math" in page
+
+
+def test_asset_list_is_paginated(client, world):
+    from syllabus.views.bank import ASSETS_PER_PAGE
+
+    Asset.objects.bulk_create(
+        Asset(university=world.a.university, url=f"https://cdn.example.edu/{n}.png", asset_type="image",
+              meta_json={"original_name": f"file-{n:04d}.png"})
+        for n in range(ASSETS_PER_PAGE + 5)
+    )  # fmt: skip
+    client.force_login(world.a.instructor)
+    url = reverse("syllabus:asset-list", args=[world.a.course.pk])
+    first = client.get(url).content.decode()
+    second = client.get(url + "?page=2").content.decode()
+    assert first.count("file-") == ASSETS_PER_PAGE and second.count("file-") == 5
+    assert "Page 1 of 2" in first and "?page=2" in first
+    assert client.get(url + "?page=99").status_code == 200

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.db.models import Count
 from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
@@ -187,6 +188,9 @@ class QuestionImportView(CourseAuthorMixin, FormView):
 # --- assets ----------------------------------------------------------------------------------------------
 
 
+ASSETS_PER_PAGE = 100
+
+
 class AssetListView(CourseAuthorMixin, FormView):
     """The library of the course's university (and platform-wide files), with the upload form."""
 
@@ -195,8 +199,11 @@ class AssetListView(CourseAuthorMixin, FormView):
     form_class = AssetUploadForm
 
     def get_context_data(self, **kwargs):
-        assets = asset_services.assets_for_university(university_id=self.course.university_id)[:500]
-        return super().get_context_data(assets=assets, can_edit=self.course.can_edit, **kwargs)
+        page = Paginator(
+            asset_services.assets_for_university(university_id=self.course.university_id).order_by("-created_at", "-pk"),
+            ASSETS_PER_PAGE,
+        ).get_page(self.request.GET.get("page"))
+        return super().get_context_data(assets=page.object_list, page=page, can_edit=self.course.can_edit, **kwargs)
 
     def post(self, request, *args, **kwargs):
         if not self.course.can_edit:

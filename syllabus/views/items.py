@@ -12,7 +12,7 @@ from django.utils.html import escape
 from django.views import View
 from django.views.generic import TemplateView
 
-from syllabus import services
+from syllabus import selectors, services
 from syllabus.forms import content_form_class
 from syllabus.mathml import LatexError, render_latex
 from syllabus.models import ContentItem, ContentType, Module, QuestionPool
@@ -226,11 +226,7 @@ class ModulePreviewView(CourseAuthorMixin, TemplateView):
 
     def get_context_data(self, **kwargs):
         module = self.get_module(self.kwargs["module_id"])
-        ancestors_published = True
-        walker = module
-        while walker is not None:
-            ancestors_published = ancestors_published and walker.is_published
-            walker = walker.parent_module
+        ancestors_published = selectors.is_published_with_ancestors(module_id=module.pk)
         items = [
             display_item(item, course_id=self.course.pk)
             for item in ContentItem.objects.filter(module=module, is_active=True)
@@ -254,11 +250,9 @@ class ItemPreviewView(CourseAuthorMixin, TemplateView):
     def get_context_data(self, **kwargs):
         item = self.get_item(self.kwargs["item_id"])
         module = item.module
-        visible = self.course.is_published and item.is_active
-        walker = module
-        while walker is not None and visible:
-            visible = walker.is_published
-            walker = walker.parent_module
+        visible = (
+            self.course.is_published and item.is_active and selectors.is_published_with_ancestors(module_id=module.pk)
+        )
         return super().get_context_data(
             module=module,
             items=[display_item(item, course_id=self.course.pk)],
