@@ -292,11 +292,9 @@ class CourseAdmin(TenantScopedAdmin):
                         old = CourseSubject.objects.get(pk=link.pk)
                         if old.subject_id != link.subject_id:
                             services.remove_course_subject(actor=request.user, course=course, subject=old.subject)
-                    if link.is_primary:
-                        services.set_primary_subject(actor=request.user, course=course, subject=link.subject)
-                    else:
-                        services.add_course_subject(actor=request.user, course=course, subject=link.subject)
-                        CourseSubject.objects.filter(course=course, subject=link.subject).update(is_primary=False)
+                    services.set_course_subject(
+                        actor=request.user, course=course, subject=link.subject, is_primary=link.is_primary
+                    )
             else:  # pragma: no cover - every inline is handled above
                 formset.save()
 
@@ -336,7 +334,7 @@ class CourseSubjectAdmin(TenantScopedAdmin):
             old = CourseSubject.objects.select_related("subject").get(pk=obj.pk)
             if old.subject_id != obj.subject_id:
                 services.remove_course_subject(actor=request.user, course=obj.course, subject=old.subject)
-        saved = services.add_course_subject(
+        saved = services.set_course_subject(
             actor=request.user, course=obj.course, subject=obj.subject, is_primary=obj.is_primary
         )
         obj.pk = saved.pk

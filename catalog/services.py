@@ -228,6 +228,20 @@ def add_course_subject(*, actor=None, course: Course, subject: Subject, is_prima
     return link
 
 
+def set_course_subject(*, actor=None, course: Course, subject: Subject, is_primary: bool) -> CourseSubject:
+    """Link ``subject`` to the course as primary or not (idempotent). Un-marking the primary link clears
+    ``courses.primary_subject_id`` too, so the column and the row never disagree."""
+    with transaction.atomic():
+        if is_primary:
+            set_primary_subject(course=course, subject=subject)
+            return CourseSubject.objects.get(course=course, subject=subject)
+        link, _ = CourseSubject.objects.get_or_create(course=course, subject=subject)
+        if link.is_primary:
+            set_primary_subject(course=course, subject=None)
+            link.is_primary = False
+    return link
+
+
 def remove_course_subject(*, actor=None, course: Course, subject: Subject) -> None:
     """Unlink a subject; removing the primary one clears ``courses.primary_subject_id`` too."""
     with transaction.atomic():

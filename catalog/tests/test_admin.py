@@ -10,7 +10,7 @@ from django.forms import MultiWidget
 from django.urls import reverse
 
 from catalog import services
-from catalog.models import CourseOffering, Department, Subject, University
+from catalog.models import CourseOffering, CourseSubject, Department, Subject, University
 from catalog.tests.factories import CourseOfferingFactory, DepartmentFactory, SubjectFactory
 from conftest import WORLD_PASSWORD
 
@@ -183,3 +183,35 @@ def test_subject_admin_refuses_a_cycle_with_a_message(client, world):
     assert services.SUBJECT_CYCLE in " ".join(_messages(response))
     root.refresh_from_db()
     assert (root.parent_subject_id, root.depth) == (None, 0)
+
+
+# --- course subjects -----------------------------------------------------------------------------
+
+
+def test_unmarking_the_primary_subject_in_the_admin_clears_the_courses_primary_subject(client, world):
+    course = world.a.course
+    subject = SubjectFactory()
+    services.set_primary_subject(course=course, subject=subject)
+    link = CourseSubject.objects.get(course=course, subject=subject)
+    _login(client, world.a.university_admin)
+    url = _url(CourseSubject, "change", link.pk)
+    data = change_form_data(client.get(url))
+    data.pop("is_primary")
+    assert client.post(url, data).status_code == 302
+    course.refresh_from_db()
+    link.refresh_from_db()
+    assert (course.primary_subject_id, link.is_primary) == (None, False)
+
+    course_url = _url(type(course), "change", course.pk)
+    data = change_form_data(client.get(course_url))
+    row = _inline_index(data, "course_subjects", link.pk)
+    data[f"course_subjects-{row}-is_primary"] = "on"
+    assert client.post(course_url, data).status_code == 302
+    course.refresh_from_db()
+    assert course.primary_subject_id == subject.pk
+    data = change_form_data(client.get(course_url))
+    data.pop(f"course_subjects-{row}-is_primary")
+    assert client.post(course_url, data).status_code == 302
+    course.refresh_from_db()
+    assert course.primary_subject_id is None
+    assert not CourseSubject.objects.filter(course=course, is_primary=True).exists()
