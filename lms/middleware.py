@@ -1,0 +1,39 @@
+"""Cross-cutting request guards.
+
+:class:`RejectNulMiddleware` answers 400 to any request whose path, query string, cookies or form fields
+hold a NUL character. PostgreSQL refuses NUL in ``text`` and ``jsonb``, so such a value reaching any
+query (a search box, an admin filter, a session cookie) would otherwise end as a 500. Browsers never send
+NUL; the guard exists for hand-made requests. JSON bodies are checked by the APIs that parse them
+(``prompts.api``), and uploaded files' bytes are not form fields, so they are untouched.
+"""
+
+from __future__ import annotations
+
+from django.http import HttpRequest, HttpResponseBadRequest
+
+NUL = "\x00"
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _holds_nul(querydict) -> bool:
+    return any(NUL in key or any(NUL in value for value in values) for key, values in querydict.lists())
+
+
+class RejectNulMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        if self._refused(request):
+            return HttpResponseBadRequest(
+                "The request holds a NUL character, which no field accepts.", content_type="text/plain"
+            )
+        return self.get_response(request)
+
+    @staticmethod
+    def _refused(request: HttpRequest) -> bool:
+        if NUL in request.path or _holds_nul(request.GET):
+            return True
+        if any(NUL in key or NUL in value for key, value in request.COOKIES.items()):
+            return True
+        return request.method == "POST" and request.content_type in FORM_TYPES and _holds_nul(request.POST)
