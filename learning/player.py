@@ -359,13 +359,6 @@ def _load_checked_page(request: HttpRequest, offering_id: int, item_id: int | No
     state = progress.rollup_state(user=request.user, offering=offering, structure=structure)
     if state == progress.ROLLUPS_RECOMPUTED:
         page = load_player_page(user=request.user, offering_id=offering_id, item_id=item_id)
-    elif state == progress.ROLLUPS_STALE:
-        # The stored rollups predate the structure (the background recompute has not run yet): show the
-        # module completion of the current structure instead, so no module with a new required item
-        # shows as complete. One query; nothing is recomputed or written on this request.
-        page.completed_modules, page.module_percent = progress.live_module_progress(
-            user_id=request.user.pk, offering_id=offering_id, structure=structure
-        )
     if item_id is None:  # resume
         target = page.item.pk if page.item is not None else None
         if target not in structure.item_pos:
@@ -377,6 +370,13 @@ def _load_checked_page(request: HttpRequest, offering_id: int, item_id: int | No
         raise Http404("No such item in this course.")
     if item_id is not None and page.item is None:  # deactivated since the structure was cached
         raise Http404("No such item in this course.")
+    if state == progress.ROLLUPS_STALE:
+        # The stored rollups predate the structure (the background recompute has not run yet): show the
+        # module completion of the current structure instead, so no module with a new required item
+        # shows as complete. One query; nothing is recomputed or written on this request.
+        page.completed_modules, page.module_percent = progress.live_module_progress(
+            user_id=request.user.pk, offering_id=offering_id, structure=structure
+        )
     return page, structure, item_id
 
 

@@ -175,3 +175,19 @@ def test_an_offering_without_a_marker_asks_for_one_recompute(client, tree):
     # The read path enqueued the task (run in-process here): every student is brought up to date.
     section = row(tree, tree.student, tree.section)
     assert section.completed_at is None and section.progress_percent == Decimal("50.00")
+
+
+def test_large_course_resume_page_also_shows_live_completion(client, tree, monkeypatch):
+    """The resume page re-reads the page when the last touched item left the tree; the live overlay must
+    survive that re-read."""
+    monkeypatch.setattr(progress, "LAZY_RECOMPUTE_MAX_ITEMS", 2)
+    complete_lesson_a1(tree, tree.student)
+    progress.open_item(user=tree.student, offering=tree.offering, item_id=tree.r1.pk)  # touched last
+    type(tree.r1).objects.filter(pk=tree.r1.pk).update(is_active=False)
+    ContentItemFactory(module=tree.section, title="New worked example")
+    bump(tree.course)
+    client.force_login(tree.student)
+    response = client.get(reverse("player:resume", args=[tree.offering.pk]))
+    assert response.status_code == 200 and response.context["item"].pk != tree.r1.pk
+    html = response.content.decode()
+    assert f'#m{tree.section.pk}>a{{--po:" 50%"}}' in html
