@@ -68,8 +68,10 @@ ASSESSMENT_TYPES = frozenset({"quiz", "engineering_lab", "assignment"})
 LAZY_RECOMPUTE_MAX_ITEMS = 5000
 ROLLUPS_VERSION_KEY = "learning:rollups-version:{offering_id}"
 _ROLLUPS_VERSION_TIMEOUT = None  # forever: a missing marker only costs one recomputation
-ROLLUPS_QUEUED_KEY = "learning:rollups-queued:{offering_id}:{version}"
-_ROLLUPS_QUEUED_TIMEOUT = 3600  # one enqueue per offering and version from the read path
+ROLLUPS_QUEUED_KEY = "learning:rollups-queued:{course_id}:{version}"
+# A recompute asked for within this time is not asked for again; after it, a reader of rollups that are
+# still stale asks again (the task is idempotent), so a lost enqueue heals itself.
+_ROLLUPS_QUEUED_TIMEOUT = 3600
 _HUNDRED = Decimal(100)
 _CENT = Decimal("0.01")
 
@@ -557,10 +559,9 @@ def rollup_state(*, user, offering, structure: CourseStructure) -> str:
     if marker is not None and marker >= structure.version:
         _current_memo.add(key)
         return ROLLUPS_CURRENT
-    if marker is None:
-        # No record of any recompute (an offering added after the last structural change, or an evicted
-        # cache entry): nothing was enqueued for it, so ask for one run, once per version.
-        _schedule_recompute(offering=offering, version=structure.version)
+    # Normally the structural change already enqueued the task; this asks again only when nobody has
+    # for an hour: an offering added after the last change, an evicted marker, a lost enqueue.
+    schedule_recompute(course_id=offering.course_id, structure_version=structure.version)
     if structure.required_total > LAZY_RECOMPUTE_MAX_ITEMS:
         return ROLLUPS_STALE
     student_key = (offering.pk, structure.version, user.pk)
@@ -573,11 +574,17 @@ def rollup_state(*, user, offering, structure: CourseStructure) -> str:
     return ROLLUPS_RECOMPUTED
 
 
-def _schedule_recompute(*, offering, version: int) -> None:
-    if cache.add(ROLLUPS_QUEUED_KEY.format(offering_id=offering.pk, version=version), 1, _ROLLUPS_QUEUED_TIMEOUT):
-        from learning.tasks import recompute_course_rollups  # the task module imports this one
+def schedule_recompute(*, course_id: int, structure_version: int) -> bool:
+    """Enqueue ``learning.tasks.recompute_course_rollups`` for the course's ``structure_version`` unless
+    that was done within the last hour (one cache ``add``). True when it enqueued. Called after the
+    commit of a structural change (``learning.signals``) and by readers that find stale rollups."""
+    key = ROLLUPS_QUEUED_KEY.format(course_id=course_id, version=structure_version)
+    if not cache.add(key, 1, _ROLLUPS_QUEUED_TIMEOUT):
+        return False
+    from learning.tasks import recompute_course_rollups  # the task module imports this one
 
-        recompute_course_rollups.enqueue(course_id=offering.course_id, structure_version=version)
+    recompute_course_rollups.enqueue(course_id=course_id, structure_version=structure_version)
+    return True
 
 
 def rollups_current_for(*, offerings) -> set[int]:

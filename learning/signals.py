@@ -8,7 +8,7 @@ from django.db import transaction
 from django.dispatch import receiver
 
 from catalog.signals import structure_changed
-from learning.tasks import recompute_course_rollups
+from learning import progress
 
 
 @receiver(structure_changed, dispatch_uid="learning.schedule_rollup_recompute")
@@ -16,8 +16,8 @@ def schedule_rollup_recompute(sender, *, course_id: int, structure_version: int,
     """A structural edit or publish: recompute the course's progress rollups once the edit commits
     (never before: the task must see the new structure, and a rolled-back edit enqueues nothing).
     ``robust``: a queue that cannot take the task must not turn the author's saved edit into an error;
-    the player never shows stale completion meanwhile (``progress.rollup_state``)."""
+    the player never shows stale completion meanwhile and asks again later (``progress.rollup_state``)."""
     transaction.on_commit(
-        partial(recompute_course_rollups.enqueue, course_id=course_id, structure_version=structure_version),
+        partial(progress.schedule_recompute, course_id=course_id, structure_version=structure_version),
         robust=True,
     )
