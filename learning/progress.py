@@ -538,6 +538,7 @@ ROLLUPS_RECOMPUTED = "recomputed"  # re-read the page: this student's rows were 
 ROLLUPS_STALE = "stale"  # large course, task pending: show live_module_progress instead of stored rows
 
 _current_memo: set[tuple[int, int]] = set()
+_asked_memo: set[tuple[int, int]] = set()  # (course, version) this process asked a recompute for
 # (offering, version, user) of students recomputed inline; bounded, a lost entry costs one recompute.
 _student_memo: OrderedDict[tuple[int, int, int], None] = OrderedDict()
 _STUDENT_MEMO_SIZE = 10_000
@@ -560,8 +561,12 @@ def rollup_state(*, user, offering, structure: CourseStructure) -> str:
         _current_memo.add(key)
         return ROLLUPS_CURRENT
     # Normally the structural change already enqueued the task; this asks again only when nobody has
-    # for an hour: an offering added after the last change, an evicted marker, a lost enqueue.
-    schedule_recompute(course_id=offering.course_id, structure_version=structure.version)
+    # for an hour: an offering added after the last change, an evicted marker, a lost enqueue. Once per
+    # process and version at most (the cache add is a few queries with the database cache).
+    asked = (offering.course_id, structure.version)
+    if asked not in _asked_memo:
+        schedule_recompute(course_id=offering.course_id, structure_version=structure.version)
+        _asked_memo.add(asked)
     if structure.required_total > LAZY_RECOMPUTE_MAX_ITEMS:
         return ROLLUPS_STALE
     student_key = (offering.pk, structure.version, user.pk)
@@ -599,3 +604,4 @@ def clear_memo() -> None:
     """Forget the per-process memos (tests)."""
     _current_memo.clear()
     _student_memo.clear()
+    _asked_memo.clear()
