@@ -225,5 +225,6 @@ class CourseFilter(django_filters.FilterSet):
         return queryset.filter(Exists(open_now))
 
     def filter_coming_soon(self, queryset, name, value):
-        """Flagged "coming soon" by the university, or published with no offering yet."""
+        """Flagged "coming soon" by the university, or published with no offering yet (one index probe per
+        course that is not flagged)."""
         return queryset.filter(Q(is_coming_soon=True) | has_no_offering_q()) if value else queryset
