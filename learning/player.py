@@ -9,7 +9,7 @@ Items outside the published tree (unpublished modules, inactive items, other cou
 Query budget of a page, whatever the course size (asserted in tests with 2,000 modules): session,
 user, and ONE page query (:func:`load_player_page`: access, the item — asked for, or the last one
 touched for resume — the student's module rollups and the progress of the item's module); then only
-[the item's assets or quiz attempts]. The structure comes from ``learning.outline`` (per-process memo →
+[the item's assets; a quiz's pool and attempts; a lab's submissions]. The structure comes from ``learning.outline`` (per-process memo →
 Django's cache → one flat query) and the outline HTML is cached per structure version, with the
 student's progress laid over it by a small ``<style>`` block. Rare paths add queries: a resume whose
 last touched item left the published tree (or a student who touched nothing yet), and rollups computed
