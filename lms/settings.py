@@ -120,6 +120,10 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache: shared by every worker process. Redis in production, the database cache by default. ---
 CACHES = {"default": env.cache_url("CACHE_URL", default="dbcache://django_cache")}
+if CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
+    # Django culls a database cache past 300 entries, which would evict rendered course outlines and
+    # rollup markers on any real site; size it for one (CACHE_MAX_ENTRIES, or Redis, to change it).
+    CACHES["default"].setdefault("OPTIONS", {}).setdefault("MAX_ENTRIES", env.int("CACHE_MAX_ENTRIES", default=50_000))
 # Sessions in PostgreSQL (table user_sessions), read with the signed-in user in one query.
 SESSION_ENGINE = "accounts.sessions"
 

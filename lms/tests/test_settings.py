@@ -60,6 +60,13 @@ def test_the_default_cache_is_the_database_cache_shared_by_every_worker():
     assert result.stdout.strip() == "django.core.cache.backends.db.DatabaseCache"
 
 
+def test_the_database_cache_keeps_more_than_djangos_300_entries():
+    """Culling at Django's default of 300 would evict rendered course outlines on any real site."""
+    code = "from django.conf import settings; print(settings.CACHES['default']['OPTIONS']['MAX_ENTRIES'])"
+    result = run_manage("shell", "-v", "0", "-c", code, env=PROD_ENV, drop=("CACHE_URL", "CACHE_MAX_ENTRIES"))
+    assert result.stdout.strip() == "50000"
+
+
 def test_cache_url_selects_redis():
     result = run_manage("shell", "-v", "0", "-c", CACHE_BACKEND, env={**PROD_ENV, "CACHE_URL": "redis://127.0.0.1:6379/1"})
     assert result.stdout.strip() == "django.core.cache.backends.redis.RedisCache"
