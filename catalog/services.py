@@ -4,9 +4,12 @@ Contract:
 - Keyword-only, typed functions; ``actor`` is the acting user where one acts (``None`` for a trusted
   system job: management commands, seeding). Given an actor, a service re-checks the catalog policy
   (:mod:`catalog.permissions`) and raises ``PermissionDenied`` when the actor may not do it, so admin
-  actions and views are as safe as each other: editing or publishing a course needs
-  ``can_edit_course``; deleting an offering or a department needs ``can_administer_*``; the subject
-  tree is platform data (``can_manage_subjects``).
+  actions and views are as safe as each other: editing or publishing a course, its offerings,
+  prerequisites and subject links needs ``can_edit_course``; deleting an offering needs
+  ``can_administer_course`` and deleting a department ``can_administer_university``; the subject tree
+  is platform data (``can_manage_subjects``). ``create_course`` is the exception: there is no course
+  to ask about yet, so its callers decide (the admin's tenant-scoped form, syllabus's
+  ``can_create_edition``).
 - A broken rule raises ``django.core.exceptions.ValidationError`` carrying one of the module-level
   message constants below (tests import them), keyed by the offending field where there is one.
 - Multi-row writes run in ``transaction.atomic()``.
@@ -210,6 +213,7 @@ def set_primary_subject(*, actor=None, course: Course, subject: Subject | None) 
 
     ``courses.primary_subject_id`` and the single ``course_subjects.is_primary`` row change together.
     """
+    _require_course_edit(actor, course)
     with transaction.atomic():
         # Clear first: the partial unique index allows one primary row per course at any moment.
         CourseSubject.objects.filter(course=course, is_primary=True).exclude(subject=subject).update(is_primary=False)
@@ -221,6 +225,7 @@ def set_primary_subject(*, actor=None, course: Course, subject: Subject | None) 
 
 def add_course_subject(*, actor=None, course: Course, subject: Subject, is_primary: bool = False) -> CourseSubject:
     """Link a subject to the course (idempotent); ``is_primary=True`` also makes it the primary subject."""
+    _require_course_edit(actor, course)
     if is_primary:
         set_primary_subject(course=course, subject=subject)
         return CourseSubject.objects.get(course=course, subject=subject)
@@ -231,6 +236,7 @@ def add_course_subject(*, actor=None, course: Course, subject: Subject, is_prima
 def set_course_subject(*, actor=None, course: Course, subject: Subject, is_primary: bool) -> CourseSubject:
     """Link ``subject`` to the course as primary or not (idempotent). Un-marking the primary link clears
     ``courses.primary_subject_id`` too, so the column and the row never disagree."""
+    _require_course_edit(actor, course)
     with transaction.atomic():
         if is_primary:
             set_primary_subject(course=course, subject=subject)
@@ -244,6 +250,7 @@ def set_course_subject(*, actor=None, course: Course, subject: Subject, is_prima
 
 def remove_course_subject(*, actor=None, course: Course, subject: Subject) -> None:
     """Unlink a subject; removing the primary one clears ``courses.primary_subject_id`` too."""
+    _require_course_edit(actor, course)
     with transaction.atomic():
         CourseSubject.objects.filter(course=course, subject=subject).delete()
         if Course.objects.filter(pk=course.pk, primary_subject=subject).update(primary_subject=None):
@@ -282,6 +289,7 @@ def add_prerequisite(
 ) -> CoursePrerequisite:
     """``course`` requires ``prerequisite_course``. Same university only; no self link; no cycle among
     strict and co-requisite links (recommendations never block)."""
+    _require_course_edit(actor, course)
     if course.pk == prerequisite_course.pk:
         raise ValidationError({"prerequisite_course": [PREREQUISITE_SELF]}, code="self")
     if course.university_id != prerequisite_course.university_id:
@@ -304,6 +312,7 @@ def add_prerequisite(
 
 
 def remove_prerequisite(*, actor=None, course: Course, prerequisite_course: Course) -> bool:
+    _require_course_edit(actor, course)
     deleted, _ = CoursePrerequisite.objects.filter(course=course, prerequisite_course=prerequisite_course).delete()
     return bool(deleted)
 
@@ -327,6 +336,7 @@ def _check_offering_dates(offering: CourseOffering) -> None:
 
 def create_offering(*, actor=None, course: Course, **fields: Any) -> CourseOffering:
     """Create an offering of ``course``; its university is the course's, its counts start at zero."""
+    _require_course_edit(actor, course)
     _reject_unknown(fields, _OFFERING_EDITABLE, OFFERING_FIELD_NOT_EDITABLE)
     offering = CourseOffering(course=course, university_id=course.university_id, **fields)
     _check_offering_dates(offering)
@@ -336,6 +346,7 @@ def create_offering(*, actor=None, course: Course, **fields: Any) -> CourseOffer
 
 
 def update_offering(*, actor=None, offering: CourseOffering, **fields: Any) -> CourseOffering:
+    _require_course_edit(actor, offering.course)
     _reject_unknown(fields, _OFFERING_EDITABLE, OFFERING_FIELD_NOT_EDITABLE)
     for name, value in fields.items():
         setattr(offering, name, value)

@@ -432,3 +432,29 @@ def test_publishing_and_editing_a_course_re_check_the_edit_policy(world):
     services.set_course_published(actor=None, course=course, is_published=False)
     course.refresh_from_db()
     assert (course.title, course.is_published) == ("Renamed by its instructor", False)
+
+
+def test_offering_prerequisite_and_subject_services_re_check_the_edit_policy(world):
+    course, other = world.a.course, CourseFactory(university=world.a.university)
+    subject = SubjectFactory()
+    intruder = world.b.university_admin
+    refused = [
+        lambda actor: services.create_offering(actor=actor, course=course, term_name="Rogue"),
+        lambda actor: services.update_offering(actor=actor, offering=world.a.offering, capacity=1),
+        lambda actor: services.add_prerequisite(actor=actor, course=course, prerequisite_course=other),
+        lambda actor: services.set_course_subject(actor=actor, course=course, subject=subject, is_primary=True),
+        lambda actor: services.add_course_subject(actor=actor, course=course, subject=subject),
+    ]
+    for call in refused:
+        for actor in (intruder, world.a.student, world.a.ta):
+            with pytest.raises(PermissionDenied):
+                call(actor)
+    assert not CourseOffering.objects.filter(term_name="Rogue").exists()
+    assert not CoursePrerequisite.objects.filter(course=course).exists()
+    assert not CourseSubject.objects.filter(course=course).exists()
+    world.a.offering.refresh_from_db()
+    assert world.a.offering.capacity is None
+    for call in refused:  # the course's instructor may (and actor=None, the system path)
+        call(world.a.instructor)
+    assert CourseSubject.objects.get(course=course, subject=subject).is_primary is True
+    services.remove_prerequisite(actor=None, course=course, prerequisite_course=other)
