@@ -136,8 +136,9 @@ def _start_key(offering: CourseOffering):
 
 
 def search_courses(*, user, data, page_number=1, page_size: int = PAGE_SIZE) -> CatalogResult:
-    """The catalog page. Queries: the filter form's choices (universities, domains, subjects, and the
-    chosen university's departments), one per chosen model filter to validate it, the page (one row
+    """The catalog page. Queries: the filter form's choices (universities, domains, subjects, the
+    languages of visible courses, and the chosen university's departments), one per chosen model filter
+    to validate it, the page (one row
     more than it shows), the capped count (only when there is a next page or the page is past the end),
     and the next offerings of the page's courses (one). A page number past the end shows the last page
     (one more query)."""
