@@ -215,3 +215,20 @@ def test_unmarking_the_primary_subject_in_the_admin_clears_the_courses_primary_s
     course.refresh_from_db()
     assert course.primary_subject_id is None
     assert not CourseSubject.objects.filter(course=course, is_primary=True).exists()
+
+
+def test_bulk_deleting_subjects_re_roots_what_stays(client, world):
+    root = SubjectFactory()
+    middle = SubjectFactory(parent_subject=root)
+    child = SubjectFactory(parent_subject=middle)
+    grandchild = SubjectFactory(parent_subject=child)
+    _login(client, world.platform_admin)
+    response = client.post(_url(Subject, "changelist"), {
+        "action": "delete_selected", "post": "yes", "_selected_action": [root.pk, middle.pk],
+    })
+    assert response.status_code == 302
+    assert not Subject.objects.filter(pk__in=[root.pk, middle.pk]).exists()
+    child.refresh_from_db()
+    grandchild.refresh_from_db()
+    assert (child.parent_subject_id, child.depth, grandchild.parent_subject_id, grandchild.depth) == (
+        None, 0, child.pk, 1)
