@@ -10,14 +10,17 @@ register = template.Library()
 
 @register.filter
 def in_tz(value, zone_name):
-    """A datetime in the given time zone (the university's), for display."""
+    """A datetime's wall-clock time in the given time zone (the university's), for display.
+
+    Naive on purpose: Django's ``date`` filter converts an aware datetime back to the active time zone
+    (UTC here) before formatting, so ``{{ t|in_tz:zone|date:"H:i" }}`` would print UTC."""
     if not value:
         return value
     try:
         zone = ZoneInfo(zone_name or "UTC")
     except (ZoneInfoNotFoundError, ValueError):
         zone = ZoneInfo("UTC")
-    return timezone.localtime(value, zone)
+    return timezone.make_naive(value, zone)
 
 
 @register.simple_tag(takes_context=True)

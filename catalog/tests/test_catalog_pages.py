@@ -551,3 +551,15 @@ def test_language_filter_offers_the_languages_of_visible_courses_only(world, cli
     client.force_login(world.b.student)
     refused = client.get(LIST + "?language=ja")  # a language this user has no course in: reported, not a 500
     assert refused.status_code == 200 and "language" in refused.context["result"].filterset.form.errors
+
+
+def test_in_tz_keeps_the_zones_wall_clock_through_the_date_filter():
+    """A 03:00 UTC enrollment opening in Tokyo reads 12:00 on the page, not 03:00."""
+    import datetime as dt
+
+    from django.template import Context, Template
+
+    rendered = Template('{% load catalog_tags %}{{ t|in_tz:"Asia/Tokyo"|date:"j M Y, H:i" }}').render(
+        Context({"t": dt.datetime(2026, 12, 5, 3, 0, tzinfo=dt.UTC)})
+    )
+    assert rendered == "5 Dec 2026, 12:00"
