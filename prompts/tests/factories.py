@@ -11,7 +11,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
 
 from prompts import services
-from prompts.models import Prompt, PromptDependency, ProtectedLabel
+from prompts.models import Prompt, PromptApiKey, PromptDependency, PromptLabel, ProtectedLabel
 
 EDITOR_PERMISSIONS = ["view_prompt", "add_prompt", "change_prompt", "delete_prompt"]
 
@@ -39,12 +39,52 @@ class PromptDependencyFactory(factory.django.DjangoModelFactory):
     child_label = "production"
 
 
+class PromptLabelFactory(factory.django.DjangoModelFactory):
+    """A label held by ``prompt``, written the only way the schema allows: through ``prompts.labels``.
+
+    The trigger of migration 0002 mirrors the array into ``prompt_labels``; a row inserted directly would
+    disagree with the array. ``_create`` appends the label to the version's array and returns the trigger's row.
+    """
+
+    class Meta:
+        model = PromptLabel
+
+    prompt = factory.SubFactory(PromptFactory)
+    name = factory.SelfAttribute("prompt.name")
+    label = factory.Sequence(lambda n: f"label-{n}")
+
+    @classmethod
+    def _create(cls, model_class, *args, prompt, name, label, **kwargs):
+        if name != prompt.name:
+            raise ValueError(f"a label row's name is its version's name ({prompt.name!r}), not {name!r}")
+        prompt.labels = [*prompt.labels, label]
+        prompt.save(update_fields=["labels"])
+        return model_class.objects.get(prompt=prompt, label=label)
+
+
 class ProtectedLabelFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = ProtectedLabel
         django_get_or_create = ["label"]
 
     label = "production"
+
+
+class PromptApiKeyFactory(factory.django.DjangoModelFactory):
+    """An active key pair; ``secret=`` sets the secret (stored only as its SHA-256, as the service does)."""
+
+    class Meta:
+        model = PromptApiKey
+
+    class Params:
+        secret = factory.Sequence(lambda n: f"sk-lf-factory-secret-{n:06d}")
+
+    name = factory.Sequence(lambda n: f"key {n}")
+    public_key = factory.Sequence(lambda n: f"pk-lf-factory-{n:06d}")
+    secret_hash = factory.LazyAttribute(lambda o: services.hash_secret(o.secret))
+    secret_hint = factory.LazyAttribute(lambda o: o.secret[-4:])
+    is_active = True
+    can_change_protected_labels = False
 
 
 def create(name, prompt="Hello {{name}}", **kwargs):
