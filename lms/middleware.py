@@ -3,15 +3,18 @@
 :class:`RejectNulMiddleware` answers 400 to any request whose path, query string, cookies or form fields
 hold a NUL character. PostgreSQL refuses NUL in ``text`` and ``jsonb``, so such a value reaching any
 query (a search box, an admin filter, a session cookie) would otherwise end as a 500. Browsers never send
-NUL; the guard exists for hand-made requests. JSON bodies are checked by the APIs that parse them
-(``prompts.api``), and uploaded files' bytes are not form fields, so they are untouched.
+NUL; the guard exists for hand-made requests. Under ``/api/`` only cookies are checked here: the APIs
+check their own paths, parameters and JSON bodies and answer in their own error format (``prompts.api``,
+Langfuse's ``{"message", "error"}``). Uploaded files' bytes are not form fields, so they are untouched.
 """
 
 from __future__ import annotations
 
-from django.http import HttpRequest, HttpResponseBadRequest
+from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse
 
 NUL = "\x00"
+MESSAGE = "The request holds a NUL character, which no field accepts."
+API_PREFIX = "/api/"
 FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
 
 
@@ -24,16 +27,17 @@ class RejectNulMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest):
-        if self._refused(request):
-            return HttpResponseBadRequest(
-                "The request holds a NUL character, which no field accepts.", content_type="text/plain"
-            )
+        api = request.path.startswith(API_PREFIX)
+        if any(NUL in key or NUL in value for key, value in request.COOKIES.items()):
+            if api:
+                return JsonResponse({"message": MESSAGE, "error": "InvalidRequestError"}, status=400)
+            return HttpResponseBadRequest(MESSAGE, content_type="text/plain")
+        if not api and self._form_holds_nul(request):
+            return HttpResponseBadRequest(MESSAGE, content_type="text/plain")
         return self.get_response(request)
 
     @staticmethod
-    def _refused(request: HttpRequest) -> bool:
+    def _form_holds_nul(request: HttpRequest) -> bool:
         if NUL in request.path or _holds_nul(request.GET):
-            return True
-        if any(NUL in key or NUL in value for key, value in request.COOKIES.items()):
             return True
         return request.method == "POST" and request.content_type in FORM_TYPES and _holds_nul(request.POST)

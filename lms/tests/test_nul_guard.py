@@ -40,3 +40,10 @@ def test_session_cookie_with_nul_is_a_400(client, settings):
 
 def test_ordinary_requests_pass(client):
     assert client.get("/courses/", {"q": "calculus"}).status_code == 200
+
+
+def test_a_nul_in_a_cookie_on_the_api_is_a_json_400(client):
+    client.cookies["sessionid"] = "abc\x00"
+    response = client.get("/api/public/v2/prompts")
+    assert response.status_code == 400
+    assert response.json()["error"] == "InvalidRequestError"
