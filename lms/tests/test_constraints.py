@@ -23,6 +23,9 @@ UNBREAKABLE = {
     "ux_modules_id_course",
     "ux_discussion_posts_id_thread",
     "ux_chat_messages_id_session",
+    # The seed's rule, implied by ck_subjects_depth_matches_parent (root 0, child >= 1), which PostgreSQL
+    # checks first (check constraints run in name order), so no row can break it alone.
+    "ck_subjects_depth_nonnegative",
 }
 
 
