@@ -35,7 +35,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 
 from accounts.models import UserUniversityRole
 from catalog.models import (
@@ -158,6 +158,9 @@ def _check_department(department: Department | None, university_id: int) -> None
         raise ValidationError({"department": [DEPARTMENT_OTHER_UNIVERSITY]}, code="tenant_mismatch")
 
 
+COURSE_CODE_TAKEN = "This university already has a course with this code."
+
+
 def create_course(
     *,
     actor=None,
@@ -173,7 +176,14 @@ def create_course(
     with transaction.atomic():
         course = Course(university=university, code=code, title=title, **fields)
         course.full_clean()
-        course.save()
+        try:
+            with transaction.atomic():
+                course.save()
+        except IntegrityError as error:
+            # Another request took the code between full_clean and the insert.
+            if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) != "ux_courses_university_code":
+                raise
+            raise ValidationError({"code": COURSE_CODE_TAKEN}, code="duplicate_code") from error
         if primary_subject is not None:
             set_primary_subject(course=course, subject=primary_subject)
     return course

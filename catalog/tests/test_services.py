@@ -458,3 +458,13 @@ def test_offering_prerequisite_and_subject_services_re_check_the_edit_policy(wor
         call(world.a.instructor)
     assert CourseSubject.objects.get(course=course, subject=subject).is_primary is True
     services.remove_prerequisite(actor=None, course=course, prerequisite_course=other)
+
+
+def test_create_course_losing_a_race_for_the_code_is_a_field_error(monkeypatch):
+    """Another request inserts the same code after this one's validation: a field error, not a 500."""
+    existing = CourseFactory(code="MATH201")
+    monkeypatch.setattr(Course, "full_clean", lambda self, *args, **kwargs: None)  # validation ran before the rival insert
+    with pytest.raises(ValidationError) as raised:
+        services.create_course(university=existing.university, code="MATH201", title="Rival")
+    assert raised.value.message_dict == {"code": [services.COURSE_CODE_TAKEN]}
+    assert Course.objects.filter(university=existing.university, code="MATH201").count() == 1
