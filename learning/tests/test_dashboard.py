@@ -19,19 +19,12 @@ from learning.tests.factories import (
     CourseGradeFactory,
     UserContentProgressFactory,
 )
-from learning.tests.test_player_fixtures import bump, clear_memos
+from learning.tests.test_player_fixtures import bump
 from syllabus.models import Module
 from syllabus.tests.factories import ContentItemFactory, ModuleFactory, builtin_content_type
 
 pytestmark = pytest.mark.django_db
 URL = "/learn/"
-
-
-@pytest.fixture(autouse=True)
-def _memos():
-    clear_memos()
-    yield
-    clear_memos()
 
 
 def root_of(course):

@@ -13,7 +13,7 @@ from learning import player_content, progress
 from learning.models import CourseEnrollment, EnrollmentStatus, UserContentProgress
 from learning.player import DENIED_MESSAGES, NOT_ENROLLED_MESSAGE
 from learning.tests.factories import LabSubmissionFactory, QuizAttemptFactory
-from learning.tests.test_player_fixtures import build_tree, bump, clear_memos
+from learning.tests.test_player_fixtures import bump
 from syllabus import mathml
 from syllabus.mathml import render_latex
 from syllabus.models import Module, QuestionPool
@@ -51,18 +51,6 @@ DEMO_TEXT = {
         },
     ],
 }
-
-
-@pytest.fixture(autouse=True)
-def _memos():
-    clear_memos()
-    yield
-    clear_memos()
-
-
-@pytest.fixture
-def tree(world):
-    return build_tree(world.a)
 
 
 @pytest.fixture

@@ -7,19 +7,6 @@ from django.urls import reverse
 
 from learning import progress
 from learning.models import UserContentProgress, UserModuleProgress
-from learning.tests.test_player_fixtures import build_tree, clear_memos
-
-
-@pytest.fixture(autouse=True)
-def _memos():
-    clear_memos()
-    yield
-    clear_memos()
-
-
-@pytest.fixture
-def tree(world):
-    return build_tree(world.a)
 
 
 @pytest.mark.parametrize(

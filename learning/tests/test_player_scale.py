@@ -9,16 +9,9 @@ from django.urls import reverse
 from bench.player import build_big_course
 from learning import outline, progress
 from learning.models import UserModuleProgress
-from learning.tests.test_player_fixtures import bump, clear_memos
+from learning.tests.test_player_fixtures import bump
 from syllabus.models import Module
 from syllabus.tests.factories import ContentItemFactory
-
-
-@pytest.fixture(autouse=True)
-def _memos():
-    clear_memos()
-    yield
-    clear_memos()
 
 
 @pytest.mark.slow

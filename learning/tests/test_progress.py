@@ -11,20 +11,8 @@ from django.db import close_old_connections
 
 from learning import progress, services
 from learning.models import CourseEnrollment, EnrollmentStatus, UserContentProgress, UserModuleProgress
-from learning.tests.test_player_fixtures import build_tree, bump, clear_memos
+from learning.tests.test_player_fixtures import build_tree, bump
 from syllabus.tests.factories import ContentItemFactory
-
-
-@pytest.fixture(autouse=True)
-def _memos():
-    clear_memos()
-    yield
-    clear_memos()
-
-
-@pytest.fixture
-def tree(world):
-    return build_tree(world.a)
 
 
 def module_row(tree, module):

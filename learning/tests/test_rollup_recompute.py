@@ -14,18 +14,11 @@ from learning import progress
 from learning.models import CourseEnrollment, EnrollmentStatus, UserModuleProgress
 from learning.tasks import recompute_course_rollups
 from learning.tests.factories import CourseEnrollmentFactory
-from learning.tests.test_player_fixtures import build_tree, bump, clear_memos
+from learning.tests.test_player_fixtures import build_tree, bump
 from syllabus import services as syllabus_services
 from syllabus.tests.factories import ContentItemFactory, ModuleFactory, builtin_content_type
 
 TEXT = {"layout": "rich_text_v1", "blocks": [{"type": "paragraph", "text": "A new worked example."}]}
-
-
-@pytest.fixture(autouse=True)
-def _memos():
-    clear_memos()
-    yield
-    clear_memos()
 
 
 @pytest.fixture
