@@ -20,6 +20,13 @@ from django.db.models import Q
 from prompts.exceptions import PromptResolutionError
 from prompts.models import Prompt, PromptDependency, PromptType
 
+
+def reference_q(name: str, version: int | None, label: str | None) -> Q:
+    """The version a reference points at: by number, or whichever version holds the label."""
+    if version is not None:
+        return Q(name=name, version=version)
+    return Q(name=name, labels__contains=[label])
+
 MAX_NESTING_DEPTH = 5
 TAG_PATTERN = re.compile(r"@@@langfusePrompt:(.*?)@@@")
 
@@ -119,10 +126,7 @@ class _Resolver:
                 return
             wanted = Q()
             for ref in frontier:
-                if ref.version is not None:
-                    wanted |= Q(name=ref.name, version=ref.version)
-                else:
-                    wanted |= Q(name=ref.name, labels__contains=[ref.label])
+                wanted |= reference_q(ref.name, ref.version, ref.label)
             rows = list(Prompt.objects.filter(wanted))
             for ref in frontier:
                 for row in rows:

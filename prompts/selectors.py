@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Func, Max, Q, QuerySet
 
 from prompts import cache as prompt_cache
-from prompts.composition import parse_dependency_tags, resolve_stored
+from prompts.composition import parse_dependency_tags, reference_q, resolve_stored
 from prompts.exceptions import PromptNotFoundError
 from prompts.models import PRODUCTION_LABEL, Prompt, PromptApiKey, PromptDependency, ProtectedLabel
 from prompts.templating import compile_content
@@ -166,10 +166,7 @@ def dependency_graph(*, prompt: Prompt) -> DependencyGraph:
     rows = list(prompt.dependencies.order_by("child_name", "child_version", "child_label"))
     wanted = Q()
     for row in rows:
-        if row.child_version is not None:
-            wanted |= Q(name=row.child_name, version=row.child_version)
-        else:
-            wanted |= Q(name=row.child_name, labels__contains=[row.child_label])
+        wanted |= reference_q(row.child_name, row.child_version, row.child_label)
     candidates = list(Prompt.objects.filter(wanted).defer("prompt", "config")) if rows else []
     for row in rows:
         target = next(
