@@ -42,6 +42,27 @@ def _setup():
     return student, course, subject, university
 
 
+def query_counts(pages: list[tuple[str, str, str]]) -> list[tuple[str, int]]:
+    """SQL queries each page runs, warm (second request), read in-process with Django's test client."""
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+
+    counts = []
+    for label, path, cookie in pages:
+        client = Client(HTTP_HOST="127.0.0.1")
+        if cookie:
+            name, value = cookie.split("=", 1)
+            client.cookies[name] = value
+        client.get(path, secure=True)
+        with CaptureQueriesContext(connection) as queries:
+            status = client.get(path, secure=True).status_code
+        if status != 200:
+            sys.exit(f"{path} answered {status} in-process")
+        counts.append((label, len(queries)))
+    return counts
+
+
 def main() -> None:
     if "DATABASE_URL" not in os.environ:
         sys.exit("Set DATABASE_URL to a dedicated database, e.g. postgres://postgres@127.0.0.1:5432/lms_bench")
@@ -75,9 +96,13 @@ def main() -> None:
         alone = [measure(server, label, path, cookie=cook, requests=60, concurrency=1) for label, path, cook in pages]
     for result in results:
         print(result.line())
+    counts = query_counts(pages)
     hello = results[0].rps
     for result in results[1:]:
         print(f"{result.label}: {result.rps / hello:.3f} of hello's requests per second")
+    print("SQL queries per page (warm, in-process):")
+    for label, count in counts:
+        print(f"  {label:<32} {count}")
     print("one request at a time (one client):")
     for result in alone:
         print(f"  {result.label:<32} median {result.median_ms:8.2f} ms   p95 {result.p95_ms:8.2f} ms")
