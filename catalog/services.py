@@ -208,9 +208,14 @@ def update_course(*, actor=None, course: Course, **fields: Any) -> Course:
 
 
 def set_course_published(*, actor=None, course: Course, is_published: bool) -> Course:
-    """Publish or unpublish the course (the syllabus editor and the admin's actions call this)."""
+    """Publish or unpublish the course (the syllabus editor and the admin's actions call this). A change of
+    state bumps ``structure_version`` in the same transaction, as every publish does, so an outline cached
+    under the old version is never served for the new state."""
     _require_course_edit(actor, course)
-    Course.objects.filter(pk=course.pk).update(is_published=is_published)
+    with transaction.atomic():
+        changed = Course.objects.filter(pk=course.pk).exclude(is_published=is_published).update(is_published=is_published)
+        if changed:
+            course.structure_version = bump_structure_version(course_id=course.pk)
     course.is_published = is_published
     return course
 

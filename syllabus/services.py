@@ -435,14 +435,10 @@ def unpublish_module(*, actor=None, module: Module, include_subtree: bool = Fals
 
 
 def publish_course(*, actor=None, course: Course, is_published: bool) -> Course:
-    """Publish or unpublish the course and bump its structure version, in one transaction (an outline cache
-    keyed on the version never sees the new state under the old version). Catalog owns the flag and re-checks
-    its own policy with the same actor."""
+    """Publish or unpublish the course. Catalog owns the flag, re-checks its own policy with the same actor
+    and bumps the structure version in the same transaction when the state changes."""
     _require_edit(actor, course)
-    with transaction.atomic():
-        catalog_services.set_course_published(actor=actor, course=course, is_published=is_published)
-        bump_structure_version(course_id=course.pk)
-    return course
+    return catalog_services.set_course_published(actor=actor, course=course, is_published=is_published)
 
 
 # --- content items ----------------------------------------------------------------------------

@@ -112,6 +112,17 @@ def test_set_course_published():
     assert Course.objects.get(pk=course.pk).is_published is True
 
 
+def test_publishing_a_course_bumps_its_structure_version_once_per_change():
+    """Outlines are cached per structure version: the admin's publish actions and the editor alike must move it."""
+    course = CourseFactory(is_published=False)
+    before = Course.objects.get(pk=course.pk).structure_version
+    services.set_course_published(course=course, is_published=True)
+    services.set_course_published(course=course, is_published=True)  # no change: no bump
+    assert Course.objects.get(pk=course.pk).structure_version == before + 1
+    services.set_course_published(course=course, is_published=False)
+    assert Course.objects.get(pk=course.pk).structure_version == before + 2
+
+
 # --- primary subject ---------------------------------------------------------------------------
 
 
