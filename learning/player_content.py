@@ -247,6 +247,30 @@ def lab_context(data: dict, *, user_id: int, offering_id: int, item_id: int) -> 
     }
 
 
+# Formatted in Python: the template ``date`` filter would convert a local time back to the server's zone.
+DUE_FORMAT = "D j M Y, H:i T"
+
+
+def due_date(*, due_at: Any, due_offset_days: Any, starts_at: datetime | None, enrolled_at: datetime | None):
+    """An assignment's due date: its absolute ``due_at``, or ``due_offset_days`` after the offering
+    starts (after the enrollment for an offering without a start date, i.e. self-paced). None when it
+    has neither or the stored value is not usable (the player's card and My learning's deadlines)."""
+    if due_at:
+        try:
+            parsed = parse_datetime(str(due_at))
+        except ValueError:  # well formed but not a date, e.g. 30 February
+            return None
+        if parsed is None:
+            return None
+        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
+    try:
+        days = int(due_offset_days)
+    except (TypeError, ValueError):
+        return None
+    anchor = starts_at or enrolled_at
+    return anchor + timedelta(days=days) if anchor is not None and days >= 0 else None
+
+
 def assignment_context(
     data: dict,
     *,
@@ -257,18 +281,17 @@ def assignment_context(
 ) -> dict[str, Any]:
     """The assignment card. The due date is ``due_at``, or ``due_offset_days`` after the offering starts
     (after the student enrolled when the offering has no start date), shown in the student's zone."""
-    due = None
-    if data.get("due_at"):
-        due = parse_datetime(str(data["due_at"]))
-        if due is not None and timezone.is_naive(due):
-            due = timezone.make_aware(due, UTC)
-    elif data.get("due_offset_days") is not None and (starts_at or enrolled_at) is not None:
-        due = (starts_at or enrolled_at) + timedelta(days=int(data["due_offset_days"]))
+    due = due_date(
+        due_at=data.get("due_at"),
+        due_offset_days=data.get("due_offset_days"),
+        starts_at=starts_at,
+        enrolled_at=enrolled_at,
+    )
     local = due.astimezone(zone or UTC) if due is not None else None
     return {
         "instructions": render_blocks(data.get("instructions", []), assets),
         "due_at": local,
-        "due_display": dateformat.format(local, "D j M Y, H:i T") if local is not None else None,
+        "due_display": dateformat.format(local, DUE_FORMAT) if local is not None else None,
         "due_offset_days": data.get("due_offset_days"),
         "max_points": _number(data.get("max_points")),
         "submission_types": [SUBMISSION_LABELS.get(t, t) for t in data.get("submission_types", [])],

@@ -13,12 +13,11 @@ Contract:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 
 from django.db import connection
 from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.utils import dateformat, timezone
-from django.utils.dateparse import parse_datetime
 
 from accounts.models import UserSubjectPreference
 from catalog.models import (
@@ -40,6 +39,7 @@ from learning.models import (
     UserContentProgress,
     UserModuleProgress,
 )
+from learning.player_content import DUE_FORMAT, due_date
 from learning.progress import displayed_streak, rollups_current_for, user_zone, whole_percent
 
 DEADLINES_SHOWN = 10
@@ -275,8 +275,7 @@ class Deadline:
 
     @property
     def due_display(self) -> str:
-        # Formatted here: the template ``date`` filter would convert back to the server's time zone.
-        return dateformat.format(self.local_due, "D j M Y, H:i T")
+        return dateformat.format(self.local_due, DUE_FORMAT)
 
 
 @dataclass
@@ -431,23 +430,6 @@ WHERE (ci.data_json ? 'due_at' OR ci.data_json ? 'due_offset_days')
                   WHERE p.user_id = %(user)s AND p.course_offering_id = ens.offering_id
                     AND p.content_item_id = ci.id AND p.completed_at IS NOT NULL)
 """
-
-
-def due_date(*, due_at: str | None, due_offset_days, starts_at: datetime | None, enrolled_at: datetime | None):
-    """An assignment's due date: its absolute ``due_at``, or ``due_offset_days`` after the offering
-    starts (after the enrollment for an offering without a start date, i.e. self-paced). None when it
-    has neither or the stored value is not usable."""
-    if due_at:
-        parsed = parse_datetime(str(due_at))
-        if parsed is None:
-            return None
-        return parsed if timezone.is_aware(parsed) else timezone.make_aware(parsed, UTC)
-    try:
-        days = int(due_offset_days)
-    except (TypeError, ValueError):
-        return None
-    anchor = starts_at or enrolled_at
-    return anchor + timedelta(days=days) if anchor is not None and days >= 0 else None
 
 
 def upcoming_deadlines(

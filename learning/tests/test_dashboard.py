@@ -200,3 +200,22 @@ def test_upcoming_deadlines_soonest_first_in_the_students_time_zone(world, clien
     # Another student sees none of it.
     client.force_login(world.b.student)
     assert "Upcoming deadlines" not in client.get(URL).content.decode()
+
+
+def test_an_impossible_stored_due_date_is_skipped_not_a_500(world, client):
+    """A ``due_at`` that is well formed but no date (30 February) written past the form: My learning lists
+    the other deadlines and the player shows the card without a due date."""
+    root = world.a.root_module
+    broken = assignment(root, "Broken date", due_offset_days=1)
+    type(broken).objects.filter(pk=broken.pk).update(
+        data_json={**broken.data_json, "due_at": "2099-02-30T00:00:00Z"}
+    )
+    assignment(root, "Fine essay", due_at="2099-01-01T00:00:00Z")
+    bump(world.a.course)
+    client.force_login(world.a.student)
+    response = client.get(URL)
+    assert response.status_code == 200
+    section = response.content.decode()[response.content.decode().index("Upcoming deadlines"):]
+    assert "Fine essay" in section and "Broken date" not in section
+    card = client.get(reverse("player:item", args=[world.a.offering.pk, broken.pk]))
+    assert card.status_code == 200 and "Broken date" in card.content.decode()
