@@ -32,7 +32,7 @@ from catalog.models import (
     Subject,
 )
 from catalog.permissions import (
-    administers_course,
+    can_administer_course,
     courses_visible_to,
     listed_offerings_q,
     managed_offerings_q,
@@ -350,7 +350,7 @@ def get_course_page(
         )
         .order_by(F("starts_at").desc(nulls_last=True), "pk")
     )
-    administers = administers_course(user, course)
+    administers = can_administer_course(user, course)
     detail_path = reverse("catalog:course-detail", args=[course.university.short_code, course.code])
     for offering in offerings:
         offering.university = course.university

@@ -13,10 +13,10 @@ Contract (shared/STYLE.md, "one policy answers both questions"):
 - A published course with **no offering at all** ("coming soon") is in the public catalog for everyone:
   it has nothing private to leak. A course whose offerings are all hidden from the user (private,
   invite-only, unlisted) stays invisible to them, as before.
-- People who may manage an offering (:func:`can_manage_offering`: instructors of that offering, admins of
-  its department or university, platform admins) also reach it on the course page (with its shareable
-  link when unlisted); they do not get it *listed* in the catalog, and enrolling still follows
-  :func:`can_view_offering`.
+- People who may manage an offering (:func:`managed_offerings_q`: instructors of that offering, admins of
+  its department or university, platform admins; learning's ``can_manage_enrollments`` is the same rule)
+  also reach it on the course page (with its shareable link when unlisted); they do not get it *listed*
+  in the catalog, and enrolling still follows :func:`can_view_offering`.
 - Editing a course (:func:`can_edit_course`): instructors of any offering of the course, department admins
   of its department, university admins of its university, platform admins (the authoring policy of the
   syllabus issue, kept here because catalog services re-check it and cannot import syllabus).
@@ -39,7 +39,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import UserUniversityRole
-from accounts.permissions import get_staff_scope
+from accounts.permissions import get_staff_scope, scope_q
 from catalog.models import Course, CourseOffering, CourseOfferingInstructor, OfferingStaffRole, OfferingVisibility
 
 LINK_SALT = "catalog.unlisted-offering"
@@ -280,48 +280,35 @@ def course_ids_visible_to(user, course_ids: Iterable[int]) -> set[int]:
 # --- managing and editing ------------------------------------------------------------------------
 
 
-def _admin_course_q(user) -> Q | None:
-    """``Q`` (on ``Course``) of the courses whose department, university or platform ``user`` administers;
-    ``None`` when they administer none. Reads the cached admin scope (one query per user object)."""
-    scope = get_staff_scope(user)
-    if scope.platform:
-        return Q(pk__isnull=False)  # every course (an empty Q() would vanish from an OR)
-    q = None
-    if scope.university_ids:
-        q = Q(university_id__in=sorted(scope.university_ids))
-    if scope.department_ids:
-        dq = Q(department_id__in=sorted(scope.department_ids))
-        q = dq if q is None else q | dq
-    return q
-
-
 def _teaching(user) -> QuerySet[CourseOfferingInstructor]:
     return CourseOfferingInstructor.objects.filter(user_id=user.pk, role=OfferingStaffRole.INSTRUCTOR)
 
 
 def _manages_some_offering_q(user) -> Q:
-    """``Q`` (on ``Course``): the user may manage at least one of the course's offerings."""
+    """``Q`` (on ``Course``): the user may manage at least one of the course's offerings (they teach one,
+    or the course is in their admin scope)."""
     if not _signed_in(user):
         return Q(pk__in=[])
-    q = Q(pk__in=_teaching(user).values("course_offering__course_id"))
-    admin_q = _admin_course_q(user)
-    if admin_q is not None:
-        q |= admin_q
-    return q
+    if get_staff_scope(user).platform:
+        return Q(pk__isnull=False)  # every course (scope_q's empty Q() would vanish from an OR)
+    return Q(pk__in=_teaching(user).values("course_offering__course_id")) | scope_q(
+        user, university="university", department="department"
+    )
 
 
 def managed_offerings_q(user, course: Course) -> Q:
     """``Q`` (on ``CourseOffering``) of the offerings of ``course`` that ``user`` may manage."""
     if not _signed_in(user):
         return Q(pk__in=[])
-    if administers_course(user, course):
+    if can_administer_course(user, course):
         return Q(course_id=course.pk)
     return Q(pk__in=_teaching(user).filter(course_offering__course_id=course.pk).values("course_offering_id"))
 
 
-def administers_course(user, course: Course) -> bool:
-    """Platform admins, university admins of its university, department admins of its department (no query
-    beyond the cached admin scope)."""
+def can_administer_course(user, course: Course) -> bool:
+    """Admin-only decisions about a course (deleting its offerings; managing all of them): platform admins,
+    university admins of its university, department admins of its department. No instructors; no query
+    beyond the cached admin scope."""
     if not _signed_in(user):
         return False
     scope = get_staff_scope(user)
@@ -332,32 +319,14 @@ def administers_course(user, course: Course) -> bool:
     )
 
 
-def can_manage_offering(user, offering: CourseOffering) -> bool:
-    """Instructors of this offering (not its TAs), admins of its course (see :func:`administers_course`)."""
-    if not _signed_in(user):
-        return False
-    if administers_course(user, offering.course):
-        return True
-    return CourseOfferingInstructor.objects.filter(
-        course_offering_id=offering.pk, user_id=user.pk, role=OfferingStaffRole.INSTRUCTOR
-    ).exists()
-
-
 def can_edit_course(user, course: Course) -> bool:
     """Instructors of any offering of the course, its department's and university's admins, platform
     admins. The syllabus authoring policy asks the same question."""
     if not _signed_in(user) or course is None:
         return False
-    if administers_course(user, course):
+    if can_administer_course(user, course):
         return True
-    return CourseOfferingInstructor.objects.filter(
-        course_offering__course_id=course.pk, user_id=user.pk, role=OfferingStaffRole.INSTRUCTOR
-    ).exists()
-
-
-def can_administer_course(user, course: Course) -> bool:
-    """Admin-only decisions about a course (deleting its offerings): no instructors."""
-    return administers_course(user, course)
+    return _teaching(user).filter(course_offering__course_id=course.pk).exists()
 
 
 def can_administer_university(user, university_id: int) -> bool:
