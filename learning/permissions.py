@@ -31,31 +31,28 @@ def _signed_in(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
 
 
-def offerings_managed_by(user) -> QuerySet[CourseOffering]:
+def _taught_or_administered(user, *, instructors_only: bool) -> QuerySet[CourseOffering]:
+    """Offerings ``user`` teaches (as instructor only, or in any teaching role) or administers."""
     if not _signed_in(user):
         return CourseOffering.objects.none()
-    teaching = CourseOfferingInstructor.objects.filter(user_id=user.pk, role=OfferingStaffRole.INSTRUCTOR).values(
-        "course_offering_id"
-    )
     scope = get_staff_scope(user)
     if scope.platform:
         return CourseOffering.objects.all()
-    q = Q(pk__in=teaching)
+    teaching = CourseOfferingInstructor.objects.filter(user_id=user.pk)
+    if instructors_only:
+        teaching = teaching.filter(role=OfferingStaffRole.INSTRUCTOR)
+    q = Q(pk__in=teaching.values("course_offering_id"))
     if scope.is_admin:
         q |= scope_q(user, university="university", department="course__department")
     return CourseOffering.objects.filter(q)
+
+
+def offerings_managed_by(user) -> QuerySet[CourseOffering]:
+    return _taught_or_administered(user, instructors_only=True)
 
 
 def rosters_visible_to(user) -> QuerySet[CourseOffering]:
-    if not _signed_in(user):
-        return CourseOffering.objects.none()
-    scope = get_staff_scope(user)
-    if scope.platform:
-        return CourseOffering.objects.all()
-    q = Q(pk__in=CourseOfferingInstructor.objects.filter(user_id=user.pk).values("course_offering_id"))
-    if scope.is_admin:
-        q |= scope_q(user, university="university", department="course__department")
-    return CourseOffering.objects.filter(q)
+    return _taught_or_administered(user, instructors_only=False)
 
 
 def can_view_roster(user, offering: CourseOffering) -> bool:
