@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.contrib import admin, messages
-from django.core.exceptions import BadRequest, PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
@@ -40,21 +40,12 @@ from prompts.templating import chat_placeholders, chat_variables, compile_conten
 
 CHAT_NEEDS_MESSAGES = "A chat prompt needs at least one message."
 TEXT_NEEDS_CONTENT = "A text prompt needs some text."
-SEARCH_NUL = "Search and filter values must not contain NUL characters."
 # The grouped list's page number is bounded so the offset always fits the database's integers.
 MAX_PAGE = 2**31 - 1
 
 
 def _url(view: str, /, **params: Any) -> str:
     return reverse(f"admin:{view}") + ("?" + urlencode(params) if params else "")
-
-
-def _name_param(data: Any) -> str:
-    """The ``name`` of a GET query or POST body; 400 (not a 500 from PostgreSQL) on a NUL character."""
-    name = data.get("name", "")
-    if services.unstorable(name):
-        raise BadRequest(services.NUL_CHARACTER.format(field="Prompt name"))
-    return name
 
 
 def _content_lines(prompt_type: str, content: Any) -> list[str]:
@@ -68,12 +59,6 @@ class PromptPolicyAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return permissions.can_use_prompt_admin(request.user)
-
-    def changelist_view(self, request: HttpRequest, extra_context: dict | None = None) -> HttpResponse:
-        # A NUL in a search or filter value would reach PostgreSQL, which refuses it (a 500).
-        if any(services.unstorable(value) for value in request.GET.values()):
-            raise BadRequest(SEARCH_NUL)
-        return super().changelist_view(request, extra_context)
 
 
 @admin.register(Prompt)
@@ -131,7 +116,7 @@ class PromptAdmin(PromptPolicyAdmin):
         self._require_view(request)
         labels, tags = selectors.label_and_tag_choices()
         form = PromptListFilterForm(request.GET, labels=labels, tags=tags)
-        # A bad filter (an unknown label, a NUL in the search, a bad date) is shown on the form, not applied.
+        # A bad filter (an unknown label, a bad date) is shown on the form, not applied.
         filters = form.filters() if form.is_valid() else {}
         try:
             page = min(MAX_PAGE, max(1, int(request.GET.get("page", "1"))))
@@ -180,7 +165,7 @@ class PromptAdmin(PromptPolicyAdmin):
 
     def name_view(self, request: HttpRequest) -> HttpResponse:
         self._require_view(request)
-        name = _name_param(request.GET)
+        name = request.GET.get("name", "")
         versions = list(selectors.prompt_versions(name=name).defer("prompt"))
         if not versions:
             raise Http404("No such prompt.")
@@ -211,7 +196,7 @@ class PromptAdmin(PromptPolicyAdmin):
 
     def version_view(self, request: HttpRequest) -> HttpResponse:
         self._require_view(request)
-        prompt = self._version_or_404(_name_param(request.GET), request.GET.get("version"))
+        prompt = self._version_or_404(request.GET.get("name", ""), request.GET.get("version"))
         resolved, resolution_error = None, None
         try:
             resolved = selectors.get_prompt(name=prompt.name, version=prompt.version)
@@ -234,7 +219,7 @@ class PromptAdmin(PromptPolicyAdmin):
 
     def diff_view(self, request: HttpRequest) -> HttpResponse:
         self._require_view(request)
-        name = _name_param(request.GET)
+        name = request.GET.get("name", "")
         versions = list(selectors.prompt_versions(name=name))
         if not versions:
             raise Http404("No such prompt.")
@@ -286,7 +271,7 @@ class PromptAdmin(PromptPolicyAdmin):
                     messages.success(request, f"Created {created.name} v{created.version}.")
                     return HttpResponseRedirect(_url("prompts_prompt_name", name=created.name))
         else:
-            form, formset = self._initial_forms(_name_param(request.GET))
+            form, formset = self._initial_forms(request.GET.get("name", ""))
         context = self._context(request, "New prompt version", form=form, formset=formset)
         status = 400 if request.method == "POST" else 200
         return render(request, "prompts/admin/prompt_new.html", context, status=status)
@@ -341,7 +326,7 @@ class PromptAdmin(PromptPolicyAdmin):
 
     def playground_view(self, request: HttpRequest) -> HttpResponse:
         self._require_view(request)
-        prompt = self._version_or_404(_name_param(request.GET), request.GET.get("version"))
+        prompt = self._version_or_404(request.GET.get("name", ""), request.GET.get("version"))
         try:
             resolved = selectors.get_prompt(name=prompt.name, version=prompt.version)
         except PromptResolutionError as error:
@@ -387,7 +372,7 @@ class PromptAdmin(PromptPolicyAdmin):
         self._post_only(request)
         if not self.has_change_permission(request):
             raise PermissionDenied
-        name = _name_param(request.POST)
+        name = request.POST.get("name", "")
         form = LabelForm(request.POST)
         if not form.is_valid():
             messages.error(request, "; ".join(f"{field}: {' '.join(errs)}" for field, errs in form.errors.items()))
@@ -406,7 +391,7 @@ class PromptAdmin(PromptPolicyAdmin):
         self._post_only(request)
         if not self.has_change_permission(request):
             raise PermissionDenied
-        name = _name_param(request.POST)
+        name = request.POST.get("name", "")
         form = TagsForm(request.POST)
         if form.is_valid():
             try:
@@ -420,7 +405,7 @@ class PromptAdmin(PromptPolicyAdmin):
         self._post_only(request)
         if not self.has_delete_permission(request):
             raise PermissionDenied
-        name = _name_param(request.POST)
+        name = request.POST.get("name", "")
         try:
             version = int(request.POST.get("version", ""))
         except ValueError:
