@@ -29,7 +29,9 @@ fi
 $PY manage.py collectstatic --noinput --verbosity 0
 
 # Background tasks (rollup recomputes after structural edits) run in a worker beside the web server.
-$PY manage.py db_worker --queue-name '*' &
+# (It reloads on code changes only under `make dev`, beside runserver's own autoreload.)
+reload=--no-reload; [ "${SERVER:-gunicorn}" = runserver ] && reload=--reload
+$PY manage.py db_worker --queue-name '*' "$reload" &
 worker_pid=$!
 
 echo "Sigma LMS is serving on http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
