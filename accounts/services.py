@@ -24,6 +24,7 @@ from accounts.permissions import (
     forget_staff_scope,
     holds_admin_role_q,
 )
+from lms.db import violated_constraint
 
 UNKNOWN_TIME_ZONE = "Choose a time zone from the list."
 UNKNOWN_LOCALE = "Choose a language from the list."
@@ -65,8 +66,7 @@ def duplicate_email_error() -> ValidationError:
 
 
 def _is_email_conflict(error: IntegrityError) -> bool:
-    diag = getattr(error.__cause__, "diag", None)
-    return getattr(diag, "constraint_name", None) == EMAIL_UNIQUE_CONSTRAINT
+    return violated_constraint(error) == EMAIL_UNIQUE_CONSTRAINT
 
 
 def register_user(*, email: str, full_name: str, password: str | None) -> User:

@@ -56,6 +56,7 @@ from catalog.permissions import (
     can_manage_subjects,
 )
 from catalog.signals import structure_changed
+from lms.db import violated_constraint
 
 NOT_ALLOWED_COURSE = "You may not change this course."
 NOT_ALLOWED_OFFERING = "You may not delete offerings of this course."
@@ -181,7 +182,7 @@ def create_course(
                 course.save()
         except IntegrityError as error:
             # Another request took the code between full_clean and the insert.
-            if getattr(getattr(error.__cause__, "diag", None), "constraint_name", None) != "ux_courses_university_code":
+            if violated_constraint(error) != "ux_courses_university_code":
                 raise
             raise ValidationError({"code": COURSE_CODE_TAKEN}, code="duplicate_code") from error
         if primary_subject is not None:

@@ -8,7 +8,7 @@
 from contextlib import contextmanager, suppress
 
 import psycopg
-from django.db import DatabaseError, connections
+from django.db import DatabaseError, IntegrityError, connections
 from django.db.backends.utils import CursorDebugWrapper
 
 TRIGGER_FUNCTION_SQL = """
@@ -87,3 +87,9 @@ def prepared_cursor(using: str = "default"):
     if connection.queries_logged:
         return _PreparedDebugWrapper(raw, connection)
     return connection.make_cursor(raw)
+
+
+def violated_constraint(error: IntegrityError) -> str | None:
+    """The name of the constraint or unique index PostgreSQL reports behind ``error`` (``None`` when it
+    names none), so a service can turn the one race it expects into a field error and re-raise the rest."""
+    return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
