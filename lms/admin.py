@@ -42,11 +42,10 @@ class SystemSettingForm(forms.ModelForm):
         posted_secret = self.is_bound and self.fields["is_encrypted"].widget.value_from_datadict(
             self.data, self.files, self.add_prefix("is_encrypted")
         )
-        if posted_secret and not stored_secret:
-            # A secret typed in and sent back with an error (no key, say) is not echoed into the page.
+        if stored_secret or posted_secret:
+            # Never rendered: neither the stored secret nor one typed in and sent back with an error.
             self.fields["value"].widget = forms.PasswordInput(render_value=False)
         if stored_secret:
-            self.fields["value"].widget = forms.PasswordInput(render_value=False)
             self.fields["value"].help_text = SECRET_KEEP_HELP
         elif self.instance.pk is not None:
             self.fields["value"].initial = self.instance.setting_value
