@@ -20,13 +20,6 @@ from django.db.models import Q
 from prompts.exceptions import PromptResolutionError
 from prompts.models import Prompt, PromptDependency, PromptType
 
-
-def reference_q(name: str, version: int | None, label: str | None) -> Q:
-    """The version a reference points at: by number, or whichever version holds the label."""
-    if version is not None:
-        return Q(name=name, version=version)
-    return Q(name=name, labels__contains=[label])
-
 MAX_NESTING_DEPTH = 5
 TAG_PATTERN = re.compile(r"@@@langfusePrompt:(.*?)@@@")
 
@@ -47,6 +40,23 @@ class DependencyRef:
 
     def describe(self) -> str:
         return f"v{self.version}" if self.version is not None else self.label or ""
+
+    def points_at(self, prompt: Prompt) -> bool:
+        """Whether ``prompt`` is the version this reference points at (:func:`references_q`, in Python)."""
+        if prompt.name != self.name:
+            return False
+        return prompt.version == self.version if self.version is not None else self.label in prompt.labels
+
+
+def references_q(refs: list[DependencyRef]) -> Q:
+    """The versions the references point at: each by number, or whichever version holds its label."""
+    wanted = Q(pk__in=[])
+    for ref in refs:
+        if ref.version is not None:
+            wanted |= Q(name=ref.name, version=ref.version)
+        else:
+            wanted |= Q(name=ref.name, labels__contains=[ref.label])
+    return wanted
 
 
 def _serialise(content: Any) -> str:
@@ -124,25 +134,17 @@ class _Resolver:
         for _ in range(MAX_NESTING_DEPTH):
             if not frontier:
                 return
-            wanted = Q()
-            for ref in frontier:
-                wanted |= reference_q(ref.name, ref.version, ref.label)
-            rows = list(Prompt.objects.filter(wanted))
+            rows = list(Prompt.objects.filter(references_q(frontier)))
             for ref in frontier:
                 for row in rows:
-                    if row.name == ref.name and (
-                        row.version == ref.version if ref.version is not None else ref.label in row.labels
-                    ):
+                    if ref.points_at(row):
                         self.found[ref] = row
             new_ids = [row.id for row in rows if row.id not in self.refs_of]
             for row_id in new_ids:
                 self.refs_of[row_id] = []
-            for dependency in PromptDependency.objects.filter(parent_id__in=new_ids).order_by("id"):
-                self.refs_of[dependency.parent_id].append(
-                    DependencyRef(
-                        name=dependency.child_name, version=dependency.child_version, label=dependency.child_label
-                    )
-                )
+            dependencies = list(PromptDependency.objects.filter(parent_id__in=new_ids).order_by("id"))
+            for dependency, ref in zip(dependencies, dependency_rows_to_refs(dependencies), strict=True):
+                self.refs_of[dependency.parent_id].append(ref)
             frontier = [
                 ref for row_id in new_ids for ref in dict.fromkeys(self.refs_of[row_id]) if ref not in self.found
             ]

@@ -25,7 +25,7 @@ from django.core.exceptions import ValidationError
 from django.db.models import F, Func, Max, Q, QuerySet
 
 from prompts import cache as prompt_cache
-from prompts.composition import parse_dependency_tags, reference_q, resolve_stored
+from prompts.composition import dependency_rows_to_refs, parse_dependency_tags, references_q, resolve_stored
 from prompts.exceptions import PromptNotFoundError
 from prompts.models import PRODUCTION_LABEL, Prompt, PromptApiKey, PromptDependency, ProtectedLabel
 from prompts.templating import compile_content
@@ -164,25 +164,11 @@ def dependency_graph(*, prompt: Prompt) -> DependencyGraph:
     """
     graph = DependencyGraph()
     rows = list(prompt.dependencies.order_by("child_name", "child_version", "child_label"))
-    wanted = Q()
-    for row in rows:
-        wanted |= reference_q(row.child_name, row.child_version, row.child_label)
-    candidates = list(Prompt.objects.filter(wanted).defer("prompt", "config")) if rows else []
-    for row in rows:
-        target = next(
-            (
-                candidate
-                for candidate in candidates
-                if candidate.name == row.child_name
-                and (
-                    candidate.version == row.child_version
-                    if row.child_version is not None
-                    else row.child_label in candidate.labels
-                )
-            ),
-            None,
-        )
-        graph.uses.append(DependencyEdge(row.child_name, row.child_version, row.child_label, target))
+    refs = dependency_rows_to_refs(rows)
+    candidates = list(Prompt.objects.filter(references_q(refs)).defer("prompt", "config")) if refs else []
+    for ref in refs:
+        target = next((candidate for candidate in candidates if ref.points_at(candidate)), None)
+        graph.uses.append(DependencyEdge(ref.name, ref.version, ref.label, target))
     graph.used_by = list(
         PromptDependency.objects.filter(child_name=prompt.name)
         .filter(Q(child_version=prompt.version) | Q(child_label__in=prompt.labels))
