@@ -17,6 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
+from prompts.models import LABEL_MAX_LENGTH
 from syllabus.assets import assets_for_university
 from syllabus.content_schemas import SCHEMA_INVALID, schema_problem
 from syllabus.mathml import latex_error
@@ -241,8 +242,8 @@ class ContentItemForm(forms.Form):
 
     def clean_prompt_label(self) -> str:
         value = (self.cleaned_data.get("prompt_label") or "").rsplit("|", 1)[-1].strip()
-        if len(value) > 36:
-            raise ValidationError(PROMPT_LABEL_UNKNOWN.format(label=value[:36] + "…", name=""))
+        if len(value) > LABEL_MAX_LENGTH:
+            raise ValidationError(PROMPT_LABEL_UNKNOWN.format(label=value[:LABEL_MAX_LENGTH] + "…", name=""))
         return value
 
     def clean(self):

@@ -9,6 +9,7 @@ from decimal import Decimal
 from django import forms
 from django.core.exceptions import ValidationError
 
+from syllabus.library import COPY_CODE_REQUIRED, COPY_TITLE_REQUIRED
 from syllabus.mathml import latex_error
 from syllabus.models import Module, ModuleType, QuestionType
 
@@ -228,8 +229,8 @@ class CopyCourseForm(forms.Form):
 
     NEW, EXISTING = "new", "existing"
     DESTINATION_REQUIRED = "Choose the course to copy into."
-    CODE_REQUIRED = "Give the new course a code."
-    TITLE_REQUIRED = "Give the new course a title."
+    CODE_REQUIRED = COPY_CODE_REQUIRED
+    TITLE_REQUIRED = COPY_TITLE_REQUIRED
 
     destination = forms.ChoiceField(
         choices=[(NEW, "A new course (e.g. the next edition)"), (EXISTING, "An existing course")],
