@@ -7,7 +7,6 @@ Enrollment status changes and imports go through learning's enrollment services.
 
 from __future__ import annotations
 
-import re
 from urllib.parse import urlencode
 
 from django import forms
@@ -44,16 +43,10 @@ ALREADY_ENROLLED = "This person is already enrolled in this offering."
 OFFERING_PARAM_INVALID = "Not an offering id: {value!r}. Choose an offering from the list."
 ONE_PER_STUDENT = "one row per student"
 
-_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits only ("²".isdigit() is True), and within bigint
-
 
 def offering_param(value: str | None) -> int | None:
     """An offering id from a query string, or None when absent; ``ValueError`` when it is not an id."""
-    if not value:
-        return None
-    if not _ID.fullmatch(value):
-        raise ValueError(value)
-    return int(value)
+    return imports.parse_id(value) if value else None
 
 
 class OfferingFilter(admin.SimpleListFilter):

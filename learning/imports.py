@@ -43,9 +43,18 @@ OFFERING_INVALID = "Not an offering id: {value!r}."
 OFFERING_REQUIRED = "Choose an offering, or give an offering_id column."
 NAME_REQUIRED_FOR_NEW = "No account has this e-mail address; give a full_name to create one."
 
-_ID = re.compile(r"[0-9]{1,18}")  # ASCII digits, within the range of a bigint primary key
+# Not str.isdigit(): "²" is a digit to it, and int("²") raises. 18 digits stay within a bigint key.
+_ID = re.compile(r"[0-9]{1,18}")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection, OWASP).
 FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+
+
+def parse_id(value: str) -> int:
+    """A row id typed by a person (a CSV cell, a query parameter): ASCII digits within a bigint, else
+    ``ValueError``."""
+    if not _ID.fullmatch(value):
+        raise ValueError(value)
+    return int(value)
 
 
 def _resolve_offerings(
@@ -56,10 +65,10 @@ def _resolve_offerings(
     for line, row in rows:
         raw = row.get("offering_id", "")
         if raw:
-            if not _ID.fullmatch(raw):  # not str.isdigit(): "²" is a digit to it, and int("²") raises
+            try:
+                wanted[line] = parse_id(raw)
+            except ValueError:
                 errors.append(RowError(line, "offering_id", OFFERING_INVALID.format(value=raw)))
-                continue
-            wanted[line] = int(raw)
         elif default is not None:
             wanted[line] = default.pk
         else:
