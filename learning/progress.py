@@ -304,11 +304,8 @@ def _update_ancestor_rollups(
             """,  # noqa: S608 - only placeholders are interpolated
             params,
         )
-        rows = {mid: (completed_at, pct) for mid, completed_at, pct in cursor.fetchall()}
-    return tuple(
-        (mid, 100 if rows[mid][0] is not None else min(int(rows[mid][1]), 99), rows[mid][0] is not None)
-        for mid in chain
-    )
+        rows = {mid: (completed_at is not None, pct) for mid, completed_at, pct in cursor.fetchall()}
+    return tuple((mid, shown_percent(rows[mid][1], complete=rows[mid][0]), rows[mid][0]) for mid in chain)
 
 
 def open_item(*, user, offering, item_id: int, structure: CourseStructure | None = None) -> ProgressResult:
@@ -526,10 +523,17 @@ def module_states_from_items(structure: CourseStructure, completed_item_ids) -> 
     return completed, percents
 
 
+def shown_percent(stored: Decimal | None, *, complete: bool) -> int:
+    """The whole percent a page shows for a stored rollup: 100 only when complete; else the two-place
+    percent floored, and never 100 while an item is missing (99.996 rounds to 100.00 in storage)."""
+    if complete:
+        return 100
+    return min(int(stored), 99) if stored else 0
+
+
 def whole_percent(done: int, total: int) -> int:
-    """The whole percent shown for an incomplete module: the stored two-place percent floored, and never
-    100 while an item is missing (99.996 rounds to 100.00 in storage)."""
-    return min(int(_percent(done, total)), 99)
+    """The whole percent shown for an incomplete module with ``done`` of ``total`` required items."""
+    return shown_percent(_percent(done, total), complete=False)
 
 
 # Results of rollup_state (what the player does next).

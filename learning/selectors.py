@@ -40,7 +40,7 @@ from learning.models import (
     UserModuleProgress,
 )
 from learning.player_content import DUE_FORMAT, due_date
-from learning.progress import displayed_streak, rollups_current_for, user_zone, whole_percent
+from learning.progress import displayed_streak, rollups_current_for, shown_percent, user_zone, whole_percent
 
 DEADLINES_SHOWN = 10
 
@@ -384,12 +384,7 @@ def _set_course_progress(*, user, enrollments: list[CourseEnrollment]) -> None:
     current = rollups_current_for(offerings=[e.course_offering for e in enrollments])
     stale = [e for e in enrollments if e.course_offering_id not in current]
     for e in enrollments:
-        if e.stored_complete:
-            e.progress_percent = 100
-        elif e.stored_percent:
-            e.progress_percent = min(int(e.stored_percent), 99)
-        else:
-            e.progress_percent = 0
+        e.progress_percent = shown_percent(e.stored_percent, complete=e.stored_complete)
     if not stale:
         return
     with connection.cursor() as cursor:
