@@ -254,11 +254,8 @@ def set_course_subject(*, actor=None, course: Course, subject: Subject, is_prima
     ``courses.primary_subject_id`` too, so the column and the row never disagree."""
     _require_course_edit(actor, course)
     with transaction.atomic():
-        if is_primary:
-            set_primary_subject(course=course, subject=subject)
-            return CourseSubject.objects.get(course=course, subject=subject)
-        link, _ = CourseSubject.objects.get_or_create(course=course, subject=subject)
-        if link.is_primary:
+        link = add_course_subject(course=course, subject=subject, is_primary=is_primary)
+        if link.is_primary and not is_primary:
             set_primary_subject(course=course, subject=None)
             link.is_primary = False
     return link
