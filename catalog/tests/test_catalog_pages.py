@@ -110,6 +110,19 @@ def test_unlisted_never_listed_but_open_through_its_link(world, client):
     assert client.get(detail(course) + f"?link={unlisted_link_token(offering)}").status_code == 200
 
 
+def test_a_link_in_the_earlier_timestamped_format_is_a_404_not_a_500(world, client):
+    """A token whose signature checks out but whose payload is not the current format (the timestamped
+    ``signing.dumps`` links handed out before links became stable): refused like a forged one."""
+    from django.core import signing
+
+    from catalog.permissions import LINK_SALT
+
+    course = course_with(world.a, OfferingVisibility.UNLISTED, title="Unlisted A")
+    old = signing.dumps(course.offerings.get().pk, salt=LINK_SALT, compress=True)
+    client.force_login(world.a.student)
+    assert client.get(detail(course) + f"?link={old}").status_code == 404
+
+
 def test_unknown_codes_are_404(world, client):
     assert client.get("/courses/ALPHA/NOPE/").status_code == 404
     assert client.get("/courses/NOPE/MATH101/").status_code == 404
