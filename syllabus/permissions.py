@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import UniversityRole, User, UserUniversityRole
+from catalog import permissions as catalog_permissions
 from catalog.models import Course, CourseOfferingInstructor, OfferingStaffRole, University
 
 NOT_ALLOWED = "You may not change this course's syllabus."
@@ -79,9 +80,9 @@ def courses_viewable_by(user) -> QuerySet[Course]:
 
 
 def can_edit_course(user, course: Course) -> bool:
-    if not _authenticated(user) or course is None:
-        return False
-    return is_platform_admin(user) or courses_editable_by(user).filter(pk=course.pk).exists()
+    """The catalog's course edit policy (``catalog.permissions.can_edit_course``, the same rule as
+    :func:`courses_editable_by`): the catalog services re-check it, so there is one answer to ask."""
+    return catalog_permissions.can_edit_course(user, course)
 
 
 def can_view_authoring(user, course: Course) -> bool:
