@@ -59,3 +59,17 @@ def api(client, privileged_api_key):
     key, secret = privileged_api_key
     client.defaults["HTTP_AUTHORIZATION"] = basic_auth(key.public_key, secret)
     return client
+
+
+@pytest.fixture
+def as_admin(client, platform_admin):
+    """The test client signed in as the platform admin."""
+    client.force_login(platform_admin)
+    return client
+
+
+@pytest.fixture
+def as_editor(client, editor):
+    """The test client signed in as a prompt editor."""
+    client.force_login(editor)
+    return client

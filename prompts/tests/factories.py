@@ -5,10 +5,12 @@ service, which is how real versions are made (numbering, labels, dependencies).
 """
 
 import base64
+from urllib.parse import urlencode
 
 import factory
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Permission
+from django.urls import reverse
 
 from prompts import services
 from prompts.models import Prompt, PromptApiKey, PromptDependency, PromptLabel, ProtectedLabel
@@ -107,3 +109,8 @@ def make_user(email, *, staff=False, superuser=False, perms=()):
 
 def basic_auth(public_key, secret):
     return "Basic " + base64.b64encode(f"{public_key}:{secret}".encode()).decode()
+
+
+def admin_url(view, /, **params):
+    """The admin URL named ``admin:<view>`` with ``params`` as its query string."""
+    return reverse(f"admin:{view}") + ("?" + urlencode(params) if params else "")

@@ -1,7 +1,6 @@
 """The prompt console in the admin: every page's happy path, who is refused, bad input, query counts."""
 
 import re
-from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
@@ -14,24 +13,9 @@ from prompts.admin import CHAT_NEEDS_MESSAGES
 from prompts.models import Prompt, PromptApiKey, ProtectedLabel
 from prompts.templating import MISSING_VARIABLES
 from prompts.tests.factories import ProtectedLabelFactory, create
+from prompts.tests.factories import admin_url as url
 
 pytestmark = pytest.mark.django_db
-
-
-def url(view, /, **params):
-    return reverse(f"admin:{view}") + ("?" + urlencode(params) if params else "")
-
-
-@pytest.fixture
-def as_editor(client, editor):
-    client.force_login(editor)
-    return client
-
-
-@pytest.fixture
-def as_admin(client, platform_admin):
-    client.force_login(platform_admin)
-    return client
 
 
 @pytest.fixture

@@ -2,31 +2,20 @@
 change lists run a fixed number of queries whatever the number of rows."""
 
 import re
-from urllib.parse import urlencode
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.urls import reverse
 
 from prompts import forms as prompt_forms
 from prompts import services as s
 from prompts.models import Prompt, PromptApiKey, PromptDependency, ProtectedLabel
+from prompts.tests.factories import admin_url as url
 from prompts.tests.factories import create
 
 pytestmark = pytest.mark.django_db
 
 NUL = "\x00"
-
-
-def url(view, /, **params):
-    return reverse(f"admin:{view}") + ("?" + urlencode(params) if params else "")
-
-
-@pytest.fixture
-def as_admin(client, platform_admin):
-    client.force_login(platform_admin)
-    return client
 
 
 @pytest.fixture

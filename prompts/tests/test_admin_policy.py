@@ -6,7 +6,6 @@
 - A university admin without the group has no prompt console at all.
 """
 
-from urllib.parse import urlencode
 
 import pytest
 from django.contrib.auth.models import Group, Permission
@@ -16,12 +15,9 @@ from prompts import permissions
 from prompts import services as s
 from prompts.models import Prompt, PromptApiKey, ProtectedLabel
 from prompts.tests.factories import ProtectedLabelFactory, create
+from prompts.tests.factories import admin_url as url
 
 pytestmark = pytest.mark.django_db
-
-
-def url(view, /, **params):
-    return reverse(f"admin:{view}") + ("?" + urlencode(params) if params else "")
 
 
 @pytest.fixture
