@@ -159,16 +159,17 @@ def _has_offering(visibility: str) -> Q:
     per query) even when the query stops after twenty courses; a scalar subquery is always probed row by
     row, after the cheaper filters, which is what a sorted page and a capped count need.
     """
-    probe = (
-        CourseOffering.objects.filter(course_id=OuterRef("pk"), visibility=visibility).order_by().values("course_id")[:1]
-    )
-    return Q(IsNull(Subquery(probe), False))
+    return Q(IsNull(_offering_probe(visibility=visibility), False))
 
 
 def has_no_offering_q() -> Q:
     """The course has no offering at all (coming soon): one probe of ``ix_course_offerings_course_id``."""
-    probe = CourseOffering.objects.filter(course_id=OuterRef("pk")).order_by().values("course_id")[:1]
-    return Q(IsNull(Subquery(probe), True))
+    return Q(IsNull(_offering_probe(), True))
+
+
+def _offering_probe(**filters) -> Subquery:
+    """``(SELECT course_id FROM course_offerings WHERE course_id = <course> AND … LIMIT 1)``."""
+    return Subquery(CourseOffering.objects.filter(course_id=OuterRef("pk"), **filters).order_by().values("course_id")[:1])
 
 
 def listed_courses_q(user) -> Q:
