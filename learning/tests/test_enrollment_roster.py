@@ -292,6 +292,32 @@ def test_roster_query_count_does_not_grow_with_200_enrollments(client, world, dj
     assert response.content.decode().count('value="approve"') == len(roster.pending)
 
 
+def test_each_roster_section_lists_a_bounded_number_of_rows_and_shows_its_total(client, world, monkeypatch):
+    """An offering with more enrollments than a section lists: the first ones in the section's order, and the
+    real totals in the counts and headings."""
+    from learning import roster as roster_module
+
+    monkeypatch.setattr(roster_module, "SECTION_LIMIT", 2)
+    offering = CourseOfferingFactory(course=world.a.course, requires_approval=True)
+    CourseOfferingInstructorFactory(course_offering=offering, user=world.a.instructor)
+    pending = _enroll(offering, EnrollmentStatus.PENDING, 5)
+    waiting = _enroll(offering, EnrollmentStatus.WAITLISTED, 4)
+    _enroll(offering, EnrollmentStatus.ACTIVE, 3)
+    _enroll(offering, EnrollmentStatus.COMPLETED, 3)
+    client.force_login(world.a.instructor)
+    response = client.get(roster_url(offering))
+    roster = response.context["roster"]
+    assert [e.pk for e in roster.pending] == [e.pk for e in pending[:2]]
+    assert [e.pk for e in roster.waitlist] == [e.pk for e in waiting[:2]]
+    assert (len(roster.active), len(roster.completed)) == (2, 2)
+    assert roster.totals == {"pending": 5, "waitlist": 4, "active": 3, "completed": 3}
+    html = response.content.decode()
+    assert 'data-count="pending">5<' in html and 'data-count="completed">3<' in html
+    assert "The 2 oldest of 5 requests" in html and "The first 2 of 4 places" in html
+    assert "The first 2 of 3 students" in html and "(the first 2 of 3)" in html
+    assert html.count('value="approve"') == 2 and pending[2].user.email not in html
+
+
 # --- the Teaching list and the nav -------------------------------------------------------------------
 
 
