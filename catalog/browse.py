@@ -332,6 +332,13 @@ class CoursePage:
         return not self.offerings
 
 
+def share_path(offering: CourseOffering) -> str:
+    """An unlisted offering's own link: its course page with ``?link=<token>`` (the course page and the
+    roster show the same string). ``offering.university`` and ``offering.course`` are read."""
+    path = reverse("catalog:course-detail", args=[offering.university.short_code, offering.course.code])
+    return f"{path}?{urlencode({'link': unlisted_link_token(offering)}, safe=':')}"
+
+
 def get_course_page(
     *, user, course: Course, link_token: str | None = None, invitation_code: str | None = None
 ) -> CoursePage:
@@ -351,7 +358,6 @@ def get_course_page(
         .order_by(F("starts_at").desc(nulls_last=True), "pk")
     )
     administers = can_administer_course(user, course)
-    detail_path = reverse("catalog:course-detail", args=[course.university.short_code, course.code])
     for offering in offerings:
         offering.university = course.university
         offering.course = course
@@ -361,9 +367,7 @@ def get_course_page(
         )
         offering.manager_only = not offering.is_reachable
         offering.share_path = (
-            f"{detail_path}?{urlencode({'link': unlisted_link_token(offering)}, safe=':')}"
-            if offering.can_manage and offering.visibility == OfferingVisibility.UNLISTED
-            else None
+            share_path(offering) if offering.can_manage and offering.visibility == OfferingVisibility.UNLISTED else None
         )
     subjects = list(
         CourseSubject.objects.filter(course_id=course.pk).select_related("subject").order_by("-is_primary",

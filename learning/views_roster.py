@@ -16,8 +16,8 @@ from django.http import Http404
 from django.shortcuts import redirect
 from django.views.generic import TemplateView
 
+from catalog.browse import share_path
 from catalog.models import OfferingVisibility
-from catalog.permissions import unlisted_link_token
 from learning import forms, services
 from learning.models import CourseEnrollment, EnrollmentStatus
 from learning.permissions import can_manage_enrollments
@@ -66,9 +66,7 @@ class RosterView(LoginRequiredMixin, TemplateView):
             free_seats=None if offering.capacity is None else max(offering.capacity - offering.enrolled_count, 0),
         )
         if offering.visibility == OfferingVisibility.UNLISTED:
-            context["share_url"] = self.request.build_absolute_uri(
-                course_url(offering, link=unlisted_link_token(offering))
-            )
+            context["share_url"] = self.request.build_absolute_uri(share_path(offering))
         return context
 
     def post(self, request, offering_id: int):

@@ -164,6 +164,8 @@ def test_unlisted_offering_shows_its_shareable_link(client, world):
     assert share in response.content.decode()
     token = parse_qs(urlparse(share).query)["link"][0]
     assert offering_id_from_link(token) == offering.pk
+    # The course page offers its managers the very same link (one string to hand out, not two).
+    assert f'value="{share}"' in client.get(urlparse(share).path).content.decode()
     # The link opens the course page to a stranger.
     client.force_login(world.b.student)
     assert client.get(share).status_code == 200
