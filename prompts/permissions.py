@@ -24,7 +24,6 @@ from prompts.models import PromptApiKey
 
 PROMPT_EDITORS_GROUP = "Prompt editors"
 PLATFORM_ADMIN_ROLE = "platform_admin"
-CHANGE_PROTECTED_LABELS = "prompts.change_protected_labels"
 # The permissions the "Prompt editors" group carries (codenames of the prompts app).
 PROMPT_EDITOR_CODENAMES = (
     "view_prompt",
@@ -98,13 +97,9 @@ def can_delete_prompts(actor: Actor) -> bool:
 
 def can_change_protected_labels(actor: Actor) -> bool:
     """Create, move, add or remove a protected label, delete a version carrying one, manage the list."""
-    if actor is None:
-        return True
     if isinstance(actor, PromptApiKey):
         return api_key_may_act(actor) and actor.can_change_protected_labels
-    if not _active_user(actor):
-        return False
-    return is_platform_admin(actor) or actor.has_perm(CHANGE_PROTECTED_LABELS)
+    return _may(actor, "change_protected_labels")
 
 
 def can_view_protected_labels(actor: Actor) -> bool:
