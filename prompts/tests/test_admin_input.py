@@ -56,7 +56,7 @@ def test_a_nul_in_a_posted_name_is_400_and_changes_nothing(as_admin, two_version
     ]
 
 
-def test_a_nul_in_the_search_of_the_grouped_list_is_a_form_error_not_a_500(as_admin, two_versions):
+def test_a_nul_in_the_search_of_the_grouped_list_is_a_400_not_a_500(as_admin, two_versions):
     response = as_admin.get(url("prompts_prompt_changelist", q=f"chi{NUL}"))
     assert response.status_code == 400
     assert "NUL character" in response.content.decode()  # lms.middleware.RejectNulMiddleware answers first
