@@ -43,6 +43,12 @@ from accounts.permissions import (
     has_admin_access,
     rows_visible_to,
 )
+from lms.admin_input import (
+    BAD_SELECTION,
+    SafeAutocompleteSelect,
+    SafeAutocompleteSelectMultiple,
+    unparseable_selection,
+)
 
 OUT_OF_SCOPE = "You can only save rows of a university or department you administer."
 
@@ -144,6 +150,9 @@ class ScopeMixin:
             queryset = self.scoped_choices(request, db_field.related_model)
             if queryset is not None:
                 kwargs["queryset"] = queryset
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            # Django's own autocomplete widget queries a posted "abc" as a key while rendering (a 500).
+            kwargs["widget"] = SafeAutocompleteSelect(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
     def formfield_for_manytomany(self, db_field, request, **kwargs):
@@ -151,6 +160,8 @@ class ScopeMixin:
             queryset = self.scoped_choices(request, db_field.related_model)
             if queryset is not None:
                 kwargs["queryset"] = queryset
+        if "widget" not in kwargs and db_field.name in self.get_autocomplete_fields(request):
+            kwargs["widget"] = SafeAutocompleteSelectMultiple(db_field, self.admin_site, using=kwargs.get("using"))
         return super().formfield_for_manytomany(db_field, request, **kwargs)
 
     # --- the saved instance ---------------------------------------------------------------------
@@ -191,6 +202,13 @@ class TenantScopedAdmin(ScopeMixin, admin.ModelAdmin):
 
     platform_add_delete = False
     list_per_page = 50
+
+    def response_action(self, request, queryset):
+        # Django filters by the posted ids unparsed: "abc" in _selected_action raised ValueError (a 500).
+        if unparseable_selection(request, self.model):
+            self.message_user(request, BAD_SELECTION, messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+        return super().response_action(request, queryset)
 
     def has_module_permission(self, request) -> bool:
         return self._may_see(request)

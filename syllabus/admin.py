@@ -163,6 +163,15 @@ class ModuleAdmin(TenantScopedAdmin):
     def delete_model(self, request, obj):
         services.delete_module(actor=request.user, module=obj)
 
+    def delete_view(self, request, object_id, extra_context=None):
+        # The service refuses some deletes (a course root): the message on the page, not a 500.
+        try:
+            with transaction.atomic():
+                return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            return HttpResponseRedirect(request.get_full_path())
+
     def _publish(self, request, queryset, *, publish: bool, subtree: bool, done: str):
         func = services.publish_module if publish else services.unpublish_module
         self.run_action(
