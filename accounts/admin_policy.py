@@ -34,6 +34,7 @@ from django.core.exceptions import FieldDoesNotExist, PermissionDenied, Validati
 from django.db import models
 from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import render
+from django.urls import reverse
 
 from accounts.imports import CsvImportError
 from accounts.permissions import (
@@ -331,6 +332,18 @@ class SharedReferenceAdmin(PlatformOnlyAdmin):
     shared_reference = True
 
 
+class RefusedDeleteMixin:
+    """The delete page of an admin whose ``delete_model`` calls a service that may refuse (a course root, a
+    pool a quiz uses, a department in use): the refusal is an error message on the row's change page, never
+    a 500. Django's ``delete_view`` runs in a transaction, so the refused delete has written nothing."""
+
+    def delete_view(self, request, object_id, extra_context=None):
+        try:
+            return super().delete_view(request, object_id, extra_context)
+        except ValidationError as error:
+            self.message_user(request, " ".join(error.messages), messages.ERROR)
+            opts = self.model._meta
+            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id]))
 
 
 # --- CSV import pages ---------------------------------------------------------------------------

@@ -11,9 +11,8 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
-from django.urls import reverse
 
-from accounts.admin_policy import SharedReferenceAdmin, TenantScopedAdmin, TenantScopedInline
+from accounts.admin_policy import RefusedDeleteMixin, SharedReferenceAdmin, TenantScopedAdmin, TenantScopedInline
 from catalog import services
 from catalog.models import (
     Country,
@@ -36,7 +35,7 @@ def _changed(form, names) -> dict:
     return {name: form.cleaned_data[name] for name in names if name in form.changed_data}
 
 
-class ServiceDeleteMixin:
+class ServiceDeleteMixin(RefusedDeleteMixin):
     """Deletes through a catalog service (``delete_model``); a refusal is an admin error message, never a 500.
 
     - The delete page: the service's ``ValidationError`` rolls back Django's transaction and the user is
@@ -50,14 +49,6 @@ class ServiceDeleteMixin:
         # cascade to need no admin delete permission of their own here, or Django answers 403 first.
         deleted, model_count, _perms_needed, protected = super().get_deleted_objects(objs, request)
         return deleted, model_count, set(), protected
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            return super().delete_view(request, object_id, extra_context)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            opts = self.model._meta
-            return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[object_id]))
 
     def delete_queryset(self, request, queryset):
         refusals: list[str] = []

@@ -14,10 +14,9 @@ from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models.expressions import RawSQL
-from django.http import HttpResponseRedirect
 from django.utils.html import format_html
 
-from accounts.admin_policy import SharedReferenceAdmin, TenantScopedAdmin, TenantScopedInline
+from accounts.admin_policy import RefusedDeleteMixin, SharedReferenceAdmin, TenantScopedAdmin, TenantScopedInline
 from syllabus import services
 from syllabus.content_schemas import schema_problem
 from syllabus.models import Asset, ContentItem, ContentType, Module, ModuleTemplate, Question, QuestionPool
@@ -77,7 +76,7 @@ class CourseFilter(admin.SimpleListFilter):
 
 
 @admin.register(Module)
-class ModuleAdmin(TenantScopedAdmin):
+class ModuleAdmin(RefusedDeleteMixin, TenantScopedAdmin):
     tenant_path = "course__university"
     department_path = "course__department"
     list_display = ("indented_title", "course", "module_type", "sequence_index", "depth", "is_published")
@@ -162,15 +161,6 @@ class ModuleAdmin(TenantScopedAdmin):
 
     def delete_model(self, request, obj):
         services.delete_module(actor=request.user, module=obj)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        # The service refuses some deletes (a course root): the message on the page, not a 500.
-        try:
-            with transaction.atomic():
-                return super().delete_view(request, object_id, extra_context)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def _publish(self, request, queryset, *, publish: bool, subtree: bool, done: str):
         func = services.publish_module if publish else services.unpublish_module
@@ -286,7 +276,7 @@ class QuestionInline(TenantScopedInline, admin.StackedInline):
 
 
 @admin.register(QuestionPool)
-class QuestionPoolAdmin(TenantScopedAdmin):
+class QuestionPoolAdmin(RefusedDeleteMixin, TenantScopedAdmin):
     tenant_path = "university"
     department_path = "course__department"
     list_display = ("title", "course", "university", "updated_at")
@@ -329,14 +319,6 @@ class QuestionPoolAdmin(TenantScopedAdmin):
                 services.delete_question_pool(actor=request.user, pool=pool)
             except ValidationError as error:
                 self.message_user(request, f"{pool}: {' '.join(error.messages)}", messages.ERROR)
-
-    def delete_view(self, request, object_id, extra_context=None):
-        try:
-            with transaction.atomic():
-                return super().delete_view(request, object_id, extra_context)
-        except ValidationError as error:
-            self.message_user(request, " ".join(error.messages), messages.ERROR)
-            return HttpResponseRedirect(request.get_full_path())
 
     def save_formset(self, request, form, formset, change):
         pool = form.instance

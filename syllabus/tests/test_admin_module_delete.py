@@ -18,5 +18,6 @@ def test_deleting_the_course_root_in_the_admin_is_a_message(client, world, role)
     url = reverse("admin:syllabus_module_delete", args=[root.pk])
     response = client.post(url, {"post": "yes"})
     assert response.status_code == 302
+    assert response.url == reverse("admin:syllabus_module_change", args=[root.pk])
     assert MODULE_ROOT_IMMUTABLE in [m.message for m in get_messages(response.wsgi_request)]
     assert Module.objects.filter(pk=root.pk).exists()
