@@ -44,7 +44,18 @@ CONTENT_FIELDS = (
     "is_active",
 )
 CONTENT_TYPE_SCHEMA_INVALID = "Not a valid JSON Schema (draft 2020-12): {error}."
-QUESTION_FIELDS = ("question_type", "prompt", "choices", "correct_answer", "numeric_tolerance", "points", "explanation")
+QUESTION_FIELDS = (
+    "question_type",
+    "prompt",
+    "choices",
+    "correct_answer",
+    "numeric_tolerance",
+    "tolerance_mode",
+    "partial_credit",
+    "exact_match",
+    "points",
+    "explanation",
+)
 
 
 @admin.register(ModuleTemplate)

@@ -68,7 +68,17 @@ _ITEM_FIELDS = (
     "prompt_label",
     "is_active",
 )
-_QUESTION_FIELDS = ("question_type", "prompt", "choices", "correct_answer", "points", "explanation")
+_QUESTION_FIELDS = (
+    "question_type",
+    "prompt",
+    "choices",
+    "correct_answer",
+    "points",
+    "explanation",
+    "partial_credit",
+    "tolerance_mode",
+    "exact_match",
+)
 
 
 # --- snapshots ------------------------------------------------------------------------------------------

@@ -245,12 +245,19 @@ class QuestionType(models.TextChoices):
     SHORT_TEXT = "short_text", "Short text"
 
 
+class ToleranceMode(models.TextChoices):
+    ABSOLUTE = "absolute", "Absolute (± the tolerance)"
+    RELATIVE = "relative", "Relative (± the tolerance × the answer)"
+
+
 class Question(models.Model):
     """One question of a pool.
 
     ``choices``: ``[{"key": "a", "text": "…"}, …]`` for multiple choice/select, else ``[]``.
     ``correct_answer`` by type: multiple_choice ``"a"``; multiple_select ``["a", "c"]``; true_false
     ``true``; numeric ``9.81`` (with ``numeric_tolerance``); short_text ``["accepted", "answers"]``.
+    Grading options (docs/assessments.md): ``partial_credit`` (multiple select), ``tolerance_mode``
+    (numeric), ``exact_match`` (short text: case and spaces count).
     """
 
     pool = models.ForeignKey(QuestionPool, on_delete=models.CASCADE, related_name="questions", db_index=False)
@@ -262,6 +269,15 @@ class Question(models.Model):
     points = models.DecimalField(max_digits=6, decimal_places=2, default=1, db_default=1)
     explanation = models.TextField(null=True, blank=True)
     sequence_index = models.IntegerField(default=1, db_default=1)
+    partial_credit = models.BooleanField(
+        default=False, db_default=False, help_text="Multiple select: credit per correct tick, minus wrong ticks."
+    )
+    tolerance_mode = models.CharField(
+        max_length=16, choices=ToleranceMode.choices, default=ToleranceMode.ABSOLUTE, db_default=ToleranceMode.ABSOLUTE
+    )
+    exact_match = models.BooleanField(
+        default=False, db_default=False, help_text="Short text: case and spaces must match exactly."
+    )
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
@@ -271,6 +287,7 @@ class Question(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["pool", "sequence_index"], name="ux_questions_pool_sequence"),
             choices_check("question_type", QuestionType, name="ck_questions_question_type"),
+            choices_check("tolerance_mode", ToleranceMode, name="ck_questions_tolerance_mode"),
             models.CheckConstraint(condition=Q(sequence_index__gte=1), name="ck_questions_sequence_index_positive"),
             non_negative("points", name="ck_questions_points_nonnegative"),
             non_negative("numeric_tolerance", name="ck_questions_tolerance_nonnegative"),

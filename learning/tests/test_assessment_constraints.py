@@ -47,3 +47,10 @@ def test_mastery_constraints():
     rejects_update("ck_quiz_mastery_level", rows, level="expert")
     rejects_update("ck_quiz_mastery_streak_nonnegative", rows, streak=-1)
     rejects_update("ck_quiz_mastery_points_nonnegative", rows, points=-5)
+
+
+def test_question_tolerance_mode_is_one_of_the_modes():
+    from syllabus.models import Question
+
+    question = QuestionFactory()
+    rejects_update("ck_questions_tolerance_mode", Question.objects.filter(pk=question.pk), tolerance_mode="fuzzy")
