@@ -22,8 +22,8 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from catalog.models import CourseOffering
-from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.permissions import rosters_visible_to
+from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+from learning.enrollment.permissions import rosters_visible_to
 
 
 def get_offering_for_roster(user, offering_id: int) -> CourseOffering:

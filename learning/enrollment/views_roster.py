@@ -18,11 +18,11 @@ from django.views.generic import TemplateView
 
 from catalog.browse import share_path
 from catalog.models import OfferingVisibility
-from learning import forms, services
-from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.permissions import can_manage_enrollments
-from learning.roster import get_offering_for_roster, get_roster, teaching_offerings
-from learning.views import _error_text, course_url
+from learning.enrollment import forms, services
+from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+from learning.enrollment.permissions import can_manage_enrollments
+from learning.enrollment.roster import get_offering_for_roster, get_roster, teaching_offerings
+from learning.enrollment.views import _error_text, course_url
 
 APPROVED = "{name} is enrolled."
 APPROVED_WAITLISTED = "{name} was approved; the offering is full, so they are number {position} on the waiting list."
