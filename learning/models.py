@@ -5,7 +5,8 @@ Each sub-area keeps its own models (one Django app: the app label ``learning``, 
 
 - :mod:`learning.enrollment.models`: enrollments and invitations;
 - :mod:`learning.progress.models`: item progress and module rollups;
-- :mod:`learning.assessments.models`: quiz attempts and lab submissions;
+- :mod:`learning.assessments.models` (and ``models_quiz``): quiz attempts, their questions, mastery,
+  regrades and accommodations, lab submissions;
 - :mod:`learning.gradebook.models`: course grades and certificates;
 - :mod:`learning.community.models`: discussions and reviews.
 
@@ -14,12 +15,20 @@ module (or a lower sub-area's); this module sits above all of them.
 """
 
 from learning.assessments.models import LabSubmission, LabSubmissionStatus, QuizAttempt
+from learning.assessments.models_quiz import (
+    Accommodation,
+    MasteryLevel,
+    QuizAttemptQuestion,
+    QuizMastery,
+    QuizRegrade,
+)
 from learning.community.models import CourseReview, DiscussionPost, DiscussionThread
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
 from learning.gradebook.models import Certificate, CourseGrade
 from learning.progress.models import UserContentProgress, UserModuleProgress
 
 __all__ = [
+    "Accommodation",
     "Certificate",
     "CourseEnrollment",
     "CourseGrade",
@@ -30,7 +39,11 @@ __all__ = [
     "EnrollmentStatus",
     "LabSubmission",
     "LabSubmissionStatus",
+    "MasteryLevel",
     "QuizAttempt",
+    "QuizAttemptQuestion",
+    "QuizMastery",
+    "QuizRegrade",
     "UserContentProgress",
     "UserModuleProgress",
 ]
