@@ -3,7 +3,7 @@ user teaches or manages with their pending requests.
 
 Contract:
 - ``get_offering_for_roster(user, offering_id)``: the offering (with course and university) when ``user`` may
-  see its roster (``learning.permissions.rosters_visible_to``), else ``Http404``, the same for a missing
+  see its roster (``learning.enrollment.permissions.rosters_visible_to``), else ``Http404``, the same for a missing
   offering and another tenant's (a stranger learns nothing from probing ids).
 - ``get_roster(offering)``: the offering's pending requests (oldest first), waitlist (in position order),
   active and completed students, each with its user and each section's total, in one query whatever the

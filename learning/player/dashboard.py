@@ -68,7 +68,7 @@ class Dashboard:
 def dashboard_enrollments(*, user) -> QuerySet[CourseEnrollment]:
     """ONE query: the student's enrollments (not dropped) with offering, course and university, the
     stored course-root progress rollup (``stored_percent``, ``stored_complete``: maintained by
-    ``learning.progress``; :func:`get_dashboard` replaces them when they predate the structure), the last
+    ``learning.progress.services``; :func:`get_dashboard` replaces them when they predate the structure), the last
     item touched, grade and certificate."""
     offering = OuterRef("course_offering_id")
     last = UserContentProgress.objects.filter(user_id=user.pk, course_offering_id=offering).order_by(

@@ -1,4 +1,4 @@
-"""Enrollment rules of learning.services: every refusal with its message and nothing written."""
+"""Enrollment rules of learning.enrollment.services (and .rules, .invitations): every refusal with its message and nothing written."""
 
 from datetime import timedelta
 

@@ -1,5 +1,5 @@
 """Rollups after structural changes (issue 8): the structure_changed signal enqueues
-``learning.tasks.recompute_course_rollups`` on commit, which brings every student's rollups up to date;
+``learning.progress.tasks.recompute_course_rollups`` on commit, which brings every student's rollups up to date;
 the player never shows a module complete that has a new required item, whether the task ran or not."""
 
 from __future__ import annotations
