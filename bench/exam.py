@@ -73,7 +73,9 @@ def _setup(students: int):
     now = timezone.now()
     if university is None:
         country, _ = Country.objects.get_or_create(iso_code="ZY", defaults={"name": "Examland"})
-        university = University.objects.create(name="Exam Bench University", short_code=UNIVERSITY_CODE, country=country)
+        university = University.objects.create(
+            name="Exam Bench University", short_code=UNIVERSITY_CODE, country=country
+        )
         course = Course.objects.create(university=university, code="EXAM1000", title="The big exam", is_published=True)
         CourseOffering.objects.create(
             course=course,
@@ -106,8 +108,13 @@ def _setup(students: int):
         )
         root = Module.objects.get(course=course, module_type=ModuleType.COURSE_ROOT)
         Module.objects.create(
-            course=course, parent_module=root, module_type=ModuleType.UNIT, depth=1, sequence_index=1,
-            is_published=True, title="Exams",
+            course=course,
+            parent_module=root,
+            module_type=ModuleType.UNIT,
+            depth=1,
+            sequence_index=1,
+            is_published=True,
+            title="Exams",
         )
     course = Course.objects.get(university=university, code="EXAM1000")
     offering = CourseOffering.objects.get(course=course)
@@ -258,7 +265,9 @@ def _student(port, cookie, offering_id, item_id, stats: Stats, *, start_delay, t
                 else:
                     stats.errors.append(f"save {status}: {reply[:120]!r}")
         began = time.perf_counter()
-        status, location, _ = client.request("POST", f"/learn/{offering_id}/quiz/{item_id}/attempts/{attempt_id}/submit/", {})
+        status, location, _ = client.request(
+            "POST", f"/learn/{offering_id}/quiz/{item_id}/attempts/{attempt_id}/submit/", {}
+        )
         if status != 302:
             raise RuntimeError(f"submit answered {status}")
         status, _, _ = client.request("GET", location)
@@ -281,7 +290,9 @@ def _editor(item_id: int, course_id: int, stop: threading.Event, edits: list[flo
         with transaction.atomic(), connection.cursor() as cursor:
             cursor.execute("SELECT id FROM courses WHERE id = %s FOR UPDATE", [course_id])
             cursor.execute("SELECT id FROM content_items WHERE id = %s FOR UPDATE", [item_id])
-            cursor.execute("UPDATE content_items SET description = %s WHERE id = %s", [f"edited {time.time()}", item_id])
+            cursor.execute(
+                "UPDATE content_items SET description = %s WHERE id = %s", [f"edited {time.time()}", item_id]
+            )
             time.sleep(0.5)
         edits.append(time.perf_counter() - began)
     connection.close()
@@ -377,7 +388,9 @@ def main() -> None:
     all_started = (max(stats.started_at) - began) if stats.started_at else float("nan")
     lost_answers, lost_submits = _lost_writes(stats)
     print(f"wall time {wall:.0f} s; instructor edits during the run: {len(edits)} ({_percentiles(edits)})")
-    print(f"attempts started: {len(stats.start)} of {len(users)}; all started {all_started:.1f} s after the first request")
+    print(
+        f"attempts started: {len(stats.start)} of {len(users)}; all started {all_started:.1f} s after the first request"
+    )
     print(f"start  (POST + attempt page)  {_percentiles(stats.start)}")
     print(f"answer save                   {_percentiles(stats.save)}")
     print(f"submit (POST + result page)   {_percentiles(stats.submit)}")

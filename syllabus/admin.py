@@ -180,7 +180,8 @@ class ModuleAdmin(RefusedDeleteMixin, TenantScopedAdmin):
             queryset,
             lambda module: func(actor=request.user, module=module, include_subtree=subtree),
             done=done,
-            log=("Published" if publish else "Unpublished") + (" the module and its subtree." if subtree else " the module."),
+            log=("Published" if publish else "Unpublished")
+            + (" the module and its subtree." if subtree else " the module."),
         )
 
     @admin.action(description="Publish selected modules")

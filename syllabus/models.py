@@ -81,7 +81,9 @@ class Module(models.Model):
             # Target of composite FKs: a parent, a content item, … of the same course.
             models.UniqueConstraint(fields=["id", "course"], name="ux_modules_id_course"),
             models.UniqueConstraint(
-                fields=["course"], condition=Q(module_type=ModuleType.COURSE_ROOT), name="ux_modules_one_root_per_course"
+                fields=["course"],
+                condition=Q(module_type=ModuleType.COURSE_ROOT),
+                name="ux_modules_one_root_per_course",
             ),
             choices_check("module_type", ModuleType, name="ck_modules_module_type"),
             models.CheckConstraint(
@@ -90,7 +92,8 @@ class Module(models.Model):
                 name="ck_modules_root_iff_no_parent",
             ),
             models.CheckConstraint(
-                condition=(Q(parent_module__isnull=True) & Q(depth=0)) | (Q(parent_module__isnull=False) & Q(depth__gte=1)),
+                condition=(Q(parent_module__isnull=True) & Q(depth=0))
+                | (Q(parent_module__isnull=False) & Q(depth__gte=1)),
                 name="ck_modules_depth_matches_parent",
             ),
             models.CheckConstraint(condition=~Q(parent_module=F("id")), name="ck_modules_not_own_parent"),
@@ -138,9 +141,7 @@ class ContentItem(models.Model):
     """
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="content_items", db_index=False)
-    course = models.ForeignKey(
-        "catalog.Course", on_delete=models.CASCADE, related_name="content_items", db_index=False
-    )
+    course = models.ForeignKey("catalog.Course", on_delete=models.CASCADE, related_name="content_items", db_index=False)
     university = models.ForeignKey(
         "catalog.University", on_delete=models.CASCADE, related_name="content_items", db_index=False
     )

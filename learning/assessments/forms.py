@@ -62,9 +62,7 @@ class AccommodationForm(forms.Form):
 
     students = forms.TypedMultipleChoiceField(coerce=int, label="Students", widget=forms.CheckboxSelectMultiple)
     content_item = forms.TypedChoiceField(coerce=int, required=False, empty_value=None, label="For")
-    time_multiplier = forms.TypedChoiceField(
-        choices=MULTIPLIERS, coerce=Decimal, initial="1", label="Extra time"
-    )
+    time_multiplier = forms.TypedChoiceField(choices=MULTIPLIERS, coerce=Decimal, initial="1", label="Extra time")
     extra_attempts = forms.IntegerField(min_value=0, max_value=100, initial=0, label="Extra attempts")
     extended_until = forms.DateTimeField(
         required=False,

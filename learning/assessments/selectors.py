@@ -98,8 +98,10 @@ def _answer_key(snapshot: dict) -> AnswerKey:
 
 def exam_answer_keys(*, attempt: QuizAttempt) -> list[AnswerKey]:
     """The answer keys of every question of the attempt, in the order shown."""
-    snapshots = QuizAttemptQuestion.objects.filter(attempt_id=attempt.pk).order_by("position").values_list(
-        "snapshot", flat=True
+    snapshots = (
+        QuizAttemptQuestion.objects.filter(attempt_id=attempt.pk)
+        .order_by("position")
+        .values_list("snapshot", flat=True)
     )
     return [_answer_key(snapshot) for snapshot in snapshots]
 
@@ -195,7 +197,17 @@ def quiz_card(*, user, offering: CourseOffering, item) -> QuizCard:
     accommodation = accommodation_for(student=user, offering=offering, item=item)
     attempts = list(
         QuizAttempt.objects.filter(user_id=user.pk, course_offering_id=offering.pk, content_item_id=item.pk)
-        .only("id", "attempt_number", "started_at", "submitted_at", "deadline_at", "score_obtained", "max_score", "passed", "mode")
+        .only(
+            "id",
+            "attempt_number",
+            "started_at",
+            "submitted_at",
+            "deadline_at",
+            "score_obtained",
+            "max_score",
+            "passed",
+            "mode",
+        )
         .order_by("attempt_number")
     )
     submitted = [attempt for attempt in attempts if attempt.submitted_at is not None]
@@ -227,7 +239,9 @@ def attempt_percent(attempt: QuizAttempt | None) -> Decimal | None:
 def mastery_levels(*, user, offering_id: int) -> dict[int, str]:
     """``{item id: level}`` of the student's quizzes in the offering (the outline's badges). One query."""
     return dict(
-        QuizMastery.objects.filter(user_id=user.pk, course_offering_id=offering_id).values_list("content_item_id", "level")
+        QuizMastery.objects.filter(user_id=user.pk, course_offering_id=offering_id).values_list(
+            "content_item_id", "level"
+        )
     )
 
 
@@ -251,7 +265,10 @@ def mastery_summary(*, user, offering_ids) -> dict[int, dict[str, int]]:
 def get_offering_for_staff(*, user, offering_id: int) -> CourseOffering:
     """The offering if ``user`` may see its attempts, else 404."""
     offering = (
-        permissions.quiz_offerings_visible_to(user).select_related("course", "university").filter(pk=offering_id).first()
+        permissions.quiz_offerings_visible_to(user)
+        .select_related("course", "university")
+        .filter(pk=offering_id)
+        .first()
     )
     if offering is None:
         raise Http404
@@ -471,7 +488,9 @@ ASSESSMENT_TYPES = ("quiz", "engineering_lab", "assignment")
 def assessment_items(*, offering: CourseOffering) -> list[ContentItem]:
     """Quizzes, labs and assignments of the offering's course (what an accommodation can be for)."""
     return list(
-        ContentItem.objects.filter(course_id=offering.course_id, content_type__name__in=ASSESSMENT_TYPES, is_active=True)
+        ContentItem.objects.filter(
+            course_id=offering.course_id, content_type__name__in=ASSESSMENT_TYPES, is_active=True
+        )
         .only("id", "title")
         .order_by("module_id", "sequence_index")
     )

@@ -26,6 +26,7 @@ Contract:
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import random
 from dataclasses import dataclass
@@ -126,18 +127,22 @@ class AttemptAllowance:
         return None if self.allowed is None else max(0, self.allowed - self.used)
 
 
-def attempt_allowance(*, user, offering, item, settings: rules.QuizSettings | None = None, extra_attempts=None) -> AttemptAllowance:
+def attempt_allowance(
+    *, user, offering, item, settings: rules.QuizSettings | None = None, extra_attempts=None
+) -> AttemptAllowance:
     settings = settings or rules.quiz_settings(item.data_json)
     if extra_attempts is None:
         extra_attempts = accommodation_for(student=user, offering=offering, item=item).extra_attempts
-    row = QuizAttempt.objects.filter(user_id=user.pk, course_offering_id=offering.pk, content_item_id=item.pk).aggregate(
-        used=Max("attempt_number"), open=Max("id", filter=Q(submitted_at__isnull=True))
-    )
+    row = QuizAttempt.objects.filter(
+        user_id=user.pk, course_offering_id=offering.pk, content_item_id=item.pk
+    ).aggregate(used=Max("attempt_number"), open=Max("id", filter=Q(submitted_at__isnull=True)))
     allowed = None if settings.max_attempts is None else settings.max_attempts + extra_attempts
     return AttemptAllowance(allowed=allowed, used=row["used"] or 0, open_attempt_id=row["open"])
 
 
-def start_attempt(*, actor, offering, item_id: int, now: datetime | None = None, rng: random.Random | None = None) -> QuizAttempt:
+def start_attempt(
+    *, actor, offering, item_id: int, now: datetime | None = None, rng: random.Random | None = None
+) -> QuizAttempt:
     """Start the student's next attempt (see the module contract). ``ATTEMPT_OPEN`` (code ``open``)
     when one is in progress; its id is in ``error.params["attempt_id"]``."""
     now = now or timezone.now()
@@ -307,7 +312,9 @@ def save_answers(
                     changed.append(row)
                 if locked.mode == rules.PRACTICE and answer is not None:
                     outcome = grading.grade(row.snapshot, answer)
-                    feedback.append(Feedback(position, outcome.correct, outcome.score, row.snapshot.get("explanation", "")))
+                    feedback.append(
+                        Feedback(position, outcome.correct, outcome.score, row.snapshot.get("explanation", ""))
+                    )
             if changed:
                 QuizAttemptQuestion.objects.bulk_update(changed, ["answer", "answered_at"])
     if expired:
@@ -320,17 +327,18 @@ def submit_attempt(*, actor, attempt: QuizAttempt, now: datetime | None = None) 
     """Submit (idempotent: an attempt already closed is returned as it is)."""
     if attempt.user_id != getattr(actor, "pk", None):
         raise PermissionDenied
-    return _finish(attempt_id=attempt.pk, now=now or timezone.now(), closed_by=CLOSED_BY_STUDENT)
+    return _finish(attempt_id=attempt.pk, now=now or timezone.now(), closed_by=CLOSED_BY_STUDENT)[0]
 
 
 def close_expired_attempt(*, attempt_id: int, now: datetime | None = None) -> QuizAttempt | None:
-    """Close an open attempt whose deadline has passed (the task and every "next touch"); a no-op for
-    an attempt already closed or still running."""
+    """Close an open attempt whose deadline has passed (the task and every "next touch"); None (a
+    no-op) for an attempt already closed — also by a run that won a race — or still running."""
     now = now or timezone.now()
     row = QuizAttempt.objects.filter(pk=attempt_id).values("submitted_at", "deadline_at").first()
     if row is None or row["submitted_at"] is not None or row["deadline_at"] is None or row["deadline_at"] > now:
         return None
-    return _finish(attempt_id=attempt_id, now=now, closed_by=CLOSED_BY_DEADLINE)
+    attempt, closed_now = _finish(attempt_id=attempt_id, now=now, closed_by=CLOSED_BY_DEADLINE)
+    return attempt if closed_now else None
 
 
 def close_expired_attempts(*, now: datetime | None = None, limit: int = 1000) -> int:
@@ -358,16 +366,15 @@ def _grade_rows(rows: list[QuizAttemptQuestion]) -> tuple[Decimal, Decimal]:
     return score, max_score
 
 
-def _finish(*, attempt_id: int, now: datetime, closed_by: str) -> QuizAttempt:
+def _finish(*, attempt_id: int, now: datetime, closed_by: str) -> tuple[QuizAttempt, bool]:
+    """Grade and close the attempt; (attempt, whether this call closed it)."""
     with transaction.atomic():
         head = QuizAttempt.objects.filter(pk=attempt_id).values("user_id", "course_offering_id").get()
-        try:
+        with contextlib.suppress(ValidationError):  # a dropped student's attempt still closes; no progress then
             lock_learner_enrollment(user_id=head["user_id"], offering_id=head["course_offering_id"])
-        except ValidationError:
-            pass  # a dropped student's attempt still closes; progress is skipped below
         attempt = _locked_attempt(attempt_id)
         if attempt.submitted_at is not None:
-            return attempt
+            return attempt, False
         finish = now if attempt.deadline_at is None else min(now, attempt.deadline_at)
         if closed_by == CLOSED_BY_STUDENT and attempt.deadline_at is not None and now > attempt.deadline_at:
             closed_by = CLOSED_BY_DEADLINE
@@ -380,7 +387,7 @@ def _finish(*, attempt_id: int, now: datetime, closed_by: str) -> QuizAttempt:
         attempt.raw_response_json = {**(attempt.raw_response_json or {}), "closed_by": closed_by}
         attempt.save(update_fields=["score_obtained", "max_score", "passed", "submitted_at", "raw_response_json"])
         _after_grading(attempt=attempt, now=now)
-    return attempt
+    return attempt, True
 
 
 def _pass_mark(attempt: QuizAttempt) -> Decimal:
@@ -396,7 +403,8 @@ def _after_grading(*, attempt: QuizAttempt, now: datetime) -> None:
     complete = mastery.level == rules.MASTERED if settings.defines_mastery else bool(attempt.passed)
     best = grading.percent(attempt.score_obtained, attempt.max_score)
     user = attempt.user
-    try:
+    # Not enrolled any more, or the quiz left the published tree: the grade stands, progress does not move.
+    with contextlib.suppress(ValidationError):
         record_item_progress(
             user=user,
             offering=offering,
@@ -406,8 +414,6 @@ def _after_grading(*, attempt: QuizAttempt, now: datetime) -> None:
             attempt=True,
             now=now,
         )
-    except ValidationError:
-        pass  # not enrolled any more, or the quiz left the published tree: the grade stands, progress does not move
 
 
 def refresh_mastery(*, user_id: int, offering, item, settings: rules.QuizSettings, now: datetime) -> QuizMastery:
@@ -466,10 +472,8 @@ def regrade_attempt(*, actor, attempt: QuizAttempt, reason: str, now: datetime |
     if not reason:
         raise ValidationError({"reason": [REASON_REQUIRED]}, code="reason")
     with transaction.atomic():
-        try:
+        with contextlib.suppress(ValidationError):
             lock_learner_enrollment(user_id=attempt.user_id, offering_id=attempt.course_offering_id)
-        except ValidationError:
-            pass
         locked = _locked_attempt(attempt.pk)
         if locked.submitted_at is None:
             raise ValidationError(ATTEMPT_OPEN, code="open")
@@ -601,7 +605,12 @@ def allow_new_attempt(*, actor, offering, item_id: int, student_id: int, reason:
             course_offering_id=offering.pk,
             student_id=student_id,
             content_item_id=item_id,
-            defaults={"university_id": offering.university_id, "extra_attempts": 1, "reason": reason, "created_by": actor},
+            defaults={
+                "university_id": offering.university_id,
+                "extra_attempts": 1,
+                "reason": reason,
+                "created_by": actor,
+            },
         )
         if not created:
             row.extra_attempts += 1

@@ -71,14 +71,22 @@ def _item_url(offering_id: int, item_id: int) -> str:
 def _attempt_url(attempt) -> str:
     return reverse(
         "assessments:attempt",
-        kwargs={"offering_id": attempt.course_offering_id, "item_id": attempt.content_item_id, "attempt_id": attempt.pk},
+        kwargs={
+            "offering_id": attempt.course_offering_id,
+            "item_id": attempt.content_item_id,
+            "attempt_id": attempt.pk,
+        },
     )
 
 
 def _result_url(attempt) -> str:
     return reverse(
         "assessments:attempt-result",
-        kwargs={"offering_id": attempt.course_offering_id, "item_id": attempt.content_item_id, "attempt_id": attempt.pk},
+        kwargs={
+            "offering_id": attempt.course_offering_id,
+            "item_id": attempt.content_item_id,
+            "attempt_id": attempt.pk,
+        },
     )
 
 
@@ -90,9 +98,10 @@ class StartAttemptView(LoginRequiredMixin, View):
         try:
             attempt = services.start_attempt(actor=request.user, offering=offering, item_id=item_id)
         except ValidationError as error:
-            if error.code == "not_a_quiz":
+            code = getattr(error, "code", None)
+            if code == "not_a_quiz":
                 raise Http404 from None
-            if error.code == "open" and error.params and error.params.get("attempt_id"):
+            if code == "open" and error.params and error.params.get("attempt_id"):
                 messages.info(request, STARTED_ALREADY)
                 attempt = selectors.get_own_attempt(user=request.user, attempt_id=error.params["attempt_id"])
                 return HttpResponseRedirect(_attempt_url(attempt))
@@ -144,7 +153,11 @@ def _attempt_context(attempt, questions, *, errors=None, posted=None) -> dict:
         "seconds_left": max(0, int((attempt.deadline_at - now).total_seconds())) if attempt.deadline_at else None,
         "answer_url": reverse(
             "assessments:attempt-answer",
-            kwargs={"offering_id": attempt.course_offering_id, "item_id": attempt.content_item_id, "attempt_id": attempt.pk},
+            kwargs={
+                "offering_id": attempt.course_offering_id,
+                "item_id": attempt.content_item_id,
+                "attempt_id": attempt.pk,
+            },
         ),
         "item_url": _item_url(attempt.course_offering_id, attempt.content_item_id),
     }
@@ -207,7 +220,7 @@ class AnswerView(OwnAttemptMixin, View):
         try:
             feedback = services.save_answers(actor=request.user, attempt=self.attempt, answers={position: value})
         except ValidationError as error:
-            status = 409 if error.code in ("closed", "after_deadline") else 400
+            status = 409 if getattr(error, "code", None) in ("closed", "after_deadline") else 400
             return JsonResponse({"error": " ".join(error.messages)}, status=status)
         body = {"saved": True, "position": position}
         if feedback:
@@ -283,7 +296,11 @@ class StaffOfferingMixin(LoginRequiredMixin):
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
-        context.update(offering=self.offering, item=self.item, can_grade=permissions.can_grade_quiz(self.request.user, self.offering))
+        context.update(
+            offering=self.offering,
+            item=self.item,
+            can_grade=permissions.can_grade_quiz(self.request.user, self.offering),
+        )
         return context
 
 
@@ -329,7 +346,9 @@ class StaffAttemptView(StaffOfferingMixin, TemplateView):
     template_name = "learning/assessments/staff_attempt.html"
 
     def _attempt(self):
-        return selectors.get_attempt_for_staff(offering=self.offering, item=self.item, attempt_id=self.kwargs["attempt_id"])
+        return selectors.get_attempt_for_staff(
+            offering=self.offering, item=self.item, attempt_id=self.kwargs["attempt_id"]
+        )
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -354,7 +373,9 @@ class StaffAttemptView(StaffOfferingMixin, TemplateView):
             if not form.is_valid():
                 return self.render_to_response(self.get_context_data(attempt=attempt, regrade_form=form), status=400)
             try:
-                audit = services.regrade_attempt(actor=request.user, attempt=attempt, reason=form.cleaned_data["reason"])
+                audit = services.regrade_attempt(
+                    actor=request.user, attempt=attempt, reason=form.cleaned_data["reason"]
+                )
             except ValidationError as error:
                 form.add_error(None, _message(error))
                 return self.render_to_response(self.get_context_data(attempt=attempt, regrade_form=form), status=400)
@@ -391,7 +412,9 @@ class RegradeItemView(StaffOfferingMixin, View):
         if not permissions.can_grade_quiz(request.user, self.offering):
             raise PermissionDenied
         form = forms.RegradeForm(request.POST)
-        target = reverse("assessments:staff-attempts", kwargs={"offering_id": self.offering.pk, "item_id": self.item.pk})
+        target = reverse(
+            "assessments:staff-attempts", kwargs={"offering_id": self.offering.pk, "item_id": self.item.pk}
+        )
         if not form.is_valid():
             messages.error(request, services.REASON_REQUIRED)
             return HttpResponseRedirect(target)
@@ -484,4 +507,3 @@ class DeleteAccommodationView(StaffOfferingMixin, View):
         services.delete_accommodation(actor=request.user, accommodation=accommodation)
         messages.success(request, ACCOMMODATION_DELETED)
         return redirect("assessments:accommodations", offering_id=self.offering.pk)
-

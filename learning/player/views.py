@@ -104,7 +104,7 @@ def _content_context(request: HttpRequest, item: ContentItem, kind: str, offerin
         return {"resources": content.resource_context(data)}
     student = {"user_id": request.user.pk, "offering_id": offering.pk, "item_id": item.pk}
     if kind == "quiz":
-        return {"quiz": content.quiz_context(data, **student, course_id=offering.course_id)}
+        return {"quiz": content.quiz_context(data, user=request.user, offering=offering, item=item)}
     if kind == "engineering_lab":
         return {"lab": content.lab_context(data, **student)}
     if kind == "assignment":

@@ -168,7 +168,8 @@ class QuestionForm(forms.Form):
             "correct_answer": data["parsed_answer"],
             "numeric_tolerance": (data.get("numeric_tolerance") or Decimal(0)) if numeric else None,
             "tolerance_mode": data.get("tolerance_mode") or ToleranceMode.ABSOLUTE,
-            "partial_credit": bool(data.get("partial_credit")) and data["question_type"] == QuestionType.MULTIPLE_SELECT,
+            "partial_credit": bool(data.get("partial_credit"))
+            and data["question_type"] == QuestionType.MULTIPLE_SELECT,
             "exact_match": bool(data.get("exact_match")) and data["question_type"] == QuestionType.SHORT_TEXT,
             "points": data["points"],
             "explanation": data.get("explanation") or None,

@@ -4,29 +4,44 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('syllabus', '0006_quiz_pass_mark_and_review'),
+        ("syllabus", "0006_quiz_pass_mark_and_review"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='question',
-            name='exact_match',
-            field=models.BooleanField(db_default=False, default=False, help_text='Short text: case and spaces must match exactly.'),
+            model_name="question",
+            name="exact_match",
+            field=models.BooleanField(
+                db_default=False, default=False, help_text="Short text: case and spaces must match exactly."
+            ),
         ),
         migrations.AddField(
-            model_name='question',
-            name='partial_credit',
-            field=models.BooleanField(db_default=False, default=False, help_text='Multiple select: credit per correct tick, minus wrong ticks.'),
+            model_name="question",
+            name="partial_credit",
+            field=models.BooleanField(
+                db_default=False,
+                default=False,
+                help_text="Multiple select: credit per correct tick, minus wrong ticks.",
+            ),
         ),
         migrations.AddField(
-            model_name='question',
-            name='tolerance_mode',
-            field=models.CharField(choices=[('absolute', 'Absolute (± the tolerance)'), ('relative', 'Relative (± the tolerance × the answer)')], db_default='absolute', default='absolute', max_length=16),
+            model_name="question",
+            name="tolerance_mode",
+            field=models.CharField(
+                choices=[
+                    ("absolute", "Absolute (± the tolerance)"),
+                    ("relative", "Relative (± the tolerance × the answer)"),
+                ],
+                db_default="absolute",
+                default="absolute",
+                max_length=16,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='question',
-            constraint=models.CheckConstraint(condition=models.Q(('tolerance_mode__in', ['absolute', 'relative'])), name='ck_questions_tolerance_mode'),
+            model_name="question",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("tolerance_mode__in", ["absolute", "relative"])), name="ck_questions_tolerance_mode"
+            ),
         ),
     ]

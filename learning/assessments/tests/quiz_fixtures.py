@@ -20,8 +20,18 @@ __all__ = ["build_quiz", "clear_memos", "answer_right"]
 
 # (type, choices, correct answer, tolerance) — one of each kind, cycled.
 KINDS = [
-    (QuestionType.MULTIPLE_CHOICE, [{"key": "a", "text": "3"}, {"key": "b", "text": "4"}, {"key": "c", "text": "5"}], "b", None),
-    (QuestionType.MULTIPLE_SELECT, [{"key": "a", "text": "2"}, {"key": "b", "text": "9"}, {"key": "c", "text": "7"}], ["a", "c"], None),
+    (
+        QuestionType.MULTIPLE_CHOICE,
+        [{"key": "a", "text": "3"}, {"key": "b", "text": "4"}, {"key": "c", "text": "5"}],
+        "b",
+        None,
+    ),
+    (
+        QuestionType.MULTIPLE_SELECT,
+        [{"key": "a", "text": "2"}, {"key": "b", "text": "9"}, {"key": "c", "text": "7"}],
+        ["a", "c"],
+        None,
+    ),
     (QuestionType.TRUE_FALSE, [], True, None),
     (QuestionType.NUMERIC, [], 1000.5, "0.5"),
     (QuestionType.SHORT_TEXT, [], ["Gaussian elimination"], None),
@@ -50,7 +60,9 @@ def build_quiz(tenant, *, questions: int = 5, **data) -> SimpleNamespace:
             )
         )
     payload = {"question_pool_id": pool.pk, "quiz_mode": "practice", "randomize_order": False, **data}
-    item = ContentItemFactory(module=module, title="Checkpoint quiz", content_type=builtin_content_type("quiz"), data_json=payload)
+    item = ContentItemFactory(
+        module=module, title="Checkpoint quiz", content_type=builtin_content_type("quiz"), data_json=payload
+    )
     bump(course)
     tenant.offering.course = course
     return SimpleNamespace(item=item, pool=pool, questions=bank, module=module, offering=tenant.offering, course=course)
@@ -74,6 +86,4 @@ WRONG = {
 
 def answer_right(rows, *, wrong_positions=()) -> dict[int, object]:
     """``{position: answer}`` answering every frozen question right, except ``wrong_positions``."""
-    return {
-        row.position: (WRONG if row.position in wrong_positions else RIGHT)[row.snapshot["type"]] for row in rows
-    }
+    return {row.position: (WRONG if row.position in wrong_positions else RIGHT)[row.snapshot["type"]] for row in rows}

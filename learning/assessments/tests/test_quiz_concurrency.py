@@ -70,8 +70,7 @@ def test_submit_racing_the_deadline_task_gives_one_result_finished_at_the_deadli
     attempt.refresh_from_db()
     assert attempt.submitted_at == start + timedelta(seconds=60)
     assert attempt.score_obtained == 1
-    # Exactly one run graded it: the others saw a closed attempt (the task answers None for those).
-    assert sum(1 for r in results if r is None) >= 1
+    # Exactly one run graded it: progress was recorded once (each grading records one attempt).
     assert QuizAttempt.objects.filter(submitted_at__isnull=False).count() == 1
     from learning.models import UserContentProgress
 
@@ -85,11 +84,15 @@ def test_an_instructor_editing_the_course_does_not_stall_a_start(world):
 
     def instructor():
         try:
+            # What the syllabus services do while an instructor edits: lock the modules and the question
+            # pool (SELECT … FOR UPDATE), bump the structure version, update items, the offering.
             with transaction.atomic(), connection.cursor() as cursor:
-                cursor.execute("SELECT id FROM courses WHERE id = %s FOR UPDATE", [quiz.course.pk])
-                cursor.execute("SELECT id FROM content_items WHERE course_id = %s FOR UPDATE", [quiz.course.pk])
+                cursor.execute("SELECT id FROM modules WHERE course_id = %s FOR UPDATE", [quiz.course.pk])
                 cursor.execute("SELECT id FROM question_pools WHERE course_id = %s FOR UPDATE", [quiz.course.pk])
-                cursor.execute("SELECT id FROM course_offerings WHERE id = %s FOR UPDATE", [quiz.offering.pk])
+                cursor.execute("UPDATE courses SET structure_version = structure_version + 1 WHERE id = %s", [quiz.course.pk])
+                cursor.execute("UPDATE content_items SET description = 'edited' WHERE course_id = %s", [quiz.course.pk])
+                cursor.execute("UPDATE questions SET explanation = 'edited' WHERE pool_id = %s", [quiz.pool.pk])
+                cursor.execute("UPDATE course_offerings SET term_name = 'edited' WHERE id = %s", [quiz.offering.pk])
                 holding.set()
                 release.wait(timeout=30)
         finally:

@@ -51,7 +51,9 @@ def test_start_freezes_the_draw_its_order_and_the_questions(world):
     assert [row.position for row in rows] == [1, 2, 3, 4]
     assert len({row.question_id for row in rows}) == 4
     # Reloading shows the same questions in the same order, choices included.
-    assert [(r.question_id, r.snapshot["choices"]) for r in _rows(attempt)] == [(r.question_id, r.snapshot["choices"]) for r in rows]
+    assert [(r.question_id, r.snapshot["choices"]) for r in _rows(attempt)] == [
+        (r.question_id, r.snapshot["choices"]) for r in rows
+    ]
     # A later edit of the pool changes neither the text nor the grading of the open attempt.
     Question.objects.filter(pk__in=[row.question_id for row in rows]).update(prompt="Edited", correct_answer="c")
     assert all(row.snapshot["prompt"].startswith("Question") for row in _rows(attempt))
@@ -81,7 +83,9 @@ def test_max_attempts_and_extra_attempts(world):
     _refused(services.NO_ATTEMPTS_LEFT, lambda: _start(world, quiz))
     card = selectors.quiz_card(user=world.a.student, offering=quiz.offering, item=quiz.item)
     assert card.attempts_left == 0 and not card.can_start
-    services.allow_new_attempt(actor=world.a.instructor, offering=quiz.offering, item_id=quiz.item.pk, student_id=world.a.student.pk)
+    services.allow_new_attempt(
+        actor=world.a.instructor, offering=quiz.offering, item_id=quiz.item.pk, student_id=world.a.student.pk
+    )
     assert selectors.quiz_card(user=world.a.student, offering=quiz.offering, item=quiz.item).attempts_left == 1
     assert _start(world, quiz).attempt_number == 2
 
@@ -113,7 +117,10 @@ def test_saving_is_idempotent_and_refuses_foreign_questions_and_bad_answers(worl
     services.save_answers(actor=world.a.student, attempt=attempt, answers=answers)
     assert QuizAttemptQuestion.objects.filter(attempt=attempt).count() == 5
     assert QuizAttemptQuestion.objects.filter(attempt=attempt, answer__isnull=False).count() == 5
-    _refused(services.QUESTION_NOT_IN_ATTEMPT, lambda: services.save_answers(actor=world.a.student, attempt=attempt, answers={99: "a"}))
+    _refused(
+        services.QUESTION_NOT_IN_ATTEMPT,
+        lambda: services.save_answers(actor=world.a.student, attempt=attempt, answers={99: "a"}),
+    )
     numeric = next(row for row in _rows(attempt) if row.snapshot["type"] == "numeric")
     with pytest.raises(ValidationError) as caught:
         services.save_answers(actor=world.a.student, attempt=attempt, answers={1: "c", numeric.position: "ten"})
@@ -137,14 +144,19 @@ def test_closed_attempt_refuses_answers(world):
     quiz = build_quiz(world.a)
     attempt = _start(world, quiz)
     services.submit_attempt(actor=world.a.student, attempt=attempt)
-    _refused(services.ATTEMPT_CLOSED, lambda: services.save_answers(actor=world.a.student, attempt=attempt, answers={1: "a"}))
+    _refused(
+        services.ATTEMPT_CLOSED, lambda: services.save_answers(actor=world.a.student, attempt=attempt, answers={1: "a"})
+    )
 
 
 def test_time_multiplier_and_the_offering_end_set_the_deadline(world):
     quiz = build_quiz(world.a, time_limit_seconds=600)
     now = timezone.now()
     Accommodation.objects.create(
-        university=world.a.university, course_offering=world.a.offering, student=world.a.student, time_multiplier=Decimal("1.5")
+        university=world.a.university,
+        course_offering=world.a.offering,
+        student=world.a.student,
+        time_multiplier=Decimal("1.5"),
     )
     attempt = _start(world, quiz, now=now)
     assert attempt.deadline_at == now + timedelta(seconds=900)
@@ -164,7 +176,10 @@ def test_answers_after_the_deadline_are_refused_and_the_attempt_closes_at_the_de
     rows = _rows(attempt)
     services.save_answers(actor=world.a.student, attempt=attempt, answers=answer_right(rows))
     late = start + timedelta(seconds=75)
-    _refused(services.AFTER_DEADLINE, lambda: services.save_answers(actor=world.a.student, attempt=attempt, answers={1: "x"}, now=late))
+    _refused(
+        services.AFTER_DEADLINE,
+        lambda: services.save_answers(actor=world.a.student, attempt=attempt, answers={1: "x"}, now=late),
+    )
     attempt.refresh_from_db()
     assert attempt.submitted_at == start + timedelta(seconds=60)
     assert attempt.score_obtained == 2 and attempt.passed
@@ -192,7 +207,9 @@ def test_the_sweep_and_next_touch_close_expired_attempts_at_their_deadline(world
 def test_submit_grades_every_kind_and_completes_a_passed_quiz(world):
     quiz = build_quiz(world.a, questions=5)
     attempt = _start(world, quiz)
-    services.save_answers(actor=world.a.student, attempt=attempt, answers=answer_right(_rows(attempt), wrong_positions=(5,)))
+    services.save_answers(
+        actor=world.a.student, attempt=attempt, answers=answer_right(_rows(attempt), wrong_positions=(5,))
+    )
     attempt = services.submit_attempt(actor=world.a.student, attempt=attempt)
     assert (attempt.score_obtained, attempt.max_score, attempt.passed) == (Decimal(4), Decimal(5), True)
     assert [row.is_correct for row in _rows(attempt)] == [True, True, True, True, False]
@@ -206,7 +223,9 @@ def test_submit_grades_every_kind_and_completes_a_passed_quiz(world):
 def test_a_failed_attempt_records_its_percent_and_does_not_complete(world):
     quiz = build_quiz(world.a, questions=5, pass_mark_percent=80)
     attempt = _start(world, quiz)
-    services.save_answers(actor=world.a.student, attempt=attempt, answers=answer_right(_rows(attempt), wrong_positions=(4, 5)))
+    services.save_answers(
+        actor=world.a.student, attempt=attempt, answers=answer_right(_rows(attempt), wrong_positions=(4, 5))
+    )
     attempt = services.submit_attempt(actor=world.a.student, attempt=attempt)
     assert attempt.passed is False
     progress = UserContentProgress.objects.get(user=world.a.student, content_item=quiz.item)
@@ -218,7 +237,9 @@ def test_mastery_moves_through_the_levels_and_completes_a_mastery_quiz(world):
 
     def take(wrong):
         attempt = _start(world, quiz)
-        services.save_answers(actor=world.a.student, attempt=attempt, answers=answer_right(_rows(attempt), wrong_positions=wrong))
+        services.save_answers(
+            actor=world.a.student, attempt=attempt, answers=answer_right(_rows(attempt), wrong_positions=wrong)
+        )
         services.submit_attempt(actor=world.a.student, attempt=attempt)
         return QuizMastery.objects.get(user=world.a.student, content_item=quiz.item)
 
@@ -231,8 +252,12 @@ def test_mastery_moves_through_the_levels_and_completes_a_mastery_quiz(world):
     mastery = take(())
     assert (mastery.level, mastery.points) == (rules.MASTERED, 100)
     assert UserContentProgress.objects.get(user=world.a.student, content_item=quiz.item).completed_at is not None
-    assert selectors.mastery_levels(user=world.a.student, offering_id=quiz.offering.pk) == {quiz.item.pk: rules.MASTERED}
-    assert selectors.mastery_summary(user=world.a.student, offering_ids=[quiz.offering.pk]) == {quiz.offering.pk: {rules.MASTERED: 1}}
+    assert selectors.mastery_levels(user=world.a.student, offering_id=quiz.offering.pk) == {
+        quiz.item.pk: rules.MASTERED
+    }
+    assert selectors.mastery_summary(user=world.a.student, offering_ids=[quiz.offering.pk]) == {
+        quiz.offering.pk: {rules.MASTERED: 1}
+    }
 
 
 def test_regrade_uses_the_corrected_answer_and_keeps_an_audit_line(world):
@@ -278,7 +303,11 @@ def test_one_accommodation_for_many_students_at_once(world):
     assert (effective.time_multiplier, effective.extra_attempts, effective.extended_until) == (Decimal(2), 1, later)
     # Setting again replaces, it does not add a row.
     services.set_accommodations(
-        actor=world.a.instructor, offering=world.a.offering, student_ids=[other.pk], item_id=quiz.item.pk, extra_attempts=3
+        actor=world.a.instructor,
+        offering=world.a.offering,
+        student_ids=[other.pk],
+        item_id=quiz.item.pk,
+        extra_attempts=3,
     )
     assert Accommodation.objects.get(student=other).extra_attempts == 3
 
@@ -327,7 +356,11 @@ def test_open_exam_attempt_and_its_answer_keys(world):
     assert keys["multiple_choice"].correct_texts == ("4",)
     assert keys["multiple_select"].correct_texts == ("2", "7")
     assert keys["true_false"].correct_texts == ("true",)
-    assert (keys["numeric"].numeric_value, keys["numeric"].abs_tolerance, keys["numeric"].rel_tolerance) == (1000.5, 0.5, None)
+    assert (keys["numeric"].numeric_value, keys["numeric"].abs_tolerance, keys["numeric"].rel_tolerance) == (
+        1000.5,
+        0.5,
+        None,
+    )
     assert keys["short_text"].correct_texts == ("Gaussian elimination",)
     services.submit_attempt(actor=world.a.student, attempt=attempt)
     assert selectors.open_exam_attempt(user=world.a.student) is None
@@ -339,14 +372,20 @@ def test_open_exam_attempt_and_its_answer_keys(world):
 def test_the_banks_grading_options_reach_the_frozen_question(world):
     quiz = build_quiz(world.a, questions=5)
     Question.objects.filter(question_type="multiple_select").update(partial_credit=True)
-    Question.objects.filter(question_type="numeric").update(tolerance_mode="relative", numeric_tolerance=Decimal("0.001"))
+    Question.objects.filter(question_type="numeric").update(
+        tolerance_mode="relative", numeric_tolerance=Decimal("0.001")
+    )
     Question.objects.filter(question_type="short_text").update(exact_match=True)
     attempt = _start(world, quiz)
     by_kind = {row.snapshot["type"]: row.position for row in _rows(attempt)}
     services.save_answers(
         actor=world.a.student,
         attempt=attempt,
-        answers={by_kind["multiple_select"]: ["a"], by_kind["numeric"]: "1.0009e3", by_kind["short_text"]: "gaussian elimination"},
+        answers={
+            by_kind["multiple_select"]: ["a"],
+            by_kind["numeric"]: "1.0009e3",
+            by_kind["short_text"]: "gaussian elimination",
+        },
     )
     services.submit_attempt(actor=world.a.student, attempt=attempt)
     scores = {row.snapshot["type"]: row.score for row in _rows(attempt)}

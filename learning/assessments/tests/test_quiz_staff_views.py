@@ -60,7 +60,10 @@ def test_staff_pages_for_instructors_tas_and_admins_only(client, world):
     client.force_login(world.a.instructor)
     kwargs = {"offering_id": quiz.offering.pk, "item_id": other.item.pk}
     assert client.get(reverse("assessments:staff-attempts", kwargs=kwargs)).status_code == 404
-    wrong = reverse("assessments:staff-attempt", kwargs={"offering_id": quiz.offering.pk, "item_id": quiz.item.pk, "attempt_id": b_attempt.pk})
+    wrong = reverse(
+        "assessments:staff-attempt",
+        kwargs={"offering_id": quiz.offering.pk, "item_id": quiz.item.pk, "attempt_id": b_attempt.pk},
+    )
     assert client.get(wrong).status_code == 404
 
 
@@ -125,7 +128,9 @@ def test_review_regrade_and_allow_a_new_attempt(client, world):
     assert "Key was wrong" in client.get(url).content.decode()
     assert client.post(url, {"action": "allow", "reason": "Fire alarm"}).status_code == 302
     assert Accommodation.objects.get(student=world.a.student, content_item=quiz.item).extra_attempts == 1
-    assert services.start_attempt(actor=world.a.student, offering=quiz.offering, item_id=quiz.item.pk).attempt_number == 2
+    assert (
+        services.start_attempt(actor=world.a.student, offering=quiz.offering, item_id=quiz.item.pk).attempt_number == 2
+    )
     client.force_login(world.a.student)
     assert client.post(url, {"action": "allow"}).status_code == 404
 
@@ -178,14 +183,18 @@ def test_bulk_accommodation_form(client, world):
     client.force_login(world.a.instructor)
     client.post(url, data)
     row = Accommodation.objects.first()
-    delete = reverse("assessments:accommodation-delete", kwargs={"offering_id": quiz.offering.pk, "accommodation_id": row.pk})
+    delete = reverse(
+        "assessments:accommodation-delete", kwargs={"offering_id": quiz.offering.pk, "accommodation_id": row.pk}
+    )
     client.force_login(world.b.instructor)
     assert client.post(delete).status_code == 404
     client.force_login(world.a.instructor)
     assert client.post(delete).status_code == 302 and not Accommodation.objects.filter(pk=row.pk).exists()
 
 
-def test_attempts_list_and_item_analysis_queries_do_not_grow_with_500_attempts(client, world, django_assert_max_num_queries):
+def test_attempts_list_and_item_analysis_queries_do_not_grow_with_500_attempts(
+    client, world, django_assert_max_num_queries
+):
     quiz = build_quiz(world.a, questions=16)
     students = UserFactory.create_batch(500)
     for student in students:
@@ -194,17 +203,40 @@ def test_attempts_list_and_item_analysis_queries_do_not_grow_with_500_attempts(c
     now = timezone.now()
     attempts = QuizAttempt.objects.bulk_create(
         QuizAttempt(
-            user=student, course_offering=world.a.offering, content_item=quiz.item, attempt_number=1, started_at=now,
-            submitted_at=now, score_obtained=n % 17, max_score=16, passed=n % 17 >= 8, mode="practice",
+            user=student,
+            course_offering=world.a.offering,
+            content_item=quiz.item,
+            attempt_number=1,
+            started_at=now,
+            submitted_at=now,
+            score_obtained=n % 17,
+            max_score=16,
+            passed=n % 17 >= 8,
+            mode="practice",
             raw_response_json={"pass_mark_percent": "50"},
         )
         for n, student in enumerate(students)
     )
-    snapshots = {q.pk: {"type": q.question_type, "prompt": q.prompt, "choices": q.choices, "correct": q.correct_answer, "points": "1"} for q in quiz.questions}
+    snapshots = {
+        q.pk: {
+            "type": q.question_type,
+            "prompt": q.prompt,
+            "choices": q.choices,
+            "correct": q.correct_answer,
+            "points": "1",
+        }
+        for q in quiz.questions
+    }
     QuizAttemptQuestion.objects.bulk_create(
         QuizAttemptQuestion(
-            attempt=attempt, university=world.a.university, question=q, position=i + 1, snapshot=snapshots[q.pk],
-            answer="b" if q.question_type == "multiple_choice" else None, score=1, is_correct=True,
+            attempt=attempt,
+            university=world.a.university,
+            question=q,
+            position=i + 1,
+            snapshot=snapshots[q.pk],
+            answer="b" if q.question_type == "multiple_choice" else None,
+            score=1,
+            is_correct=True,
         )
         for attempt in attempts
         for i, q in enumerate(quiz.questions)

@@ -26,7 +26,11 @@ def _start_url(quiz):
 def _url(name, attempt):
     return reverse(
         name,
-        kwargs={"offering_id": attempt.course_offering_id, "item_id": attempt.content_item_id, "attempt_id": attempt.pk},
+        kwargs={
+            "offering_id": attempt.course_offering_id,
+            "item_id": attempt.content_item_id,
+            "attempt_id": attempt.pk,
+        },
     )
 
 
@@ -60,11 +64,15 @@ def test_saving_without_javascript_and_bad_input(client, world):
     client.post(_start_url(quiz))
     attempt = QuizAttempt.objects.get()
     numeric = QuizAttemptQuestion.objects.get(attempt=attempt, snapshot__type="numeric")
-    bad = client.post(_url("assessments:attempt", attempt), {"q1": "b", f"q{numeric.position}": "twelve", "action": "save"})
+    bad = client.post(
+        _url("assessments:attempt", attempt), {"q1": "b", f"q{numeric.position}": "twelve", "action": "save"}
+    )
     assert bad.status_code == 400
     assert "Enter a number" in bad.content.decode() and views.FIX_ERRORS in bad.content.decode()
     assert not QuizAttemptQuestion.objects.filter(attempt=attempt, answer__isnull=False).exists()
-    good = client.post(_url("assessments:attempt", attempt), {"q1": "b", f"q{numeric.position}": "1,000.5", "action": "save"})
+    good = client.post(
+        _url("assessments:attempt", attempt), {"q1": "b", f"q{numeric.position}": "1,000.5", "action": "save"}
+    )
     assert good.status_code == 302
     assert QuizAttemptQuestion.objects.get(attempt=attempt, position=numeric.position).answer == "1,000.5"
     # The page shows what was saved.
@@ -133,7 +141,8 @@ def test_denied_access(client, world):
     other = build_quiz(world.b, questions=1)
     assert client.post(_start_url(other)).status_code == 404
     wrong = reverse(
-        "assessments:attempt", kwargs={"offering_id": world.b.offering.pk, "item_id": quiz.item.pk, "attempt_id": attempt.pk}
+        "assessments:attempt",
+        kwargs={"offering_id": world.b.offering.pk, "item_id": quiz.item.pk, "attempt_id": attempt.pk},
     )
     assert client.get(wrong).status_code == 404
     assert QuizAttemptQuestion.objects.filter(answer__isnull=False).count() == 0
@@ -160,10 +169,17 @@ def test_the_player_card_is_the_entry_point(client, world):
     attempt = services.start_attempt(actor=world.a.student, offering=quiz.offering, item_id=quiz.item.pk)
     body = client.get(item_url).content.decode()
     assert "Continue attempt 1" in body and _url("assessments:attempt", attempt) in body
-    services.save_answers(actor=world.a.student, attempt=attempt, answers=answer_right(list(QuizAttemptQuestion.objects.filter(attempt=attempt))))
+    services.save_answers(
+        actor=world.a.student,
+        attempt=attempt,
+        answers=answer_right(list(QuizAttemptQuestion.objects.filter(attempt=attempt))),
+    )
     services.submit_attempt(actor=world.a.student, attempt=attempt)
     services.set_accommodations(
-        actor=world.a.instructor, offering=quiz.offering, student_ids=[world.a.student.pk], extra_attempts=2,
+        actor=world.a.instructor,
+        offering=quiz.offering,
+        student_ids=[world.a.student.pk],
+        extra_attempts=2,
         reason="Extra attempts granted",
     )
     body = client.get(item_url).content.decode()
