@@ -324,6 +324,8 @@ def _lost_writes(stats: Stats) -> tuple[int, int]:
             expected = sent == "true"
         elif isinstance(sent, str):
             expected = sent.strip()
+        elif isinstance(sent, list) and isinstance(answer, list):  # stored in the order the options were shown
+            expected, answer = sorted(sent), sorted(answer)
         if answer != expected:
             lost_answers += 1
     submitted = set(

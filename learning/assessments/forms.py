@@ -15,6 +15,18 @@ from learning.assessments import selectors
 MULTIPLIERS = (("1", "1× (none)"), ("1.25", "1.25×"), ("1.5", "1.5×"), ("2", "2×"))
 
 
+def _bootstrap(form: forms.Form) -> None:
+    """Bootstrap classes on the widgets (the templates render fields one by one)."""
+    for field in form.fields.values():
+        widget = field.widget
+        if isinstance(widget, forms.CheckboxSelectMultiple):
+            continue
+        widget.attrs.setdefault(
+            "class",
+            "form-select form-select-sm" if isinstance(widget, forms.Select) else "form-control form-control-sm",
+        )
+
+
 def answers_from_post(post, questions) -> dict[int, object]:
     """``{position: raw answer}`` for the questions present in the POST (a multiple-select question
     with no box ticked arrives as nothing: the hidden ``q<n>-present`` marker says it was on the page)."""
@@ -36,6 +48,10 @@ class AttemptFilterForm(forms.Form):
     )
     number = forms.IntegerField(required=False, min_value=1, max_value=10_000, label="Attempt no.")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
     def clean_student(self):
         value = self.cleaned_data["student"]
         if "\x00" in value:
@@ -45,6 +61,10 @@ class AttemptFilterForm(forms.Form):
 
 class RegradeForm(forms.Form):
     reason = forms.CharField(max_length=500, widget=forms.TextInput, label="Reason (kept in the audit line)")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
 
     def clean_reason(self):
         value = self.cleaned_data["reason"]
@@ -78,6 +98,7 @@ class AccommodationForm(forms.Form):
         self.fields["content_item"].choices = [("", "Every quiz, lab and assignment of the offering")] + [
             (item.pk, item.title) for item in quizzes
         ]
+        _bootstrap(self)
 
     def clean_reason(self):
         value = self.cleaned_data["reason"]

@@ -185,3 +185,16 @@ def test_the_player_card_is_the_entry_point(client, world):
     body = client.get(item_url).content.decode()
     assert "4 of 5" in body and "100.00 %" in body and "Proficient" in body
     assert "Extra attempts granted" in body and "+2 attempts" in body
+
+
+def test_mastery_shows_in_the_module_list_and_on_my_learning(client, world):
+    quiz = build_quiz(world.a, questions=2, mastery={"threshold_correct_in_row": 2})
+    attempt = services.start_attempt(actor=world.a.student, offering=quiz.offering, item_id=quiz.item.pk)
+    rows = list(QuizAttemptQuestion.objects.filter(attempt=attempt))
+    services.save_answers(actor=world.a.student, attempt=attempt, answers=answer_right(rows))
+    services.submit_attempt(actor=world.a.student, attempt=attempt)
+    _login(client, world.a.student)
+    item_page = client.get(reverse("player:item", kwargs={"offering_id": quiz.offering.pk, "item_id": quiz.item.pk}))
+    assert 'class="badge text-bg-light mastery-mastered">Mastered</span>' in item_page.content.decode()
+    dashboard = client.get(reverse("learning:dashboard")).content.decode()
+    assert "Quiz skills: 1 mastered" in dashboard
