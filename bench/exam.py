@@ -17,7 +17,7 @@ submit and open the result page. Meanwhile an "instructor" edits the course ever
 holding the course and item rows for 0.5 s): starting must not wait for it. Everything is bounded by
 ``--max-minutes``; a student still busy then is counted as unfinished.
 
-Reported: the time from the first start to the last acknowledged start; errors (any non-2xx/3xx answer
+Reported: /hello (a trivial view) in the same gunicorn before and after the run; the time from the first start to the last acknowledged start; errors (any non-2xx/3xx answer
 or connection failure); median and p95 of start (POST + attempt page), answer save, submit (POST +
 result page); and the lost writes: every acknowledged answer must be in ``quiz_attempt_questions`` with
 the value sent, and every acknowledged submit must have a submitted attempt.
@@ -350,7 +350,7 @@ def main() -> None:
 
     from django.db import connection
 
-    from bench.harness import Gunicorn
+    from bench.harness import Gunicorn, measure
 
     connection.close()
     stats = Stats()
@@ -359,6 +359,8 @@ def main() -> None:
         status, _ = server.get("/hello")
         if status != 200:
             sys.exit(f"/hello answered {status}")
+        hello = measure(server, "hello (trivial view)", "/hello", requests=1000)
+        print(hello.line(), flush=True)
         stop_at = time.monotonic() + args.max_minutes * 60
         rng = random.Random(2026)
         threads = [
@@ -386,9 +388,11 @@ def main() -> None:
         stop.set()
         editor.join(timeout=10)
         still_running = sum(thread.is_alive() for thread in threads)
+        hello_after = measure(server, "hello (after the run)", "/hello", requests=1000)
     wall = time.monotonic() - began
     all_started = (max(stats.started_at) - began) if stats.started_at else float("nan")
     lost_answers, lost_submits = _lost_writes(stats)
+    print(hello_after.line())
     print(f"wall time {wall:.0f} s; instructor edits during the run: {len(edits)} ({_percentiles(edits)})")
     print(
         f"attempts started: {len(stats.start)} of {len(users)}; all started {all_started:.1f} s after the first request"
