@@ -227,12 +227,12 @@ def test_assessment_cards_show_the_real_numbers(student, tree, world):
         QuizAttemptFactory(user=tree.student, course_offering=tree.offering, content_item=quiz, attempt_number=n)
     html = student.get(item_url(tree, quiz)).content.decode()
     assert "3 of 5" in html  # attempts left of max_attempts 5
-    assert "<dd class=\"col-sm-7\">3</dd>" in html  # questions per attempt: the pool's 3
+    assert '<dd class="col-sm-7">3</dd>' in html  # questions per attempt: the pool's 3
     # Without mastery points, max points are the questions' points.
     data = {**quiz.data_json, "mastery": {"max_attempts": 2}, "num_questions_per_attempt": 2}
     type(quiz).objects.filter(pk=quiz.pk).update(data_json=data)
     html = student.get(item_url(tree, quiz)).content.decode()
-    assert "0 of 2" in html and "2 drawn from a pool of 3" in html and "<dd class=\"col-sm-7\">4</dd>" in html
+    assert "0 of 2" in html and "2 drawn from a pool of 3" in html and '<dd class="col-sm-7">4</dd>' in html
 
     lab = LabContentItemFactory(module=tree.lesson_a2, title="Numerical lab")
     LabSubmissionFactory(user=tree.student, course_offering=tree.offering, content_item=lab)
@@ -441,8 +441,6 @@ def test_mark_done_returns_the_new_module_percents_for_the_outline(student, tree
         {"id": tree.lesson_a1.pk, "percent": 66, "complete": False},
     ]
     # The video's end (JSON endpoint) completes the lesson and says so.
-    data = student.post(
-        reverse("player:item-progress", args=[tree.offering.pk, tree.v1.pk]), {"event": "ended"}
-    ).json()
+    data = student.post(reverse("player:item-progress", args=[tree.offering.pk, tree.v1.pk]), {"event": "ended"}).json()
     assert {"id": tree.lesson_a1.pk, "percent": 100, "complete": True} in data["modules"]
     assert {"id": tree.section.pk, "percent": 100, "complete": True} in data["modules"]

@@ -49,6 +49,7 @@ from catalog.tests.factories import (
     SubjectFactory,
 )
 from learning.tests.factories import (
+    AccommodationFactory,
     CertificateFactory,
     CourseEnrollmentFactory,
     CourseGradeFactory,
@@ -186,7 +187,8 @@ def _extend(tenant) -> None:
     tenant.grade = CourseGradeFactory(**on)
     CertificateFactory(**on)
     CourseReviewFactory(**on)
-    QuizAttemptFactory(**on)
+    tenant.attempt = QuizAttemptFactory(**on)
+    tenant.accommodation = AccommodationFactory(course_offering=offering, student=student)
     LabSubmissionFactory(**on)
     UserModuleProgressFactory(module=tenant.tree.lesson_a1, **on)
     UserContentProgressFactory(content_item=tenant.tree.t1, **on)
@@ -274,6 +276,8 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "version": world.prompt.version,
         "index": 0,
         "content_type_id": world.content_type_id,
+        "attempt_id": a.attempt.pk,
+        "accommodation_id": a.accommodation.pk,
     }
     other = {
         "offering_id": b.offering.pk,
@@ -286,6 +290,8 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "version": 2,
         "index": 7,
         "content_type_id": world.content_type_id,
+        "attempt_id": b.attempt.pk,
+        "accommodation_id": b.accommodation.pk,
     }
     values = {"own": str(own[kwarg]), "other": str(other[kwarg]), "missing": MISSING, "huge": PAST_BIGINT}
     if kwarg == "offering_id":
@@ -413,7 +419,11 @@ class Crawl:
         else:
             if response.status_code >= 500:
                 exc = getattr(response, "exc_info", None)
-                why = f"{exc[0].__name__}: {str(exc[1])[:200]}{_where(exc[2])}" if exc else f"status {response.status_code}"
+                why = (
+                    f"{exc[0].__name__}: {str(exc[1])[:200]}{_where(exc[2])}"
+                    if exc
+                    else f"status {response.status_code}"
+                )
                 self.failures.append(f"{role} {method.upper()} {path[:200]} [{label}]: {why}"[:600])
         finally:
             clear_memos()
@@ -499,7 +509,9 @@ def _crawl_path(crawl: Crawl, role: str, variant: str, path: str, names_fallback
         return names, get
     crawl.request(role, "get", path, f"{variant} garbage GET", data=dict(GET_BASE, **dict.fromkeys(names[:40], "abc")))
     if not in_admin or crawl.name.endswith("_changelist"):
-        crawl.request(role, "get", path, f"{variant} huge GET", data=dict(GET_HUGE, **dict.fromkeys(names[:40], "1e400")))
+        crawl.request(
+            role, "get", path, f"{variant} huge GET", data=dict(GET_HUGE, **dict.fromkeys(names[:40], "1e400"))
+        )
     payloads = _garbage_posts(names)
     if crawl.name.endswith(("_delete", "_history", "_changelist")):
         # Any POST confirms a delete; history takes no POST; a change list's POST is an action (below).
@@ -512,12 +524,17 @@ def _crawl_path(crawl: Crawl, role: str, variant: str, path: str, names_fallback
     for action in _actions(get):
         for selected in selections:
             crawl.request(
-                role, "post", path, f"{variant} action {action} on {selected}",
+                role,
+                "post",
+                path,
+                f"{variant} action {action} on {selected}",
                 data={"action": action, "_selected_action": selected, "index": "0"},
             )
     if not in_admin and (_is_json(get) or _is_json(empty)):
         for body in JSON_BODIES:
-            crawl.request(role, "post", path, f"{variant} JSON {body[:40]!r}", data=body, content_type="application/json")
+            crawl.request(
+                role, "post", path, f"{variant} JSON {body[:40]!r}", data=body, content_type="application/json"
+            )
     return names, get
 
 

@@ -89,7 +89,9 @@ def test_an_instructor_editing_the_course_does_not_stall_a_start(world):
             with transaction.atomic(), connection.cursor() as cursor:
                 cursor.execute("SELECT id FROM modules WHERE course_id = %s FOR UPDATE", [quiz.course.pk])
                 cursor.execute("SELECT id FROM question_pools WHERE course_id = %s FOR UPDATE", [quiz.course.pk])
-                cursor.execute("UPDATE courses SET structure_version = structure_version + 1 WHERE id = %s", [quiz.course.pk])
+                cursor.execute(
+                    "UPDATE courses SET structure_version = structure_version + 1 WHERE id = %s", [quiz.course.pk]
+                )
                 cursor.execute("UPDATE content_items SET description = 'edited' WHERE course_id = %s", [quiz.course.pk])
                 cursor.execute("UPDATE questions SET explanation = 'edited' WHERE pool_id = %s", [quiz.pool.pk])
                 cursor.execute("UPDATE course_offerings SET term_name = 'edited' WHERE id = %s", [quiz.offering.pk])

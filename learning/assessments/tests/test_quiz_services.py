@@ -392,3 +392,20 @@ def test_the_banks_grading_options_reach_the_frozen_question(world):
     assert scores["multiple_select"] == Decimal("0.50")  # one of two correct ticks
     assert scores["numeric"] == 1  # within 0.1 % of 1000.5
     assert scores["short_text"] == 0  # exact match: the case differs
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_timed_start_enqueues_the_deadline_task_at_the_deadline(world, settings):
+    from django_tasks_db.models import DBTaskResult
+
+    # The database queue (as in production; the test settings run tasks immediately, which cannot defer).
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+    quiz = build_quiz(world.a, questions=1, time_limit_seconds=120)
+    attempt = _start(world, quiz)
+    job = DBTaskResult.objects.get()
+    assert job.run_after == attempt.deadline_at
+    assert job.args_kwargs["args"] == [attempt.pk]
+    untimed = build_quiz(world.a, questions=1)
+    world.a.offering.ends_at = None
+    services.start_attempt(actor=world.a.student, offering=world.a.offering, item_id=untimed.item.pk)
+    assert DBTaskResult.objects.count() == 1  # no deadline, no task
