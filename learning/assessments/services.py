@@ -67,6 +67,7 @@ NOT_STUDENTS = "Only students of this offering can have accommodations."
 NOTHING_TO_GRANT = "Set a time multiplier above 1, extra attempts or a later close date."
 MULTIPLIER_RANGE = "The time multiplier must be between 1 and 10."
 EXTRA_ATTEMPTS_RANGE = "Extra attempts must be between 0 and 100."
+CONCURRENT_EDIT = "Someone changed these accommodations at the same moment; look at the list and save again."
 ITEM_NOT_IN_OFFERING = "That quiz is not part of this offering's course."
 
 CLOSED_BY_STUDENT = "student"
@@ -568,6 +569,16 @@ def set_accommodations(
         raise ValidationError(errors, code="accommodation")
     _check_item(offering, item_id)
     students = _offering_students(offering, student_ids)
+    try:
+        _write_accommodations(
+            actor, offering, students, item_id, time_multiplier, extra_attempts, extended_until, reason
+        )
+    except IntegrityError:  # another instructor saved one of these rows at the same moment
+        raise ValidationError(CONCURRENT_EDIT, code="concurrent") from None
+    return len(students)
+
+
+def _write_accommodations(actor, offering, students, item_id, time_multiplier, extra_attempts, extended_until, reason):
     with transaction.atomic():
         for student_id in students:
             Accommodation.objects.update_or_create(
@@ -583,7 +594,6 @@ def set_accommodations(
                     "created_by": actor,
                 },
             )
-    return len(students)
 
 
 def delete_accommodation(*, actor, accommodation: Accommodation) -> None:

@@ -491,8 +491,11 @@ class AccommodationsView(StaffOfferingMixin, TemplateView):
                     reason=data["reason"],
                 )
             except ValidationError as error:
-                for field, errors in error.message_dict.items():
-                    form.add_error(None if field not in form.fields else field, errors)
+                if not hasattr(error, "error_dict"):
+                    form.add_error(None, error.messages)
+                else:
+                    for field, errors in error.message_dict.items():
+                        form.add_error(None if field not in form.fields else field, errors)
             else:
                 messages.success(request, ACCOMMODATIONS_SAVED.format(count=count))
                 return redirect("assessments:accommodations", offering_id=self.offering.pk)
