@@ -21,12 +21,12 @@ from learning.enrollment.models import CourseEnrollment
 from learning.enrollment.permissions import LEARNER_STATUSES, offerings_managed_by, rosters_visible_to
 
 
-def _signed_in(user) -> bool:
+def is_signed_in(user) -> bool:
     return user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
 
 
 def can_take_quiz(user, offering: CourseOffering) -> bool:
-    if not _signed_in(user):
+    if not is_signed_in(user):
         return False
     return CourseEnrollment.objects.filter(
         user_id=user.pk, course_offering_id=offering.pk, status__in=LEARNER_STATUSES
@@ -38,7 +38,7 @@ def quiz_offerings_visible_to(user) -> QuerySet[CourseOffering]:
 
 
 def can_view_attempts(user, offering: CourseOffering) -> bool:
-    return _signed_in(user) and quiz_offerings_visible_to(user).filter(pk=offering.pk).exists()
+    return is_signed_in(user) and quiz_offerings_visible_to(user).filter(pk=offering.pk).exists()
 
 
 def can_grade_quiz(user, offering: CourseOffering) -> bool:
@@ -46,4 +46,4 @@ def can_grade_quiz(user, offering: CourseOffering) -> bool:
 
 
 def can_manage_accommodations(user, offering: CourseOffering) -> bool:
-    return _signed_in(user) and offerings_managed_by(user).filter(pk=offering.pk).exists()
+    return is_signed_in(user) and offerings_managed_by(user).filter(pk=offering.pk).exists()

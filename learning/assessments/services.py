@@ -122,6 +122,7 @@ class AttemptAllowance:
     allowed: int | None  # None: unlimited
     used: int
     open_attempt_id: int | None
+    open_deadline: datetime | None = None
 
     @property
     def left(self) -> int | None:
@@ -134,11 +135,14 @@ def attempt_allowance(
     settings = settings or rules.quiz_settings(item.data_json)
     if extra_attempts is None:
         extra_attempts = accommodation_for(student=user, offering=offering, item=item).extra_attempts
+    open_ = Q(submitted_at__isnull=True)
     row = QuizAttempt.objects.filter(
         user_id=user.pk, course_offering_id=offering.pk, content_item_id=item.pk
-    ).aggregate(used=Max("attempt_number"), open=Max("id", filter=Q(submitted_at__isnull=True)))
+    ).aggregate(used=Max("attempt_number"), open=Max("id", filter=open_), deadline=Max("deadline_at", filter=open_))
     allowed = None if settings.max_attempts is None else settings.max_attempts + extra_attempts
-    return AttemptAllowance(allowed=allowed, used=row["used"] or 0, open_attempt_id=row["open"])
+    return AttemptAllowance(
+        allowed=allowed, used=row["used"] or 0, open_attempt_id=row["open"], open_deadline=row["deadline"]
+    )
 
 
 def start_attempt(
@@ -148,7 +152,7 @@ def start_attempt(
     when one is in progress; its id is in ``error.params["attempt_id"]``."""
     now = now or timezone.now()
     rng = rng or _system_rng
-    if not permissions.can_take_quiz(actor, offering):
+    if not permissions.is_signed_in(actor):
         raise PermissionDenied
     item = quiz_item(offering=offering, item_id=item_id)
     settings = rules.quiz_settings(item.data_json)
@@ -161,23 +165,46 @@ def start_attempt(
     closes_at = rules.close_date(offering_end=offering.ends_at, extended_until=accommodation.extended_until)
     if closes_at is not None and now >= closes_at:
         raise ValidationError(QUIZ_CLOSED, code="closed", params={"closed": closes_at})
-    _close_if_expired_for(user=actor, offering=offering, item=item, now=now)
     try:
         with transaction.atomic():
-            lock_learner_enrollment(user_id=actor.pk, offering_id=offering.pk)
+            # The permission check: only a student of the offering has an enrollment row to lock.
+            try:
+                lock_learner_enrollment(user_id=actor.pk, offering_id=offering.pk)
+            except ValidationError:
+                raise PermissionDenied from None
             allowance = attempt_allowance(
                 user=actor, offering=offering, item=item, settings=settings, extra_attempts=accommodation.extra_attempts
             )
+            if (
+                allowance.open_attempt_id is not None
+                and allowance.open_deadline is not None
+                and allowance.open_deadline <= now
+            ):
+                # Next touch: a forgotten attempt past its deadline closes first (same lock order).
+                _finish(attempt_id=allowance.open_attempt_id, now=now, closed_by=CLOSED_BY_DEADLINE)
+                allowance = attempt_allowance(
+                    user=actor,
+                    offering=offering,
+                    item=item,
+                    settings=settings,
+                    extra_attempts=accommodation.extra_attempts,
+                )
             if allowance.open_attempt_id is not None:
                 raise ValidationError(ATTEMPT_OPEN, code="open", params={"attempt_id": allowance.open_attempt_id})
             if allowance.left == 0:
                 raise ValidationError(NO_ATTEMPTS_LEFT, code="no_attempts")
-            seen = dict(
-                QuizAttemptQuestion.objects.filter(
-                    attempt__user_id=actor.pk, attempt__course_offering_id=offering.pk, attempt__content_item_id=item.pk
+            seen = (
+                {}
+                if not allowance.used
+                else dict(
+                    QuizAttemptQuestion.objects.filter(
+                        attempt__user_id=actor.pk,
+                        attempt__course_offering_id=offering.pk,
+                        attempt__content_item_id=item.pk,
+                    )
+                    .values_list("question_id")
+                    .annotate(times=Count("id"))
                 )
-                .values_list("question_id")
-                .annotate(times=Count("id"))
             )
             by_id = {question.pk: question for question in questions}
             drawn = rules.draw_questions(
@@ -248,20 +275,18 @@ def _schedule_close(attempt_id: int, deadline: datetime) -> None:
         log.exception("could not schedule the deadline of quiz attempt %s", attempt_id)
 
 
-def _close_if_expired_for(*, user, offering, item, now: datetime) -> None:
-    expired = QuizAttempt.objects.filter(
-        user_id=user.pk,
-        course_offering_id=offering.pk,
-        content_item_id=item.pk,
-        submitted_at__isnull=True,
-        deadline_at__lte=now,
-    ).values_list("pk", flat=True)
-    for attempt_id in expired:
-        close_expired_attempt(attempt_id=attempt_id, now=now)
-
-
 def _locked_attempt(attempt_id: int) -> QuizAttempt:
     return QuizAttempt.objects.select_for_update(of=("self",)).select_related("course_offering").get(pk=attempt_id)
+
+
+def _locked_attempt_state(attempt_id: int) -> dict:
+    """Lock the attempt row; its state (what saving an answer needs)."""
+    return (
+        QuizAttempt.objects.select_for_update()
+        .filter(pk=attempt_id)
+        .values("pk", "submitted_at", "deadline_at", "mode")
+        .get()
+    )
 
 
 @dataclass(frozen=True)
@@ -284,14 +309,22 @@ def save_answers(
     if attempt.user_id != getattr(actor, "pk", None):
         raise PermissionDenied
     expired = False
+    positions = [position for position in answers if isinstance(position, int) and 0 < position < 10_000]
+    if len(positions) != len(answers):
+        raise ValidationError(QUESTION_NOT_IN_ATTEMPT, code="foreign_question")
     with transaction.atomic():
-        locked = _locked_attempt(attempt.pk)
-        if locked.submitted_at is not None:
+        locked = _locked_attempt_state(attempt.pk)
+        if locked["submitted_at"] is not None:
             raise ValidationError(ATTEMPT_CLOSED, code="closed")
-        if locked.deadline_at is not None and now > locked.deadline_at:
+        if locked["deadline_at"] is not None and now > locked["deadline_at"]:
             expired = True
         else:
-            rows = {row.position: row for row in QuizAttemptQuestion.objects.filter(attempt_id=locked.pk)}
+            rows = {
+                row.position: row
+                for row in QuizAttemptQuestion.objects.filter(attempt_id=attempt.pk, position__in=positions).only(
+                    "id", "position", "snapshot", "answer", "answered_at"
+                )
+            }
             errors: dict[str, list[str]] = {}
             cleaned: dict[int, object] = {}
             for position, raw in answers.items():
@@ -311,7 +344,7 @@ def save_answers(
                 if row.answer != answer or row.answered_at is None:
                     row.answer, row.answered_at = answer, now
                     changed.append(row)
-                if locked.mode == rules.PRACTICE and answer is not None:
+                if locked["mode"] == rules.PRACTICE and answer is not None:
                     outcome = grading.grade(row.snapshot, answer)
                     feedback.append(
                         Feedback(position, outcome.correct, outcome.score, row.snapshot.get("explanation", ""))

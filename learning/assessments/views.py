@@ -24,7 +24,7 @@ from django.views import View
 from django.views.generic import TemplateView
 
 from catalog.models import CourseOffering
-from learning.assessments import forms, grading, permissions, rules, selectors, services
+from learning.assessments import forms, grading, permissions, rendering, rules, selectors, services
 from learning.enrollment.imports import neutralise_formula
 from learning.enrollment.models import CourseEnrollment
 from learning.enrollment.permissions import LEARNER_STATUSES
@@ -142,6 +142,7 @@ def _attempt_context(attempt, questions, *, errors=None, posted=None) -> dict:
                 "explanation": row.snapshot.get("explanation", "") if outcome is not None else "",
             }
         )
+        shown[-1]["html"] = rendering.question_html(shown[-1])
     now = timezone.now()
     return {
         "attempt": attempt,
