@@ -211,7 +211,7 @@ class Client:
         self.cookie = f"{cookie}; csrftoken={self.csrf}"
 
     def request(self, method: str, path: str, body: dict | list | None = None) -> tuple[int, str, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=60)
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
         headers = {"Cookie": self.cookie, "X-CSRFToken": self.csrf, "Referer": f"http://127.0.0.1:{self.port}/"}
         data = None
         if body is not None:
