@@ -171,6 +171,19 @@ def search_courses(*, user, data, page_number=1, page_size: int = PAGE_SIZE) -> 
     return CatalogResult(filterset=filterset, page=page, cards=cards, sort=sort, query_string=query_string)
 
 
+def catalog_sample(*, user, limit: int = 6) -> list[CourseCard]:
+    """TWO queries: the first ``limit`` courses of the catalog's default order (title) visible to
+    ``user``, with their next offerings: the taste of the catalog on the front page."""
+    courses = list(
+        courses_visible_to(user)
+        .select_related("university")
+        .defer("search_vector", "description")
+        .order_by("title", "pk")[:limit]
+    )
+    upcoming = next_offerings(user=user, course_ids=[c.pk for c in courses])
+    return [CourseCard(course=c, next_offering=upcoming.get(c.pk)) for c in courses]
+
+
 def _page_number(value) -> int:
     try:
         number = int(value)
