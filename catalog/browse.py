@@ -1,8 +1,8 @@
-"""Reads for the catalog pages (list, subject and domain browse, course page).
+"""Reads for the catalog pages (list, subject and domain browse, course page) and the front page's sample.
 
-Kept apart from ``catalog/selectors.py`` (tree and subject reads of the catalog services) so two people
-can work on them at once. Same contract as a selectors module: pure reads, keyword-only, typed, a
-fixed number of queries whatever the size of the catalog (numbers per function below). Every read goes
+The catalog's selectors module, named for what it serves (the catalog has no other). The contract of
+a selectors module: pure reads, keyword-only, typed, a fixed number of queries whatever the size of the
+catalog (numbers per function below). Every read goes
 through the visibility policy of :mod:`catalog.permissions`.
 """
 

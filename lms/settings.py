@@ -159,7 +159,7 @@ MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 ASSET_MAX_UPLOAD_BYTES = env.int("ASSET_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)  # syllabus asset library uploads
 # Uploaded files: local MEDIA_ROOT by default; S3-compatible object storage (django-storages) when
 # AWS_STORAGE_BUCKET_NAME is set. Files are never served from a public URL either way: the asset view
-# checks access and streams them (syllabus.views.assets).
+# checks access and streams them (learning.views.AssetFileView, syllabus.views.bank.AssetFileView).
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {
