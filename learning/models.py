@@ -354,3 +354,5 @@ class CourseReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}★ by {self.user_id} for {self.course_offering_id}"
+
+from learning.notifications.models import Notification, NotificationKind  # noqa: E402, F401 - re-exported

@@ -204,6 +204,8 @@ TASKS = {
 # --- E-mail: the console in development; EMAIL_URL (smtp://…) in production. ---
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Absolute links in mail sent by the task worker (no request to build them from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Sigma LMS <no-reply@localhost>")
 
 # Encryption of secret system settings (Fernet keys, newest first; comma-separated for rotation).
