@@ -5,7 +5,6 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-
 HEALTH_CACHE_KEY = "lms:healthz"
 
 

@@ -46,9 +46,16 @@ def fresh_database_url():
 def manage(*args: str, database_url: str) -> subprocess.CompletedProcess:
     dropped = {"CACHE_URL", "DJANGO_SETTINGS_MODULE", "DB_POOL"}
     env = {k: v for k, v in os.environ.items() if k not in dropped}
-    env.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="lms.settings", DEBUG="true", TASKS_BACKEND="immediate")
+    env.update(
+        DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="lms.settings", DEBUG="true", TASKS_BACKEND="immediate"
+    )
     return subprocess.run(
-        [sys.executable, "manage.py", *args], cwd=settings.BASE_DIR, env=env, capture_output=True, text=True, timeout=600
+        [sys.executable, "manage.py", *args],
+        cwd=settings.BASE_DIR,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -69,4 +76,9 @@ def test_healthz_answers_503_when_the_cache_table_is_missing(client):
     with override_settings(CACHES=MISSING_TABLE_CACHE):
         response = client.get(reverse("healthz"))
     assert response.status_code == 503
-    assert response.json() == {"status": "error", "database": "ok", "cache": "unavailable", "detail": "ProgrammingError"}
+    assert response.json() == {
+        "status": "error",
+        "database": "ok",
+        "cache": "unavailable",
+        "detail": "ProgrammingError",
+    }
