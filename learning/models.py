@@ -364,3 +364,4 @@ from learning.assessments.models_quiz import (  # noqa: E402, F401
     QuizMastery,
     QuizRegrade,
 )
+from learning.notifications.models import Notification, NotificationKind  # noqa: E402, F401 - re-exported

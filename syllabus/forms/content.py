@@ -17,6 +17,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
+from lms.json_input import JsonInputError, parse_json
 from prompts.models import LABEL_MAX_LENGTH
 from syllabus.assets import assets_for_university
 from syllabus.content_schemas import SCHEMA_INVALID, schema_problem
@@ -30,7 +31,7 @@ ENV_FORMAT = "One variable per line: “NAME=value”. Line {line} is not like t
 FILES_FORMAT = "One file per line: “path | role” (role: {roles}). Line {line} is not like that."
 VIDEO_SOURCE_REQUIRED = "Give a video id, a URL or an uploaded asset."
 DUE_EXACTLY_ONE = "Give either a due date or a number of days after the start, not both and not neither."
-JSON_INVALID = "Not valid JSON: {error}."
+JSON_INVALID = "{error}"  # lms.json_input says what is wrong: not JSON, too deep, too large
 PROMPT_DEFAULT = "— default tutor prompt —"
 PROMPT_LABEL_UNKNOWN = "The prompt “{name}” has no version labelled “{label}”."
 PROMPT_LABEL_WITHOUT_NAME = "Choose a tutor prompt before a label (without one, the default prompt's production)."
@@ -743,9 +744,9 @@ class GenericSchemaForm(ContentItemForm):
         for field_name, kind in self._kinds.items():
             if kind == "json" and data.get(field_name):
                 try:
-                    data[field_name] = json.loads(data[field_name])
-                except json.JSONDecodeError as exc:
-                    self.add_error(field_name, JSON_INVALID.format(error=exc.msg))
+                    data[field_name] = parse_json(data[field_name])
+                except JsonInputError as exc:
+                    self.add_error(field_name, JSON_INVALID.format(error=exc.message))
         return data
 
     def build_data(self) -> dict:
