@@ -354,3 +354,13 @@ class CourseReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}★ by {self.user_id} for {self.course_offering_id}"
+
+
+# The quiz tables (learning/assessments); re-exported so ``from learning.models import X`` keeps working.
+from learning.assessments.models_quiz import (  # noqa: E402, F401
+    Accommodation,
+    MasteryLevel,
+    QuizAttemptQuestion,
+    QuizMastery,
+    QuizRegrade,
+)

@@ -139,6 +139,10 @@ QUIZ_SCHEMA = {
             },
             "additionalProperties": False,
         },
+        # Ours (docs/assessments.md): the percent of the points that passes (default 50), and when an
+        # exam's answers and explanations are shown after submitting (default immediately).
+        "pass_mark_percent": {"type": "number", "minimum": 0, "maximum": 100},
+        "review": {"enum": ["immediately", "after_due", "never"]},
     },
     "additionalProperties": False,
 }

@@ -213,6 +213,6 @@ def backwards(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("syllabus", "0005_asset_urls_guarded")]
+    dependencies = [("syllabus", "0006_quiz_pass_mark_and_review")]
 
     operations = [migrations.RunPython(forwards, backwards)]
