@@ -18,6 +18,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
+from lms.json_input import JsonInputError, parse_json
 from prompts.models import LABEL_MAX_LENGTH
 from syllabus.assets import assets_for_university
 from syllabus.content_schemas import SCHEMA_INVALID, schema_problem
@@ -31,7 +32,7 @@ ENV_FORMAT = "One variable per line: “NAME=value”. Line {line} is not like t
 FILES_FORMAT = "One file per line: “path | role” (role: {roles}). Line {line} is not like that."
 VIDEO_SOURCE_REQUIRED = "Give a video id, a URL or an uploaded asset."
 DUE_EXACTLY_ONE = "Give either a due date or a number of days after the start, not both and not neither."
-JSON_INVALID = "Not valid JSON: {error}."
+JSON_INVALID = "{error}"  # lms.json_input says what is wrong: not JSON, too deep, too large
 PROMPT_DEFAULT = "— default tutor prompt —"
 PROMPT_LABEL_UNKNOWN = "The prompt “{name}” has no version labelled “{label}”."
 PROMPT_LABEL_WITHOUT_NAME = "Choose a tutor prompt before a label (without one, the default prompt's production)."
@@ -79,9 +80,16 @@ def _prompt_labels() -> dict[str, list[str]] | None:
 
 
 class BlockForm(forms.Form):
-    """One block of a text article or an assignment's instructions."""
+    """One block of a text article or an assignment's instructions.
 
-    kind = forms.ChoiceField(choices=BLOCK_KINDS, initial="paragraph")
+    Each kind has its own fields (``KIND_FIELDS``); the editor shows only the chosen kind's
+    (``kind_groups``: the others are rendered ``hidden``, and static/js/block-editor.js or, without
+    JavaScript, a CSS ``:has()`` rule in lms.css shows the right group when the kind changes).
+    """
+
+    kind = forms.ChoiceField(
+        choices=BLOCK_KINDS, initial="paragraph", widget=forms.Select(attrs={"data-block-kind-select": ""})
+    )
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Paragraph text")
     latex = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "font-monospace"}), label="LaTeX"
@@ -94,10 +102,23 @@ class BlockForm(forms.Form):
     )
     SUBPATHS = {"type": "kind", "text": "text", "latex": "latex", "asset_id": "asset", "caption": "caption",
                 "alt_text": "alt_text", "items": "links"}  # fmt: skip
+    KIND_FIELDS = {"paragraph": ["text"], "math": ["latex"], "image": ["asset", "caption", "alt_text"],
+                   "link_list": ["links"]}  # fmt: skip
 
     def __init__(self, *args, asset_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["asset"].choices = asset_choices or [("", "— none —")]
+
+    def kind_groups(self) -> list[dict]:
+        """The fields of each kind as ``{"kind", "fields", "shown"}``: shown for the chosen kind (as posted, or
+        stored), and for any kind whose field carries an error so that no error is ever hidden."""
+        chosen = self["kind"].value() or self.fields["kind"].initial
+        groups = []
+        for kind, names in self.KIND_FIELDS.items():
+            fields = [self[name] for name in names]
+            shown = kind == chosen or (self.is_bound and any(field.errors for field in fields))
+            groups.append({"kind": kind, "fields": fields, "shown": shown})
+        return groups
 
     def clean(self):
         data = super().clean()
@@ -158,7 +179,9 @@ class BlockForm(forms.Form):
 class ResourceLinkForm(forms.Form):
     label = forms.CharField()
     url = forms.URLField(assume_scheme="https", label="URL")
-    kind = forms.ChoiceField(choices=[("article", "Article"), ("pdf", "PDF"), ("video", "Video")])
+    # The initial is what the select shows first, so an untouched extra row posts it and counts as unchanged
+    # (ignored) rather than as a link missing its label and URL.
+    kind = forms.ChoiceField(choices=[("article", "Article"), ("pdf", "PDF"), ("video", "Video")], initial="article")
     SUBPATHS = {"label": "label", "url": "url", "kind": "kind"}
 
 
@@ -766,9 +789,9 @@ class GenericSchemaForm(ContentItemForm):
         for field_name, kind in self._kinds.items():
             if kind == "json" and data.get(field_name):
                 try:
-                    data[field_name] = json.loads(data[field_name])
-                except json.JSONDecodeError as exc:
-                    self.add_error(field_name, JSON_INVALID.format(error=exc.msg))
+                    data[field_name] = parse_json(data[field_name])
+                except JsonInputError as exc:
+                    self.add_error(field_name, JSON_INVALID.format(error=exc.message))
         return data
 
     def build_data(self) -> dict:
