@@ -2,264 +2,464 @@
 
 import django.db.models.deletion
 import django.db.models.functions.datetime
-import lms.models_base
 from django.conf import settings
 from django.db import migrations, models
 
+import lms.models_base
+
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_courses_published_language_index'),
-        ('contenttypes', '0002_remove_content_type_name'),
-        ('learning', '0006_notifications'),
-        ('syllabus', '0007_lab_and_assignment_grading_options'),
+        ("catalog", "0007_courses_published_language_index"),
+        ("contenttypes", "0002_remove_content_type_name"),
+        ("learning", "0006_notifications"),
+        ("syllabus", "0007_lab_and_assignment_grading_options"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='AssignmentSubmission',
+            name="AssignmentSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('draft', 'Draft'), ('submitted', 'Submitted')], db_default='draft', default='draft', max_length=16)),
-                ('text_answer', models.TextField(blank=True, db_default='', default='')),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('submission_count', models.IntegerField(db_default=0, default=0)),
-                ('raw_score', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
-                ('late_penalty', models.DecimalField(db_default=0, decimal_places=2, default=0, max_digits=7)),
-                ('seconds_late', models.BigIntegerField(db_default=0, default=0)),
-                ('score', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
-                ('max_score', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
-                ('is_missing', models.BooleanField(db_default=False, default=False)),
-                ('late_exempt', models.BooleanField(db_default=False, default=False, help_text='No late penalty, no missing score.')),
-                ('rubric_json', models.JSONField(blank=True, help_text='Chosen level index per criterion index.', null=True)),
-                ('feedback', models.TextField(blank=True, db_default='', default='')),
-                ('graded_at', models.DateTimeField(blank=True, null=True)),
-                ('posted_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[("draft", "Draft"), ("submitted", "Submitted")],
+                        db_default="draft",
+                        default="draft",
+                        max_length=16,
+                    ),
+                ),
+                ("text_answer", models.TextField(blank=True, db_default="", default="")),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("submission_count", models.IntegerField(db_default=0, default=0)),
+                ("raw_score", models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
+                ("late_penalty", models.DecimalField(db_default=0, decimal_places=2, default=0, max_digits=7)),
+                ("seconds_late", models.BigIntegerField(db_default=0, default=0)),
+                ("score", models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
+                ("max_score", models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
+                ("is_missing", models.BooleanField(db_default=False, default=False)),
+                (
+                    "late_exempt",
+                    models.BooleanField(
+                        db_default=False, default=False, help_text="No late penalty, no missing score."
+                    ),
+                ),
+                (
+                    "rubric_json",
+                    models.JSONField(blank=True, help_text="Chosen level index per criterion index.", null=True),
+                ),
+                ("feedback", models.TextField(blank=True, db_default="", default="")),
+                ("graded_at", models.DateTimeField(blank=True, null=True)),
+                ("posted_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
             ],
             options={
-                'db_table': 'assignment_submissions',
+                "db_table": "assignment_submissions",
             },
         ),
         migrations.CreateModel(
-            name='GradeChange',
+            name="GradeChange",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('target_id', models.BigIntegerField()),
-                ('kind', models.CharField(choices=[('auto', 'Autograder'), ('override', 'Override'), ('rubric', 'Rubric'), ('manual', 'Manual score'), ('late_penalty', 'Late penalty'), ('missing', 'Missing score'), ('regrade', 'Re-grade')], max_length=16)),
-                ('field', models.CharField(db_default='score', default='score', max_length=32)),
-                ('from_value', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
-                ('to_value', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
-                ('reason', models.TextField(blank=True, db_default='', default='')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("target_id", models.BigIntegerField()),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("auto", "Autograder"),
+                            ("override", "Override"),
+                            ("rubric", "Rubric"),
+                            ("manual", "Manual score"),
+                            ("late_penalty", "Late penalty"),
+                            ("missing", "Missing score"),
+                            ("regrade", "Re-grade"),
+                        ],
+                        max_length=16,
+                    ),
+                ),
+                ("field", models.CharField(db_default="score", default="score", max_length=32)),
+                ("from_value", models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
+                ("to_value", models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
+                ("reason", models.TextField(blank=True, db_default="", default="")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
             ],
             options={
-                'db_table': 'grade_changes',
+                "db_table": "grade_changes",
             },
         ),
         migrations.CreateModel(
-            name='SubmissionFile',
+            name="SubmissionFile",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('submission', 'Handed in by the student'), ('feedback', 'Returned by the grader')], db_default='submission', default='submission', max_length=16)),
-                ('path', models.CharField(max_length=255)),
-                ('size', models.IntegerField()),
-                ('data', models.BinaryField()),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("submission", "Handed in by the student"), ("feedback", "Returned by the grader")],
+                        db_default="submission",
+                        default="submission",
+                        max_length=16,
+                    ),
+                ),
+                ("path", models.CharField(max_length=255)),
+                ("size", models.IntegerField()),
+                ("data", models.BinaryField()),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
             ],
             options={
-                'db_table': 'submission_files',
+                "db_table": "submission_files",
             },
         ),
         migrations.RemoveConstraint(
-            model_name='labsubmission',
-            name='ck_lab_submissions_status',
+            model_name="labsubmission",
+            name="ck_lab_submissions_status",
         ),
         migrations.AddField(
-            model_name='labsubmission',
-            name='attempt_number',
+            model_name="labsubmission",
+            name="attempt_number",
             field=models.IntegerField(db_default=1, default=1),
         ),
         migrations.AddField(
-            model_name='labsubmission',
-            name='auto_score',
+            model_name="labsubmission",
+            name="auto_score",
             field=models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
         ),
         migrations.AddField(
-            model_name='labsubmission',
-            name='graded_at',
+            model_name="labsubmission",
+            name="graded_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AlterField(
-            model_name='labsubmission',
-            name='status',
-            field=models.CharField(choices=[('submitted', 'Submitted'), ('queued', 'Queued'), ('running', 'Running'), ('graded', 'Graded'), ('error', 'Error')], db_default='submitted', default='submitted', max_length=32),
+            model_name="labsubmission",
+            name="status",
+            field=models.CharField(
+                choices=[
+                    ("submitted", "Submitted"),
+                    ("queued", "Queued"),
+                    ("running", "Running"),
+                    ("graded", "Graded"),
+                    ("error", "Error"),
+                ],
+                db_default="submitted",
+                default="submitted",
+                max_length=32,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='labsubmission',
-            constraint=models.UniqueConstraint(fields=('user', 'course_offering', 'content_item', 'attempt_number'), name='ux_lab_submissions_attempt_number'),
+            model_name="labsubmission",
+            constraint=models.UniqueConstraint(
+                fields=("user", "course_offering", "content_item", "attempt_number"),
+                name="ux_lab_submissions_attempt_number",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='labsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('attempt_number__gte', 1)), name='ck_lab_submissions_attempt_number_positive'),
+            model_name="labsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("attempt_number__gte", 1)), name="ck_lab_submissions_attempt_number_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='labsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['submitted', 'queued', 'running', 'graded', 'error'])), name='ck_lab_submissions_status'),
+            model_name="labsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["submitted", "queued", "running", "graded", "error"])),
+                name="ck_lab_submissions_status",
+            ),
         ),
         migrations.AddField(
-            model_name='assignmentsubmission',
-            name='content_item',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='assignment_submissions', to='syllabus.contentitem'),
+            model_name="assignmentsubmission",
+            name="content_item",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assignment_submissions",
+                to="syllabus.contentitem",
+            ),
         ),
         migrations.AddField(
-            model_name='assignmentsubmission',
-            name='course_offering',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='assignment_submissions', to='catalog.courseoffering'),
+            model_name="assignmentsubmission",
+            name="course_offering",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assignment_submissions",
+                to="catalog.courseoffering",
+            ),
         ),
         migrations.AddField(
-            model_name='assignmentsubmission',
-            name='graded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="assignmentsubmission",
+            name="graded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='assignmentsubmission',
-            name='university',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.university'),
+            model_name="assignmentsubmission",
+            name="university",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.university"
+            ),
         ),
         migrations.AddField(
-            model_name='assignmentsubmission',
-            name='user',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='assignment_submissions', to=settings.AUTH_USER_MODEL),
+            model_name="assignmentsubmission",
+            name="user",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="assignment_submissions",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='gradechange',
-            name='actor',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="gradechange",
+            name="actor",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='gradechange',
-            name='content_item',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='syllabus.contentitem'),
+            model_name="gradechange",
+            name="content_item",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="syllabus.contentitem",
+            ),
         ),
         migrations.AddField(
-            model_name='gradechange',
-            name='course_offering',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.courseoffering'),
+            model_name="gradechange",
+            name="course_offering",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="catalog.courseoffering",
+            ),
         ),
         migrations.AddField(
-            model_name='gradechange',
-            name='student',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='grade_changes', to=settings.AUTH_USER_MODEL),
+            model_name="gradechange",
+            name="student",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="grade_changes",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='gradechange',
-            name='target_type',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to='contenttypes.contenttype'),
+            model_name="gradechange",
+            name="target_type",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="+", to="contenttypes.contenttype"
+            ),
         ),
         migrations.AddField(
-            model_name='gradechange',
-            name='university',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.university'),
+            model_name="gradechange",
+            name="university",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.university"
+            ),
         ),
         migrations.AddField(
-            model_name='submissionfile',
-            name='assignment_submission',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='files', to='learning.assignmentsubmission'),
+            model_name="submissionfile",
+            name="assignment_submission",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="files",
+                to="learning.assignmentsubmission",
+            ),
         ),
         migrations.AddField(
-            model_name='submissionfile',
-            name='course_offering',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.courseoffering'),
+            model_name="submissionfile",
+            name="course_offering",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to="catalog.courseoffering",
+            ),
         ),
         migrations.AddField(
-            model_name='submissionfile',
-            name='lab_submission',
-            field=models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='files', to='learning.labsubmission'),
+            model_name="submissionfile",
+            name="lab_submission",
+            field=models.ForeignKey(
+                blank=True,
+                db_index=False,
+                null=True,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="files",
+                to="learning.labsubmission",
+            ),
         ),
         migrations.AddField(
-            model_name='submissionfile',
-            name='university',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.university'),
+            model_name="submissionfile",
+            name="university",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.university"
+            ),
         ),
         migrations.AddField(
-            model_name='submissionfile',
-            name='uploaded_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="submissionfile",
+            name="uploaded_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignmentsubmission',
-            index=lms.models_base.LongNameIndex(fields=['content_item', 'course_offering', 'id'], name='ix_assignment_submissions_queue'),
+            model_name="assignmentsubmission",
+            index=lms.models_base.LongNameIndex(
+                fields=["content_item", "course_offering", "id"], name="ix_assignment_submissions_queue"
+            ),
         ),
         migrations.AddIndex(
-            model_name='assignmentsubmission',
-            index=lms.models_base.LongNameIndex(fields=['user', 'course_offering'], name='ix_assignment_submissions_user_offering'),
+            model_name="assignmentsubmission",
+            index=lms.models_base.LongNameIndex(
+                fields=["user", "course_offering"], name="ix_assignment_submissions_user_offering"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignmentsubmission',
-            constraint=models.UniqueConstraint(fields=('user', 'course_offering', 'content_item'), name='ux_assignment_submissions_user_item'),
+            model_name="assignmentsubmission",
+            constraint=models.UniqueConstraint(
+                fields=("user", "course_offering", "content_item"), name="ux_assignment_submissions_user_item"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignmentsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['draft', 'submitted'])), name='ck_assignment_submissions_status'),
+            model_name="assignmentsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["draft", "submitted"])), name="ck_assignment_submissions_status"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignmentsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('status', 'draft'), ('submitted_at__isnull', False), _connector='OR'), name='ck_assignment_submissions_submitted_at'),
+            model_name="assignmentsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status", "draft"), ("submitted_at__isnull", False), _connector="OR"),
+                name="ck_assignment_submissions_submitted_at",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignmentsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('raw_score__gte', 0)), name='ck_assignment_submissions_raw_score_nonnegative'),
+            model_name="assignmentsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("raw_score__gte", 0)), name="ck_assignment_submissions_raw_score_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignmentsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('late_penalty__gte', 0)), name='ck_assignment_submissions_late_penalty_nonnegative'),
+            model_name="assignmentsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("late_penalty__gte", 0)), name="ck_assignment_submissions_late_penalty_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignmentsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('score__gte', 0)), name='ck_assignment_submissions_score_nonnegative'),
+            model_name="assignmentsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score__gte", 0)), name="ck_assignment_submissions_score_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='assignmentsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('submission_count__gte', 0)), name='ck_assignment_submissions_count_nonnegative'),
+            model_name="assignmentsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("submission_count__gte", 0)), name="ck_assignment_submissions_count_nonnegative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='gradechange',
-            index=lms.models_base.LongNameIndex(fields=['target_type', 'target_id', 'created_at'], name='ix_grade_changes_target'),
+            model_name="gradechange",
+            index=lms.models_base.LongNameIndex(
+                fields=["target_type", "target_id", "created_at"], name="ix_grade_changes_target"
+            ),
         ),
         migrations.AddIndex(
-            model_name='gradechange',
-            index=lms.models_base.LongNameIndex(fields=['course_offering', 'student'], name='ix_grade_changes_offering_student'),
+            model_name="gradechange",
+            index=lms.models_base.LongNameIndex(
+                fields=["course_offering", "student"], name="ix_grade_changes_offering_student"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradechange',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['auto', 'override', 'rubric', 'manual', 'late_penalty', 'missing', 'regrade'])), name='ck_grade_changes_kind'),
+            model_name="gradechange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("kind__in", ["auto", "override", "rubric", "manual", "late_penalty", "missing", "regrade"])
+                ),
+                name="ck_grade_changes_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradechange',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('kind', 'override'), _negated=True), models.Q(('reason', ''), _negated=True), _connector='OR'), name='ck_grade_changes_override_reason'),
+            model_name="gradechange",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("kind", "override"), _negated=True),
+                    models.Q(("reason", ""), _negated=True),
+                    _connector="OR",
+                ),
+                name="ck_grade_changes_override_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submissionfile',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('assignment_submission__isnull', True), ('lab_submission__isnull', False)), models.Q(('assignment_submission__isnull', False), ('lab_submission__isnull', True)), _connector='OR'), name='ck_submission_files_one_parent'),
+            model_name="submissionfile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(("assignment_submission__isnull", True), ("lab_submission__isnull", False)),
+                    models.Q(("assignment_submission__isnull", False), ("lab_submission__isnull", True)),
+                    _connector="OR",
+                ),
+                name="ck_submission_files_one_parent",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submissionfile',
-            constraint=models.UniqueConstraint(condition=models.Q(('lab_submission__isnull', False)), fields=('lab_submission', 'role', 'path'), name='ux_submission_files_lab_path'),
+            model_name="submissionfile",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("lab_submission__isnull", False)),
+                fields=("lab_submission", "role", "path"),
+                name="ux_submission_files_lab_path",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submissionfile',
-            constraint=models.UniqueConstraint(condition=models.Q(('assignment_submission__isnull', False)), fields=('assignment_submission', 'role', 'path'), name='ux_submission_files_assignment_path'),
+            model_name="submissionfile",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("assignment_submission__isnull", False)),
+                fields=("assignment_submission", "role", "path"),
+                name="ux_submission_files_assignment_path",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submissionfile',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['submission', 'feedback'])), name='ck_submission_files_role'),
+            model_name="submissionfile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["submission", "feedback"])), name="ck_submission_files_role"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='submissionfile',
-            constraint=models.CheckConstraint(condition=models.Q(('size__gte', 0)), name='ck_submission_files_size_nonnegative'),
+            model_name="submissionfile",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("size__gte", 0)), name="ck_submission_files_size_nonnegative"
+            ),
         ),
     ]
