@@ -159,6 +159,11 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Labs (docs/labs.md): the runtimes this server grades in its bubblewrap sandbox (the lab editor refuses others),
+# and the ceiling on every lab's own limits.
+LAB_RUNTIMES = env.list("LAB_RUNTIMES", default=["python", "python-datascience"])
+LAB_SANDBOX_MAX_SECONDS = env.int("LAB_SANDBOX_MAX_SECONDS", default=60)
+LAB_SANDBOX_MAX_MEMORY_MB = env.int("LAB_SANDBOX_MAX_MEMORY_MB", default=1024)
 ASSET_MAX_UPLOAD_BYTES = env.int("ASSET_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)  # syllabus asset library uploads
 # Uploaded files: local MEDIA_ROOT by default; S3-compatible object storage (django-storages) when
 # AWS_STORAGE_BUCKET_NAME is set. Files are never served from a public URL either way: the asset view
@@ -207,6 +212,8 @@ TASKS = {
 # --- E-mail: the console in development; EMAIL_URL (smtp://…) in production. ---
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Absolute links in mail sent by the task worker (no request to build them from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Sigma LMS <no-reply@localhost>")
 
 # Encryption of secret system settings (Fernet keys, newest first; comma-separated for rotation).

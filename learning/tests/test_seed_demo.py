@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.template.defaultfilters import filesizeformat
 
 from accounts.models import UniversityRole, User, UserUniversityRole
 from catalog.models import Course, CourseOffering, CoursePrerequisite, Subject, University
@@ -18,6 +19,13 @@ from syllabus.content_schemas import BUILTIN_CONTENT_SCHEMAS, validate_data_json
 from syllabus.models import Asset, ContentItem, Module, ModuleType, Question, QuestionPool, QuestionType
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """The demo's files go to a storage of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 def seed(*args) -> str:
@@ -79,8 +87,7 @@ def test_the_rich_content_is_there():
     image = next(block for block in blocks if block["type"] == "image")
     asset = Asset.objects.get(pk=image["asset_id"])
     assert asset.meta_json["alt_text"]
-    demo_file = Path(settings.BASE_DIR) / "static" / asset.url.removeprefix("/static/")
-    assert demo_file.read_bytes().startswith(b"\x89PNG")
+    assert asset.meta_json["width"] == 320 and asset.meta_json["height"] == 240
 
     for video in ContentItem.objects.filter(content_type__name="video"):
         assert video.data_json["provider"] == "youtube" and video.data_json["video_id"]
@@ -160,3 +167,38 @@ def test_invalid_demo_content_fails_loudly_and_writes_nothing(monkeypatch):
     with pytest.raises(CommandError, match=r"\$\.blocks\[0\]\.latex"):
         seed()
     assert not University.objects.exists()
+
+
+def test_the_demo_asset_is_a_real_file_that_the_library_serves_and_sizes(client, media_root):
+    seed()
+    asset = Asset.objects.get(meta_json__demo_key="tangent-line")
+    demo_png = (Path(settings.BASE_DIR) / "static" / "demo" / "tangent-line.png").read_bytes()
+    course = Course.objects.get(code="MATH101", university__short_code="NIT")
+    client.login(email="instructor@nit.example.edu", password=demo_data.DEMO_PASSWORD)
+    library = client.get(f"/teach/{course.pk}/assets/").content.decode()
+    file_url = f"/teach/assets/{asset.pk}/file/"
+    assert f'href="{file_url}"' in library
+    assert "image 320×240" in library
+    assert f"<td>{filesizeformat(len(demo_png))}</td>" in library and "0\xa0bytes" not in library
+    served = client.get(file_url)
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content) == demo_png
+    assert client.get(asset.url).status_code == 200  # the URL the content's image block uses
+    client.login(email="instructor@thr.example.edu", password=demo_data.DEMO_PASSWORD)
+    assert client.get(file_url).status_code == 404  # another university's staff
+    stored = sorted(p for p in media_root.rglob("*") if p.is_file())
+    seed()  # a second run stores nothing more
+    assert sorted(p for p in media_root.rglob("*") if p.is_file()) == stored and len(stored) == 1
+
+
+def test_a_demo_asset_seeded_without_a_file_gets_its_file_under_the_same_id(media_root):
+    seed()
+    asset = Asset.objects.get(meta_json__demo_key="tangent-line")
+    # What the earlier seed stored: a row pointing at the static path, and no file.
+    Asset.objects.filter(pk=asset.pk).update(url="/static/demo/tangent-line.png", meta_json={"alt_text": "x"})
+    for path in media_root.rglob("*.png"):
+        path.unlink()
+    seed()
+    repaired = Asset.objects.get(pk=asset.pk)
+    assert repaired.url == f"/assets/{asset.pk}/" and repaired.meta_json["size_bytes"] > 0
+    assert Asset.objects.count() == 1 and len(list(media_root.rglob("*.png"))) == 1

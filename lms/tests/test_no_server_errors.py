@@ -52,6 +52,7 @@ from catalog.tests.factories import (
     DomainFactory,
     SubjectFactory,
 )
+from learning.models import Notification, NotificationKind
 from learning.tests.factories import (
     CertificateFactory,
     CourseEnrollmentFactory,
@@ -197,6 +198,9 @@ def _extend(tenant) -> None:
     thread = DiscussionThreadFactory(course_offering=offering, created_by_user=student)
     DiscussionPostFactory(thread=thread, user=student)
     ChatNoteFactory(session__user=student, session__content_item=tenant.tree.t1)
+    tenant.notification = Notification.objects.create(
+        user=student, university=tenant.university, kind=NotificationKind.REPLY, text="A reply", url="/learn/"
+    )
     prerequisite = CourseOfferingFactory(course__university=tenant.university).course
     CoursePrerequisiteFactory(course=course, prerequisite_course=prerequisite)
 
@@ -278,6 +282,7 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "version": world.prompt.version,
         "index": 0,
         "content_type_id": world.content_type_id,
+        "notification_id": a.notification.pk,
     }
     other = {
         "offering_id": b.offering.pk,
@@ -290,6 +295,7 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "version": 2,
         "index": 7,
         "content_type_id": world.content_type_id,
+        "notification_id": b.notification.pk,
     }
     values = {"own": str(own[kwarg]), "other": str(other[kwarg]), "missing": MISSING, "huge": PAST_BIGINT}
     if kwarg == "offering_id":
