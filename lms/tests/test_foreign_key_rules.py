@@ -29,6 +29,22 @@ _RULES = {"a": "NO ACTION", "r": "RESTRICT", "c": "CASCADE", "n": "SET NULL", "d
 # "table.column" (single-column key) or "table(col1,col2)" (composite key) → (referenced table, ON DELETE).
 # "SET NULL (col)" is PostgreSQL 15's column list: only that column is nulled.
 EXPECTED_RULES = {
+    "assignment_submissions.content_item_id": ("content_items", "NO ACTION"),
+    "assignment_submissions.course_offering_id": ("course_offerings", "NO ACTION"),
+    "assignment_submissions.graded_by_id": ("users", "NO ACTION"),
+    "assignment_submissions.university_id": ("universities", "NO ACTION"),
+    "assignment_submissions.user_id": ("users", "NO ACTION"),
+    "grade_changes.actor_id": ("users", "NO ACTION"),
+    "grade_changes.content_item_id": ("content_items", "NO ACTION"),
+    "grade_changes.course_offering_id": ("course_offerings", "NO ACTION"),
+    "grade_changes.student_id": ("users", "NO ACTION"),
+    "grade_changes.target_type_id": ("django_content_type", "NO ACTION"),
+    "grade_changes.university_id": ("universities", "NO ACTION"),
+    "submission_files.assignment_submission_id": ("assignment_submissions", "NO ACTION"),
+    "submission_files.course_offering_id": ("course_offerings", "NO ACTION"),
+    "submission_files.lab_submission_id": ("lab_submissions", "NO ACTION"),
+    "submission_files.university_id": ("universities", "NO ACTION"),
+    "submission_files.uploaded_by_id": ("users", "NO ACTION"),
     "accommodations.content_item_id": ("content_items", "NO ACTION"),
     "accommodations.course_offering_id": ("course_offerings", "NO ACTION"),
     "accommodations.created_by_id": ("users", "NO ACTION"),
