@@ -64,9 +64,7 @@ class LabSubmission(models.Model):
     course_offering = models.ForeignKey(
         "catalog.CourseOffering", on_delete=models.CASCADE, related_name="lab_submissions"
     )
-    content_item = models.ForeignKey(
-        "syllabus.ContentItem", on_delete=models.CASCADE, related_name="lab_submissions"
-    )
+    content_item = models.ForeignKey("syllabus.ContentItem", on_delete=models.CASCADE, related_name="lab_submissions")
     submitted_at = models.DateTimeField(db_default=Now())
     status = models.CharField(
         max_length=32,
