@@ -33,9 +33,21 @@ class MultipleFileInput(forms.ClearableFileInput):
     allow_multiple_selected = True
 
 
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern); the checks are ``uploads.read_upload``'s."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        if isinstance(data, (list, tuple)):
+            return [super(MultipleFileField, self).clean(item, initial) for item in data]
+        return super().clean(data, initial)
+
+
 class LabUploadForm(forms.Form):
-    files = forms.FileField(
-        widget=MultipleFileInput(attrs={"multiple": True}),
+    files = MultipleFileField(
         required=False,
         help_text="Your files, or one .zip archive (at most 20 files, 1 MB in total).",
     )
