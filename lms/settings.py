@@ -7,6 +7,7 @@ present; real environment variables win over it.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "lms.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lms.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -164,7 +167,7 @@ LAB_SANDBOX_MAX_MEMORY_MB = env.int("LAB_SANDBOX_MAX_MEMORY_MB", default=1024)
 ASSET_MAX_UPLOAD_BYTES = env.int("ASSET_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)  # syllabus asset library uploads
 # Uploaded files: local MEDIA_ROOT by default; S3-compatible object storage (django-storages) when
 # AWS_STORAGE_BUCKET_NAME is set. Files are never served from a public URL either way: the asset view
-# checks access and streams them (syllabus.views.assets).
+# checks access and streams them (learning.views.AssetFileView, syllabus.views.bank.AssetFileView).
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {
@@ -236,6 +239,38 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# --- Content-Security-Policy (django-csp) on every response; README "Security" says how to add a script. ---
+# Scripts: our static files, or an inline <script nonce="{{ request.csp_nonce }}">; no inline handlers
+# (onclick=…), no eval. Styles allow inline: Bootstrap's progress bars and the admin set style="…", and
+# htmx and the player add a <style> element (a style cannot run code). Frames: only the video players
+# the course player embeds (learning.player: privacy-enhanced YouTube, Vimeo).
+VIDEO_FRAME_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "frame-src": VIDEO_FRAME_ORIGINS,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Powerful browser features: none, except what the embedded video players are allowed (their iframe's
+# allow="encrypted-media; picture-in-picture; fullscreen").
+_video_origins = " ".join(f'"{origin}"' for origin in VIDEO_FRAME_ORIGINS)
+PERMISSIONS_POLICY = ", ".join(
+    [
+        *(f"{feature}=()" for feature in ("camera", "microphone", "geolocation", "payment", "usb", "display-capture")),
+        *(f"{feature}=(self {_video_origins})" for feature in ("fullscreen", "picture-in-picture", "encrypted-media")),
+    ]
+)
 
 LOGGING = {
     "version": 1,

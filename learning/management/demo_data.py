@@ -102,7 +102,7 @@ COURSES = [
         "Classical Mechanics",
         "PHYS",
         "SCI_PHYS_MECH",
-        ["MATH_CALC_DIFF"],
+        [],
         "undergraduate",
         "introductory",
         "4.00",
@@ -190,7 +190,7 @@ COURSES = [
         "graduate",
         "advanced",
         "5.00",
-        False,
+        True,  # published with no offering: the catalog's "coming soon" course
         True,
         "Floating point, conditioning, LU and QR factorisations, iterative solvers. Opens next year.",
     ),
