@@ -4,6 +4,8 @@ from django.urls import include, path
 from learning.views import AssetFileView
 from lms import home, views
 
+handler500 = "lms.views.server_error"  # a database outage is a 503 "briefly unavailable"
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
