@@ -157,7 +157,10 @@ def reveals_answer(reply: str, *, solution: str | None = None, history: str | No
         if not sentence.strip() or _is_question(sentence):
             continue
         stated = numbers_in(sentence)
-        asserted = [(m.group(1).lower().split()[0], float(m.group(2).replace(",", ""))) for m in _ASSERTED_NUMBER.finditer(sentence)]
+        asserted = [
+            (m.group(1).lower().split()[0], float(m.group(2).replace(",", "")))
+            for m in _ASSERTED_NUMBER.finditer(sentence)
+        ]
         if answer is not None and any(_close(n, answer) for n in stated):
             if not any(_close(n, answer) for n in given_by_problem):
                 reasons.append("states the solution's final number")
@@ -179,7 +182,9 @@ def reveals_answer(reply: str, *, solution: str | None = None, history: str | No
             reasons.append("states the correct result")
         if _NAMED.search(sentence):
             reasons.append("names the answer")
-        if subject and re.search(rf"\b{re.escape(subject)}s?\b(?:\s+\w+){{0,3}}?\s+(?:is|are|has|have|does)\b", sentence, re.I):
+        if subject and re.search(
+            rf"\b{re.escape(subject)}s?\b(?:\s+\w+){{0,3}}?\s+(?:is|are|has|have|does)\b", sentence, re.I
+        ):
             reasons.append(f"says what a {subject} is")
         if answer is None:
             if asked_values and any(_close(n, v) for n in stated for v in asked_values):

@@ -75,9 +75,7 @@ class Command(BaseCommand):
         total = result["tp"] + result["fp"] + result["fn"] + result["tn"]
         self.stdout.write(f"replies: {total}  revealing (human): {result['tp'] + result['fn']}")
         self.stdout.write(f"tp {result['tp']}  fp {result['fp']}  fn {result['fn']}  tn {result['tn']}")
-        self.stdout.write(
-            f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  F1 {result['f1']:.3f}"
-        )
+        self.stdout.write(f"precision {result['precision']:.3f}  recall {result['recall']:.3f}  F1 {result['f1']:.3f}")
         for tutor, row in sorted(result["by_tutor"].items()):
             self.stdout.write(
                 f"  {tutor:<12} replies {row['replies']:>4}  revealing {row['revealing']:>4}  flagged {row['flagged']:>4}"

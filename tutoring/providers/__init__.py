@@ -1,0 +1,21 @@
+"""Tutor providers: ``get_provider()`` answers the configured one (offline by default).
+
+See ``base`` (the event protocol and friendly errors), ``config`` (system settings and environment),
+``openai_compatible`` and ``offline``.
+"""
+
+from __future__ import annotations
+
+from tutoring.providers.base import Delta, Finished, Provider, ProviderError
+from tutoring.providers.config import OPENAI, ProviderConfig, provider_config
+from tutoring.providers.offline import OfflineProvider
+from tutoring.providers.openai_compatible import OpenAICompatibleProvider
+
+__all__ = ["Delta", "Finished", "Provider", "ProviderError", "ProviderConfig", "get_provider", "provider_config"]
+
+
+def get_provider(config: ProviderConfig | None = None) -> Provider:
+    config = config or provider_config()
+    if config.kind == OPENAI:
+        return OpenAICompatibleProvider(config)
+    return OfflineProvider()
