@@ -234,3 +234,9 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"pgserver": {"level": "WARNING"}},
 }
+
+# The AI tutor (tutoring/, docs/tutor.md). Provider, budgets and moderation live in system settings.
+TUTOR_STREAM_MAX_SECONDS = env.float("TUTOR_STREAM_MAX_SECONDS", default=120.0)
+TUTOR_STREAM_HEARTBEAT_SECONDS = env.float("TUTOR_STREAM_HEARTBEAT_SECONDS", default=15.0)
+TUTOR_OFFLINE_CHUNK_DELAY = env.float("TUTOR_OFFLINE_CHUNK_DELAY", default=0.02)
+

@@ -14,6 +14,7 @@ urlpatterns = [
     path("assets/<int:asset_id>/", AssetFileView.as_view(), name="asset-file"),
     path("learn/<int:offering_id>/", include("learning.player_urls")),
     path("learn/", include("learning.urls")),
+    path("tutor/", include("tutoring.urls")),
     path("", include("catalog.urls")),
     path("teach/", include("syllabus.urls")),
 ]
