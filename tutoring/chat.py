@@ -31,7 +31,6 @@ from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
 from django.utils import timezone
 
 from tutoring import budgets, guard, moderation
@@ -117,15 +116,24 @@ def send_message(*, actor, access: TutorAccess, session: ChatSession, text: str)
 
 
 def _history(session_id: int, before_id: int) -> list[dict]:
-    rows = list(
-        ChatMessage.objects.filter(session_id=session_id, id__lt=before_id)
-        .filter(role__in=[MessageRole.USER, MessageRole.ASSISTANT])
-        .exclude(Q(role=MessageRole.ASSISTANT) & ~Q(meta__status__in=[COMPLETE, INTERRUPTED]))
-        .exclude(meta__flagged=True, role=MessageRole.USER)
+    """The last ``HISTORY_MESSAGES`` turns before ``before_id``: the student's messages (not the flagged
+    ones) and the tutor's finished or interrupted replies, oldest first."""
+    rows = (
+        ChatMessage.objects.filter(
+            session_id=session_id, id__lt=before_id, role__in=[MessageRole.USER, MessageRole.ASSISTANT]
+        )
         .order_by("-id")
-        .values_list("role", "content")[:HISTORY_MESSAGES]
+        .values_list("role", "content", "meta")[: HISTORY_MESSAGES * 2]
     )
-    return [{"role": role, "content": content} for role, content in reversed(rows) if content]
+    kept = []
+    for role, content, meta in rows:
+        meta = meta or {}
+        if not content or (role == MessageRole.USER and meta.get("flagged")):
+            continue
+        if role == MessageRole.ASSISTANT and meta.get("status") not in (COMPLETE, INTERRUPTED):
+            continue
+        kept.append({"role": role, "content": content})
+    return list(reversed(kept[:HISTORY_MESSAGES]))
 
 
 def _release_connection() -> None:

@@ -15,8 +15,8 @@ answers True with the reasons it found:
   "... 9"), or a number asserted with "is", "should be", "actually", "gives".
 
 ``reply_contains_key(reply, keys)`` is the exam guard's exact check: does the reply contain the correct
-answer of any question of the open attempt (a choice text, a number within its tolerance, an accepted
-short answer)? Keys are duck-typed like ``learning.assessments.selectors.AnswerKey`` (``kind``,
+answer of any question of the open attempt (a choice text — every correct choice of a multiple-choice question —, a number within its
+tolerance, an accepted short answer)? Keys are duck-typed like ``learning.assessments.selectors.AnswerKey`` (``kind``,
 ``correct_texts``, ``numeric_value``, ``abs_tolerance``, ``rel_tolerance``).
 """
 
@@ -237,6 +237,10 @@ def reply_contains_key(reply: str, keys: Iterable) -> list[int]:
             if any(re.search(rf"\b(?:is|it's|answer is|that's|statement is)\s+{v}\b", text) for v in verdicts):
                 found.append(index)
             continue
-        if any(_contains_phrase(text, t) for t in texts):
+        if key.kind == "multiple_choice":
+            # Every correct choice named: one of them alone ("2" in "2 divisors") is not the answer.
+            if texts and all(_contains_phrase(text, t) for t in texts):
+                found.append(index)
+        elif any(_contains_phrase(text, t) for t in texts):
             found.append(index)
     return found

@@ -34,7 +34,9 @@ def _wants_json(request) -> bool:
 
 def _next_url(request, fallback: str) -> str:
     target = request.POST.get("next") or request.GET.get("next") or ""
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
         return target
     return fallback
 
@@ -77,7 +79,9 @@ def send(request, offering_id: int, item_id: int):
         sent = chat.send_message(actor=request.user, access=access, session=session, text=text)
     except chat.ChatRefused as refused:
         if _wants_json(request):
-            return JsonResponse({"error": refused.message}, status=400 if "NUL" in refused.message or len(text) else 400)
+            return JsonResponse(
+                {"error": refused.message}, status=400 if "NUL" in refused.message or len(text) else 400
+            )
         context = _panel_context(request, access, error=refused.message, text=text[:5000].replace("\x00", ""))
         return render(request, "tutoring/panel_page.html", context, status=400)
     if _wants_json(request):
@@ -107,7 +111,9 @@ def stream(request, offering_id: int, item_id: int, message_id: int):
     access = get_tutor_access(user=request.user, offering_id=offering_id, item_id=item_id)
     message = (
         ChatMessage.objects.select_related("session")
-        .filter(pk=message_id, role=MessageRole.ASSISTANT, session__user=request.user, session__content_item=access.item)
+        .filter(
+            pk=message_id, role=MessageRole.ASSISTANT, session__user=request.user, session__content_item=access.item
+        )
         .first()
     )
     if message is None:
@@ -159,7 +165,12 @@ def _own_message(request, message_id: int) -> ChatMessage:
 def feedback(request, message_id: int):
     message = _own_message(request, message_id)
     try:
-        chat.rate_reply(actor=request.user, message=message, rating=request.POST.get("rating", ""), reason=request.POST.get("reason", ""))
+        chat.rate_reply(
+            actor=request.user,
+            message=message,
+            rating=request.POST.get("rating", ""),
+            reason=request.POST.get("reason", ""),
+        )
     except ValidationError as error:
         if _wants_json(request):
             return JsonResponse({"error": error.messages[0]}, status=400)
@@ -291,7 +302,9 @@ def teach_flag(request, offering_id: int, message_id: int):
         )
     except ValidationError as error:
         return HttpResponse(error.messages[0], status=400, content_type="text/plain")
-    return redirect(reverse("tutoring:teach-session", args=[offering.pk, message.session_id]) + f"#tutor-message-{message.pk}")
+    return redirect(
+        reverse("tutoring:teach-session", args=[offering.pk, message.session_id]) + f"#tutor-message-{message.pk}"
+    )
 
 
 @login_required

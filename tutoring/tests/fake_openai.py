@@ -67,7 +67,9 @@ class FakeOpenAI:
             "object": "chat.completion.chunk",
             "created": int(time.time()),
             "model": self.model,
-            "choices": [] if usage else [{"index": 0, "delta": {"content": content} if content else {}, "finish_reason": finish}],
+            "choices": []
+            if usage
+            else [{"index": 0, "delta": {"content": content} if content else {}, "finish_reason": finish}],
         }
         if usage:
             payload["usage"] = usage
@@ -100,7 +102,11 @@ class FakeOpenAI:
                 if self.delay and self.behaviour != "slow":
                     time.sleep(self.delay)
             handler.wfile.write(self._chunk(finish="stop"))
-            handler.wfile.write(self._chunk(usage={"prompt_tokens": 42, "completion_tokens": len(pieces), "total_tokens": 42 + len(pieces)}))
+            handler.wfile.write(
+                self._chunk(
+                    usage={"prompt_tokens": 42, "completion_tokens": len(pieces), "total_tokens": 42 + len(pieces)}
+                )
+            )
             handler.wfile.write(b"data: [DONE]\n\n")
             handler.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

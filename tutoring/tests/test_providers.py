@@ -5,7 +5,13 @@ import pytest
 
 from lms.services import set_system_setting
 from tutoring.providers import Delta, Finished, ProviderError, get_provider, provider_config
-from tutoring.providers.base import PROVIDER_BROKEN_REPLY, PROVIDER_RATE_LIMITED, PROVIDER_REFUSED, PROVIDER_TIMEOUT, PROVIDER_UNAVAILABLE
+from tutoring.providers.base import (
+    PROVIDER_BROKEN_REPLY,
+    PROVIDER_RATE_LIMITED,
+    PROVIDER_REFUSED,
+    PROVIDER_TIMEOUT,
+    PROVIDER_UNAVAILABLE,
+)
 from tutoring.providers.config import OFFLINE, OPENAI, ProviderConfig
 from tutoring.providers.offline import NO_MODEL_NOTICE, NOTHING_FOUND, OfflineProvider, rank
 from tutoring.providers.openai_compatible import OpenAICompatibleProvider
@@ -22,7 +28,9 @@ def fake():
 
 
 def provider_for(fake, timeout=5.0):
-    return OpenAICompatibleProvider(ProviderConfig(kind=OPENAI, base_url=fake.base_url, model="fake-model-1", timeout=timeout))
+    return OpenAICompatibleProvider(
+        ProviderConfig(kind=OPENAI, base_url=fake.base_url, model="fake-model-1", timeout=timeout)
+    )
 
 
 def run(provider):
@@ -40,7 +48,9 @@ def test_streamed_chunks_arrive_in_order_with_usage(fake):
     assert fake.requests[0]["stream"] is True
 
 
-@pytest.mark.parametrize(("status", "message"), [(500, PROVIDER_REFUSED), (401, PROVIDER_REFUSED), (429, PROVIDER_RATE_LIMITED)])
+@pytest.mark.parametrize(
+    ("status", "message"), [(500, PROVIDER_REFUSED), (401, PROVIDER_REFUSED), (429, PROVIDER_RATE_LIMITED)]
+)
 def test_http_errors_become_friendly_messages(fake, status, message):
     fake.behaviour, fake.status = "status", status
     with pytest.raises(ProviderError) as raised:
@@ -67,7 +77,9 @@ def test_a_cut_connection_is_a_broken_reply_after_the_pieces_that_came(fake):
 
 
 def test_nobody_listening_is_unavailable():
-    provider = OpenAICompatibleProvider(ProviderConfig(kind=OPENAI, base_url="http://127.0.0.1:9/v1", model="m", timeout=2))
+    provider = OpenAICompatibleProvider(
+        ProviderConfig(kind=OPENAI, base_url="http://127.0.0.1:9/v1", model="m", timeout=2)
+    )
     with pytest.raises(ProviderError) as raised:
         run(provider)
     assert raised.value.message == PROVIDER_UNAVAILABLE
@@ -95,7 +107,11 @@ def test_offline_provider_quotes_the_closest_passages_with_citations_and_says_th
 
 def test_offline_provider_with_nothing_relevant_says_so():
     messages = [{"role": "user", "content": "zebra photosynthesis"}]
-    text = "".join(e.text for e in OfflineProvider().stream(messages, context=SNAPSHOT, cancelled=lambda: False) if isinstance(e, Delta))
+    text = "".join(
+        e.text
+        for e in OfflineProvider().stream(messages, context=SNAPSHOT, cancelled=lambda: False)
+        if isinstance(e, Delta)
+    )
     assert text.startswith(NOTHING_FOUND)
 
 
@@ -109,7 +125,13 @@ def test_config_from_system_settings_with_an_encrypted_key_and_env_override(monk
     from lms.crypto import generate_key
 
     settings.SETTINGS_ENCRYPTION_KEYS = [generate_key()]
-    for key in ("TUTOR_PROVIDER", "TUTOR_OPENAI_BASE_URL", "TUTOR_OPENAI_MODEL", "TUTOR_OPENAI_API_KEY", "TUTOR_OPENAI_TIMEOUT"):
+    for key in (
+        "TUTOR_PROVIDER",
+        "TUTOR_OPENAI_BASE_URL",
+        "TUTOR_OPENAI_MODEL",
+        "TUTOR_OPENAI_API_KEY",
+        "TUTOR_OPENAI_TIMEOUT",
+    ):
         monkeypatch.delenv(key, raising=False)
     assert provider_config().kind == OFFLINE
     assert isinstance(get_provider(), OfflineProvider)
