@@ -79,9 +79,7 @@ def send(request, offering_id: int, item_id: int):
         sent = chat.send_message(actor=request.user, access=access, session=session, text=text)
     except chat.ChatRefused as refused:
         if _wants_json(request):
-            return JsonResponse(
-                {"error": refused.message}, status=400 if "NUL" in refused.message or len(text) else 400
-            )
+            return JsonResponse({"error": refused.message}, status=400)
         context = _panel_context(request, access, error=refused.message, text=text[:5000].replace("\x00", ""))
         return render(request, "tutoring/panel_page.html", context, status=400)
     if _wants_json(request):
