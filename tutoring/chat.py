@@ -38,12 +38,12 @@ from tutoring.context import build_snapshot, content_hash, snapshot_as_text
 from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole, TutorCourseSetting, TutorItemSetting
 from tutoring.permissions import TUTOR_OFF, TutorAccess, can_moderate_offering, can_use_session
 from tutoring.prompting import system_prompt
-from tutoring.providers import Delta, Finished, ProviderError, get_provider
+from tutoring.providers import Delta, Finished, ProviderError, get_provider, provider_config
 
 PENDING, STREAMING, COMPLETE, INTERRUPTED, ERROR = "pending", "streaming", "complete", "interrupted", "error"
 FINAL_STATUSES = (COMPLETE, INTERRUPTED, ERROR)
 HISTORY_MESSAGES = 20
-SAVE_EVERY_SECONDS = 1.0
+SAVE_EVERY_SECONDS = 3.0
 NOT_YOURS = "This conversation is not yours."
 FEEDBACK_INVALID = "Choose thumbs up or thumbs down."
 FEEDBACK_REASON_TOO_LONG = "Keep the reason under 500 characters."
@@ -188,7 +188,9 @@ class ReplyRun:
             },
         )
         messages = prompt.messages + _history(session.pk, message.pk)
-        provider = get_provider()
+        config = provider_config()
+        _release_connection()
+        provider = get_provider(config)
         meta = {
             "status": STREAMING,
             "prompt_name": prompt.name,
@@ -218,7 +220,6 @@ class ReplyRun:
             finally:
                 events.put(None)
 
-        _release_connection()
         threading.Thread(target=produce, daemon=True, name=f"tutor-reply-{self.message_id}").start()
         status = COMPLETE
         try:

@@ -6,6 +6,8 @@ See ``base`` (the event protocol and friendly errors), ``config`` (system settin
 
 from __future__ import annotations
 
+import functools
+
 from tutoring.providers.base import Delta, Finished, Provider, ProviderError
 from tutoring.providers.config import OPENAI, ProviderConfig, provider_config
 from tutoring.providers.offline import OfflineProvider
@@ -17,5 +19,12 @@ __all__ = ["Delta", "Finished", "Provider", "ProviderError", "ProviderConfig", "
 def get_provider(config: ProviderConfig | None = None) -> Provider:
     config = config or provider_config()
     if config.kind == OPENAI:
-        return OpenAICompatibleProvider(config)
+        return _openai_provider(config)
     return OfflineProvider()
+
+
+@functools.lru_cache(maxsize=8)
+def _openai_provider(config: ProviderConfig) -> OpenAICompatibleProvider:
+    # One client (and its connection pool and TLS context, costly to build) per configuration and
+    # process; the SDK's client is safe to share between threads.
+    return OpenAICompatibleProvider(config)

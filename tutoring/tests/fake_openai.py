@@ -27,6 +27,9 @@ class FakeOpenAI:
         self.cut_after = 2
         self.model = "fake-model-1"
         self.requests: list[dict] = []
+        # When set to an Event, every stream waits for it before its first piece (the bench releases
+        # 100 streams at once this way).
+        self.gate: threading.Event | None = None
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -86,6 +89,8 @@ class FakeOpenAI:
             return
         if self.behaviour == "slow":
             time.sleep(self.delay)
+        if self.gate is not None:
+            self.gate.wait(timeout=120)
         handler.send_response(200)
         handler.send_header("Content-Type", "text/event-stream")
         handler.send_header("Connection", "close")
