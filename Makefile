@@ -33,7 +33,6 @@ test: $(VENV)/.installed-dev
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
-	$(VENV)/bin/ruff format --check . || true
 
 db-stop: $(VENV)/.installed
 	$(PY) -m lms.embedded_db stop

@@ -7,6 +7,7 @@ present; real environment variables win over it.
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -55,6 +56,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "lms.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lms.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -156,10 +159,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Labs (docs/labs.md): the runtimes this server grades in its bubblewrap sandbox (the lab editor refuses others),
+# and the ceiling on every lab's own limits.
+LAB_RUNTIMES = env.list("LAB_RUNTIMES", default=["python", "python-datascience"])
+LAB_SANDBOX_MAX_SECONDS = env.int("LAB_SANDBOX_MAX_SECONDS", default=60)
+LAB_SANDBOX_MAX_MEMORY_MB = env.int("LAB_SANDBOX_MAX_MEMORY_MB", default=1024)
 ASSET_MAX_UPLOAD_BYTES = env.int("ASSET_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)  # syllabus asset library uploads
 # Uploaded files: local MEDIA_ROOT by default; S3-compatible object storage (django-storages) when
 # AWS_STORAGE_BUCKET_NAME is set. Files are never served from a public URL either way: the asset view
-# checks access and streams them (syllabus.views.assets).
+# checks access and streams them (learning.views.AssetFileView, syllabus.views.bank.AssetFileView).
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {
@@ -204,6 +212,8 @@ TASKS = {
 # --- E-mail: the console in development; EMAIL_URL (smtp://…) in production. ---
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# Absolute links in mail sent by the task worker (no request to build them from).
+SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Sigma LMS <no-reply@localhost>")
 
 # Encryption of secret system settings (Fernet keys, newest first; comma-separated for rotation).
@@ -215,7 +225,10 @@ CRISPY_TEMPLATE_PACK = "bootstrap5"
 MESSAGE_STORAGE = "django.contrib.messages.storage.session.SessionStorage"
 
 # --- Security: strict by default whenever DEBUG is off. ---
-SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Trust X-Forwarded-Proto only behind a proxy that sets it (and strips a client's own): otherwise any
+# client could claim HTTPS and get secure-only behaviour over plain HTTP.
+if env.bool("TRUST_X_FORWARDED_PROTO", default=False):
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env.bool("SECURE_SSL_REDIRECT", default=not DEBUG)
 SESSION_COOKIE_SECURE = env.bool("SESSION_COOKIE_SECURE", default=not DEBUG)
 CSRF_COOKIE_SECURE = env.bool("CSRF_COOKIE_SECURE", default=not DEBUG)
@@ -227,12 +240,50 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# --- Content-Security-Policy (django-csp) on every response; README "Security" says how to add a script. ---
+# Scripts: our static files, or an inline <script nonce="{{ request.csp_nonce }}">; no inline handlers
+# (onclick=…), no eval. Styles allow inline: Bootstrap's progress bars and the admin set style="…", and
+# htmx and the player add a <style> element (a style cannot run code). Frames: only the video players
+# the course player embeds (learning.player: privacy-enhanced YouTube, Vimeo).
+VIDEO_FRAME_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "frame-src": VIDEO_FRAME_ORIGINS,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Powerful browser features: none, except what the embedded video players are allowed (their iframe's
+# allow="encrypted-media; picture-in-picture; fullscreen").
+_video_origins = " ".join(f'"{origin}"' for origin in VIDEO_FRAME_ORIGINS)
+PERMISSIONS_POLICY = ", ".join(
+    [
+        *(f"{feature}=()" for feature in ("camera", "microphone", "geolocation", "payment", "usb", "display-capture")),
+        *(f"{feature}=(self {_video_origins})" for feature in ("fullscreen", "picture-in-picture", "encrypted-media")),
+    ]
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"one_line_client_errors": {"()": "lms.log_filters.OneLineClientErrors"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["one_line_client_errors"]}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
-    "loggers": {"pgserver": {"level": "WARNING"}},
+    "loggers": {
+        "pgserver": {"level": "WARNING"},
+        # Django's default logging gives "django" its own console handler under DEBUG, and the record then
+        # reaches the root's as well: every 403 was printed twice. One handler, the root's.
+        "django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},
+    },
 }
 
 # The AI tutor (tutoring/, docs/tutor.md). Provider, budgets and moderation live in system settings.

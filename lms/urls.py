@@ -2,11 +2,12 @@ from django.contrib import admin
 from django.urls import include, path
 
 from learning.views import AssetFileView
-from lms import views
+from lms import home, views
 
 urlpatterns = [
-    path("", views.home, name="home"),
+    path("", home.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("favicon.ico", views.favicon, name="favicon"),
     path("hello", views.hello, name="hello"),
     path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
@@ -14,6 +15,7 @@ urlpatterns = [
     path("assets/<int:asset_id>/", AssetFileView.as_view(), name="asset-file"),
     path("learn/<int:offering_id>/", include("learning.player_urls")),
     path("learn/", include("learning.urls")),
+    path("notifications/", include("learning.notifications.urls")),
     path("tutor/", include("tutoring.urls")),
     path("", include("catalog.urls")),
     path("teach/", include("syllabus.urls")),

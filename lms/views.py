@@ -1,13 +1,13 @@
+from functools import cache
+
+from django.conf import settings
+from django.core.cache import caches
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-
-@require_GET
-def home(request: HttpRequest) -> HttpResponse:
-    return render(request, "home.html")
+HEALTH_CACHE_KEY = "lms:healthz"
 
 
 def probe_database(db=None) -> None:
@@ -18,15 +18,42 @@ def probe_database(db=None) -> None:
         cursor.fetchone()
 
 
+def probe_cache(cache=None) -> None:
+    """Read one key from the shared cache (``cache``; by default the default cache); raise when the cache
+    cannot answer (Redis down, or the database cache's table missing after a deploy that skipped
+    ``migrate``)."""
+    (cache or caches["default"]).get(HEALTH_CACHE_KEY)
+
+
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    """Liveness and database check for load balancers: 200 when the database answers, else 503."""
+    """Liveness, database and cache check for load balancers: 200 when both answer, else 503."""
     try:
         probe_database()
     except Exception as exc:  # any database failure is "unhealthy", never a 500
         return JsonResponse({"status": "error", "database": "unavailable", "detail": type(exc).__name__}, status=503)
-    return JsonResponse({"status": "ok", "database": "ok"})
+    try:
+        probe_cache()
+    except Exception as exc:  # a missing cache table is a ProgrammingError, Redis a ConnectionError
+        return JsonResponse(
+            {"status": "error", "database": "ok", "cache": "unavailable", "detail": type(exc).__name__}, status=503
+        )
+    return JsonResponse({"status": "ok", "database": "ok", "cache": "ok"})
+
+
+@cache
+def _favicon_bytes() -> bytes:
+    return (settings.BASE_DIR / "static" / "favicon.ico").read_bytes()
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, the path browsers ask for before any page names its icon: the same file base.html
+    links from ``static/`` (a copy in memory; a day of browser caching)."""
+    response = HttpResponse(_favicon_bytes(), content_type="image/x-icon")
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
 
 
 @require_GET

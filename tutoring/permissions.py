@@ -5,6 +5,9 @@
   and neither the course nor the item has the tutor turned off. ``get_tutor_access`` answers 404 for
   everything else, so ids of other universities or courses tell a stranger nothing.
 - A session is the student's own: ``can_use_session`` (send, rate, notes).
+- ``can_share_session(user, session) -> bool``: the session's owner, or staff who administer the session's
+  tenant in the console (the same scope as ``tutoring.admin.ChatSessionAdmin``: the university, or the
+  department, of the content item the chat is about; a chat about no content item is platform data).
 - The **instructors and TAs of an offering** read the tutor sessions of that offering's students about
   the offering's course, flag messages and switch the tutor off (``get_taught_offering``,
   ``sessions_visible_in``); the disclosure tells students so.
@@ -17,11 +20,14 @@ from dataclasses import dataclass
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
 
+from accounts.permissions import can_manage_row
 from catalog.models import CourseOffering, CourseOfferingInstructor
 from learning.models import CourseEnrollment, EnrollmentStatus
 from syllabus.models import ContentItem
 from tutoring.models import ChatSession, TutorCourseSetting, TutorItemSetting
 
+SESSION_UNIVERSITY_PATH = "content_item__university"
+SESSION_DEPARTMENT_PATH = "content_item__course__department"
 USABLE_ENROLLMENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
 NOT_FOUND = "No such item."
 TUTOR_OFF = "The tutor is turned off for this item."
@@ -105,3 +111,11 @@ def sessions_visible_in(offering: CourseOffering) -> QuerySet[ChatSession]:
 
 def can_moderate_offering(user, offering: CourseOffering) -> bool:
     return offerings_taught_by(user).filter(pk=offering.pk).exists()
+
+
+def can_share_session(user, session: ChatSession) -> bool:
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    if session.user_id == user.pk:
+        return True
+    return can_manage_row(user, session, university=SESSION_UNIVERSITY_PATH, department=SESSION_DEPARTMENT_PATH)

@@ -102,7 +102,7 @@ COURSES = [
         "Classical Mechanics",
         "PHYS",
         "SCI_PHYS_MECH",
-        ["MATH_CALC_DIFF"],
+        [],
         "undergraduate",
         "introductory",
         "4.00",
@@ -190,7 +190,7 @@ COURSES = [
         "graduate",
         "advanced",
         "5.00",
-        False,
+        True,  # published with no offering: the catalog's "coming soon" course
         True,
         "Floating point, conditioning, LU and QR factorisations, iterative solvers. Opens next year.",
     ),
@@ -328,19 +328,13 @@ TUTOR_PROMPT = (
 )
 
 ASSETS = {
-    # key: (university, url, asset_type, meta_json)
+    # key: (university, file under static/, alt text, more meta_json). The seed stores the file in the asset
+    # library as an upload would (type, size and dimensions come from the file itself).
     "tangent-line": (
         "NIT",
-        "/static/demo/tangent-line.png",
-        "image",
-        {
-            "width": 320,
-            "height": 240,
-            "mime_type": "image/png",
-            "alt_text": "Graph of the parabola y = x² (blue) with its tangent line y = 2x − 1 (red) touching it "
-            "at the point (1, 1).",
-            "license": "CC BY 4.0, Sigma LMS demo data",
-        },
+        "demo/tangent-line.png",
+        "Graph of the parabola y = x² (blue) with its tangent line y = 2x − 1 (red) touching it at the point (1, 1).",
+        {"license": "CC BY 4.0, Sigma LMS demo data"},
     ),
 }
 
