@@ -20,8 +20,8 @@ from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_GET, require_POST
 
-from tutoring import chat, moderation, selectors
-from tutoring.models import ChatMessage, ChatNote, MessageRole
+from tutoring import chat, moderation, selectors, services
+from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole
 from tutoring.permissions import get_taught_offering, get_tutor_access, sessions_visible_in
 from tutoring.rendering import render_reply
 
@@ -244,6 +244,50 @@ def note_delete(request, note_id: int):
     chat.delete_note(actor=request.user, note=note)
     flash.success(request, "Note deleted.")
     return redirect(_next_url(request, "/"))
+
+
+# --- Share links ----------------------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def share(request, session_id: int):
+    session = ChatSession.objects.filter(pk=session_id, user=request.user).select_related("content_item").first()
+    if session is None:
+        raise Http404("No such conversation.")
+    if request.POST.get("enabled") == "1":
+        services.enable_session_sharing(actor=request.user, session=session)
+        flash.success(request, "Sharing is on: anyone with the link can read this conversation.")
+    else:
+        services.disable_session_sharing(actor=request.user, session=session)
+        flash.success(request, "Sharing is off: the old link no longer works.")
+    return redirect(_next_url(request, "/"))
+
+
+@require_GET
+def shared(request, token: str):
+    session = (
+        ChatSession.objects.filter(share_enabled=True, share_token=token).select_related("user", "content_item").first()
+        if 16 <= len(token) <= 64
+        else None
+    )
+    if session is None:
+        raise Http404("No such shared conversation.")
+    shown = selectors.session_messages(session=session)
+    first_name = (session.user.full_name or "").split(" ")[0] or "A student"
+    response = render(
+        request,
+        "tutoring/shared.html",
+        {
+            "session": session,
+            "shown": shown,
+            "first_name": first_name,
+            "title": session.content_item.title if session.content_item else "",
+        },
+    )
+    response["X-Robots-Tag"] = "noindex, nofollow"
+    response["Referrer-Policy"] = "no-referrer"
+    return response
 
 
 # --- Instructors and TAs ---------------------------------------------------------------------------------

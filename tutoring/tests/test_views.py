@@ -272,3 +272,39 @@ def test_teacher_pages_run_a_bounded_number_of_queries(client, tutor, django_ass
     session = ChatSession.objects.filter(content_item=items[0]).first()
     with django_assert_max_num_queries(10):
         assert client.get(reverse("tutoring:teach-session", args=[a.offering.pk, session.pk])).status_code == 200
+
+
+def test_share_link_shows_the_conversation_without_private_details_and_dies_on_revoke(client, tutor):
+    a = tutor.world.a
+    reply = _reply(tutor)
+    session = reply.session
+    a.student.full_name = "Ada Lovelace-Byron"
+    a.student.save()
+    client.force_login(a.student)
+    assert client.post(reverse("tutoring:session-share", args=[session.pk]), {"enabled": "1"}).status_code == 302
+    session.refresh_from_db()
+    assert session.share_enabled and len(session.share_token) >= 40
+    client.logout()
+    url = reverse("tutoring:shared", args=[session.share_token])
+    page = client.get(url)
+    body = page.content.decode()
+    assert page.status_code == 200 and page["X-Robots-Tag"] == "noindex, nofollow"
+    assert '<meta name="robots" content="noindex, nofollow">' in body
+    assert "Ada" in body and "Lovelace" not in body and a.student.email not in body
+    assert "What is a derivative?" in body and "No language model is configured" in body
+    assert "offline-bm25" not in body and "prompt" not in body.lower().replace("prompts", "")
+    client.force_login(a.student)
+    client.post(reverse("tutoring:session-share", args=[session.pk]), {"enabled": "0"})
+    client.logout()
+    assert client.get(url).status_code == 404
+    assert client.get(reverse("tutoring:shared", args=["x" * 43])).status_code == 404
+
+
+def test_only_the_owner_toggles_sharing_from_the_panel(client, tutor):
+    reply = _reply(tutor)
+    client.force_login(tutor.world.b.student)
+    assert client.post(reverse("tutoring:session-share", args=[reply.session_id]), {"enabled": "1"}).status_code == 404
+    client.logout()
+    assert client.post(reverse("tutoring:session-share", args=[reply.session_id]), {"enabled": "1"}).status_code == 302
+    reply.session.refresh_from_db()
+    assert not reply.session.share_enabled
