@@ -102,8 +102,8 @@ def _setup():
         for n in range(STREAMS):
             student = User.objects.create_user(
                 email=f"{BENCH_PREFIX}{n}@example.edu",
-                password="bench-pass-2026",
-                full_name=f"Bench Student {n}",  # noqa: S106
+                password="bench-pass-2026",  # noqa: S106 - a bench database's throwaway account
+                full_name=f"Bench Student {n}",
             )
             CourseEnrollment.objects.create(user=student, course_offering=offering, status=EnrollmentStatus.ACTIVE)
     offering = CourseOffering.objects.get(course=item.course)
