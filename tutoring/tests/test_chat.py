@@ -373,3 +373,21 @@ def test_concurrent_sends_cannot_overspend_the_daily_budget():
     assert _race([one] * 8) == []
     assert ChatMessage.objects.filter(role=MessageRole.USER).count() == 3
     assert len(refused) == 5
+
+
+def test_the_retention_command_uses_the_setting_and_refuses_nonsense(tutor):
+    from django.core.management import CommandError, call_command
+
+    from lms.services import set_system_setting
+
+    a = tutor.world.a
+    send(a.student, a.offering, tutor.a_video, "old")
+    ChatMessage.objects.update(created_at="2020-01-01T00:00:00Z")
+    set_system_setting(key="tutor.retention_days", value="abc", is_encrypted=False)
+    with pytest.raises(CommandError):
+        call_command("delete_old_chat_messages")
+    with pytest.raises(CommandError):
+        call_command("delete_old_chat_messages", days=0)
+    set_system_setting(key="tutor.retention_days", value="30", is_encrypted=False)
+    call_command("delete_old_chat_messages", batch_size=1)
+    assert not ChatMessage.objects.exists()
