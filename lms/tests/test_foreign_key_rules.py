@@ -40,6 +40,8 @@ EXPECTED_RULES = {
     "grade_changes.student_id": ("users", "NO ACTION"),
     "grade_changes.target_type_id": ("django_content_type", "NO ACTION"),
     "grade_changes.university_id": ("universities", "NO ACTION"),
+    "notifications.university_id": ("universities", "NO ACTION"),
+    "notifications.user_id": ("users", "NO ACTION"),
     "submission_files.assignment_submission_id": ("assignment_submissions", "NO ACTION"),
     "submission_files.course_offering_id": ("course_offerings", "NO ACTION"),
     "submission_files.lab_submission_id": ("lab_submissions", "NO ACTION"),
