@@ -320,3 +320,9 @@ LOGGING = {
         "django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},
     },
 }
+
+# The AI tutor (tutoring/, docs/tutor.md). Provider, budgets and moderation live in system settings.
+TUTOR_STREAM_MAX_SECONDS = env.float("TUTOR_STREAM_MAX_SECONDS", default=120.0)
+TUTOR_STREAM_HEARTBEAT_SECONDS = env.float("TUTOR_STREAM_HEARTBEAT_SECONDS", default=15.0)
+TUTOR_OFFLINE_CHUNK_DELAY = env.float("TUTOR_OFFLINE_CHUNK_DELAY", default=0.02)
+

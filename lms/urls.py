@@ -20,6 +20,7 @@ urlpatterns = [
     path("learn/<int:offering_id>/", include("learning.player_urls")),
     path("learn/", include("learning.urls")),
     path("notifications/", include("learning.notifications.urls")),
+    path("tutor/", include("tutoring.urls")),
     path("", include("catalog.urls")),
     path("teach/", include("syllabus.urls")),
 ]
