@@ -50,6 +50,7 @@ from lms.admin_input import (
     SafeAutocompleteSelectMultiple,
     unparseable_selection,
 )
+from lms.json_input import SafeJSONFormField
 
 OUT_OF_SCOPE = "You can only save rows of a university or department you administer."
 
@@ -86,6 +87,11 @@ class ScopeMixin:
     tenant_distinct = False  # a path crosses a to-many relation
     platform_only = False
     department_read_only = False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.JSONField):  # bounded depth and size: deep JSON is a field error
+            kwargs.setdefault("form_class", SafeJSONFormField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # --- the rows -------------------------------------------------------------------------------
 

@@ -3,10 +3,11 @@
 Each sub-area keeps its own models (one Django app: the app label ``learning``, the table names and
 ``learning/migrations`` are shared):
 
+- :mod:`learning.notifications.models`: notifications;
 - :mod:`learning.enrollment.models`: enrollments and invitations;
 - :mod:`learning.progress.models`: item progress and module rollups;
-- :mod:`learning.assessments.models`: quiz attempts, their questions, mastery, re-grades and
-  accommodations, lab submissions;
+- :mod:`learning.assessments.models` (and ``models_submissions``): quiz attempts, their questions,
+  mastery, re-grades and accommodations, lab and assignment submissions, grade changes;
 - :mod:`learning.gradebook.models`: course grades and certificates;
 - :mod:`learning.community.models`: discussions and reviews.
 
@@ -24,13 +25,24 @@ from learning.assessments.models import (
     QuizMastery,
     QuizRegrade,
 )
+from learning.assessments.models_submissions import (
+    AssignmentStatus,
+    AssignmentSubmission,
+    GradeChange,
+    GradeChangeKind,
+    SubmissionFile,
+    SubmissionFileRole,
+)
 from learning.community.models import CourseReview, DiscussionPost, DiscussionThread
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
 from learning.gradebook.models import Certificate, CourseGrade
+from learning.notifications.models import Notification, NotificationKind
 from learning.progress.models import UserContentProgress, UserModuleProgress
 
 __all__ = [
     "Accommodation",
+    "AssignmentStatus",
+    "AssignmentSubmission",
     "Certificate",
     "CourseEnrollment",
     "CourseGrade",
@@ -39,13 +51,19 @@ __all__ = [
     "DiscussionPost",
     "DiscussionThread",
     "EnrollmentStatus",
+    "GradeChange",
+    "GradeChangeKind",
     "LabSubmission",
     "LabSubmissionStatus",
     "MasteryLevel",
+    "Notification",
+    "NotificationKind",
     "QuizAttempt",
     "QuizAttemptQuestion",
     "QuizMastery",
     "QuizRegrade",
+    "SubmissionFile",
+    "SubmissionFileRole",
     "UserContentProgress",
     "UserModuleProgress",
 ]

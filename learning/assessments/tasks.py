@@ -1,8 +1,10 @@
-"""Background tasks of quizzes (django-tasks; ``manage.py db_worker`` in production).
+"""Background tasks of assessments (django-tasks; ``manage.py db_worker`` in production, immediate in tests).
 
-``close_expired_attempt_task`` is enqueued when a timed attempt starts, to run at its deadline
-(``run_after``). It closes the attempt with what was saved and records the deadline as the finish
-time; a student submitting at the same moment gets the same single result (both lock the attempt).
+- ``close_expired_attempt_task`` is enqueued when a timed quiz attempt starts, to run at its deadline
+  (``run_after``). It closes the attempt with what was saved and records the deadline as the finish
+  time; a student submitting at the same moment gets the same single result (both lock the attempt).
+- ``grade_lab_submission_task`` autogrades one lab submission in the sandbox.
+
 Arguments are ids, never model instances.
 """
 
@@ -17,3 +19,11 @@ from learning.assessments import services
 def close_expired_attempt_task(attempt_id: int) -> bool:
     """Close the attempt if it is open and past its deadline; True when this run closed it."""
     return services.close_expired_attempt(attempt_id=attempt_id) is not None
+
+
+@task()
+def grade_lab_submission_task(submission_id: int) -> str:
+    """Autograde one lab submission in the sandbox (``learning.assessments.labs.grade_lab_submission``)."""
+    from learning.assessments.labs import grade_lab_submission
+
+    return grade_lab_submission(submission_id=submission_id)

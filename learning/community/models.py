@@ -39,9 +39,7 @@ class DiscussionThread(models.Model):
 
 class DiscussionPost(models.Model):
     thread = models.ForeignKey(DiscussionThread, on_delete=models.CASCADE, related_name="posts", db_index=False)
-    parent_post = models.ForeignKey(
-        "self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies"
-    )
+    parent_post = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="replies")
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="discussion_posts")
     body = models.TextField()
     created_at = models.DateTimeField(db_default=Now(), editable=False)

@@ -209,7 +209,7 @@ def test_assessment_cards_summarise_without_an_attempt_flow(student, tree):
     assert f"/learn/{tree.offering.pk}/quiz/{quiz.pk}/start/" in html and "Unlimited" not in html
     assert "Mark as done" not in html
     html = student.get(item_url(tree, lab)).content.decode()
-    assert "python-datascience" in html and "100" in html and "disabled" in html
+    assert "python-datascience" in html and "100" in html and f"/labs/{lab.pk}/" in html and "Start the lab" in html
     html = student.get(item_url(tree, assignment)).content.decode()
     assert "Max points" in html and "20" in html and "<math" in html and "<time datetime=" in html
 

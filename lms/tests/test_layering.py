@@ -1,9 +1,11 @@
 """The layering contract of shared/STYLE.md, enforced by parsing imports.
 
 Order, lowest first (a module may import its own layer and lower layers only):
-  lms core (not settings/urls) and prompts  → leaves: import no other project app
+  lms core (not settings/urls)  → the bottom: imports no other project app
+  prompts                       → a leaf: imports lms core only (its shared input helpers), no app
   accounts → catalog → syllabus → learning → tutoring
-``lms/settings*.py`` and ``lms/urls.py`` sit above everything.
+``lms/settings*.py``, ``lms/urls.py`` and ``lms/home.py`` (the front page, composed from the apps) sit above
+everything.
 
 Inside ``learning`` (one Django app, one sub-package per sub-area), lowest first:
   notifications → enrollment → progress → assessments → gradebook
@@ -25,10 +27,12 @@ from django.conf import settings
 LAYERS = ["accounts", "catalog", "syllabus", "learning", "tutoring"]
 LEAVES = ["lms", "prompts"]
 PROJECT_APPS = set(LAYERS) | set(LEAVES)
-TOP_MODULES = {"lms/settings.py", "lms/settings_test.py", "lms/urls.py", "lms/wsgi.py", "lms/asgi.py"}
+TOP_MODULES = {"lms/settings.py", "lms/settings_test.py", "lms/urls.py", "lms/home.py", "lms/wsgi.py", "lms/asgi.py"}
 
 
 def allowed_imports(package: str) -> set[str]:
+    if package == "prompts":
+        return {"prompts", "lms"}
     if package in LEAVES:
         return {package}
     # Leaves sit below every layer; a layer may use the ones beneath it.
@@ -187,3 +191,11 @@ def test_the_checker_catches_an_upward_import_between_learning_subareas(tmp_path
 @pytest.mark.parametrize("package", LAYERS + LEAVES)
 def test_every_app_package_exists(package):
     assert (Path(settings.BASE_DIR) / package / "__init__.py").exists()
+
+
+def test_prompts_may_use_lms_core_but_not_the_reverse(tmp_path):
+    (tmp_path / "prompts").mkdir()
+    (tmp_path / "prompts" / "api.py").write_text("from lms.json_input import parse_json\n")
+    (tmp_path / "lms").mkdir()
+    (tmp_path / "lms" / "views.py").write_text("from prompts.selectors import get\n")
+    assert violations(tmp_path) == ["lms/views.py imports prompts, a higher layer than lms"]
