@@ -40,7 +40,7 @@ def test_the_console_stylesheet_undoes_the_full_width_headers_of_the_dashboard()
         css = handle.read()
     # Django's dashboard.css gives every th of a dashboard table width: 100%; our headers get their own width.
     assert "#staff-dashboard table thead th { width: auto;" in css
-    assert "body #result_list td.nowrap { white-space: normal;" in css  # Django's nowrap foreign-key cells
+    assert "body #result_list td.nowrap, body #result_list th.nowrap { white-space: normal;" in css
 
 
 def test_anonymous_visitors_get_the_console_login_page_with_its_name(client):
