@@ -9,6 +9,7 @@ instead of silently broken math.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from xml.etree import ElementTree
 
@@ -249,3 +250,42 @@ def render_math_text(text: str | None) -> str:
         last = match.end()
     html.append(_plain(text[last:]))
     return "".join(html)
+
+
+_INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
+_MATH_SLOT = "\ue000m{}\ue001"  # private-use characters: authored text holds none by accident
+_ANY_SLOT = re.compile("\ue000m(\\d+)\ue001")
+# A tag of serialised HTML, attribute values included (html5ever, nh3's serialiser, always double-quotes
+# them and may leave a ">" inside one).
+_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+
+
+def render_inline_math(text: str, *, clean: Callable[[str], str], render: Callable[[str], str]) -> str:
+    """Authored HTML with inline ``$…$`` LaTeX: ``clean`` (the caller's sanitiser, e.g. nh3) runs on the
+    text with each formula replaced by an inert placeholder, then each placeholder becomes ``render(latex)``
+    (MathML) where it stands in a text node, and its original ``$latex$`` (escaped) where it stands inside a
+    tag (an attribute value such as ``title="$x$"``), so markup is never put inside an attribute."""
+    formulas: list[str] = []
+
+    def stash(match: re.Match) -> str:
+        formulas.append(match.group(1))
+        return _MATH_SLOT.format(len(formulas) - 1)
+
+    cleaned = clean(_INLINE_MATH.sub(stash, text))
+
+    def as_text(match: re.Match) -> str:
+        index = int(match.group(1))
+        return escape(f"${formulas[index]}$") if index < len(formulas) else ""
+
+    def as_math(match: re.Match) -> str:
+        index = int(match.group(1))
+        return render(formulas[index]) if index < len(formulas) else ""
+
+    pieces = []
+    position = 0
+    for tag in _TAG.finditer(cleaned):
+        pieces.append(_ANY_SLOT.sub(as_math, cleaned[position : tag.start()]))
+        pieces.append(_ANY_SLOT.sub(as_text, tag.group()))
+        position = tag.end()
+    pieces.append(_ANY_SLOT.sub(as_math, cleaned[position:]))
+    return "".join(pieces)
