@@ -116,13 +116,20 @@ _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if env.bool("DB_PREPARED_STATEMENTS", default=True):
     _db["OPTIONS"].setdefault("prepare_threshold", 2**62)
 # Django's built-in psycopg pool (needs CONN_MAX_AGE = 0). DB_POOL=false turns it off.
+# Each connection is checked as it is handed out (CONN_HEALTH_CHECKS: Django then gives the pool
+# check=ConnectionPool.check_connection, one empty round trip),
+# so after a database restart the dead pooled connections are replaced instead of failing one request each.
+# While the database is down a request waits at most DB_POOL_TIMEOUT seconds for a connection, then gets
+# the 503 "briefly unavailable" page (lms.views.server_error), so workers are not tied up.
 if env.bool("DB_POOL", default=True):
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
-        "timeout": 10,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=3.0),
     }
     _db["CONN_MAX_AGE"] = 0
+    _db["CONN_HEALTH_CHECKS"] = True
+_db["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -313,3 +320,9 @@ LOGGING = {
         "django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},
     },
 }
+
+# The AI tutor (tutoring/, docs/tutor.md). Provider, budgets and moderation live in system settings.
+TUTOR_STREAM_MAX_SECONDS = env.float("TUTOR_STREAM_MAX_SECONDS", default=120.0)
+TUTOR_STREAM_HEARTBEAT_SECONDS = env.float("TUTOR_STREAM_HEARTBEAT_SECONDS", default=15.0)
+TUTOR_OFFLINE_CHUNK_DELAY = env.float("TUTOR_OFFLINE_CHUNK_DELAY", default=0.02)
+

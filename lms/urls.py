@@ -4,6 +4,8 @@ from django.urls import include, path
 from learning.views import AssetFileView
 from lms import home, views
 
+handler500 = "lms.views.server_error"  # a database outage is a 503 "briefly unavailable"
+
 urlpatterns = [
     path("", home.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
@@ -18,6 +20,7 @@ urlpatterns = [
     path("learn/<int:offering_id>/", include("learning.player_urls")),
     path("learn/", include("learning.urls")),
     path("notifications/", include("learning.notifications.urls")),
+    path("tutor/", include("tutoring.urls")),
     path("", include("catalog.urls")),
     path("teach/", include("syllabus.urls")),
 ]
