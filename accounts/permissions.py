@@ -11,7 +11,7 @@ Contract (shared/STYLE.md, "one policy answers both questions"):
   "may this user act on this row" with the same ``Q`` (so a list and a detail page cannot disagree).
 - Role and account rules used by ``accounts.services`` (which re-check them) and by the admin:
   ``can_grant_role``, ``can_revoke_role``, ``can_set_account_active``, ``can_change_account_credentials``,
-  ``users_visible_to``, ``roles_visible_to``.
+  ``can_unlock_login``, ``users_visible_to``, ``roles_visible_to``.
 - Instructors, TAs and students hold no admin scope: ``has_admin_access`` is False for them.
 """
 
@@ -208,6 +208,17 @@ def can_set_account_active(actor, account: User) -> bool:
 def can_change_account_credentials(actor, account: User) -> bool:
     """E-mail and password of an account: the account's owner (elsewhere) or a platform admin here."""
     return is_platform_admin(actor)
+
+
+def can_unlock_login(actor, account: User) -> bool:
+    """Clearing an account's failed log-ins: platform admins, and university admins of a university where
+    the account holds a role (department admins look only)."""
+    scope = get_staff_scope(actor)
+    if scope.platform:
+        return True
+    return bool(scope.university_ids) and UserUniversityRole.objects.filter(
+        user_id=account.pk, university_id__in=scope.university_ids
+    ).exists()
 
 
 def can_view_user(actor, account: User) -> bool:

@@ -21,6 +21,7 @@ from accounts.permissions import (
     can_grant_role,
     can_revoke_role,
     can_set_account_active,
+    can_unlock_login,
     forget_staff_scope,
     holds_admin_role_q,
 )
@@ -145,6 +146,7 @@ ROLE_DEPARTMENT_OTHER_UNIVERSITY = "The department belongs to another university
 ACCOUNT_STATUS_NOT_ALLOWED = "Only platform admins may activate or deactivate accounts, and not their own."
 SESSIONS_NOT_ALLOWED = "Only platform admins may sign an account out everywhere, and not their own."
 ACCOUNT_CREDENTIALS_NOT_ALLOWED = "Only platform admins may change another account's e-mail or password."
+UNLOCK_NOT_ALLOWED = "You may unlock only accounts that hold a role at a university you administer."
 
 
 def sync_is_staff(*, user_ids) -> int:
@@ -255,3 +257,14 @@ def update_account(*, actor, user: User, email: str | None = None, full_name: st
                 raise duplicate_email_error() from None
             raise
     return user
+
+
+def unlock_login(*, actor, user: User) -> int:
+    """Clear ``user``'s failed log-in attempts (django-axes), ending a lockout of the account before it
+    expires; answers how many attempt rows were cleared. A lockout of the client's IP address is not the
+    account's: it expires, or a platform admin deletes its row in the console."""
+    if actor is not None and not can_unlock_login(actor, user):
+        raise PermissionDenied(UNLOCK_NOT_ALLOWED)
+    from axes.utils import reset  # axes is configured in settings; its models load with the app registry
+
+    return reset(username=user.email.lower())

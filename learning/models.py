@@ -376,7 +376,6 @@ from learning.assessments.models_quiz import (  # noqa: E402, F401
     QuizMastery,
     QuizRegrade,
 )
-from learning.notifications.models import Notification, NotificationKind  # noqa: E402, F401 - re-exported
 
 # Assignment submissions, submission files and the grade-change audit trail (learning/assessments).
 from learning.assessments.models_submissions import (  # noqa: E402, F401
@@ -387,3 +386,4 @@ from learning.assessments.models_submissions import (  # noqa: E402, F401
     SubmissionFile,
     SubmissionFileRole,
 )
+from learning.notifications.models import Notification, NotificationKind  # noqa: E402, F401 - re-exported

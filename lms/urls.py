@@ -13,9 +13,12 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/public/", include("prompts.urls")),
     path("assets/<int:asset_id>/", AssetFileView.as_view(), name="asset-file"),
+    path("learn/<int:offering_id>/labs/", include("learning.assessments.lab_urls")),
+    path("learn/<int:offering_id>/assignments/", include("learning.assessments.assignment_urls")),
     path("learn/<int:offering_id>/", include("learning.player_urls")),
     path("learn/", include("learning.urls")),
     path("notifications/", include("learning.notifications.urls")),
+    path("tutor/", include("tutoring.urls")),
     path("", include("catalog.urls")),
     path("teach/", include("syllabus.urls")),
 ]

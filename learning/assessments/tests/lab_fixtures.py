@@ -58,3 +58,46 @@ def build_lab(tenant, **overrides) -> SimpleNamespace:
     bump(course)
     tenant.offering.course = course
     return SimpleNamespace(item=lab, lesson=lesson, offering=tenant.offering, student=tenant.student, tenant=tenant)
+
+
+RUBRIC = {
+    "criteria": [
+        {"title": "Method", "levels": [{"title": "Missing", "points": 0}, {"title": "Sound", "points": 20}]},
+        {
+            "title": "Answers",
+            "levels": [
+                {"title": "Wrong", "points": 0},
+                {"title": "Partly", "points": 10},
+                {"title": "Right", "points": 30},
+            ],
+        },  # fmt: skip
+    ]
+}
+
+
+def assignment_payload(**overrides) -> dict:
+    payload = {
+        "instructions": [{"type": "paragraph", "text": "Solve the five problems; show every step."}],
+        "due_at": "2030-01-10T12:00:00Z",
+        "max_points": 50,
+        "submission_types": ["file_upload", "text_entry"],
+        "allowed_file_types": [".pdf", ".txt"],
+        "late_policy": {"accept_late": True, "penalty_percent_per_day": 10, "max_late_days": 3},
+    }
+    payload.update(overrides)
+    return payload
+
+
+def build_assignment(tenant, **overrides) -> SimpleNamespace:
+    course = tenant.course
+    root = Module.objects.get(course=course, module_type=ModuleType.COURSE_ROOT)
+    lesson = ModuleFactory(parent_module=root, title="Lesson: tangent lines")
+    item = ContentItemFactory(
+        module=lesson,
+        title="Problem set 1",
+        content_type=builtin_content_type("assignment"),
+        data_json=assignment_payload(**overrides),
+    )
+    bump(course)
+    tenant.offering.course = course
+    return SimpleNamespace(item=item, offering=tenant.offering, student=tenant.student, tenant=tenant)
