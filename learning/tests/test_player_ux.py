@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from learning.management import demo_data
 from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.player_content import render_paragraph
+from learning.player.content import render_paragraph
 from learning.tests.test_player_fixtures import bump
 from syllabus.tests.factories import ContentItemFactory, LabContentItemFactory, builtin_content_type
 
