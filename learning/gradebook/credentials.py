@@ -23,7 +23,7 @@ import json
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import jwt
 from cryptography.hazmat.primitives import serialization
@@ -62,9 +62,7 @@ def _new_key() -> SigningKey:
     pem = private.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
-    return SigningKey(
-        key_id=secrets.token_hex(8), created_at=datetime.now(timezone.utc).isoformat(), private_pem=pem
-    )
+    return SigningKey(key_id=secrets.token_hex(8), created_at=datetime.now(UTC).isoformat(), private_pem=pem)
 
 
 def _load_keys(university_id: int) -> list[SigningKey]:
@@ -145,7 +143,7 @@ def learner_subject_id(*, site_id: str, user_id: int) -> str:
 
 
 def _iso(moment: datetime) -> str:
-    return moment.astimezone(timezone.utc).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+    return moment.astimezone(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
 
 @dataclass(frozen=True)

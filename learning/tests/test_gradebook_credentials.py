@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import jsonschema
@@ -19,9 +19,7 @@ from learning.gradebook import credentials
 from lms import crypto
 from lms.models import SystemSetting
 
-SCHEMA = json.loads(
-    (Path(credentials.__file__).parent / "schemas" / "openbadgecredential.schema.json").read_text()
-)
+SCHEMA = json.loads((Path(credentials.__file__).parent / "schemas" / "openbadgecredential.schema.json").read_text())
 BASE = "https://lms.example.edu"
 
 
@@ -35,23 +33,23 @@ def encryption_key(settings):
 
 
 def facts(**overrides) -> credentials.CredentialFacts:
-    values = dict(
-        credential_url=f"{BASE}/certificates/abc/credential.json",
-        issuer_url=f"{BASE}/certificates/issuers/NIT/",
-        issuer_name="Northbridge Institute of Technology",
-        issuer_website="https://nit.example.edu",
-        achievement_url=f"{BASE}/courses/NIT/MATH101/",
-        course_title="Calculus I",
-        course_code="MATH101",
-        course_description="Limits, derivatives and integrals.",
-        criteria="Completed every item of MATH101 with a passing final grade.",
-        learner_subject_id=credentials.learner_subject_id(site_id=BASE, user_id=7),
-        learner_email="Student1@nit.example.edu",
-        identity_salt="pepper",
-        issued_at=datetime(2026, 12, 1, 10, 30, tzinfo=timezone.utc),
-        expires_at=None,
-        status_url=f"{BASE}/certificates/issuers/NIT/revocations.json",
-    )
+    values = {
+        "credential_url": f"{BASE}/certificates/abc/credential.json",
+        "issuer_url": f"{BASE}/certificates/issuers/NIT/",
+        "issuer_name": "Northbridge Institute of Technology",
+        "issuer_website": "https://nit.example.edu",
+        "achievement_url": f"{BASE}/courses/NIT/MATH101/",
+        "course_title": "Calculus I",
+        "course_code": "MATH101",
+        "course_description": "Limits, derivatives and integrals.",
+        "criteria": "Completed every item of MATH101 with a passing final grade.",
+        "learner_subject_id": credentials.learner_subject_id(site_id=BASE, user_id=7),
+        "learner_email": "Student1@nit.example.edu",
+        "identity_salt": "pepper",
+        "issued_at": datetime(2026, 12, 1, 10, 30, tzinfo=UTC),
+        "expires_at": None,
+        "status_url": f"{BASE}/certificates/issuers/NIT/revocations.json",
+    }
     values.update(overrides)
     return credentials.CredentialFacts(**values)
 
@@ -74,7 +72,7 @@ def test_jwt_verifies_against_published_jwks_with_an_independent_library(encrypt
     assert claims["iss"] == credential["issuer"]["id"]
     assert claims["jti"] == credential["id"]
     assert claims["sub"] == credential["credentialSubject"]["id"]
-    assert claims["nbf"] == int(datetime(2026, 12, 1, 10, 30, tzinfo=timezone.utc).timestamp())
+    assert claims["nbf"] == int(datetime(2026, 12, 1, 10, 30, tzinfo=UTC).timestamp())
     assert "exp" not in claims
 
 
@@ -93,9 +91,7 @@ def test_a_tampered_jwt_fails_verification(encryption_key):
 
 @pytest.mark.django_db
 def test_credential_is_schema_valid_and_holds_no_email_in_clear(encryption_key):
-    credential = credentials.build_credential(
-        facts(expires_at=datetime(2029, 12, 1, tzinfo=timezone.utc), grade="A-")
-    )
+    credential = credentials.build_credential(facts(expires_at=datetime(2029, 12, 1, tzinfo=UTC), grade="A-"))
     jsonschema.validate(credential, SCHEMA, format_checker=jsonschema.FormatChecker())
     text = json.dumps(credential).lower()
     assert "student1@nit.example.edu" not in text
@@ -120,7 +116,7 @@ def test_schema_rejects_a_credential_missing_what_ob3_requires():
 @pytest.mark.django_db
 def test_expiring_credential_carries_exp_and_is_refused_after_it(encryption_key):
     key = credentials.ensure_signing_key(university_id=1)
-    issued = datetime.now(timezone.utc) - timedelta(days=10)
+    issued = datetime.now(UTC) - timedelta(days=10)
     credential = credentials.build_credential(facts(issued_at=issued, expires_at=issued + timedelta(days=1)))
     token = credentials.sign_credential(credential, key=key, kid=key_url(key.key_id))
     claims = verify(token, credentials.public_jwks(university_id=1, key_url=key_url)).claims
@@ -162,9 +158,11 @@ def test_keys_are_per_university(encryption_key):
     a = credentials.ensure_signing_key(university_id=1)
     b = credentials.ensure_signing_key(university_id=2)
     token = credentials.sign_credential(credentials.build_credential(facts()), key=a, kid=key_url(a.key_id))
-    with pytest.raises(Exception):  # B's JWKS cannot verify A's credential
-        verify(token, credentials.public_jwks(university_id=2, key_url=key_url))
     assert a.key_id != b.key_id
+    # B's key, even published under A's kid, cannot verify what A signed.
+    b_jwks = credentials.public_jwks(university_id=2, key_url=lambda _key_id: key_url(a.key_id))
+    with pytest.raises(BadSignatureError):
+        verify(token, b_jwks)
 
 
 @pytest.mark.django_db(transaction=True)
