@@ -46,10 +46,12 @@ from accounts.permissions import (
 )
 from lms.admin_input import (
     BAD_SELECTION,
+    DatabaseDefaultReadonlyMixin,
     SafeAutocompleteSelect,
     SafeAutocompleteSelectMultiple,
     unparseable_selection,
 )
+from lms.json_input import SafeJSONFormField
 
 OUT_OF_SCOPE = "You can only save rows of a university or department you administer."
 
@@ -78,14 +80,20 @@ def _error_text(error: Exception) -> str:
     return str(error) or "You do not have permission to do that."
 
 
-class ScopeMixin:
-    """Shared by ``TenantScopedAdmin`` and ``TenantScopedInline``."""
+class ScopeMixin(DatabaseDefaultReadonlyMixin):
+    """Shared by ``TenantScopedAdmin`` and ``TenantScopedInline`` (with "set when saved" for read-only
+    fields the database fills in, ``lms.admin_input.DatabaseDefaultReadonlyMixin``)."""
 
     tenant_path: str | tuple[str, ...] | None = None
     department_path: str | tuple[str, ...] | None = None
     tenant_distinct = False  # a path crosses a to-many relation
     platform_only = False
     department_read_only = False
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.JSONField):  # bounded depth and size: deep JSON is a field error
+            kwargs.setdefault("form_class", SafeJSONFormField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
     # --- the rows -------------------------------------------------------------------------------
 

@@ -106,13 +106,23 @@ class ProfileForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["full_name", "locale", "time_zone"]
-        labels = {"full_name": "Full name", "locale": "Language", "time_zone": "Time zone"}
+        fields = ["full_name", "locale", "time_zone", "notification_email"]
+        labels = {
+            "full_name": "Full name",
+            "locale": "Language",
+            "time_zone": "Time zone",
+            "notification_email": "E-mail me about notifications",
+        }
+        help_texts = {
+            "notification_email": "Replies, answers, grades and enrollment news are always on the bell in the menu."
+        }
+        error_messages = {"notification_email": {"invalid_choice": services.UNKNOWN_NOTIFICATION_EMAIL}}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.helper = _helper("Save profile")
         self.fields["time_zone"].widget = forms.Select(choices=services.time_zone_choices())
+        self.fields["notification_email"].required = False
 
     def clean_time_zone(self) -> str:
         value = self.cleaned_data["time_zone"]

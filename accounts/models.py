@@ -1,3 +1,6 @@
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -34,6 +37,14 @@ class UserManager(BaseUserManager):
         return self.get(email__iexact=username)
 
 
+class NotificationEmail(models.TextChoices):
+    """How a user wants notifications by e-mail (every notification is in the app either way)."""
+
+    IMMEDIATE = "immediate", "Immediately, one e-mail per notification"
+    DAILY = "daily", "A daily digest"
+    OFF = "off", "Never"
+
+
 class User(AbstractBaseUser, PermissionsMixin):
     """A platform account (table ``users``). Accounts are global; membership in a university is a role row."""
 
@@ -47,6 +58,12 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False, db_default=False)
     current_streak_days = models.IntegerField(default=0, db_default=0)
     last_activity_date = models.DateField(null=True, blank=True)
+    notification_email = models.CharField(
+        max_length=16, choices=NotificationEmail.choices, default=NotificationEmail.DAILY, db_default=NotificationEmail.DAILY
+    )
+    # The navigation's bell, read with the session's user row (no query of its own); kept equal to the
+    # user's unread notifications by learning's notification service (set_unread_notification_counts).
+    unread_notification_count = models.IntegerField(default=0, db_default=0, editable=False)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
@@ -62,6 +79,10 @@ class User(AbstractBaseUser, PermissionsMixin):
         constraints = [
             models.UniqueConstraint(fields=["email"], name="ix_users_email"),
             models.CheckConstraint(condition=models.Q(current_streak_days__gte=0), name="ck_users_streak_nonnegative"),
+            choices_check("notification_email", NotificationEmail, name="ck_users_notification_email"),
+            models.CheckConstraint(
+                condition=models.Q(unread_notification_count__gte=0), name="ck_users_unread_notifications_nonnegative"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -215,6 +236,6 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from accounts.sessions import SessionStore
-
-        return SessionStore
+        # The configured engine (``accounts.sessions`` in settings), looked up the way Django's
+        # SessionMiddleware does: the session store depends on this model, never the reverse.
+        return import_module(settings.SESSION_ENGINE).SessionStore

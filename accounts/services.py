@@ -12,15 +12,17 @@ from functools import cache
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 
-from accounts.models import UniversityRole, User, UserSession, UserUniversityRole
+from accounts.models import NotificationEmail, UniversityRole, User, UserSession, UserUniversityRole
 from accounts.permissions import (
+    can_attach_account,
     can_change_account_credentials,
     can_grant_role,
     can_revoke_role,
     can_set_account_active,
+    can_unlock_login,
     forget_staff_scope,
     holds_admin_role_q,
 )
@@ -28,6 +30,7 @@ from lms.db import violated_constraint
 
 UNKNOWN_TIME_ZONE = "Choose a time zone from the list."
 UNKNOWN_LOCALE = "Choose a language from the list."
+UNKNOWN_NOTIFICATION_EMAIL = "Choose how you want notifications by e-mail."
 DUPLICATE_EMAIL = "An account with this e-mail address already exists. Log in, or reset your password."
 # The unique index on users.email (e-mails are stored lower-cased, so it is case-insensitive in effect).
 EMAIL_UNIQUE_CONSTRAINT = "ix_users_email"
@@ -85,16 +88,51 @@ def register_user(*, email: str, full_name: str, password: str | None) -> User:
         raise
 
 
-def update_profile(*, actor: User, full_name: str, locale: str, time_zone: str) -> User:
-    """The signed-in user's own profile. An unknown language or time zone raises ``ValidationError`` on that
-    field and writes nothing."""
+def check_notification_email(value: str) -> None:
+    if value not in NotificationEmail.values:
+        raise ValidationError(
+            {"notification_email": [ValidationError(UNKNOWN_NOTIFICATION_EMAIL, code="unknown_notification_email")]}
+        )
+
+
+def update_profile(
+    *, actor: User, full_name: str, locale: str, time_zone: str, notification_email: str | None = None
+) -> User:
+    """The signed-in user's own profile. An unknown language, time zone or e-mail preference raises
+    ``ValidationError`` on that field and writes nothing. ``notification_email=None`` keeps the preference."""
     check_locale(locale)
     check_time_zone(time_zone)
+    fields = ["full_name", "locale", "time_zone"]
+    if notification_email is not None:
+        check_notification_email(notification_email)
+        actor.notification_email = notification_email
+        fields.append("notification_email")
     actor.full_name = full_name.strip()
     actor.locale = locale
     actor.time_zone = time_zone
-    actor.save(update_fields=["full_name", "locale", "time_zone"])
+    actor.save(update_fields=fields)
     return actor
+
+
+def unsubscribe_notification_email(*, user_id: int) -> bool:
+    """Turn notification e-mail off for ``user_id`` (the signed unsubscribe link of every notification mail:
+    the token is the authority, not a session). Answers whether the account exists."""
+    return User.objects.filter(pk=user_id).update(notification_email=NotificationEmail.OFF) == 1
+
+
+def set_unread_notification_counts(*, counts: dict[int, int]) -> None:
+    """Write ``users.unread_notification_count`` (the navigation's bell) for the given users in one UPDATE.
+    Learning's notification service computes the counts under a lock on the users' rows."""
+    if not counts:
+        return
+    ids = list(counts)
+    values = [counts[user_id] for user_id in ids]
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "UPDATE users SET unread_notification_count = v.n "
+            "FROM unnest(%s::bigint[], %s::int[]) AS v(id, n) WHERE users.id = v.id",
+            [ids, values],
+        )
 
 
 # --- roles and account status (staff console) --------------------------------------------------
@@ -109,6 +147,10 @@ ROLE_DEPARTMENT_OTHER_UNIVERSITY = "The department belongs to another university
 ACCOUNT_STATUS_NOT_ALLOWED = "Only platform admins may activate or deactivate accounts, and not their own."
 SESSIONS_NOT_ALLOWED = "Only platform admins may sign an account out everywhere, and not their own."
 ACCOUNT_CREDENTIALS_NOT_ALLOWED = "Only platform admins may change another account's e-mail or password."
+ACCOUNT_NOT_ATTACHABLE = (
+    "This account is not a member of a university you administer: a platform admin can give it a role."
+)
+UNLOCK_NOT_ALLOWED = "You may unlock only accounts that hold a role at a university you administer."
 
 
 def sync_is_staff(*, user_ids) -> int:
@@ -129,6 +171,8 @@ def grant_role(*, actor, user: User, university, role: str, department=None):
         raise ValidationError({"role": [f"Unknown role {role!r}."]}, code="invalid")
     if actor is not None and not can_grant_role(actor, university_id=university.pk, role=role):
         raise PermissionDenied(ROLE_NOT_ALLOWED)
+    if actor is not None and not can_attach_account(actor, user):
+        raise PermissionDenied(ACCOUNT_NOT_ATTACHABLE)
     if role == UniversityRole.DEPARTMENT_ADMIN and department is None:
         raise ValidationError({"department": [ROLE_DEPARTMENT_REQUIRED]}, code="required")
     if department is not None and department.university_id != university.pk:
@@ -219,3 +263,14 @@ def update_account(*, actor, user: User, email: str | None = None, full_name: st
                 raise duplicate_email_error() from None
             raise
     return user
+
+
+def unlock_login(*, actor, user: User) -> int:
+    """Clear ``user``'s failed log-in attempts (django-axes), ending a lockout of the account before it
+    expires; answers how many attempt rows were cleared. A lockout of the client's IP address is not the
+    account's: it expires, or a platform admin deletes its row in the console."""
+    if actor is not None and not can_unlock_login(actor, user):
+        raise PermissionDenied(UNLOCK_NOT_ALLOWED)
+    from axes.utils import reset  # axes is configured in settings; its models load with the app registry
+
+    return reset(username=user.email.lower())

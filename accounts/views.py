@@ -99,7 +99,10 @@ class ProfileView(LoginRequiredMixin, FormView):
     def form_valid(self, form):
         try:
             services.update_profile(
-                actor=self.request.user, **{k: form.cleaned_data[k] for k in ("full_name", "locale", "time_zone")}
+                actor=self.request.user,
+                **{k: form.cleaned_data[k] for k in ("full_name", "locale", "time_zone")},
+                # Left out of a post (an older form): keep the stored preference.
+                notification_email=form.cleaned_data.get("notification_email") or None,
             )
         except ValidationError as error:
             form.add_error(None, error)

@@ -150,7 +150,11 @@ def subject_courses_q(sql: str, params: list) -> Q:
 
 
 class CourseFilter(django_filters.FilterSet):
-    """Consumed by :func:`catalog.browse.search_courses` (which also applies ``sort`` and pagination)."""
+    """Consumed by :func:`catalog.browse.search_courses` (which also applies ``sort`` and pagination).
+
+    A filter with a ``method`` or a ``field_name`` that is not a model field gets its label from that
+    name, which django-filter shows as "[invalid name]": every such filter names its ``label``.
+    """
 
     q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
     university = django_filters.ModelChoiceFilter(
@@ -162,23 +166,25 @@ class CourseFilter(django_filters.FilterSet):
     )
     domain = django_filters.ModelChoiceFilter(
         queryset=Domain.objects.only("code", "name"), to_field_name="code", method="filter_domain",
-        empty_label="Any domain",
+        label="Domain", empty_label="Any domain",
     )
     subject = django_filters.ModelChoiceFilter(
         queryset=Subject.objects.only("code", "name", "depth").order_by("code"), to_field_name="code",
-        method="filter_subject", empty_label="Any subject",
+        method="filter_subject", label="Subject", empty_label="Any subject",
     )
     level = django_filters.ChoiceFilter(choices=CourseLevel.choices, empty_label="Any level")
     difficulty = django_filters.ChoiceFilter(choices=CourseDifficulty.choices, empty_label="Any difficulty")
     # Choices are the languages of the courses the user may see (set per request in __init__).
-    language = django_filters.ChoiceFilter(field_name="language_code", choices=[], empty_label="Any language")
+    language = django_filters.ChoiceFilter(
+        field_name="language_code", choices=[], label="Language", empty_label="Any language"
+    )
     open = django_filters.BooleanFilter(
         method="filter_open", label="Open for enrollment now", widget=forms.CheckboxInput
     )
     coming_soon = django_filters.BooleanFilter(
         method="filter_coming_soon", label="Coming soon", widget=forms.CheckboxInput
     )
-    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_noop", empty_label=None)
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_noop", label="Sort by", empty_label=None)
 
     class Meta:
         model = Course

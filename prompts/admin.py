@@ -16,12 +16,14 @@ from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import models
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import render
 from django.urls import path, reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 
+from lms.json_input import SafeJSONFormField
 from prompts import permissions, selectors, services
 from prompts.exceptions import PromptNotFoundError, PromptResolutionError
 from prompts.forms import (
@@ -59,6 +61,11 @@ class PromptPolicyAdmin(admin.ModelAdmin):
 
     def has_module_permission(self, request: HttpRequest) -> bool:
         return permissions.can_use_prompt_admin(request.user)
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        if isinstance(db_field, models.JSONField):  # bounded depth and size: deep JSON is a field error
+            kwargs.setdefault("form_class", SafeJSONFormField)
+        return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
 @admin.register(Prompt)

@@ -17,17 +17,17 @@ from __future__ import annotations
 
 import base64
 import binascii
-import json
 from collections.abc import Callable
 from datetime import UTC, datetime
 from functools import wraps
 from typing import Any
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied, RequestDataTooBig, ValidationError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.utils.dateparse import parse_datetime
 from django.views.decorators.csrf import csrf_exempt
 
+from lms.json_input import MAX_BYTES, NOT_JSON, TOO_LARGE, JsonInputError, parse_json
 from prompts import permissions, selectors, services
 from prompts.exceptions import PromptNotFoundError, PromptResolutionError
 from prompts.models import Prompt, PromptApiKey
@@ -38,6 +38,7 @@ INVALID_CREDENTIALS = "Invalid credentials: the API key pair is unknown, wrong o
 BEARER_FORBIDDEN = "Access denied - need to use basic auth with secret key to GET prompts"
 METHOD_NOT_ALLOWED = "Method not allowed"
 INVALID_JSON = "Invalid request data: the body must be a JSON object."
+INVALID_JSON_INPUT = "Invalid request data: {problem}"  # lms.json_input's limits: depth, size, encoding
 INVALID_INTEGER = "Invalid request data: '{field}' must be an integer."
 # Bounded so that (page - 1) * limit always fits PostgreSQL's OFFSET; beyond the last page the data is empty.
 MAX_PAGE = 2**31 - 1
@@ -158,9 +159,13 @@ def _refuse_constant(constant: str) -> Any:
 
 def _json_body(request: HttpRequest) -> dict[str, Any]:
     try:
-        body = json.loads(request.body or b"null", parse_constant=_refuse_constant)
-    except (ValueError, UnicodeDecodeError):
-        raise BadRequest(INVALID_JSON)
+        body = parse_json(request.body or b"null", parse_constant=_refuse_constant)
+    except RequestDataTooBig:
+        raise BadRequest(INVALID_JSON_INPUT.format(problem=TOO_LARGE.format(max_bytes=MAX_BYTES)))
+    except JsonInputError as error:
+        if error.message == NOT_JSON:
+            raise BadRequest(INVALID_JSON)
+        raise BadRequest(INVALID_JSON_INPUT.format(problem=error.message))
     if not isinstance(body, dict):
         raise BadRequest(INVALID_JSON)
     for field, value in body.items():

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time
 from typing import Any
 
@@ -10,6 +9,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 
+from lms.json_input import NOT_JSON, JsonInputError, parse_json
 from prompts import permissions
 from prompts.models import COMMIT_MESSAGE_MAX_LENGTH, LABEL_MAX_LENGTH, NAME_MAX_LENGTH, PromptApiKey, PromptType
 from prompts.services import API_KEY_FLAG_DENIED, NOT_FINITE, NUL_CHARACTER, unstorable
@@ -57,8 +57,10 @@ class NewVersionForm(forms.Form):
             return {}
         try:
             # NaN and Infinity are not JSON, and PostgreSQL's JSONB refuses them.
-            value = json.loads(raw, parse_constant=_refuse_constant)
-        except ValueError:
+            value = parse_json(raw, parse_constant=_refuse_constant)
+        except JsonInputError as error:
+            raise ValidationError(INVALID_JSON if error.message == NOT_JSON else error.message)
+        except ValueError:  # NaN / Infinity
             raise ValidationError(INVALID_JSON)
         problem = unstorable(value)
         if problem:
@@ -194,8 +196,8 @@ class PlaygroundForm(forms.Form):
             if not raw:
                 continue
             try:
-                parsed = json.loads(raw)
-            except ValueError:
+                parsed = parse_json(raw)
+            except ValueError:  # JsonInputError included: too deep or too large
                 self.add_error(f"ph__{name}", PLACEHOLDER_VALUE_INVALID)
                 continue
             if not isinstance(parsed, list):

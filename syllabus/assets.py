@@ -1,6 +1,8 @@
 """The asset library: upload (validated by content, not by the name the browser sends), metadata, serving.
 
 Contract:
+- ``replace_asset_file(actor=, asset=, file=)`` stores a new file for an existing asset (same checks, same
+  id); ``has_stored_file(asset)`` says whether its file is in storage.
 - ``upload_asset(actor=, university=, file=, alt_text=)`` accepts images (PNG, JPEG, GIF, WebP), PDF and
   audio (MP3, WAV, OGG, M4A/AAC) up to ``settings.ASSET_MAX_UPLOAD_BYTES``; the kind is decided from the
   file's first bytes. SVG and HTML are refused (script in an SVG runs when served inline).
@@ -145,6 +147,27 @@ def validate_upload(file) -> Sniffed:
     return kind
 
 
+def _file_meta(file, kind: Sniffed) -> dict:
+    """What ``meta_json`` records of a validated file: name, type, size and, for images, dimensions."""
+    meta: dict = {
+        "original_name": os.path.basename(getattr(file, "name", "") or "")[:255],
+        "mime_type": kind.mime_type,
+        "size_bytes": file.size,
+    }
+    if kind.asset_type == AssetType.IMAGE:
+        file.seek(0)
+        dimensions = image_dimensions(file.read(256 * 1024), kind.mime_type)
+        file.seek(0)
+        if dimensions:
+            meta["width"], meta["height"] = dimensions
+    return meta
+
+
+def _store(file, kind: Sniffed, university_id: int | None) -> str:
+    name = f"assets/{university_id or 'platform'}/{uuid.uuid4().hex}{kind.extension}"
+    return default_storage.save(name, file)
+
+
 def upload_asset(*, actor=None, university: University | None, file, alt_text: str = "") -> Asset:
     """Store ``file`` in ``university``'s library (None: the platform-wide library)."""
     university_id = university.pk if university is not None else None
@@ -153,22 +176,10 @@ def upload_asset(*, actor=None, university: University | None, file, alt_text: s
     if len(alt_text or "") > 500:
         raise ValidationError({"alt_text": [ASSET_ALT_TEXT_TOO_LONG]}, code="alt_text")
     kind = validate_upload(file)
-    meta: dict = {
-        "original_name": os.path.basename(getattr(file, "name", "") or "")[:255],
-        "mime_type": kind.mime_type,
-        "size_bytes": file.size,
-        "alt_text": alt_text or "",
-    }
-    if kind.asset_type == AssetType.IMAGE:
-        file.seek(0)
-        dimensions = image_dimensions(file.read(256 * 1024), kind.mime_type)
-        file.seek(0)
-        if dimensions:
-            meta["width"], meta["height"] = dimensions
+    meta = {**_file_meta(file, kind), "alt_text": alt_text or ""}
     if actor is not None:
         meta["uploaded_by"] = actor.pk
-    name = f"assets/{university_id or 'platform'}/{uuid.uuid4().hex}{kind.extension}"
-    stored = default_storage.save(name, file)
+    stored = _store(file, kind, university_id)
     meta["storage_name"] = stored
     try:
         with transaction.atomic():
@@ -181,6 +192,37 @@ def upload_asset(*, actor=None, university: University | None, file, alt_text: s
     except Exception:
         default_storage.delete(stored)
         raise
+    return asset
+
+
+def has_stored_file(asset: Asset) -> bool:
+    """Whether the asset's file is in storage (an asset row made by hand, or whose file was lost, has none)."""
+    name = (asset.meta_json or {}).get("storage_name")
+    return bool(name) and default_storage.exists(name)
+
+
+def replace_asset_file(*, actor=None, asset: Asset, file) -> Asset:
+    """Store ``file`` as ``asset``'s file, keeping its id (content refers to assets by id) and its alt text:
+    validated like an upload; the metadata follows the new file and the old file, if any, is deleted."""
+    if actor is not None and not can_use_asset_library(actor, asset.university_id):
+        raise ValidationError(NOT_ALLOWED, code="permission")
+    kind = validate_upload(file)
+    old_meta = dict(asset.meta_json or {})
+    stored = _store(file, kind, asset.university_id)
+    meta = {key: value for key, value in old_meta.items() if key not in ("width", "height")}
+    meta.update(_file_meta(file, kind), storage_name=stored)
+    try:
+        with transaction.atomic():
+            asset.meta_json = meta
+            asset.asset_type = kind.asset_type
+            asset.url = reverse("asset-file", args=[asset.pk])
+            asset.save(update_fields=["meta_json", "asset_type", "url"])
+    except Exception:
+        default_storage.delete(stored)
+        raise
+    old_name = old_meta.get("storage_name")
+    if old_name and old_name != stored:
+        transaction.on_commit(lambda: default_storage.delete(old_name))
     return asset
 
 

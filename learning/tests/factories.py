@@ -7,6 +7,7 @@ from accounts.tests.factories import UserFactory
 from catalog.models import OfferingVisibility
 from catalog.tests.factories import CourseOfferingFactory
 from learning.models import (
+    Accommodation,
     Certificate,
     CourseEnrollment,
     CourseGrade,
@@ -17,6 +18,9 @@ from learning.models import (
     EnrollmentStatus,
     LabSubmission,
     QuizAttempt,
+    QuizAttemptQuestion,
+    QuizMastery,
+    QuizRegrade,
     UserContentProgress,
     UserModuleProgress,
 )
@@ -25,9 +29,7 @@ from syllabus.tests.factories import ContentItemFactory, LabContentItemFactory, 
 
 def _item_in_offering_course(item_factory):
     """A SubFactory for a content item in a new module of the declaring factory's offering's course."""
-    return factory.SubFactory(
-        item_factory, module__course=factory.SelfAttribute("...course_offering.course")
-    )
+    return factory.SubFactory(item_factory, module__course=factory.SelfAttribute("...course_offering.course"))
 
 
 class CourseEnrollmentFactory(DjangoModelFactory):
@@ -146,3 +148,47 @@ class CourseReviewFactory(DjangoModelFactory):
     course_offering = factory.SubFactory(CourseOfferingFactory)
     rating = 4
     review_text = "Clear and well paced."
+
+
+class AccommodationFactory(DjangoModelFactory):
+    class Meta:
+        model = Accommodation
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    university = factory.SelfAttribute("course_offering.university")
+    student = factory.SubFactory(UserFactory)
+    time_multiplier = 1.5
+    reason = "Letter of accommodation"
+
+
+class QuizAttemptQuestionFactory(DjangoModelFactory):
+    class Meta:
+        model = QuizAttemptQuestion
+
+    attempt = factory.SubFactory(QuizAttemptFactory)
+    university = factory.SelfAttribute("attempt.course_offering.university")
+    position = factory.Sequence(lambda n: n + 1)
+    snapshot = factory.LazyFunction(
+        lambda: {"type": "true_false", "prompt": "0 is even.", "choices": [], "correct": True, "points": "1"}
+    )
+
+
+class QuizMasteryFactory(DjangoModelFactory):
+    class Meta:
+        model = QuizMastery
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    university = factory.SelfAttribute("course_offering.university")
+    user = factory.SubFactory(UserFactory)
+    content_item = _item_in_offering_course(QuizContentItemFactory)
+
+
+class QuizRegradeFactory(DjangoModelFactory):
+    class Meta:
+        model = QuizRegrade
+
+    attempt = factory.SubFactory(QuizAttemptFactory)
+    university = factory.SelfAttribute("attempt.course_offering.university")
+    old_score = 5
+    new_score = 6
+    reason = "Question 3's answer corrected"

@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: the demo world is complete, valid and idempotent."""
 
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -8,6 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db import connection
+from django.template.defaultfilters import filesizeformat
 
 from accounts.models import UniversityRole, User, UserUniversityRole
 from catalog.models import Course, CourseOffering, CoursePrerequisite, Subject, University
@@ -18,6 +20,13 @@ from syllabus.content_schemas import BUILTIN_CONTENT_SCHEMAS, validate_data_json
 from syllabus.models import Asset, ContentItem, Module, ModuleType, Question, QuestionPool, QuestionType
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def media_root(settings, tmp_path):
+    """The demo's files go to a storage of the test's own."""
+    settings.MEDIA_ROOT = tmp_path
+    return tmp_path
 
 
 def seed(*args) -> str:
@@ -79,8 +88,7 @@ def test_the_rich_content_is_there():
     image = next(block for block in blocks if block["type"] == "image")
     asset = Asset.objects.get(pk=image["asset_id"])
     assert asset.meta_json["alt_text"]
-    demo_file = Path(settings.BASE_DIR) / "static" / asset.url.removeprefix("/static/")
-    assert demo_file.read_bytes().startswith(b"\x89PNG")
+    assert asset.meta_json["width"] == 320 and asset.meta_json["height"] == 240
 
     for video in ContentItem.objects.filter(content_type__name="video"):
         assert video.data_json["provider"] == "youtube" and video.data_json["video_id"]
@@ -160,3 +168,75 @@ def test_invalid_demo_content_fails_loudly_and_writes_nothing(monkeypatch):
     with pytest.raises(CommandError, match=r"\$\.blocks\[0\]\.latex"):
         seed()
     assert not University.objects.exists()
+
+
+def test_the_demo_asset_is_a_real_file_that_the_library_serves_and_sizes(client, media_root):
+    seed()
+    asset = Asset.objects.get(meta_json__demo_key="tangent-line")
+    demo_png = (Path(settings.BASE_DIR) / "static" / "demo" / "tangent-line.png").read_bytes()
+    course = Course.objects.get(code="MATH101", university__short_code="NIT")
+    client.login(email="instructor@nit.example.edu", password=demo_data.DEMO_PASSWORD)
+    library = client.get(f"/teach/{course.pk}/assets/").content.decode()
+    file_url = f"/teach/assets/{asset.pk}/file/"
+    assert f'href="{file_url}"' in library
+    assert "image 320×240" in library
+    assert f"<td>{filesizeformat(len(demo_png))}</td>" in library and "0\xa0bytes" not in library
+    served = client.get(file_url)
+    assert served.status_code == 200 and served["Content-Type"] == "image/png"
+    assert b"".join(served.streaming_content) == demo_png
+    assert client.get(asset.url).status_code == 200  # the URL the content's image block uses
+    client.login(email="instructor@thr.example.edu", password=demo_data.DEMO_PASSWORD)
+    assert client.get(file_url).status_code == 404  # another university's staff
+    stored = sorted(p for p in media_root.rglob("*") if p.is_file())
+    seed()  # a second run stores nothing more
+    assert sorted(p for p in media_root.rglob("*") if p.is_file()) == stored and len(stored) == 1
+
+
+def test_a_demo_asset_seeded_without_a_file_gets_its_file_under_the_same_id(media_root):
+    seed()
+    asset = Asset.objects.get(meta_json__demo_key="tangent-line")
+    # What the earlier seed stored: a row pointing at the static path, and no file.
+    Asset.objects.filter(pk=asset.pk).update(url="/static/demo/tangent-line.png", meta_json={"alt_text": "x"})
+    for path in media_root.rglob("*.png"):
+        path.unlink()
+    seed()
+    repaired = Asset.objects.get(pk=asset.pk)
+    assert repaired.url == f"/assets/{asset.pk}/" and repaired.meta_json["size_bytes"] > 0
+    assert Asset.objects.count() == 1 and len(list(media_root.rglob("*.png"))) == 1
+
+
+# Signed out, the catalog lists the courses with a public offering or none yet; README "Demo data".
+LISTED_TO_VISITORS = {"MATH101", "MATH102", "PHYS101", "MATH110", "MATH210", "EE201", "CHEM101"}
+COMING_SOON = {"MATH210"}
+
+
+def catalog_codes(client, url: str) -> set[str]:
+    return set(re.findall(r'badge text-bg-light border">([^<]+)<', client.get(url).content.decode()))
+
+
+def test_the_catalog_shows_each_state_the_readme_describes(client):
+    seed()
+    assert catalog_codes(client, "/courses/") == LISTED_TO_VISITORS
+    assert catalog_codes(client, "/courses/?coming_soon=on") == COMING_SOON
+    page = client.get("/courses/THR/MATH210/").content.decode()
+    assert "Coming soon" in page and "has not scheduled this course yet" in page
+    # The other courses are reached by invitation (ME210, CHEM201), link (CS101, CS110) or membership (EE101).
+    client.login(email="student1@nit.example.edu", password=demo_data.DEMO_PASSWORD)
+    assert catalog_codes(client, "/courses/") == LISTED_TO_VISITORS | {"ME210"}  # invited, request pending
+    client.login(email="student1@thr.example.edu", password=demo_data.DEMO_PASSWORD)
+    assert catalog_codes(client, "/courses/") == LISTED_TO_VISITORS | {"EE101"}  # private to THR's members
+
+
+def test_physics_is_filed_under_science_only():
+    seed()
+    physics = Course.objects.get(code="PHYS101")
+    domains = {row.subject.domain.code for row in physics.course_subjects.select_related("subject__domain")}
+    assert domains == {"SCI"}
+    assert physics.primary_subject.code == "SCI_PHYS_MECH"
+
+
+def test_mathematics_browse_pages_do_not_list_physics(client):
+    seed()
+    assert "PHYS101" not in catalog_codes(client, "/subjects/MATH_CALC_DIFF/")
+    assert "PHYS101" not in catalog_codes(client, "/domains/MATH/")
+    assert "PHYS101" in catalog_codes(client, "/subjects/SCI_PHYS_MECH/")

@@ -1,10 +1,11 @@
 """The migrated database has every table, column and index name of both seed documents.
 
-Parses ``shared/seeds/000_*.txt`` (PostgreSQL DDL) and ``001_*.txt`` (a Markdown reference) and
+Parses ``docs/seeds/000_*.txt`` (PostgreSQL DDL) and ``001_*.txt`` (a Markdown reference) and
 compares them with the test database through ``information_schema`` and ``pg_indexes``. The only
 names allowed to differ are the two documented renames (docs/schema.md).
 """
 
+import hashlib
 import re
 from pathlib import Path
 
@@ -12,10 +13,14 @@ import pytest
 from django.conf import settings
 from django.db import connection
 
-# The team's shared/ folder beside the checkout is the source of truth; docs/seeds/ is the copy we
-# ship so the check also runs on a fresh clone with nothing beside it.
+# docs/seeds/ is the copy of the team's shared/seeds/ that ships with the code, so every checkout (CI's
+# fresh clone included) runs these tests against the same text; SEED_SHA256 pins that text.
+SEEDS_DIR = Path(settings.BASE_DIR) / "docs" / "seeds"
 _SHARED_SEEDS = Path(settings.BASE_DIR).parent / "shared" / "seeds"
-SEEDS_DIR = _SHARED_SEEDS if _SHARED_SEEDS.is_dir() else Path(settings.BASE_DIR) / "docs" / "seeds"
+SEED_SHA256 = {
+    "000_75328b28f1ef389c.txt": "9e9cfe7678abcc0e6bf9635cc0b4a7b89daf2cf35933cead32f685078a72016f",
+    "001_db5ba5e05e84ea50.txt": "a8c1d77e5232520efb3e4357911a9ab874f8ebe55380dfaf065e105e79b73889",
+}
 pytestmark = [pytest.mark.django_db]
 
 # (table, seed column) -> our column. docs/schema.md explains both.
@@ -209,9 +214,15 @@ def test_no_foreign_key_carries_a_second_auto_named_index_beside_the_seeds():
     assert duplicates == []
 
 
-def test_shipped_seed_copies_match_the_shared_originals():
-    shipped = Path(settings.BASE_DIR) / "docs" / "seeds"
-    if not _SHARED_SEEDS.is_dir():
-        pytest.skip("no shared/ folder beside this checkout to compare with")
-    for original in sorted(_SHARED_SEEDS.glob("*.txt")):
-        assert (shipped / original.name).read_text() == original.read_text(), original.name
+def test_shipped_seeds_are_the_pinned_text():
+    """The seeds the tests above read are exactly the pinned ones (no skip: they ship in docs/seeds/)."""
+    shipped = {path.name: hashlib.sha256(path.read_bytes()).hexdigest() for path in SEEDS_DIR.glob("*.txt")}
+    assert shipped == SEED_SHA256
+
+
+def test_shipped_seed_copies_match_the_shared_originals_when_present():
+    """Beside the team's shared/ folder, the shipped copies equal the originals (a fresh clone has none,
+    and relies on the pinned hashes above)."""
+    originals = sorted(_SHARED_SEEDS.glob("*.txt")) if _SHARED_SEEDS.is_dir() else []
+    for original in originals:
+        assert (SEEDS_DIR / original.name).read_bytes() == original.read_bytes(), original.name

@@ -79,3 +79,20 @@ def test_env_example_documents_every_variable_the_settings_read():
     documented = set(re.findall(r"^#?\s*([A-Z][A-Z0-9_]*)=", (base / ".env.example").read_text(), re.M))
     assert {"DATABASE_URL", "SECRET_KEY", "ASSET_MAX_UPLOAD_BYTES", "TASKS_BACKEND", "AWS_STORAGE_BUCKET_NAME"} <= read
     assert sorted(read - documented) == []
+
+
+IS_SECURE = (
+    "from django.test import RequestFactory; "
+    "print(RequestFactory().get('/', HTTP_X_FORWARDED_PROTO='https').is_secure())"
+)
+
+
+def test_x_forwarded_proto_is_ignored_by_default():
+    """A client's own "X-Forwarded-Proto: https" over plain HTTP must not make the request secure."""
+    result = run_manage("shell", "-v", "0", "-c", IS_SECURE, env=PROD_ENV, drop=("TRUST_X_FORWARDED_PROTO",))
+    assert result.stdout.strip() == "False", result.stderr
+
+
+def test_x_forwarded_proto_is_trusted_when_the_deployment_says_so():
+    result = run_manage("shell", "-v", "0", "-c", IS_SECURE, env={**PROD_ENV, "TRUST_X_FORWARDED_PROTO": "true"})
+    assert result.stdout.strip() == "True", result.stderr

@@ -7,6 +7,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from lms import json_input
 from prompts import forms as prompt_forms
 from prompts import services as s
 from prompts.models import Prompt, PromptApiKey, PromptDependency, ProtectedLabel
@@ -16,6 +17,7 @@ from prompts.tests.factories import create
 pytestmark = pytest.mark.django_db
 
 NUL = "\x00"
+TOO_DEEP = json_input.TOO_DEEP.format(max_depth=json_input.MAX_DEPTH)
 
 
 @pytest.fixture
@@ -109,6 +111,7 @@ def test_a_huge_page_of_the_grouped_list_is_an_empty_page(as_admin, two_versions
         ('{"temperature": Infinity}', prompt_forms.INVALID_JSON),
         ('{"t": 1e400}', s.NOT_FINITE.format(field="Config")),
         ('{"model": "gpt\\u0000"}', s.NUL_CHARACTER.format(field="Config")),
+        ('{"a": ' + "[" * 100_000 + "]" * 100_000 + "}", TOO_DEEP),
     ],
 )
 def test_config_the_database_cannot_store_is_a_form_error(as_admin, config, message):

@@ -10,6 +10,7 @@ from urllib.parse import quote
 import pytest
 from django.core.exceptions import ValidationError
 
+from lms import json_input
 from prompts import api as public_api
 from prompts import services as s
 from prompts.models import Prompt, PromptApiKey
@@ -19,6 +20,7 @@ pytestmark = pytest.mark.django_db
 
 BASE = "/api/public/v2/prompts"
 NUL = "\x00"
+TOO_DEEP_PROBLEM = json_input.TOO_DEEP.format(max_depth=json_input.MAX_DEPTH)
 
 
 def post(client, body, path=BASE):
@@ -219,3 +221,50 @@ def test_the_services_refuse_what_the_database_cannot_store():
             call()
         assert raised.value.messages == [message]
     assert not Prompt.objects.exists() and not PromptApiKey.objects.exists()
+
+
+# --- deeply nested or oversized JSON (was a RecursionError: a 500) -------------------------------------
+
+DEEP = "[" * 100_000 + "]" * 100_000
+TOO_DEEP = public_api.INVALID_JSON_INPUT.format(problem=TOO_DEEP_PROBLEM)
+
+
+@pytest.mark.parametrize(
+    "body",
+    [DEEP, '{"name": "greeting", "prompt": "Hi", "config": ' + DEEP + "}", '{"name": "greeting", "prompt": ' + DEEP + "}"],
+    ids=["body", "config", "prompt"],
+)
+def test_deeply_nested_json_is_a_400_in_langfuses_format(api, body):
+    response = api.post(BASE, body, content_type="application/json")
+    error(response, 400, "InvalidRequestError", TOO_DEEP)
+    assert not Prompt.objects.exists()
+
+
+def test_config_nested_past_the_limit_is_refused_even_when_python_could_parse_it(api):
+    """65 levels parse fine in Python, but nothing downstream (jsonb, the composer) should see them."""
+    config = "[" * (json_input.MAX_DEPTH + 1) + "]" * (json_input.MAX_DEPTH + 1)
+    response = api.post(BASE, '{"name": "greeting", "prompt": "Hi", "config": {"a": ' + config + "}}", content_type="application/json")
+    error(response, 400, "InvalidRequestError", TOO_DEEP)
+    nested = "[" * (json_input.MAX_DEPTH - 2) + "]" * (json_input.MAX_DEPTH - 2)
+    response = api.post(BASE, '{"name": "greeting", "prompt": "Hi", "config": {"a": ' + nested + "}}", content_type="application/json")
+    assert response.status_code == 201, response.content
+
+
+def test_deeply_nested_patch_body_is_a_400(api):
+    create(name="greeting", prompt="Hi", labels=["production"])
+    response = api.patch(f"{BASE}/greeting/versions/1", DEEP, content_type="application/json")
+    error(response, 400, "InvalidRequestError", TOO_DEEP)
+
+
+def test_a_body_over_the_size_limit_is_a_400(api):
+    body = '{"name": "greeting", "prompt": "' + "x" * json_input.MAX_BYTES + '"}'
+    response = api.post(BASE, body, content_type="application/json")
+    error(response, 400, "InvalidRequestError", public_api.INVALID_JSON_INPUT.format(problem=json_input.TOO_LARGE.format(max_bytes=json_input.MAX_BYTES)))
+    assert not Prompt.objects.exists()
+
+
+@pytest.mark.parametrize("debug", [False, True])
+def test_deep_json_is_a_400_with_debug_on_or_off(api, settings, debug):
+    settings.DEBUG = debug
+    response = api.post(BASE, DEEP, content_type="application/json")
+    error(response, 400, "InvalidRequestError", TOO_DEEP)

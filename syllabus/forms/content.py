@@ -14,9 +14,11 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
+from lms.json_input import JsonInputError, parse_json
 from prompts.models import LABEL_MAX_LENGTH
 from syllabus.assets import assets_for_university
 from syllabus.content_schemas import SCHEMA_INVALID, schema_problem
@@ -30,13 +32,18 @@ ENV_FORMAT = "One variable per line: “NAME=value”. Line {line} is not like t
 FILES_FORMAT = "One file per line: “path | role” (role: {roles}). Line {line} is not like that."
 VIDEO_SOURCE_REQUIRED = "Give a video id, a URL or an uploaded asset."
 DUE_EXACTLY_ONE = "Give either a due date or a number of days after the start, not both and not neither."
-JSON_INVALID = "Not valid JSON: {error}."
+JSON_INVALID = "{error}"  # lms.json_input says what is wrong: not JSON, too deep, too large
 PROMPT_DEFAULT = "— default tutor prompt —"
 PROMPT_LABEL_UNKNOWN = "The prompt “{name}” has no version labelled “{label}”."
 PROMPT_LABEL_WITHOUT_NAME = "Choose a tutor prompt before a label (without one, the default prompt's production)."
 
 BLOCK_KINDS = [("paragraph", "Paragraph"), ("math", "Math (LaTeX)"), ("image", "Image"), ("link_list", "Link list")]
 LAB_FILE_ROLES = ["student_visible", "hidden_test", "read_only", "solution"]
+LAB_RUNTIME_LABELS = {"python": "Python 3", "python-datascience": "Python (data science, NumPy)", "matlab": "MATLAB"}
+LAB_RUNTIME_UNSUPPORTED = (
+    "This server cannot run “{runtime}” labs; it runs: {supported}. Other runtimes need a container engine "
+    "(see docs/labs.md)."
+)
 
 
 def _lines(value: str) -> list[str]:
@@ -73,9 +80,16 @@ def _prompt_labels() -> dict[str, list[str]] | None:
 
 
 class BlockForm(forms.Form):
-    """One block of a text article or an assignment's instructions."""
+    """One block of a text article or an assignment's instructions.
 
-    kind = forms.ChoiceField(choices=BLOCK_KINDS, initial="paragraph")
+    Each kind has its own fields (``KIND_FIELDS``); the editor shows only the chosen kind's
+    (``kind_groups``: the others are rendered ``hidden``, and static/js/block-editor.js or, without
+    JavaScript, a CSS ``:has()`` rule in lms.css shows the right group when the kind changes).
+    """
+
+    kind = forms.ChoiceField(
+        choices=BLOCK_KINDS, initial="paragraph", widget=forms.Select(attrs={"data-block-kind-select": ""})
+    )
     text = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 3}), label="Paragraph text")
     latex = forms.CharField(
         required=False, widget=forms.Textarea(attrs={"rows": 2, "class": "font-monospace"}), label="LaTeX"
@@ -88,10 +102,23 @@ class BlockForm(forms.Form):
     )
     SUBPATHS = {"type": "kind", "text": "text", "latex": "latex", "asset_id": "asset", "caption": "caption",
                 "alt_text": "alt_text", "items": "links"}  # fmt: skip
+    KIND_FIELDS = {"paragraph": ["text"], "math": ["latex"], "image": ["asset", "caption", "alt_text"],
+                   "link_list": ["links"]}  # fmt: skip
 
     def __init__(self, *args, asset_choices=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["asset"].choices = asset_choices or [("", "— none —")]
+
+    def kind_groups(self) -> list[dict]:
+        """The fields of each kind as ``{"kind", "fields", "shown"}``: shown for the chosen kind (as posted, or
+        stored), and for any kind whose field carries an error so that no error is ever hidden."""
+        chosen = self["kind"].value() or self.fields["kind"].initial
+        groups = []
+        for kind, names in self.KIND_FIELDS.items():
+            fields = [self[name] for name in names]
+            shown = kind == chosen or (self.is_bound and any(field.errors for field in fields))
+            groups.append({"kind": kind, "fields": fields, "shown": shown})
+        return groups
 
     def clean(self):
         data = super().clean()
@@ -152,7 +179,9 @@ class BlockForm(forms.Form):
 class ResourceLinkForm(forms.Form):
     label = forms.CharField()
     url = forms.URLField(assume_scheme="https", label="URL")
-    kind = forms.ChoiceField(choices=[("article", "Article"), ("pdf", "PDF"), ("video", "Video")])
+    # The initial is what the select shows first, so an untouched extra row posts it and counts as unchanged
+    # (ignored) rather than as a link missing its label and URL.
+    kind = forms.ChoiceField(choices=[("article", "Article"), ("pdf", "PDF"), ("video", "Video")], initial="article")
     SUBPATHS = {"label": "label", "url": "url", "kind": "kind"}
 
 
@@ -490,7 +519,7 @@ class QuizForm(ContentItemForm):
 
 
 class EngineeringLabForm(ContentItemForm):
-    runtime = forms.ChoiceField(choices=[("python-datascience", "Python (data science)"), ("matlab", "MATLAB")])
+    runtime = forms.ChoiceField(choices=list(LAB_RUNTIME_LABELS.items()))
     container_image = forms.CharField(help_text="e.g. registry.example.edu/labs/python:3.11")
     cpu_limit = forms.CharField(required=False, help_text="e.g. 500m or 1")
     memory_limit = forms.CharField(required=False, help_text="e.g. 512Mi")
@@ -509,16 +538,42 @@ class EngineeringLabForm(ContentItemForm):
     grading_type = forms.ChoiceField(choices=[("unit_tests", "Unit tests"), ("manual", "Manual"), ("none", "None")])
     # Bounded like an assignment's points: "1e999" would become float infinity, which JSON cannot hold.
     max_points = forms.DecimalField(required=False, min_value=0, max_digits=8, decimal_places=2)
+    pass_mark_percent = forms.DecimalField(
+        required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2, help_text="Default 50 %"
+    )
+    max_attempts = forms.IntegerField(required=False, min_value=1, help_text="Empty: unlimited")
+    score_policy = forms.ChoiceField(
+        required=False, initial="best", choices=[("best", "Best score counts"), ("latest", "Latest score counts")]
+    )
+    show_hidden_test_names = forms.BooleanField(required=False, label="Show hidden test names to students")
     TYPE_FIELDS = ["runtime", "container_image", "cpu_limit", "memory_limit", "timeout_seconds", "entrypoint", "env",
-                   "files", "grading_type", "max_points"]  # fmt: skip
+                   "files", "grading_type", "max_points", "pass_mark_percent", "max_attempts", "score_policy",
+                   "show_hidden_test_names"]  # fmt: skip
     PATHS = {"$.runtime": "runtime", "$.container_image": "container_image", "$.cpu_limit": "cpu_limit",
              "$.memory_limit": "memory_limit", "$.timeout_seconds": "timeout_seconds", "$.entrypoint": "entrypoint",
              "$.env": "env", "$.files": "files", "$.grading": "grading_type", "$.grading.max_points": "max_points",
-             "$.lab_type": "runtime"}  # fmt: skip
+             "$.lab_type": "runtime", "$.pass_mark_percent": "pass_mark_percent", "$.max_attempts": "max_attempts",
+             "$.score_policy": "score_policy", "$.show_hidden_test_names": "show_hidden_test_names"}  # fmt: skip
+
+    def clean_runtime(self) -> str:
+        runtime = self.cleaned_data["runtime"]
+        supported = list(getattr(settings, "LAB_RUNTIMES", []))
+        if runtime not in supported:
+            raise ValidationError(
+                LAB_RUNTIME_UNSUPPORTED.format(
+                    runtime=LAB_RUNTIME_LABELS.get(runtime, runtime),
+                    supported=", ".join(LAB_RUNTIME_LABELS.get(name, name) for name in supported) or "none",
+                )
+            )
+        return runtime
 
     def initial_from_data(self, data: dict) -> dict:
         grading = data.get("grading") or {}
         return {
+            "pass_mark_percent": data.get("pass_mark_percent"),
+            "max_attempts": data.get("max_attempts"),
+            "score_policy": data.get("score_policy", "best"),
+            "show_hidden_test_names": data.get("show_hidden_test_names", False),
             "runtime": data.get("runtime"),
             "container_image": data.get("container_image", ""),
             "cpu_limit": data.get("cpu_limit", ""),
@@ -562,7 +617,20 @@ class EngineeringLabForm(ContentItemForm):
         if data.get("env"):
             payload["env"] = data["env"]
         if data.get("files"):
-            payload["files"] = data["files"]
+            # the form edits paths and roles; a file's content (starter code, hidden tests) is kept
+            existing = {f.get("path"): f for f in ((self.item.data_json or {}).get("files") or [])} if self.item else {}
+            payload["files"] = [
+                {**file, "content": existing[file["path"]]["content"]}
+                if "content" in existing.get(file["path"], {})
+                else file
+                for file in data["files"]
+            ]
+        if data.get("pass_mark_percent") is not None:
+            payload["pass_mark_percent"] = float(data["pass_mark_percent"])
+        if data.get("max_attempts"):
+            payload["max_attempts"] = data["max_attempts"]
+        payload["score_policy"] = data.get("score_policy") or "best"
+        payload["show_hidden_test_names"] = bool(data.get("show_hidden_test_names"))
         grading: dict[str, Any] = {"type": data["grading_type"]}
         if data.get("max_points") is not None:
             grading["max_points"] = float(data["max_points"])
@@ -721,9 +789,9 @@ class GenericSchemaForm(ContentItemForm):
         for field_name, kind in self._kinds.items():
             if kind == "json" and data.get(field_name):
                 try:
-                    data[field_name] = json.loads(data[field_name])
-                except json.JSONDecodeError as exc:
-                    self.add_error(field_name, JSON_INVALID.format(error=exc.msg))
+                    data[field_name] = parse_json(data[field_name])
+                except JsonInputError as exc:
+                    self.add_error(field_name, JSON_INVALID.format(error=exc.message))
         return data
 
     def build_data(self) -> dict:

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from catalog.models import Course
+from lms import json_input
 from syllabus import library, question_import, services
 from syllabus.content_schemas import SCHEMA_INVALID
 from syllabus.forms.structure import ANSWER_NOT_A_NUMBER
@@ -229,6 +230,27 @@ def test_reorder_endpoint_bad_input_is_400_with_a_message(author, world, lesson,
         body = f'{{"module": {other.pk}, "parent": {world.b.root_module.pk}, "position": 1}}'
     elif body == "TOO_FAR":
         body = f'{{"module": {second.pk}, "parent": {world.a.root_module.pk}, "position": 7}}'
+    before = list(Module.objects.order_by("pk").values_list("pk", "parent_module_id", "sequence_index"))
+    response = author.post(_url("module-reorder", world), body, content_type="application/json")
+    assert response.status_code == 400
+    assert response.json() == {"ok": False, "error": message}
+    assert list(Module.objects.order_by("pk").values_list("pk", "parent_module_id", "sequence_index")) == before
+
+
+DEEP = "[" * 100_000 + "]" * 100_000
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        (DEEP, json_input.TOO_DEEP.format(max_depth=json_input.MAX_DEPTH)),
+        ('{"module": ' + DEEP + ', "parent": 1, "position": 1}', json_input.TOO_DEEP.format(max_depth=json_input.MAX_DEPTH)),
+        ('{"module": 1, "pad": "' + "x" * (json_input.MAX_BYTES + 1) + '"}', json_input.TOO_LARGE.format(max_bytes=json_input.MAX_BYTES)),
+    ],
+    ids=["deep", "deep-inside", "too-large"],
+)
+def test_reorder_endpoint_refuses_deep_or_huge_json_with_a_message(author, world, lesson, body, message):
+    """[ x 100,000 was a RecursionError (a 500); now a 400 naming the limit, nothing moved."""
     before = list(Module.objects.order_by("pk").values_list("pk", "parent_module_id", "sequence_index"))
     response = author.post(_url("module-reorder", world), body, content_type="application/json")
     assert response.status_code == 400

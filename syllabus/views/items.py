@@ -41,13 +41,26 @@ class ItemFormMixin(CourseAuthorMixin):
         return render(self.request, self.template_name, context, status=status)
 
     def with_added_block(self, form):
-        """ "Add block" without JavaScript: the same data with one more blank form in the named formset."""
+        """ "Add block" without JavaScript: the same data with one more blank form in the named formset.
+
+        The new form is posted with the values an untouched blank form would post (its initial kind), so it
+        counts as unchanged: it shows no "required" error before anything is typed and is ignored if left so.
+        """
         name = self.request.POST.get("add_row")
         if name not in form.formsets:
             return None
         data = self.request.POST.copy()
         key = f"{name}-TOTAL_FORMS"
-        data[key] = str(int(data.get(key, "0")) + 1)
+        try:
+            count = int(data.get(key, "0"))
+        except ValueError:
+            return None  # a broken management form: the formset reports it
+        data[key] = str(count + 1)
+        blank = form.formsets[name].empty_form
+        for field in blank:
+            value = field.value()
+            if value not in (None, ""):
+                data[f"{name}-{count}-{field.name}"] = str(value)
         return self.build_form(data)
 
     def post(self, request, *args, **kwargs):
@@ -163,12 +176,18 @@ class ItemStepView(CourseAuthorMixin, View):
 
 
 class LatexPreviewView(LoginRequiredMixin, View):
-    """htmx: the MathML of the posted LaTeX (the first field whose name ends in ``latex``), or the error."""
+    """htmx: the MathML of the posted LaTeX, or the error. The field is the one ``latex_field`` names (the
+    "Preview math" button's own value: htmx posts the whole enclosing form, every block's ``latex`` with
+    it), else the first field whose name ends in ``latex``."""
 
     def post(self, request, *args, **kwargs):
         if not anything_editable_by(request.user):
             raise Http404
-        latex = next((value for key, value in request.POST.items() if key.endswith("latex")), "")
+        named = request.POST.get("latex_field", "")
+        if named.endswith("latex") and named in request.POST:
+            latex = request.POST[named]
+        else:
+            latex = next((value for key, value in request.POST.items() if key.endswith("latex")), "")
         try:
             mathml = render_latex(latex)
             error = None

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import contextlib
-import json
 from collections import defaultdict
 from dataclasses import dataclass, field
 
@@ -16,6 +15,7 @@ from django.shortcuts import redirect
 from django.views import View
 from django.views.generic import FormView, ListView, TemplateView
 
+from lms.json_input import NOT_JSON, JsonInputError, parse_json
 from syllabus import library, selectors, services
 from syllabus.forms import (
     CopyCourseForm,
@@ -245,10 +245,14 @@ class ModuleReorderView(CourseAuthorMixin, View):
 
     def post(self, request, *args, **kwargs):
         try:
-            payload = json.loads(request.body) if request.content_type == "application/json" else request.POST
+            payload = parse_json(request.body) if request.content_type == "application/json" else request.POST
+        except JsonInputError as error:  # not JSON: the fields are missing; too deep or too large: say so
+            message = REORDER_FIELDS_REQUIRED if error.message == NOT_JSON else error.message
+            return JsonResponse({"ok": False, "error": message}, status=400)
+        try:
             module_id, parent_id = int(payload["module"]), int(payload["parent"])
             position = int(payload["position"])
-        except (KeyError, TypeError, ValueError, OverflowError):  # JSONDecodeError is a ValueError
+        except (KeyError, TypeError, ValueError, OverflowError):
             return JsonResponse({"ok": False, "error": REORDER_FIELDS_REQUIRED}, status=400)
         ids = [pk for pk in (module_id, parent_id) if 0 < pk < 2**63]  # beyond bigint: no such row
         found = {m.pk: m for m in Module.objects.filter(course_id=self.course.pk, pk__in=ids)}

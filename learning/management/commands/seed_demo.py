@@ -10,6 +10,7 @@ password are printed at the end (and listed in README.md, "Demo data").
 
 from __future__ import annotations
 
+import os
 import time
 from collections import Counter
 from datetime import UTC, datetime, timedelta
@@ -17,7 +18,10 @@ from decimal import Decimal
 from functools import partial
 from typing import Any
 
+from django.contrib.staticfiles import finders
 from django.core.exceptions import ValidationError
+from django.core.files import File
+from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
@@ -25,6 +29,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import User, UserUniversityRole
 from catalog import services as catalog_services
+from catalog.dates import university_zone
 from catalog.models import (
     Country,
     Course,
@@ -51,6 +56,7 @@ from learning.models import (
 from prompts import services as prompt_services
 from prompts.models import Prompt
 from syllabus import services as syllabus_services
+from syllabus.assets import has_stored_file, replace_asset_file, upload_asset
 from syllabus.content_schemas import validate_data_json
 from syllabus.models import Asset, ContentItem, ContentType, Module, ModuleType, Question, QuestionPool
 
@@ -76,17 +82,20 @@ def term_names(now: datetime) -> dict[str, str]:
     return {"past": shifted(-1), "current": shifted(0), "upcoming": shifted(1)}
 
 
-def term_dates(when: str, now: datetime) -> dict[str, datetime]:
+def term_dates(when: str, now: datetime, zone_name: str = "UTC") -> dict[str, datetime]:
     """Dates of an offering relative to ``now``: current (running, enrollment open), upcoming
-    (enrollment open, not started), past (ended)."""
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    (enrollment open, not started), past (ended). Each at midnight in the university's zone, so every
+    page (which shows them in that zone, ``catalog.dates``) reads the day the term was set to start."""
+    zone = university_zone(zone_name)
+    local = now.astimezone(zone).replace(tzinfo=None)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     spans = {
         # starts, ends, enrollment opens, enrollment closes (days from today)
         "current": (-30, 60, -60, 14),
         "upcoming": (90, 200, -7, 80),
         "past": (-220, -120, -260, -200),
     }[when]
-    starts, ends, opens, closes = (day + timedelta(days=offset) for offset in spans)
+    starts, ends, opens, closes = ((day + timedelta(days=offset)).replace(tzinfo=zone) for offset in spans)
     return {"starts_at": starts, "ends_at": ends, "enrollment_start": opens, "enrollment_end": closes}
 
 
@@ -105,6 +114,7 @@ class Builder:
         self.offerings: dict[tuple[str, str, str], CourseOffering] = {}
         self.users: dict[str, User] = {}
         self.assets: dict[str, Asset] = {}
+        self.stored_files: list[str] = []  # deleted again if the run fails (storage is not transactional)
         self.pools: dict[str, QuestionPool] = {}
         self.items: dict[tuple[str, str, str], ContentItem] = {}
         self.modules: dict[tuple[str, str, str], Module] = {}
@@ -232,7 +242,7 @@ class Builder:
                             visibility=visibility,
                             capacity=capacity,
                             requires_approval=approval,
-                            **term_dates(when, self.now),
+                            **term_dates(when, self.now, course.university.time_zone),
                         )
                     ),
                     f"offering {code} {term}",
@@ -279,11 +289,34 @@ class Builder:
     # --- syllabus ----------------------------------------------------------------------------------
 
     def media(self) -> None:
-        for key, (uni, url, asset_type, meta) in data.ASSETS.items():
-            self.assets[key], created = Asset.objects.get_or_create(
-                university=self.universities[uni], url=url, defaults={"asset_type": asset_type, "meta_json": meta}
+        """The demo files, stored in the asset library through its services (so the file link and the size
+        shown are real). An asset an earlier seed made without a file (its ``url`` the static path) gets its
+        file under the same id, which the demo content refers to."""
+        for key, (uni, static_path, alt_text, extra_meta) in data.ASSETS.items():
+            university = self.universities[uni]
+            path = finders.find(static_path)
+            if path is None:
+                raise DemoDataError(f"Demo file missing: static/{static_path}")
+            asset = (
+                Asset.objects.filter(university=university, meta_json__demo_key=key).first()
+                or Asset.objects.filter(university=university, url=f"/static/{static_path}").first()
             )
-            self._made("assets", created)
+            if asset is not None and has_stored_file(asset):
+                self.assets[key] = asset
+                continue
+            with open(path, "rb") as handle:
+                file = File(handle, name=os.path.basename(path))
+                if asset is None:
+                    asset = self._service(
+                        partial(upload_asset, university=university, file=file, alt_text=alt_text), f"asset {key}"
+                    )
+                else:
+                    asset = self._service(partial(replace_asset_file, asset=asset, file=file), f"asset {key}")
+            self.stored_files.append(asset.meta_json["storage_name"])
+            asset.meta_json = {**asset.meta_json, **extra_meta, "alt_text": alt_text, "demo_key": key}
+            asset.save(update_fields=["meta_json"])
+            self.assets[key] = asset
+            self._made("asset_files")
 
     def question_bank(self) -> None:
         for (uni, code), pools in data.POOLS.items():
@@ -576,8 +609,13 @@ class Command(BaseCommand):
             return
         started = time.monotonic()
         builder = Builder(timezone.now().astimezone(UTC))
-        with transaction.atomic():
-            builder.build()
+        try:
+            with transaction.atomic():
+                builder.build()
+        except BaseException:
+            for name in builder.stored_files:
+                default_storage.delete(name)
+            raise
         elapsed = time.monotonic() - started
         if builder.created:
             made = ", ".join(f"{count} {kind}" for kind, count in sorted(builder.created.items()))

@@ -1,0 +1,1 @@
+"""Quizzes, labs and assignments: attempts, submissions, grading and the grade-change audit trail."""

@@ -1,0 +1,65 @@
+"""The notification table (re-exported by ``learning.models``)."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Now
+
+from lms.models_base import LongNameIndex, choices_check
+
+TEXT_MAX_LENGTH = 500
+URL_MAX_LENGTH = 500
+
+
+class NotificationKind(models.TextChoices):
+    REPLY = "reply", "Reply in a followed thread"
+    ANSWER = "answer", "Answer to a question"
+    ENDORSEMENT = "endorsement", "Answer endorsed"
+    MENTION = "mention", "Mention"
+    REVIEW_HIDDEN = "review_hidden", "Review hidden"
+    WAITLIST_PROMOTED = "waitlist_promoted", "Waiting list promotion"
+    ENROLLMENT_APPROVED = "enrollment_approved", "Enrollment approved"
+    GRADE_POSTED = "grade_posted", "Grade posted"
+    CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
+
+
+class Notification(models.Model):
+    """One thing one user should hear about. Written only by ``learning.notifications.services``."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications", db_index=False
+    )
+    # Tenant column: the university whose course the event belongs to (NULL for a platform-wide event).
+    university = models.ForeignKey(
+        "catalog.University", on_delete=models.CASCADE, null=True, blank=True, related_name="+", db_index=False
+    )
+    kind = models.CharField(max_length=32, choices=NotificationKind.choices)
+    text = models.CharField(max_length=TEXT_MAX_LENGTH)
+    # A path on this site (``/learn/…``), never an outside address.
+    url = models.CharField(max_length=URL_MAX_LENGTH, blank=True, default="", db_default="")
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+    read_at = models.DateTimeField(null=True, blank=True)
+    # Set when a mail (immediate or digest) claimed the row, so no notification is mailed twice.
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        db_table = "notifications"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            choices_check("kind", NotificationKind, name="ck_notifications_kind"),
+            models.CheckConstraint(condition=~Q(text=""), name="ck_notifications_text_not_empty"),
+            models.CheckConstraint(condition=Q(url="") | Q(url__startswith="/"), name="ck_notifications_url_is_a_path"),
+        ]
+        indexes = [
+            # The list page (newest first) and the unread recount.
+            LongNameIndex(fields=["user", "-created_at", "-id"], name="ix_notifications_user_created"),
+            LongNameIndex(fields=["user"], condition=Q(read_at__isnull=True), name="ix_notifications_user_unread"),
+            # The digest and the immediate mail pick the rows no mail has claimed yet.
+            LongNameIndex(
+                fields=["user", "created_at"], condition=Q(emailed_at__isnull=True), name="ix_notifications_unmailed"
+            ),
+            LongNameIndex(fields=["university"], name="ix_notifications_university"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.user_id}: {self.text[:40]}"
