@@ -42,7 +42,10 @@ def test_enabling_twice_keeps_the_link(world, session):
 
 
 def test_tokens_differ_between_sessions(world, session):
-    other = ChatSessionFactory(user=world.a.student, content_item=session.content_item)
+    # One session per (student, item) (ux_chat_sessions_user_item): the other chat is about another item.
+    other = ChatSessionFactory(
+        user=world.a.student, content_item=ContentItemFactory(module=session.content_item.module)
+    )
     services.enable_session_sharing(actor=None, session=session)
     services.enable_session_sharing(actor=None, session=other)
     assert stored(session)[1] != stored(other)[1]
