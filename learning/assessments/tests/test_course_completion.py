@@ -8,11 +8,11 @@ from decimal import Decimal
 
 import pytest
 
-from learning import progress
 from learning.assessments import assignments, labs
 from learning.assessments.tests.lab_fixtures import assignment_payload, bump, lab_payload
 from learning.management.demo_lab_files import FINITE_DIFFERENCES_SOLUTION
 from learning.models import CourseEnrollment, EnrollmentStatus
+from learning.progress import services as progress
 from syllabus.models import Module, ModuleType
 from syllabus.tests.factories import ContentItemFactory, ModuleFactory, builtin_content_type
 
