@@ -29,14 +29,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from learning.assessments.models import LabSubmission, QuizAttempt
-from syllabus.mathml import LatexError, render_latex
+from syllabus.mathml import LatexError, render_inline_math, render_latex
 from syllabus.models import Asset, Question
 
 INLINE_TAGS = {"em", "strong", "b", "i", "code", "sub", "sup", "br", "a", "span"}
 INLINE_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
-_INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
-_MATH_SLOT = "\ue000m{}\ue001"  # private-use characters: cannot collide with authored text by accident
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{6,32}$")
 _VIMEO_ID = re.compile(r"^[0-9]{1,20}$")
 RESOURCE_ICONS = {"pdf": "📄", "article": "📰", "video": "▶"}
@@ -54,22 +52,19 @@ def latex_to_mathml(latex: str, display: bool = False) -> SafeString:
 
 
 def sanitize_inline(text: str) -> SafeString:
-    """A paragraph or caption: inline ``$…$`` math to MathML, the rest through nh3."""
-    formulas: list[str] = []
-
-    def stash(match: re.Match) -> str:
-        formulas.append(match.group(1))
-        return _MATH_SLOT.format(len(formulas) - 1)
-
-    cleaned = nh3.clean(
-        _INLINE_MATH.sub(stash, text),
-        tags=INLINE_TAGS,
-        attributes=INLINE_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
+    """A paragraph or caption: the text through nh3, then inline ``$…$`` math as MathML in its text nodes
+    (``syllabus.mathml.render_inline_math``; a formula inside an attribute stays its text)."""
+    cleaned = render_inline_math(
+        text,
+        clean=lambda html: nh3.clean(
+            html,
+            tags=INLINE_TAGS,
+            attributes=INLINE_ATTRIBUTES,
+            url_schemes=URL_SCHEMES,
+            link_rel="noopener noreferrer nofollow",
+        ),
+        render=lambda latex: latex_to_mathml(latex, False),
     )
-    for index, latex in enumerate(formulas):
-        cleaned = cleaned.replace(_MATH_SLOT.format(index), latex_to_mathml(latex, False))
     return mark_safe(cleaned)  # noqa: S308 - nh3 output plus generated MathML
 
 
