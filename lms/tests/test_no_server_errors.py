@@ -42,6 +42,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts.tests.factories import UserProfileFactory, UserSubjectPreferenceFactory
 from catalog.models import OfferingVisibility
@@ -52,7 +53,7 @@ from catalog.tests.factories import (
     DomainFactory,
     SubjectFactory,
 )
-from learning.models import Notification, NotificationKind
+from learning.models import AssignmentSubmission, Notification, NotificationKind, SubmissionFile
 from learning.tests.factories import (
     AccommodationFactory,
     CertificateFactory,
@@ -194,7 +195,15 @@ def _extend(tenant) -> None:
     CourseReviewFactory(**on)
     tenant.attempt = QuizAttemptFactory(**on)
     tenant.accommodation = AccommodationFactory(course_offering=offering, student=student)
-    LabSubmissionFactory(**on)
+    tenant.lab_submission = LabSubmissionFactory(**on)
+    tenant.lab_file = SubmissionFile.objects.create(
+        university=tenant.university, course_offering=offering, lab_submission=tenant.lab_submission,
+        path="answer.py", size=1, data=b"x",
+    )  # fmt: skip
+    tenant.assignment_submission = AssignmentSubmission.objects.create(
+        university=tenant.university, course_offering=offering, user=student, content_item=tenant.tree.t1,
+        status="submitted", submitted_at=timezone.now(),
+    )  # fmt: skip
     UserModuleProgressFactory(module=tenant.tree.lesson_a1, **on)
     UserContentProgressFactory(content_item=tenant.tree.t1, **on)
     thread = DiscussionThreadFactory(course_offering=offering, created_by_user=student)
@@ -287,6 +296,9 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "attempt_id": a.attempt.pk,
         "accommodation_id": a.accommodation.pk,
         "notification_id": a.notification.pk,
+        "submission_id": a.lab_submission.pk,
+        "file_id": a.lab_file.pk,
+        "assignment_submission_id": a.assignment_submission.pk,
     }
     other = {
         "offering_id": b.offering.pk,
@@ -302,6 +314,9 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "attempt_id": b.attempt.pk,
         "accommodation_id": b.accommodation.pk,
         "notification_id": b.notification.pk,
+        "submission_id": b.lab_submission.pk,
+        "file_id": b.lab_file.pk,
+        "assignment_submission_id": b.assignment_submission.pk,
     }
     values = {"own": str(own[kwarg]), "other": str(other[kwarg]), "missing": MISSING, "huge": PAST_BIGINT}
     if kwarg == "offering_id":
