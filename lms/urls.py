@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from learning.views import AssetFileView
+from learning.player.views_learner import AssetFileView
 from lms import views
 
 urlpatterns = [
@@ -12,7 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/public/", include("prompts.urls")),
     path("assets/<int:asset_id>/", AssetFileView.as_view(), name="asset-file"),
-    path("learn/<int:offering_id>/", include("learning.player_urls")),
+    path("learn/<int:offering_id>/", include("learning.player.urls")),
     path("learn/", include("learning.urls")),
     path("notifications/", include("learning.notifications.urls")),
     path("", include("catalog.urls")),
