@@ -12,6 +12,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/public/", include("prompts.urls")),
     path("assets/<int:asset_id>/", AssetFileView.as_view(), name="asset-file"),
+    path("learn/", include("learning.community.urls")),
     path("learn/<int:offering_id>/", include("learning.player.urls")),
     path("learn/", include("learning.urls")),
     path("notifications/", include("learning.notifications.urls")),
