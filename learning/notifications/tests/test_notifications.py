@@ -295,3 +295,29 @@ def test_concurrent_fan_outs_and_mark_reads_leave_the_exact_count():
     assert errors == []
     assert _unread(user) == Notification.objects.filter(user=user, read_at__isnull=True).count()
     assert Notification.objects.filter(user=user).count() == 11
+
+
+# --- events of other sub-areas ----------------------------------------------------------------------------
+
+
+def test_enrollment_approval_and_waitlist_promotion_notify_the_student(world, django_capture_on_commit_callbacks):
+    from catalog.models import CourseOffering
+    from learning.enrollment import services as enrollment_services
+    from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+    from learning.tests.factories import CourseEnrollmentFactory
+
+    a = world.a
+    CourseOffering.objects.filter(pk=a.offering.pk).update(capacity=1)
+    pending = CourseEnrollmentFactory(course_offering=a.offering, status=EnrollmentStatus.PENDING)
+    waiting = CourseEnrollmentFactory(course_offering=a.offering, status=EnrollmentStatus.WAITLISTED, waitlist_position=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment_services.approve_enrollment(actor=a.instructor, enrollment=pending)
+    note = Notification.objects.get(user=pending.user)
+    assert note.kind == NotificationKind.ENROLLMENT_APPROVED and "waiting list" in note.text
+    assert note.university_id == a.university.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment_services.drop_enrollment(actor=a.student, enrollment=CourseEnrollment.objects.get(user=a.student))
+    note = Notification.objects.get(user=waiting.user)
+    assert note.kind == NotificationKind.WAITLIST_PROMOTED
+    assert note.url == reverse("player:resume", kwargs={"offering_id": a.offering.pk})
+    assert _unread(waiting.user) == 1
