@@ -162,12 +162,13 @@ def main() -> None:
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
-    client = Client()
+    client = Client(HTTP_HOST="127.0.0.1")
     client.force_login(student)
     for label, path in pages:
+        client.get(path, secure=True)  # warm
         with CaptureQueriesContext(connection) as queries:
-            status = client.get(path, HTTP_HOST="127.0.0.1").status_code
-        print(f"{label}: {status}, {len(queries)} queries (in-process)")
+            status = client.get(path, secure=True).status_code
+        print(f"{label}: {status}, {len(queries)} queries (in-process, warm)")
 
     from bench.harness import Gunicorn, measure_interleaved
 
