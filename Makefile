@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run dev test lint db-stop clean
+.PHONY: run dev test lint db-stop clean tutor-model run-with-model test-tutor-model
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -30,6 +30,18 @@ test: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=lms.settings_test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
+
+## make tutor-model: llama.cpp's OpenAI-compatible server with SmolLM2-135M on 127.0.0.1:8899 (builds it once).
+tutor-model:
+	PYTHON=$(PYTHON) scripts/tutor-model.sh serve
+
+## make run-with-model: that server, and `make run` with the tutor pointed at it.
+run-with-model: $(VENV)/.installed
+	PYTHON=$(PYTHON) PORT=$(PORT) scripts/tutor-model.sh run
+
+## make test-tutor-model: a whole tutor exchange through the OpenAI-compatible provider against that server.
+test-tutor-model: $(VENV)/.installed-dev
+	PYTHON=$(PYTHON) scripts/tutor-model.sh test
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

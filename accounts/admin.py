@@ -11,6 +11,7 @@ settings, Django's admin log, auth groups), since a leaf cannot import the polic
 
 from __future__ import annotations
 
+from axes.models import AccessAttempt
 from django import forms
 from django.contrib import admin, messages
 from django.contrib.admin.models import LogEntry
@@ -114,7 +115,7 @@ class UserAdmin(TenantScopedAdmin, BaseUserAdmin):
     ordering = ("email",)
     date_hierarchy = "created_at"
     inlines = [UserUniversityRoleInline]
-    actions = ["activate_accounts", "deactivate_accounts", "sign_out_everywhere"]
+    actions = ["activate_accounts", "deactivate_accounts", "sign_out_everywhere", "unlock_logins"]
     fieldsets = (
         (None, {"fields": ("email", "password")}),
         ("Profile", {"fields": ("full_name", "locale", "time_zone", "current_streak_days", "last_activity_date")}),
@@ -245,6 +246,16 @@ class UserAdmin(TenantScopedAdmin, BaseUserAdmin):
             log="Signed the account out of every browser.",
         )
 
+    @admin.action(description="Unlock log-in of selected accounts (clear failed attempts)")
+    def unlock_logins(self, request, queryset):
+        self.run_action(
+            request,
+            queryset,
+            lambda user: services.unlock_login(actor=request.user, user=user),
+            done="Unlocked the log-in of {count} account(s).",
+            log="Unlocked the log-in (cleared failed attempts).",
+        )
+
     @admin.action(description="Deactivate selected accounts")
     def deactivate_accounts(self, request, queryset):
         self.run_action(
@@ -266,6 +277,7 @@ class UserUniversityRoleAdmin(TenantScopedAdmin):
     autocomplete_fields = ("user", "university", "department")
     date_hierarchy = "created_at"
     actions = ["revoke_roles"]
+    readonly_fields = ("created_at",)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -273,7 +285,9 @@ class UserUniversityRoleAdmin(TenantScopedAdmin):
         return actions
 
     def get_readonly_fields(self, request, obj=None):
-        return ("user", "university", "role", "department", "created_at") if obj is not None else ("created_at",)
+        # Through super(), so that "created_at" reads "set when saved" on the add form (ScopeMixin).
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else [*fields, "user", "university", "role", "department"]
 
     def has_change_permission(self, request, obj=None):
         # A role row is granted or revoked, never edited in place (revoke + grant keeps is_staff right).
@@ -357,3 +371,22 @@ admin.site.unregister(Group)
 class PlatformGroupAdmin(PlatformOnlyAdmin, BaseGroupAdmin):
     """Groups carry Django permissions (e.g. the prompt editors); only platform admins manage them."""
 
+
+
+@admin.register(AccessAttempt)
+class PlatformAccessAttemptAdmin(PlatformOnlyAdmin):
+    """Failed log-ins counted by django-axes (per account and IP). Deleting a row unlocks it; the rows name
+    e-mails and addresses of every university, so platform admins only (university admins unlock their
+    people with the user list's action)."""
+
+    list_display = ("username", "ip_address", "failures_since_start", "attempt_time", "path_info")
+    search_fields = ("username", "ip_address")
+    date_hierarchy = "attempt_time"
+    fields = ("username", "ip_address", "user_agent", "path_info", "failures_since_start", "attempt_time")
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from functools import cache
 
+from axes.backends import AxesStandaloneBackend
 from django.contrib.auth.backends import ModelBackend
 from django.core.exceptions import ValidationError
 from django.db import connection
@@ -48,3 +49,15 @@ class EmailBackend(ModelBackend):
             return None
         user = User.from_db("default", attnames, row)
         return user if self.user_can_authenticate(user) else None
+
+
+class LockoutBackend(AxesStandaloneBackend):
+    """django-axes' check, first in ``AUTHENTICATION_BACKENDS``: a locked-out account or address is refused
+    before ``EmailBackend`` hashes the password (``accounts.throttle``). A call without a request (the test
+    client's ``login()``, a shell) comes from no client there is anything to lock out, so it passes on to
+    the next backend instead of raising axes' ``AxesBackendRequestParameterRequired``."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        if request is None:
+            return None
+        return super().authenticate(request, username=username, password=password, **kwargs)

@@ -17,10 +17,12 @@ from django.db.models import Q
 
 from accounts.models import NotificationEmail, UniversityRole, User, UserSession, UserUniversityRole
 from accounts.permissions import (
+    can_attach_account,
     can_change_account_credentials,
     can_grant_role,
     can_revoke_role,
     can_set_account_active,
+    can_unlock_login,
     forget_staff_scope,
     holds_admin_role_q,
 )
@@ -145,6 +147,10 @@ ROLE_DEPARTMENT_OTHER_UNIVERSITY = "The department belongs to another university
 ACCOUNT_STATUS_NOT_ALLOWED = "Only platform admins may activate or deactivate accounts, and not their own."
 SESSIONS_NOT_ALLOWED = "Only platform admins may sign an account out everywhere, and not their own."
 ACCOUNT_CREDENTIALS_NOT_ALLOWED = "Only platform admins may change another account's e-mail or password."
+ACCOUNT_NOT_ATTACHABLE = (
+    "This account is not a member of a university you administer: a platform admin can give it a role."
+)
+UNLOCK_NOT_ALLOWED = "You may unlock only accounts that hold a role at a university you administer."
 
 
 def sync_is_staff(*, user_ids) -> int:
@@ -165,6 +171,8 @@ def grant_role(*, actor, user: User, university, role: str, department=None):
         raise ValidationError({"role": [f"Unknown role {role!r}."]}, code="invalid")
     if actor is not None and not can_grant_role(actor, university_id=university.pk, role=role):
         raise PermissionDenied(ROLE_NOT_ALLOWED)
+    if actor is not None and not can_attach_account(actor, user):
+        raise PermissionDenied(ACCOUNT_NOT_ATTACHABLE)
     if role == UniversityRole.DEPARTMENT_ADMIN and department is None:
         raise ValidationError({"department": [ROLE_DEPARTMENT_REQUIRED]}, code="required")
     if department is not None and department.university_id != university.pk:
@@ -255,3 +263,14 @@ def update_account(*, actor, user: User, email: str | None = None, full_name: st
                 raise duplicate_email_error() from None
             raise
     return user
+
+
+def unlock_login(*, actor, user: User) -> int:
+    """Clear ``user``'s failed log-in attempts (django-axes), ending a lockout of the account before it
+    expires; answers how many attempt rows were cleared. A lockout of the client's IP address is not the
+    account's: it expires, or a platform admin deletes its row in the console."""
+    if actor is not None and not can_unlock_login(actor, user):
+        raise PermissionDenied(UNLOCK_NOT_ALLOWED)
+    from axes.utils import reset  # axes is configured in settings; its models load with the app registry
+
+    return reset(username=user.email.lower())

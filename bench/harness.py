@@ -65,8 +65,13 @@ def free_port() -> int:
 
 
 class Gunicorn:
-    def __init__(self, workers: int | None = None, env: dict[str, str] | None = None):
+    def __init__(self, workers: int | None = None, env: dict[str, str] | None = None,
+                 config: str | None = "lms/gunicorn_conf.py", extra_args: tuple[str, ...] = ()):
         self.port = free_port()
+        # As scripts/serve.sh (make run): its gunicorn config (gthread workers); config=None for gunicorn's
+        # defaults (sync workers), extra_args to override one setting.
+        self.config = config
+        self.extra_args = extra_args
         # As scripts/serve.sh (make run): WEB_CONCURRENCY workers, 2 unless set.
         self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
         self.env = {**os.environ, "DEBUG": "false", "SECURE_SSL_REDIRECT": "false",
@@ -79,7 +84,8 @@ class Gunicorn:
                        cwd=BASE_DIR, env=self.env, check=True)
         self.process = subprocess.Popen(
             [str(BASE_DIR / ".venv" / "bin" / "gunicorn"), "lms.wsgi:application", "--bind", f"127.0.0.1:{self.port}",
-             "--workers", str(self.workers), "--log-level", "warning"],
+             "--workers", str(self.workers), "--log-level", "warning",
+             *(["-c", self.config] if self.config else []), *self.extra_args],
             cwd=BASE_DIR, env=self.env, start_new_session=True)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:

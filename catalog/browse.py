@@ -1,8 +1,8 @@
-"""Reads for the catalog pages (list, subject and domain browse, course page).
+"""Reads for the catalog pages (list, subject and domain browse, course page) and the front page's sample.
 
-Kept apart from ``catalog/selectors.py`` (tree and subject reads of the catalog services) so two people
-can work on them at once. Same contract as a selectors module: pure reads, keyword-only, typed, a
-fixed number of queries whatever the size of the catalog (numbers per function below). Every read goes
+The catalog's selectors module, named for what it serves (the catalog has no other). The contract of
+a selectors module: pure reads, keyword-only, typed, a fixed number of queries whatever the size of the
+catalog (numbers per function below). Every read goes
 through the visibility policy of :mod:`catalog.permissions`.
 """
 
@@ -169,6 +169,19 @@ def search_courses(*, user, data, page_number=1, page_size: int = PAGE_SIZE) -> 
     params.pop("page", None)
     query_string = params.urlencode() if hasattr(params, "urlencode") else ""
     return CatalogResult(filterset=filterset, page=page, cards=cards, sort=sort, query_string=query_string)
+
+
+def catalog_sample(*, user, limit: int = 6) -> list[CourseCard]:
+    """TWO queries: the first ``limit`` courses of the catalog's default order (title) visible to
+    ``user``, with their next offerings: the taste of the catalog on the front page."""
+    courses = list(
+        courses_visible_to(user)
+        .select_related("university")
+        .defer("search_vector", "description")
+        .order_by("title", "pk")[:limit]
+    )
+    upcoming = next_offerings(user=user, course_ids=[c.pk for c in courses])
+    return [CourseCard(course=c, next_offering=upcoming.get(c.pk)) for c in courses]
 
 
 def _page_number(value) -> int:

@@ -180,7 +180,8 @@ class Course(models.Model):
     is_coming_soon = models.BooleanField(default=False, db_default=False)
     # Bumped by every structural edit or publish of the syllabus; outline caches key on it.
     structure_version = models.IntegerField(default=1, db_default=1)
-    # Denormalised summary of course_reviews, written only by learning's review service.
+    # Denormalised summary of course_reviews, written only through catalog.services.set_course_rating
+    # (which no review service calls yet: 0 ratings until one does).
     rating_avg = models.DecimalField(max_digits=3, decimal_places=2, null=True, blank=True)
     rating_count = models.IntegerField(default=0, db_default=0)
     created_at = models.DateTimeField(db_default=Now(), editable=False)

@@ -16,7 +16,8 @@ Contract:
 - The denormalised summaries owned by the catalog (``course_offerings.enrolled_count`` /
   ``waitlist_count``, ``courses.rating_avg`` / ``rating_count``, ``courses.structure_version``) are written
   only through ``set_offering_counts``, ``set_course_rating`` and ``bump_structure_version``, which higher
-  apps (learning, syllabus) call from inside their own transactions.
+  apps call from inside their own transactions (learning's enrollment service the counts, syllabus's
+  services the structure version; no review service calls ``set_course_rating`` yet).
 - ``courses.primary_subject_id`` and the ``course_subjects`` row with ``is_primary`` are kept in step.
 - Subjects form a tree per domain: a parent is in the child's domain, never a descendant, and
   ``depth`` = parent depth + 1 for the whole subtree after every move or delete (one recursive UPDATE;
@@ -127,7 +128,9 @@ def set_offering_counts(*, offering_id: int, enrolled_count: int, waitlist_count
 
 
 def set_course_rating(*, course_id: int, rating_avg: Decimal | None, rating_count: int) -> None:
-    """Write the course's review summary (learning's review service computes it)."""
+    """Write the course's review summary. Nothing calls it yet: there is no review service (reviews are
+    made only in the staff console), so ``rating_avg``/``rating_count`` keep their defaults until the
+    reviews work computes them and calls this."""
     Course.objects.filter(pk=course_id).update(rating_avg=rating_avg, rating_count=rating_count)
 
 

@@ -3,13 +3,13 @@
 Each sub-area keeps its own models (one Django app: the app label ``learning``, the table names and
 ``learning/migrations`` are shared):
 
+- :mod:`learning.notifications.models`: notifications;
 - :mod:`learning.enrollment.models`: enrollments and invitations;
 - :mod:`learning.progress.models`: item progress and module rollups;
-- :mod:`learning.assessments.models` (and ``models_quiz``): quiz attempts, their questions, mastery,
-  regrades and accommodations, lab submissions;
+- :mod:`learning.assessments.models` (and ``models_quiz``, ``models_submissions``): quiz attempts, their
+  questions, mastery, regrades and accommodations, lab and assignment submissions, grade changes;
 - :mod:`learning.gradebook.models`: course grades and certificates;
-- :mod:`learning.community.models`: discussions and reviews;
-- :mod:`learning.notifications.models`: notifications.
+- :mod:`learning.community.models`: discussions and reviews.
 
 Everything hangs off a course offering. Code inside a sub-package imports from its own ``models``
 module (or a lower sub-area's); this module sits above all of them.
@@ -22,6 +22,14 @@ from learning.assessments.models_quiz import (
     QuizAttemptQuestion,
     QuizMastery,
     QuizRegrade,
+)
+from learning.assessments.models_submissions import (
+    AssignmentStatus,
+    AssignmentSubmission,
+    GradeChange,
+    GradeChangeKind,
+    SubmissionFile,
+    SubmissionFileRole,
 )
 from learning.community.models import (
     CourseReview,
@@ -39,6 +47,8 @@ from learning.progress.models import UserContentProgress, UserModuleProgress
 
 __all__ = [
     "Accommodation",
+    "AssignmentStatus",
+    "AssignmentSubmission",
     "Certificate",
     "CourseEnrollment",
     "CourseGrade",
@@ -50,6 +60,8 @@ __all__ = [
     "DiscussionThread",
     "DiscussionThreadFollow",
     "EnrollmentStatus",
+    "GradeChange",
+    "GradeChangeKind",
     "LabSubmission",
     "LabSubmissionStatus",
     "MasteryLevel",
@@ -60,6 +72,8 @@ __all__ = [
     "QuizMastery",
     "QuizRegrade",
     "ThreadKind",
+    "SubmissionFile",
+    "SubmissionFileRole",
     "UserContentProgress",
     "UserModuleProgress",
 ]

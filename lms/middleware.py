@@ -1,4 +1,7 @@
-"""Cross-cutting request guards.
+"""Cross-cutting request guards and response headers.
+
+:class:`PermissionsPolicyMiddleware` sets ``Permissions-Policy`` (``settings.PERMISSIONS_POLICY``) on every
+response; the Content-Security-Policy comes from django-csp's middleware (``settings.CONTENT_SECURITY_POLICY``).
 
 :class:`RejectNulMiddleware` answers 400 to any request whose path, query string, cookies or form fields
 hold a NUL character. PostgreSQL refuses NUL in ``text`` and ``jsonb``, so such a value reaching any
@@ -10,6 +13,7 @@ Langfuse's ``{"message", "error"}``). Uploaded files' bytes are not form fields,
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponseBadRequest, JsonResponse
 
 NUL = "\x00"
@@ -41,3 +45,13 @@ class RejectNulMiddleware:
         if NUL in request.path or _holds_nul(request.GET):
             return True
         return request.method == "POST" and request.content_type in FORM_TYPES and _holds_nul(request.POST)
+
+
+class PermissionsPolicyMiddleware:
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest):
+        response = self.get_response(request)
+        response.headers.setdefault("Permissions-Policy", settings.PERMISSIONS_POLICY)
+        return response

@@ -4,9 +4,11 @@ Every variable is documented in ``.env.example``. A ``.env`` file beside ``manag
 present; real environment variables win over it.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
+from csp.constants import NONCE, NONE, SELF, UNSAFE_INLINE
 from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -43,6 +45,7 @@ INSTALLED_APPS = [
     "django_htmx",
     "django_tasks",
     "django_tasks_db",
+    "axes",
     # Our apps, lowest layer first (see README "Layering").
     "lms",
     "prompts",
@@ -55,6 +58,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "csp.middleware.CSPMiddleware",
+    "lms.middleware.PermissionsPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lms.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -62,8 +67,11 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "accounts.throttle.LoginRateLimitMiddleware",  # log-in/sign-up POSTs per IP, before any password hashing
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes requires: turns a lockout raised during authentication into its response.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "lms.urls"
@@ -108,13 +116,20 @@ _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if env.bool("DB_PREPARED_STATEMENTS", default=True):
     _db["OPTIONS"].setdefault("prepare_threshold", 2**62)
 # Django's built-in psycopg pool (needs CONN_MAX_AGE = 0). DB_POOL=false turns it off.
+# Each connection is checked as it is handed out (CONN_HEALTH_CHECKS: Django then gives the pool
+# check=ConnectionPool.check_connection, one empty round trip),
+# so after a database restart the dead pooled connections are replaced instead of failing one request each.
+# While the database is down a request waits at most DB_POOL_TIMEOUT seconds for a connection, then gets
+# the 503 "briefly unavailable" page (lms.views.server_error), so workers are not tied up.
 if env.bool("DB_POOL", default=True):
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
-        "timeout": 10,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=3.0),
     }
     _db["CONN_MAX_AGE"] = 0
+    _db["CONN_HEALTH_CHECKS"] = True
+_db["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -128,7 +143,11 @@ if CACHES["default"]["BACKEND"].endswith("DatabaseCache"):
 SESSION_ENGINE = "accounts.sessions"
 
 AUTH_USER_MODEL = "accounts.User"
-AUTHENTICATION_BACKENDS = ["accounts.backends.EmailBackend"]  # ModelBackend with a cheap per-request user read
+# django-axes first: a locked-out account or IP is refused before our backend hashes the password.
+AUTHENTICATION_BACKENDS = [
+    "accounts.backends.LockoutBackend",  # django-axes' AxesStandaloneBackend
+    "accounts.backends.EmailBackend",  # ModelBackend with a cheap per-request user read
+]
 PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.Argon2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
@@ -146,6 +165,25 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 SIGNUP_REDIRECT_URL = "learning:onboarding"  # accounts cannot import learning; it reads this name
 
+# --- Log-in brute-force protection (accounts.throttle; README "Security"). ---
+# Per client IP, before any hashing: log-in and sign-up POSTs per window.
+LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=20)
+LOGIN_RATE_WINDOW = 60  # seconds
+# Behind a reverse proxy, the client is the last X-Forwarded-For entry (lms.client_ip).
+TRUST_X_FORWARDED_FOR = env.bool("TRUST_X_FORWARDED_FOR", default=False)
+# django-axes: failed log-ins per account (e-mail) and, separately, per IP, then a lockout that expires.
+AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
+AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False  # the message's "try again in N minutes" holds
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"  # Django's log-in forms post the e-mail as "username"
+AXES_USERNAME_CALLABLE = "accounts.throttle.axes_username"
+AXES_CLIENT_IP_CALLABLE = "lms.client_ip.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
+AXES_ENABLE_ADMIN = False  # accounts.admin registers the attempts for platform admins only
+AXES_VERBOSE = False
+
 LANGUAGE_CODE = "en-us"
 TIME_ZONE = "UTC"
 USE_I18N = True
@@ -156,10 +194,15 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "media/"
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
+# Labs (docs/labs.md): the runtimes this server grades in its bubblewrap sandbox (the lab editor refuses others),
+# and the ceiling on every lab's own limits.
+LAB_RUNTIMES = env.list("LAB_RUNTIMES", default=["python", "python-datascience"])
+LAB_SANDBOX_MAX_SECONDS = env.int("LAB_SANDBOX_MAX_SECONDS", default=60)
+LAB_SANDBOX_MAX_MEMORY_MB = env.int("LAB_SANDBOX_MAX_MEMORY_MB", default=1024)
 ASSET_MAX_UPLOAD_BYTES = env.int("ASSET_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)  # syllabus asset library uploads
 # Uploaded files: local MEDIA_ROOT by default; S3-compatible object storage (django-storages) when
 # AWS_STORAGE_BUCKET_NAME is set. Files are never served from a public URL either way: the asset view
-# checks access and streams them (syllabus.views.assets).
+# checks access and streams them (learning.player.views_learner.AssetFileView, syllabus.views.bank.AssetFileView).
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {
@@ -232,6 +275,38 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
 
+# --- Content-Security-Policy (django-csp) on every response; README "Security" says how to add a script. ---
+# Scripts: our static files, or an inline <script nonce="{{ request.csp_nonce }}">; no inline handlers
+# (onclick=…), no eval. Styles allow inline: Bootstrap's progress bars and the admin set style="…", and
+# htmx and the player add a <style> element (a style cannot run code). Frames: only the video players
+# the course player embeds (learning.player: privacy-enhanced YouTube, Vimeo).
+VIDEO_FRAME_ORIGINS = ["https://www.youtube-nocookie.com", "https://player.vimeo.com"]
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF, NONCE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF, "data:"],
+        "connect-src": [SELF],
+        "media-src": [SELF],
+        "frame-src": VIDEO_FRAME_ORIGINS,
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    }
+}
+# Powerful browser features: none, except what the embedded video players are allowed (their iframe's
+# allow="encrypted-media; picture-in-picture; fullscreen").
+_video_origins = " ".join(f'"{origin}"' for origin in VIDEO_FRAME_ORIGINS)
+PERMISSIONS_POLICY = ", ".join(
+    [
+        *(f"{feature}=()" for feature in ("camera", "microphone", "geolocation", "payment", "usb", "display-capture")),
+        *(f"{feature}=(self {_video_origins})" for feature in ("fullscreen", "picture-in-picture", "encrypted-media")),
+    ]
+)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
@@ -245,3 +320,9 @@ LOGGING = {
         "django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},
     },
 }
+
+# The AI tutor (tutoring/, docs/tutor.md). Provider, budgets and moderation live in system settings.
+TUTOR_STREAM_MAX_SECONDS = env.float("TUTOR_STREAM_MAX_SECONDS", default=120.0)
+TUTOR_STREAM_HEARTBEAT_SECONDS = env.float("TUTOR_STREAM_HEARTBEAT_SECONDS", default=15.0)
+TUTOR_OFFLINE_CHUNK_DELAY = env.float("TUTOR_OFFLINE_CHUNK_DELAY", default=0.02)
+

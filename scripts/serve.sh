@@ -38,8 +38,9 @@ echo "Sigma LMS is serving on http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
 if [ "${SERVER:-gunicorn}" = runserver ]; then
   $PY manage.py runserver "127.0.0.1:${PORT}" &
 else
-  .venv/bin/gunicorn lms.wsgi:application --bind "127.0.0.1:${PORT}" --workers "${WEB_CONCURRENCY:-2}" \
-    --access-logfile - --graceful-timeout 5 &
+  # gthread workers (lms/gunicorn_conf.py): a streamed tutor reply holds a thread, not a worker.
+  .venv/bin/gunicorn lms.wsgi:application -c lms/gunicorn_conf.py --bind "127.0.0.1:${PORT}" \
+    --access-logfile - &
 fi
 server_pid=$!
 wait "$server_pid"

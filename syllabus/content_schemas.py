@@ -154,7 +154,7 @@ ENGINEERING_LAB_SCHEMA = {
     "required": ["lab_type", "runtime", "container_image"],
     "properties": {
         "lab_type": {"enum": ["code"]},
-        "runtime": {"enum": ["python-datascience", "matlab"]},
+        "runtime": {"enum": ["python", "python-datascience", "matlab"]},
         "container_image": {"type": "string", "pattern": "^\\S+$"},
         "cpu_limit": {"type": "string", "pattern": "^[0-9]+(\\.[0-9]+)?m?$"},
         "memory_limit": {"type": "string", "pattern": "^[0-9]+(Ki|Mi|Gi|Ti|K|M|G|T)?$"},
@@ -173,6 +173,8 @@ ENGINEERING_LAB_SCHEMA = {
                 "properties": {
                     "path": {"type": "string", "minLength": 1},
                     "role": {"enum": ["student_visible", "hidden_test", "read_only", "solution"]},
+                    # the file's text (starter code, hidden tests); hidden tests never leave the server
+                    "content": {"type": "string", "maxLength": 262144},
                 },
                 "additionalProperties": False,
             },
@@ -186,6 +188,11 @@ ENGINEERING_LAB_SCHEMA = {
             },
             "additionalProperties": False,
         },
+        # labs (docs/labs.md): completion at the pass mark (default 50 %), attempts, which score counts
+        "pass_mark_percent": {"type": "number", "minimum": 0, "maximum": 100},
+        "max_attempts": {"type": ["integer", "null"], "minimum": 1},
+        "score_policy": {"enum": ["best", "latest"]},
+        "show_hidden_test_names": {"type": "boolean"},
     },
     "additionalProperties": False,
 }
@@ -232,7 +239,48 @@ ASSIGNMENT_SCHEMA = {
             "properties": {
                 "accept_late": {"type": "boolean"},
                 "penalty_percent_per_day": {"type": "number", "minimum": 0, "maximum": 100},
+                "penalty_percent_per_hour": {"type": "number", "minimum": 0, "maximum": 100},
                 "max_late_days": {"type": "integer", "minimum": 0},
+                "floor_percent": {"type": "number", "minimum": 0, "maximum": 100},
+                "missing_score_percent": {"type": "number", "minimum": 0, "maximum": 100},
+            },
+            "additionalProperties": False,
+        },
+        # grading options (docs/assignments.md)
+        "available_from": _ISO_DATETIME,
+        "allow_resubmission": {"type": "boolean"},
+        "completion": {"enum": ["graded", "submitted"]},
+        "grade_posting": {"enum": ["automatic", "manual"]},
+        "anonymous_grading": {"type": "boolean"},
+        "rubric": {
+            "type": "object",
+            "required": ["criteria"],
+            "properties": {
+                "criteria": {
+                    "type": "array",
+                    "minItems": 1,
+                    "items": {
+                        "type": "object",
+                        "required": ["title", "levels"],
+                        "properties": {
+                            "title": {"type": "string", "minLength": 1},
+                            "levels": {
+                                "type": "array",
+                                "minItems": 1,
+                                "items": {
+                                    "type": "object",
+                                    "required": ["title", "points"],
+                                    "properties": {
+                                        "title": {"type": "string", "minLength": 1},
+                                        "points": {"type": "number", "minimum": 0},
+                                    },
+                                    "additionalProperties": False,
+                                },
+                            },
+                        },
+                        "additionalProperties": False,
+                    },
+                }
             },
             "additionalProperties": False,
         },

@@ -9,6 +9,7 @@ instead of silently broken math.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from xml.etree import ElementTree
 
@@ -219,20 +220,72 @@ def cache_info():
     return _render.cache_info()
 
 
+# Math in plain text (question prompts, choices, explanations), the convention of the player's paragraphs:
+# ``$…$`` or ``$$…$$`` is LaTeX; ``\$`` is a dollar sign. An unpaired ``$`` stays text.
+_MATH_SPAN = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$", re.DOTALL)
+
+
+def math_spans(text: str | None) -> list[str]:
+    """The LaTeX formulas of ``text`` (see ``_MATH_SPAN``), for checking them where the text is entered."""
+    return [double or single for double, single in _MATH_SPAN.findall(text or "")]
+
+
+def _plain(text: str) -> str:
+    return escape(text.replace("\\$", "$")).replace("\n", "<br>")
+
+
 def render_math_text(text: str | None) -> str:
-    """Plain text with ``$$…$$`` LaTeX (question prompts, choices, explanations) as HTML: the text escaped
-    with its line breaks, each formula as inline MathML (LaTeX that does not parse stays visible as code).
-    An unpaired trailing ``$$`` is text. The result is safe to mark safe."""
-    parts = (text or "").split("$$")
-    if len(parts) % 2 == 0:  # an odd number of "$$": the last one opens nothing
-        parts[-2:] = [parts[-2] + "$$" + parts[-1]]
-    html = []
-    for index, part in enumerate(parts):
-        if index % 2 == 0:
-            html.append(escape(part).replace("\n", "<br>"))
-            continue
+    """Plain text with ``$…$`` or ``$$…$$`` LaTeX (question prompts, choices, explanations) as HTML: the text
+    escaped with its line breaks, each formula as inline MathML (LaTeX that does not parse stays visible as
+    code). ``\\$`` is a dollar sign; an unpaired ``$`` is text. The result is safe to mark safe."""
+    text = text or ""
+    html, last = [], 0
+    for match in _MATH_SPAN.finditer(text):
+        html.append(_plain(text[last : match.start()]))
+        latex = match.group(1) if match.group(1) is not None else match.group(2)
         try:
-            html.append(render_latex(part, display=False))
+            html.append(render_latex(latex, display=False))
         except LatexError:
-            html.append(f"<code>$${escape(part)}$$</code>")
+            html.append(f"<code>{escape(match.group(0))}</code>")
+        last = match.end()
+    html.append(_plain(text[last:]))
     return "".join(html)
+
+
+_INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
+_MATH_SLOT = "\ue000m{}\ue001"  # private-use characters: authored text holds none by accident
+_ANY_SLOT = re.compile("\ue000m(\\d+)\ue001")
+# A tag of serialised HTML, attribute values included (html5ever, nh3's serialiser, always double-quotes
+# them and may leave a ">" inside one).
+_TAG = re.compile(r'<(?:[^>"]|"[^"]*")*>')
+
+
+def render_inline_math(text: str, *, clean: Callable[[str], str], render: Callable[[str], str]) -> str:
+    """Authored HTML with inline ``$…$`` LaTeX: ``clean`` (the caller's sanitiser, e.g. nh3) runs on the
+    text with each formula replaced by an inert placeholder, then each placeholder becomes ``render(latex)``
+    (MathML) where it stands in a text node, and its original ``$latex$`` (escaped) where it stands inside a
+    tag (an attribute value such as ``title="$x$"``), so markup is never put inside an attribute."""
+    formulas: list[str] = []
+
+    def stash(match: re.Match) -> str:
+        formulas.append(match.group(1))
+        return _MATH_SLOT.format(len(formulas) - 1)
+
+    cleaned = clean(_INLINE_MATH.sub(stash, text))
+
+    def as_text(match: re.Match) -> str:
+        index = int(match.group(1))
+        return escape(f"${formulas[index]}$") if index < len(formulas) else ""
+
+    def as_math(match: re.Match) -> str:
+        index = int(match.group(1))
+        return render(formulas[index]) if index < len(formulas) else ""
+
+    pieces = []
+    position = 0
+    for tag in _TAG.finditer(cleaned):
+        pieces.append(_ANY_SLOT.sub(as_math, cleaned[position : tag.start()]))
+        pieces.append(_ANY_SLOT.sub(as_text, tag.group()))
+        position = tag.end()
+    pieces.append(_ANY_SLOT.sub(as_math, cleaned[position:]))
+    return "".join(pieces)

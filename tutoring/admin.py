@@ -7,6 +7,7 @@ content item is platform data (platform admins only). Scoped by ``accounts.admin
 from django.contrib import admin
 
 from accounts.admin_policy import TenantScopedAdmin, TenantScopedInline
+from tutoring import services
 from tutoring.models import ChatMessage, ChatNote, ChatSession
 
 
@@ -31,6 +32,16 @@ class ChatSessionAdmin(TenantScopedAdmin):
     readonly_fields = ("share_token", "created_at", "updated_at")
     date_hierarchy = "created_at"
     inlines = [ChatMessageInline]
+
+    def save_model(self, request, obj, form, change):
+        # The form's flag alone would break ck_chat_sessions_shared_has_token (the token is read-only here):
+        # save the other fields with the stored flag, then let the service switch sharing with its token.
+        wanted = obj.share_enabled
+        obj.share_enabled = ChatSession.objects.get(pk=obj.pk).share_enabled if change else False
+        super().save_model(request, obj, form, change)
+        if wanted != obj.share_enabled:
+            switch = services.enable_session_sharing if wanted else services.disable_session_sharing
+            switch(actor=request.user, session=obj)
 
 
 @admin.register(ChatMessage)

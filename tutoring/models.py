@@ -24,6 +24,8 @@ class ChatSession(models.Model):
         ordering = ["-updated_at"]
         constraints = [
             models.UniqueConstraint(fields=["share_token"], name="ux_chat_sessions_share_token"),
+            # One tutor conversation per student and content item (tutoring.chat.start_session).
+            models.UniqueConstraint(fields=["user", "content_item"], name="ux_chat_sessions_user_item"),
             # A shared session is reachable only through its token.
             models.CheckConstraint(
                 condition=Q(share_enabled=False) | Q(share_token__isnull=False),
@@ -64,9 +66,7 @@ class ChatMessage(models.Model):
 
 class ChatNote(models.Model):
     session = models.ForeignKey(ChatSession, on_delete=models.CASCADE, related_name="notes")
-    message = models.ForeignKey(
-        ChatMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="notes"
-    )
+    message = models.ForeignKey(ChatMessage, on_delete=models.SET_NULL, null=True, blank=True, related_name="notes")
     content = models.TextField()
     selected_text = models.TextField(null=True, blank=True)
     created_at = models.DateTimeField(db_default=Now(), editable=False)
@@ -78,3 +78,35 @@ class ChatNote(models.Model):
 
     def __str__(self) -> str:
         return self.content[:60]
+
+
+class TutorCourseSetting(models.Model):
+    """The tutor's switches for a course: on/off, and whether practice quizzes may get outright answers."""
+
+    course = models.OneToOneField("catalog.Course", on_delete=models.CASCADE, related_name="tutor_setting")
+    university = models.ForeignKey("catalog.University", on_delete=models.CASCADE, related_name="+")
+    tutor_enabled = models.BooleanField(default=True, db_default=True)
+    # Off (the default): in a practice quiz the tutor gives hints, and a reply that reveals is replaced.
+    practice_answers_allowed = models.BooleanField(default=False, db_default=False)
+    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "tutor_course_settings"
+
+    def __str__(self) -> str:
+        return f"Tutor settings of course {self.course_id}"
+
+
+class TutorItemSetting(models.Model):
+    """A per-item switch: an instructor may turn the tutor off for one item (e.g. a graded lab)."""
+
+    content_item = models.OneToOneField("syllabus.ContentItem", on_delete=models.CASCADE, related_name="tutor_setting")
+    university = models.ForeignKey("catalog.University", on_delete=models.CASCADE, related_name="+")
+    tutor_enabled = models.BooleanField(default=True, db_default=True)
+    updated_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "tutor_item_settings"
+
+    def __str__(self) -> str:
+        return f"Tutor settings of item {self.content_item_id}"

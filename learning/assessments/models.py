@@ -49,13 +49,14 @@ class QuizAttempt(models.Model):
 
 
 class LabSubmissionStatus(models.TextChoices):
-    """Seed 000: "submitted", "graded", etc.; completed."""
+    """Seed 000: "submitted", "graded", etc.; completed as the autograder's life cycle
+    (submitted → queued → running → graded | error; docs/labs.md)."""
 
     SUBMITTED = "submitted", "Submitted"
-    GRADING = "grading", "Grading"
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
     GRADED = "graded", "Graded"
-    RETURNED = "returned", "Returned for revision"
-    FAILED = "failed", "Grading failed"
+    ERROR = "error", "Error"
 
 
 class LabSubmission(models.Model):
@@ -63,9 +64,7 @@ class LabSubmission(models.Model):
     course_offering = models.ForeignKey(
         "catalog.CourseOffering", on_delete=models.CASCADE, related_name="lab_submissions"
     )
-    content_item = models.ForeignKey(
-        "syllabus.ContentItem", on_delete=models.CASCADE, related_name="lab_submissions"
-    )
+    content_item = models.ForeignKey("syllabus.ContentItem", on_delete=models.CASCADE, related_name="lab_submissions")
     submitted_at = models.DateTimeField(db_default=Now())
     status = models.CharField(
         max_length=32,
@@ -78,10 +77,21 @@ class LabSubmission(models.Model):
     max_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     instructor_feedback = models.TextField(null=True, blank=True)
     artifacts_url = models.CharField(max_length=1024, null=True, blank=True)
+    # ours (docs/labs.md): 1..n per student and lab; the autograder's score apart from an override's
+    attempt_number = models.IntegerField(default=1, db_default=1)
+    auto_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
+    graded_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "lab_submissions"
         constraints = [
+            models.UniqueConstraint(
+                fields=["user", "course_offering", "content_item", "attempt_number"],
+                name="ux_lab_submissions_attempt_number",
+            ),
+            models.CheckConstraint(
+                condition=Q(attempt_number__gte=1), name="ck_lab_submissions_attempt_number_positive"
+            ),
             choices_check("status", LabSubmissionStatus, name="ck_lab_submissions_status"),
             non_negative("score_obtained", name="ck_lab_submissions_score_nonnegative"),
             non_negative("max_score", name="ck_lab_submissions_max_score_nonnegative"),

@@ -58,9 +58,7 @@ def create_invitation(
             expires_at=expires_at,
         )
         if email is not None:
-            label = course_label(
-                CourseOffering.objects.select_related("course").get(pk=offering.pk)
-            )
+            label = course_label(CourseOffering.objects.select_related("course").get(pk=offering.pk))
             transaction.on_commit(
                 lambda: send_mail(
                     f"You are invited: {label}",

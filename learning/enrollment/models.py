@@ -26,11 +26,12 @@ class EnrollmentStatus(models.TextChoices):
 
 class CourseEnrollment(models.Model):
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="enrollments", db_index=False)
-    course_offering = models.ForeignKey(
-        "catalog.CourseOffering", on_delete=models.CASCADE, related_name="enrollments"
-    )
+    course_offering = models.ForeignKey("catalog.CourseOffering", on_delete=models.CASCADE, related_name="enrollments")
     status = models.CharField(
-        max_length=32, choices=EnrollmentStatus.choices, default=EnrollmentStatus.ACTIVE, db_default=EnrollmentStatus.ACTIVE
+        max_length=32,
+        choices=EnrollmentStatus.choices,
+        default=EnrollmentStatus.ACTIVE,
+        db_default=EnrollmentStatus.ACTIVE,
     )
     enrolled_at = models.DateTimeField(db_default=Now())
     completed_at = models.DateTimeField(null=True, blank=True)
@@ -63,9 +64,7 @@ class CourseEnrollment(models.Model):
 class CourseInvitation(models.Model):
     """An invitation code to an invite-only offering, optionally for one e-mail address."""
 
-    course_offering = models.ForeignKey(
-        "catalog.CourseOffering", on_delete=models.CASCADE, related_name="invitations"
-    )
+    course_offering = models.ForeignKey("catalog.CourseOffering", on_delete=models.CASCADE, related_name="invitations")
     code = models.CharField(max_length=64)
     email = models.EmailField(max_length=255, null=True, blank=True, help_text="Empty: anyone with the code.")
     created_by = models.ForeignKey(

@@ -79,7 +79,11 @@ def check_invitation(*, actor, offering: CourseOffering, code: str | None) -> Co
 
 
 def check_access(
-    *, actor, offering: CourseOffering, existing: CourseEnrollment | None, invitation_code: str | None,
+    *,
+    actor,
+    offering: CourseOffering,
+    existing: CourseEnrollment | None,
+    invitation_code: str | None,
     link_token: str | None,
 ) -> CourseInvitation | None:
     if not offering.course.is_published:
@@ -118,16 +122,16 @@ def check_not_live(existing: CourseEnrollment | None) -> None:
         raise ValidationError(ALREADY_COMPLETED, code="already_completed")
     if existing.status == EnrollmentStatus.PENDING:
         raise ValidationError(ALREADY_PENDING, code="already_pending")
-    raise ValidationError(
-        ALREADY_WAITLISTED.format(position=existing.waitlist_position), code="already_waitlisted"
-    )
+    raise ValidationError(ALREADY_WAITLISTED.format(position=existing.waitlist_position), code="already_waitlisted")
 
 
 def check_enrollment_window(offering: CourseOffering, now: datetime | None = None) -> None:
     now = now or timezone.now()
     if offering.enrollment_start is not None and now < offering.enrollment_start:
         raise ValidationError(
-            ENROLLMENT_NOT_OPEN_YET.format(date=local_display(offering.enrollment_start, offering.university.time_zone)),
+            ENROLLMENT_NOT_OPEN_YET.format(
+                date=local_display(offering.enrollment_start, offering.university.time_zone)
+            ),
             code="not_open_yet",
         )
     if (offering.enrollment_end is not None and now >= offering.enrollment_end) or (

@@ -36,9 +36,7 @@ class CourseGrade(models.Model):
 
 class Certificate(models.Model):
     user = models.ForeignKey(USER, on_delete=models.CASCADE, related_name="certificates", db_index=False)
-    course_offering = models.ForeignKey(
-        "catalog.CourseOffering", on_delete=models.CASCADE, related_name="certificates"
-    )
+    course_offering = models.ForeignKey("catalog.CourseOffering", on_delete=models.CASCADE, related_name="certificates")
     certificate_code = models.CharField(max_length=64)
     issued_at = models.DateTimeField(db_default=Now())
     expires_at = models.DateTimeField(null=True, blank=True)

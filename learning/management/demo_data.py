@@ -6,6 +6,8 @@ can find what a previous run made. Payload values ``"@asset:<key>"`` and ``"@poo
 by the ids of the rows the command made for them.
 """
 
+from learning.management import demo_lab_files as lab_files
+
 DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 - documented demo password (README "Demo data")
 
 COUNTRIES = [
@@ -102,7 +104,7 @@ COURSES = [
         "Classical Mechanics",
         "PHYS",
         "SCI_PHYS_MECH",
-        ["MATH_CALC_DIFF"],
+        [],
         "undergraduate",
         "introductory",
         "4.00",
@@ -190,7 +192,7 @@ COURSES = [
         "graduate",
         "advanced",
         "5.00",
-        False,
+        True,  # published with no offering: the catalog's "coming soon" course
         True,
         "Floating point, conditioning, LU and QR factorisations, iterative solvers. Opens next year.",
     ),
@@ -828,12 +830,31 @@ SYLLABI = {
                                         "entrypoint": "pytest -q tests/",
                                         "env": {"MPLBACKEND": "Agg"},
                                         "files": [
-                                            {"path": "finite_differences.py", "role": "student_visible"},
-                                            {"path": "README.md", "role": "read_only"},
-                                            {"path": "tests/test_finite_differences.py", "role": "hidden_test"},
-                                            {"path": "solution/finite_differences.py", "role": "solution"},
+                                            {
+                                                "path": "finite_differences.py",
+                                                "role": "student_visible",
+                                                "content": lab_files.FINITE_DIFFERENCES_STARTER,
+                                            },
+                                            {
+                                                "path": "README.md",
+                                                "role": "read_only",
+                                                "content": lab_files.FINITE_DIFFERENCES_README,
+                                            },
+                                            {
+                                                "path": "tests/test_finite_differences.py",
+                                                "role": "hidden_test",
+                                                "content": lab_files.FINITE_DIFFERENCES_TESTS,
+                                            },
+                                            {
+                                                "path": "solution/finite_differences.py",
+                                                "role": "solution",
+                                                "content": lab_files.FINITE_DIFFERENCES_SOLUTION,
+                                            },
                                         ],
                                         "grading": {"type": "unit_tests", "max_points": 100},
+                                        "pass_mark_percent": 50,
+                                        "max_attempts": 5,
+                                        "score_policy": "best",
                                     },
                                 },
                             ],
@@ -914,6 +935,30 @@ SYLLABI = {
                                             "accept_late": True,
                                             "penalty_percent_per_day": 10,
                                             "max_late_days": 3,
+                                            "floor_percent": 50,
+                                            "missing_score_percent": 0,
+                                        },
+                                        "allow_resubmission": True,
+                                        "grade_posting": "manual",
+                                        "rubric": {
+                                            "criteria": [
+                                                {
+                                                    "title": "Working shown",
+                                                    "levels": [
+                                                        {"title": "Missing", "points": 0},
+                                                        {"title": "Partial", "points": 10},
+                                                        {"title": "Complete", "points": 20},
+                                                    ],
+                                                },
+                                                {
+                                                    "title": "Correct answers",
+                                                    "levels": [
+                                                        {"title": "0–1 of 5", "points": 0},
+                                                        {"title": "2–3 of 5", "points": 15},
+                                                        {"title": "4–5 of 5", "points": 30},
+                                                    ],
+                                                },
+                                            ]
                                         },
                                     },
                                 },
@@ -1122,8 +1167,21 @@ SYLLABI = {
                                         "timeout_seconds": 5400,
                                         "entrypoint": "pytest -q tests/",
                                         "files": [
-                                            {"path": "lu.py", "role": "student_visible"},
-                                            {"path": "tests/test_lu.py", "role": "hidden_test"},
+                                            {
+                                                "path": "lu.py",
+                                                "role": "student_visible",
+                                                "content": lab_files.LU_STARTER,
+                                            },
+                                            {
+                                                "path": "tests/test_lu.py",
+                                                "role": "hidden_test",
+                                                "content": lab_files.LU_TESTS,
+                                            },
+                                            {
+                                                "path": "solution/lu.py",
+                                                "role": "solution",
+                                                "content": lab_files.LU_SOLUTION,
+                                            },
                                         ],
                                         "grading": {"type": "unit_tests", "max_points": 40},
                                     },

@@ -243,6 +243,8 @@ def lab_context(data: dict, *, user_id: int, offering_id: int, item_id: int) -> 
         "grading": grading.get("type"),
         "max_points": _number(grading.get("max_points")),
         "submitted": submitted,
+        "max_attempts": data.get("max_attempts"),
+        "attempts_left": max(0, data["max_attempts"] - submitted) if data.get("max_attempts") else None,
         "files": [f for f in data.get("files", []) if f.get("role") in ("student_visible", "read_only")],
     }
 

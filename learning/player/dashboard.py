@@ -100,7 +100,6 @@ def dashboard_enrollments(*, user) -> QuerySet[CourseEnrollment]:
     )
 
 
-
 # The student's completed share of the required items (active items of the published tree, as in
 # learning.progress.structure) of each listed offering's course, computed from the current structure: for offerings
 # whose stored rollups predate it (the background recompute has not run yet).
@@ -213,9 +212,7 @@ def get_dashboard(*, user, now: datetime | None = None) -> Dashboard:
     (≤ 2); plus one cache read for the rollup versions and none for the streak (on the user row)."""
     now = now or timezone.now()
     enrollments = list(dashboard_enrollments(user=user))
-    _set_course_progress(
-        user=user, enrollments=[e for e in enrollments if e.status == EnrollmentStatus.ACTIVE]
-    )
+    _set_course_progress(user=user, enrollments=[e for e in enrollments if e.status == EnrollmentStatus.ACTIVE])
     active, upcoming, pending, waitlisted, completed = [], [], [], [], []
     for enrollment in enrollments:
         offering = enrollment.course_offering
@@ -230,7 +227,7 @@ def get_dashboard(*, user, now: datetime | None = None) -> Dashboard:
         else:
             active.append(enrollment)
     upcoming.sort(key=lambda e: e.course_offering.starts_at)
-    waitlisted.sort(key=lambda e: (e.waitlist_position or 0))
+    waitlisted.sort(key=lambda e: e.waitlist_position or 0)
     return Dashboard(
         active=active,
         upcoming=upcoming,
@@ -241,4 +238,3 @@ def get_dashboard(*, user, now: datetime | None = None) -> Dashboard:
         suggestions=suggested_courses(user=user),
         deadlines=upcoming_deadlines(user=user, enrollments=enrollments, now=now),
     )
-

@@ -45,9 +45,7 @@ class UserContentProgress(models.Model):
     course_offering = models.ForeignKey(
         "catalog.CourseOffering", on_delete=models.CASCADE, related_name="content_progress"
     )
-    content_item = models.ForeignKey(
-        "syllabus.ContentItem", on_delete=models.CASCADE, related_name="user_progress"
-    )
+    content_item = models.ForeignKey("syllabus.ContentItem", on_delete=models.CASCADE, related_name="user_progress")
     first_started_at = models.DateTimeField(null=True, blank=True)
     last_interacted_at = models.DateTimeField(null=True, blank=True)
     completed_at = models.DateTimeField(null=True, blank=True)

@@ -1,5 +1,9 @@
 """The published structure of a course, loaded flat and cached per structure version.
 
+It lives in progress (not the player) because it *is* progress's definition of the required items; the
+player reads it from here. The outline HTML is part of the cached structure so that it is built once
+per version for every worker; the per-student overlay is the player's (:mod:`learning.player.outline`).
+
 Contract:
 - :func:`get_course_structure` returns a :class:`CourseStructure` for ``(course_id, structure_version)``:
   the *published tree* (the course root, and every module whose ``is_published`` is true and whose

@@ -1,5 +1,6 @@
 """``manage.py seed_demo``: the demo world is complete, valid and idempotent."""
 
+import re
 from io import StringIO
 from pathlib import Path
 
@@ -202,3 +203,40 @@ def test_a_demo_asset_seeded_without_a_file_gets_its_file_under_the_same_id(medi
     repaired = Asset.objects.get(pk=asset.pk)
     assert repaired.url == f"/assets/{asset.pk}/" and repaired.meta_json["size_bytes"] > 0
     assert Asset.objects.count() == 1 and len(list(media_root.rglob("*.png"))) == 1
+
+
+# Signed out, the catalog lists the courses with a public offering or none yet; README "Demo data".
+LISTED_TO_VISITORS = {"MATH101", "MATH102", "PHYS101", "MATH110", "MATH210", "EE201", "CHEM101"}
+COMING_SOON = {"MATH210"}
+
+
+def catalog_codes(client, url: str) -> set[str]:
+    return set(re.findall(r'badge text-bg-light border">([^<]+)<', client.get(url).content.decode()))
+
+
+def test_the_catalog_shows_each_state_the_readme_describes(client):
+    seed()
+    assert catalog_codes(client, "/courses/") == LISTED_TO_VISITORS
+    assert catalog_codes(client, "/courses/?coming_soon=on") == COMING_SOON
+    page = client.get("/courses/THR/MATH210/").content.decode()
+    assert "Coming soon" in page and "has not scheduled this course yet" in page
+    # The other courses are reached by invitation (ME210, CHEM201), link (CS101, CS110) or membership (EE101).
+    client.login(email="student1@nit.example.edu", password=demo_data.DEMO_PASSWORD)
+    assert catalog_codes(client, "/courses/") == LISTED_TO_VISITORS | {"ME210"}  # invited, request pending
+    client.login(email="student1@thr.example.edu", password=demo_data.DEMO_PASSWORD)
+    assert catalog_codes(client, "/courses/") == LISTED_TO_VISITORS | {"EE101"}  # private to THR's members
+
+
+def test_physics_is_filed_under_science_only():
+    seed()
+    physics = Course.objects.get(code="PHYS101")
+    domains = {row.subject.domain.code for row in physics.course_subjects.select_related("subject__domain")}
+    assert domains == {"SCI"}
+    assert physics.primary_subject.code == "SCI_PHYS_MECH"
+
+
+def test_mathematics_browse_pages_do_not_list_physics(client):
+    seed()
+    assert "PHYS101" not in catalog_codes(client, "/subjects/MATH_CALC_DIFF/")
+    assert "PHYS101" not in catalog_codes(client, "/domains/MATH/")
+    assert "PHYS101" in catalog_codes(client, "/subjects/SCI_PHYS_MECH/")

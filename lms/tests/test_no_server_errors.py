@@ -15,6 +15,9 @@ How it works:
   offering), a missing id (999999999), an id past bigint, and odd strings (``%00``, ``"a"*300``, ``..%2F``)
   for ``str``/``path`` kwargs.
 - Roles: anonymous, student / instructor / university admin of A, platform admin.
+- Admin add/change pages (staff roles, A's rows): the form is posted back with the values its own page
+  rendered (checked boxes, selected options, textareas), and, by the platform admin, once more per
+  checkbox with that box flipped: a boolean the console offers saves or is a form error.
 - Inputs: GET with garbage query parameters; POST with an empty body, with every field of the page's form
   (the names are read from the role's own GET of the page, or the platform admin's) set to garbage
   (strings for ints, ``nan``, ``1e400``, 100 KB strings, lists where scalars are expected), and JSON
@@ -28,6 +31,7 @@ from __future__ import annotations
 import json
 import re
 import traceback
+from html.parser import HTMLParser
 from types import SimpleNamespace
 
 import pytest
@@ -440,6 +444,99 @@ class Crawl:
         return response
 
 
+class _RenderedForm(HTMLParser):
+    """The values a browser would submit from the form ``form_id`` as rendered (checked boxes, selected
+    options, textareas, inputs' values), and the names of its checkboxes."""
+
+    SKIPPED_TYPES = {"submit", "button", "image", "reset", "file"}
+
+    def __init__(self, form_id: str):
+        super().__init__(convert_charrefs=True)
+        self.form_id, self.inside = form_id, False
+        self.data: dict[str, list[str]] = {}
+        self.checkboxes: dict[str, str] = {}  # name -> the value it posts when checked
+        self._select: tuple[str, bool] | None = None  # (name, multiple)
+        self._options: list[tuple[str, bool]] = []
+        self._textarea: str | None = None
+        self._text = ""
+
+    def _add(self, name: str, value: str) -> None:
+        self.data.setdefault(name, []).append(value)
+
+    def handle_starttag(self, tag, attrs):
+        attrs = {key: (value or "") for key, value in attrs}
+        if tag == "form":
+            self.inside = attrs.get("id") == self.form_id
+            return
+        if not self.inside or (not attrs.get("name") and tag != "option"):
+            return
+        name = attrs.get("name", "")
+        if tag == "input":
+            kind = attrs.get("type", "text").lower()
+            if kind in self.SKIPPED_TYPES:
+                return
+            if kind == "checkbox":
+                self.checkboxes[name] = attrs.get("value", "on")
+                if "checked" in attrs:
+                    self._add(name, attrs.get("value", "on"))
+            elif kind == "radio":
+                if "checked" in attrs:
+                    self._add(name, attrs.get("value", "on"))
+            else:
+                self._add(name, attrs.get("value", ""))
+        elif tag == "select":
+            self._select, self._options = (name, "multiple" in attrs), []
+        elif tag == "option" and self._select is not None:
+            self._options.append((attrs.get("value", ""), "selected" in attrs))
+        elif tag == "textarea":
+            self._textarea, self._text = name, ""
+
+    def handle_data(self, data):
+        if self._textarea is not None:
+            self._text += data
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self.inside = False
+        elif tag == "textarea" and self._textarea is not None:
+            self._add(self._textarea, self._text.removeprefix("\n"))
+            self._textarea = None
+        elif tag == "select" and self._select is not None:
+            name, multiple = self._select
+            chosen = [value for value, selected in self._options if selected]
+            if not chosen and not multiple and self._options:
+                chosen = [self._options[0][0]]
+            for value in chosen:
+                self._add(name, value)
+            self._select = None
+
+
+def _rendered_form(response, model_admin) -> _RenderedForm | None:
+    if response is None or response.status_code != 200 or response.streaming or model_admin is None:
+        return None
+    form = _RenderedForm(f"{model_admin.model._meta.model_name}_form")
+    form.feed(response.content.decode(errors="replace"))
+    return form if form.data or form.checkboxes else None
+
+
+def _submit_rendered(crawl: Crawl, role: str, variant: str, path: str, get) -> None:
+    """POST the admin add/change form back with the values its own page rendered, then once per checkbox
+    with that box flipped (a boolean the page offers must save or fail as a form error, never a 500)."""
+    form = _rendered_form(get, _admin_for(crawl.route))
+    if form is None:
+        return
+    crawl.request(role, "post", path, f"{variant} form as rendered", data=form.data)
+    if role != "platform_admin":  # the flips once, by the role that sees every field (the crawl's time budget)
+        return
+    for name, value in form.checkboxes.items():
+        if "__prefix__" in name or name in ("_selected_action", "action"):
+            continue
+        flipped = {key: values for key, values in form.data.items() if key != name}
+        if name not in form.data:
+            flipped[name] = [value]
+        crawl.request(role, "post", path, f"{variant} form with {name!r} flipped", data=flipped)
+
+
 def _is_json(response) -> bool:
     return response is not None and "json" in response.get("Content-Type", "")
 
@@ -508,6 +605,8 @@ def _crawl_path(crawl: Crawl, role: str, variant: str, path: str, names_fallback
         if variant == "other" and role == "university_admin" and not redirect_only:
             crawl.request(role, "post", path, f"{variant} empty POST")
         return names, get
+    if in_admin and crawl.name.endswith(("_add", "_change")):
+        _submit_rendered(crawl, role, variant, path, get)
     empty = crawl.request(role, "post", path, f"{variant} empty POST")
     if _refused(get):
         # Turned away before any input is read: one garbage POST shows the refusal comes first.

@@ -14,6 +14,7 @@ import json
 from typing import Any
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
@@ -38,6 +39,11 @@ PROMPT_LABEL_WITHOUT_NAME = "Choose a tutor prompt before a label (without one, 
 
 BLOCK_KINDS = [("paragraph", "Paragraph"), ("math", "Math (LaTeX)"), ("image", "Image"), ("link_list", "Link list")]
 LAB_FILE_ROLES = ["student_visible", "hidden_test", "read_only", "solution"]
+LAB_RUNTIME_LABELS = {"python": "Python 3", "python-datascience": "Python (data science, NumPy)", "matlab": "MATLAB"}
+LAB_RUNTIME_UNSUPPORTED = (
+    "This server cannot run “{runtime}” labs; it runs: {supported}. Other runtimes need a container engine "
+    "(see docs/labs.md)."
+)
 
 
 def _lines(value: str) -> list[str]:
@@ -513,7 +519,7 @@ class QuizForm(ContentItemForm):
 
 
 class EngineeringLabForm(ContentItemForm):
-    runtime = forms.ChoiceField(choices=[("python-datascience", "Python (data science)"), ("matlab", "MATLAB")])
+    runtime = forms.ChoiceField(choices=list(LAB_RUNTIME_LABELS.items()))
     container_image = forms.CharField(help_text="e.g. registry.example.edu/labs/python:3.11")
     cpu_limit = forms.CharField(required=False, help_text="e.g. 500m or 1")
     memory_limit = forms.CharField(required=False, help_text="e.g. 512Mi")
@@ -532,16 +538,42 @@ class EngineeringLabForm(ContentItemForm):
     grading_type = forms.ChoiceField(choices=[("unit_tests", "Unit tests"), ("manual", "Manual"), ("none", "None")])
     # Bounded like an assignment's points: "1e999" would become float infinity, which JSON cannot hold.
     max_points = forms.DecimalField(required=False, min_value=0, max_digits=8, decimal_places=2)
+    pass_mark_percent = forms.DecimalField(
+        required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2, help_text="Default 50 %"
+    )
+    max_attempts = forms.IntegerField(required=False, min_value=1, help_text="Empty: unlimited")
+    score_policy = forms.ChoiceField(
+        required=False, initial="best", choices=[("best", "Best score counts"), ("latest", "Latest score counts")]
+    )
+    show_hidden_test_names = forms.BooleanField(required=False, label="Show hidden test names to students")
     TYPE_FIELDS = ["runtime", "container_image", "cpu_limit", "memory_limit", "timeout_seconds", "entrypoint", "env",
-                   "files", "grading_type", "max_points"]  # fmt: skip
+                   "files", "grading_type", "max_points", "pass_mark_percent", "max_attempts", "score_policy",
+                   "show_hidden_test_names"]  # fmt: skip
     PATHS = {"$.runtime": "runtime", "$.container_image": "container_image", "$.cpu_limit": "cpu_limit",
              "$.memory_limit": "memory_limit", "$.timeout_seconds": "timeout_seconds", "$.entrypoint": "entrypoint",
              "$.env": "env", "$.files": "files", "$.grading": "grading_type", "$.grading.max_points": "max_points",
-             "$.lab_type": "runtime"}  # fmt: skip
+             "$.lab_type": "runtime", "$.pass_mark_percent": "pass_mark_percent", "$.max_attempts": "max_attempts",
+             "$.score_policy": "score_policy", "$.show_hidden_test_names": "show_hidden_test_names"}  # fmt: skip
+
+    def clean_runtime(self) -> str:
+        runtime = self.cleaned_data["runtime"]
+        supported = list(getattr(settings, "LAB_RUNTIMES", []))
+        if runtime not in supported:
+            raise ValidationError(
+                LAB_RUNTIME_UNSUPPORTED.format(
+                    runtime=LAB_RUNTIME_LABELS.get(runtime, runtime),
+                    supported=", ".join(LAB_RUNTIME_LABELS.get(name, name) for name in supported) or "none",
+                )
+            )
+        return runtime
 
     def initial_from_data(self, data: dict) -> dict:
         grading = data.get("grading") or {}
         return {
+            "pass_mark_percent": data.get("pass_mark_percent"),
+            "max_attempts": data.get("max_attempts"),
+            "score_policy": data.get("score_policy", "best"),
+            "show_hidden_test_names": data.get("show_hidden_test_names", False),
             "runtime": data.get("runtime"),
             "container_image": data.get("container_image", ""),
             "cpu_limit": data.get("cpu_limit", ""),
@@ -585,7 +617,20 @@ class EngineeringLabForm(ContentItemForm):
         if data.get("env"):
             payload["env"] = data["env"]
         if data.get("files"):
-            payload["files"] = data["files"]
+            # the form edits paths and roles; a file's content (starter code, hidden tests) is kept
+            existing = {f.get("path"): f for f in ((self.item.data_json or {}).get("files") or [])} if self.item else {}
+            payload["files"] = [
+                {**file, "content": existing[file["path"]]["content"]}
+                if "content" in existing.get(file["path"], {})
+                else file
+                for file in data["files"]
+            ]
+        if data.get("pass_mark_percent") is not None:
+            payload["pass_mark_percent"] = float(data["pass_mark_percent"])
+        if data.get("max_attempts"):
+            payload["max_attempts"] = data["max_attempts"]
+        payload["score_policy"] = data.get("score_policy") or "best"
+        payload["show_hidden_test_names"] = bool(data.get("show_hidden_test_names"))
         grading: dict[str, Any] = {"type": data["grading_type"]}
         if data.get("max_points") is not None:
             grading["max_points"] = float(data["max_points"])

@@ -285,7 +285,7 @@ def test_teach_list_shows_only_own_courses_and_nav_link(client, setup):
     client.force_login(world.a.student)
     home = client.get(reverse("syllabus:course-list")).content.decode()
     assert world.a.course.title not in home
-    assert 'href="/teach/"' not in client.get("/").content.decode()
+    assert 'href="/teach/"' not in client.get("/", follow=True).content.decode()
 
 
 def test_ta_sees_read_only_tree(client, setup):

@@ -12,6 +12,7 @@ from syllabus.models import ContentType
 
 BUILTIN_MIGRATION = importlib.import_module("syllabus.migrations.0003_builtin_content_types")
 QUIZ_MIGRATION = importlib.import_module("syllabus.migrations.0006_quiz_pass_mark_and_review")
+GRADING_MIGRATION = importlib.import_module("syllabus.migrations.0007_lab_and_assignment_grading_options")
 
 VALID_PAYLOADS = {
     "video": {
@@ -204,8 +205,13 @@ def test_json_path_quotes_keys_that_are_not_identifiers():
 
 def test_the_migration_literals_equal_the_app_schemas():
     # The migrations embed their own copies (migrations never import app code); they must not drift.
-    # 0006 replaced the quiz schema (pass mark and review setting).
-    assert {**BUILTIN_MIGRATION.SCHEMAS, "quiz": QUIZ_MIGRATION.QUIZ_SCHEMA} == BUILTIN_CONTENT_SCHEMAS
+    # 0006 replaced the quiz schema (pass mark and review setting), 0007 the lab and assignment schemas.
+    replaced = {
+        "quiz": QUIZ_MIGRATION.QUIZ_SCHEMA,
+        "engineering_lab": GRADING_MIGRATION.LAB_SCHEMA,
+        "assignment": GRADING_MIGRATION.ASSIGNMENT_SCHEMA,
+    }
+    assert {**BUILTIN_MIGRATION.SCHEMAS, **replaced} == BUILTIN_CONTENT_SCHEMAS
     assert set(BUILTIN_MIGRATION.LABELS) == set(BUILTIN_CONTENT_SCHEMAS)
 
 

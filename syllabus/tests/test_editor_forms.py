@@ -7,6 +7,7 @@ import pytest
 from django.urls import reverse
 
 from syllabus import services
+from syllabus.forms.content import EngineeringLabForm
 from syllabus.mathml import LATEX_UNKNOWN_COMMAND
 from syllabus.models import ContentItem, ModuleType
 from syllabus.tests.factories import ContentItemFactory, ContentTypeFactory, QuestionPoolFactory, builtin_content_type
@@ -174,6 +175,41 @@ def test_engineering_lab(client, world, lesson):
     assert _post(client, world, lesson, "engineering_lab", fields).status_code == 302
     data = ContentItem.objects.get().data_json
     assert data["env"] == {"SEED": "1"} and data["files"][1] == {"path": "tests.py", "role": "hidden_test"}
+
+
+def test_engineering_lab_refuses_a_runtime_this_server_cannot_run(client, world, lesson):
+    from syllabus.forms.content import LAB_RUNTIME_UNSUPPORTED
+
+    builtin_content_type("engineering_lab")
+    fields = {"runtime": "matlab", "container_image": "reg/labs:1", "grading_type": "unit_tests"}
+    response = _post(client, world, lesson, "engineering_lab", fields)
+    assert response.context["form"].errors["runtime"] == [
+        LAB_RUNTIME_UNSUPPORTED.format(runtime="MATLAB", supported="Python 3, Python (data science, NumPy)")
+    ]
+    assert not ContentItem.objects.exists()
+
+
+def test_engineering_lab_keeps_file_contents_and_grading_options(client, world, lesson):
+    builtin_content_type("engineering_lab")
+    fields = {"runtime": "python", "container_image": "reg/labs:1", "grading_type": "unit_tests",
+              "files": "main.py | student_visible", "pass_mark_percent": "60", "max_attempts": "3",
+              "score_policy": "latest", "show_hidden_test_names": "on"}  # fmt: skip
+    assert _post(client, world, lesson, "engineering_lab", fields).status_code == 302
+    item = ContentItem.objects.get()
+    item.data_json["files"][0]["content"] = "def f():\n    pass\n"
+    item.save(update_fields=["data_json"])
+    form = EngineeringLabForm(
+        data={**COMMON, **fields, "files": "main.py | student_visible\ntests.py | hidden_test"},
+        course=lesson.course, content_type=item.content_type, item=item,
+    )  # fmt: skip
+    assert form.is_valid(), form.errors
+    data = form.build_data()
+    assert data["files"] == [
+        {"path": "main.py", "role": "student_visible", "content": "def f():\n    pass\n"},
+        {"path": "tests.py", "role": "hidden_test"},
+    ]
+    assert (data["pass_mark_percent"], data["max_attempts"], data["score_policy"], data["show_hidden_test_names"]) == (
+        60.0, 3, "latest", True)  # fmt: skip
 
 
 def test_engineering_lab_schema_error_on_field(client, world, lesson):

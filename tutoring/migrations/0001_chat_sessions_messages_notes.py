@@ -9,85 +9,146 @@ import lms.models_base
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('syllabus', '0001_syllabus_tree_content_question_bank'),
+        ("syllabus", "0001_syllabus_tree_content_question_bank"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ChatMessage',
+            name="ChatMessage",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('role', models.CharField(choices=[('user', 'User'), ('assistant', 'Assistant'), ('system', 'System')], max_length=16)),
-                ('content', models.TextField()),
-                ('meta', models.JSONField(blank=True, help_text='Model, prompt id, token counts, …', null=True)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "role",
+                    models.CharField(
+                        choices=[("user", "User"), ("assistant", "Assistant"), ("system", "System")], max_length=16
+                    ),
+                ),
+                ("content", models.TextField()),
+                ("meta", models.JSONField(blank=True, help_text="Model, prompt id, token counts, …", null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
             ],
             options={
-                'db_table': 'chat_messages',
-                'ordering': ['created_at', 'id'],
+                "db_table": "chat_messages",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='ChatSession',
+            name="ChatSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content_context', models.JSONField(blank=True, help_text='Snapshot of the content discussed.', null=True)),
-                ('share_enabled', models.BooleanField(db_default=False, default=False)),
-                ('share_token', models.CharField(blank=True, max_length=255, null=True)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('content_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='chat_sessions', to='syllabus.contentitem')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='chat_sessions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "content_context",
+                    models.JSONField(blank=True, help_text="Snapshot of the content discussed.", null=True),
+                ),
+                ("share_enabled", models.BooleanField(db_default=False, default=False)),
+                ("share_token", models.CharField(blank=True, max_length=255, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "content_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="chat_sessions",
+                        to="syllabus.contentitem",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="chat_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'chat_sessions',
-                'ordering': ['-updated_at'],
+                "db_table": "chat_sessions",
+                "ordering": ["-updated_at"],
             },
         ),
         migrations.CreateModel(
-            name='ChatNote',
+            name="ChatNote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('content', models.TextField()),
-                ('selected_text', models.TextField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('message', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='notes', to='tutoring.chatmessage')),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='notes', to='tutoring.chatsession')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("content", models.TextField()),
+                ("selected_text", models.TextField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "message",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="notes",
+                        to="tutoring.chatmessage",
+                    ),
+                ),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE, related_name="notes", to="tutoring.chatsession"
+                    ),
+                ),
             ],
             options={
-                'db_table': 'chat_notes',
-                'ordering': ['created_at', 'id'],
+                "db_table": "chat_notes",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.AddField(
-            model_name='chatmessage',
-            name='session',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='messages', to='tutoring.chatsession'),
+            model_name="chatmessage",
+            name="session",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="messages", to="tutoring.chatsession"
+            ),
         ),
         migrations.AddIndex(
-            model_name='chatsession',
-            index=lms.models_base.LongNameGinIndex(fields=['content_context'], name='ix_chat_sessions_content_context_gin'),
+            model_name="chatsession",
+            index=lms.models_base.LongNameGinIndex(
+                fields=["content_context"], name="ix_chat_sessions_content_context_gin"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='chatsession',
-            constraint=models.UniqueConstraint(fields=('share_token',), name='ux_chat_sessions_share_token'),
+            model_name="chatsession",
+            constraint=models.UniqueConstraint(fields=("share_token",), name="ux_chat_sessions_share_token"),
         ),
         migrations.AddConstraint(
-            model_name='chatsession',
-            constraint=models.CheckConstraint(condition=models.Q(('share_enabled', False), ('share_token__isnull', False), _connector='OR'), name='ck_chat_sessions_shared_has_token'),
+            model_name="chatsession",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("share_enabled", False), ("share_token__isnull", False), _connector="OR"),
+                name="ck_chat_sessions_shared_has_token",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='chatmessage',
-            constraint=models.CheckConstraint(condition=models.Q(('role__in', ['user', 'assistant', 'system'])), name='ck_chat_messages_role'),
+            model_name="chatmessage",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("role__in", ["user", "assistant", "system"])), name="ck_chat_messages_role"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='chatmessage',
-            constraint=models.UniqueConstraint(fields=('id', 'session'), name='ux_chat_messages_id_session'),
+            model_name="chatmessage",
+            constraint=models.UniqueConstraint(fields=("id", "session"), name="ux_chat_messages_id_session"),
         ),
     ]

@@ -9,7 +9,14 @@ from django.db import migrations
 
 # (name, table, columns, referenced table, referenced columns, ON DELETE action)
 COMPOSITE_FOREIGN_KEYS = [
-    ('fk_chat_notes_message_same_session', 'chat_notes', 'message_id, session_id', 'chat_messages', 'id, session_id', 'SET NULL (message_id)'),
+    (
+        "fk_chat_notes_message_same_session",
+        "chat_notes",
+        "message_id, session_id",
+        "chat_messages",
+        "id, session_id",
+        "SET NULL (message_id)",
+    ),
 ]
 
 
@@ -26,9 +33,7 @@ def drop_sql(name, table, *_):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ('tutoring', '0001_chat_sessions_messages_notes'),
+        ("tutoring", "0001_chat_sessions_messages_notes"),
     ]
 
-    operations = [
-        migrations.RunSQL(sql=add_sql(*fk), reverse_sql=drop_sql(*fk)) for fk in COMPOSITE_FOREIGN_KEYS
-    ]
+    operations = [migrations.RunSQL(sql=add_sql(*fk), reverse_sql=drop_sql(*fk)) for fk in COMPOSITE_FOREIGN_KEYS]

@@ -216,6 +216,9 @@ def _bwrap(*, binds: list[tuple[str, str]], writable_work: bool, limits: Limits,
         "--size", "65536", "--tmpfs", SANDBOX_SHM,
         "--size", str(limits.disk_bytes), "--tmpfs", SANDBOX_TMP,
         "--ro-bind", str(INSIDE), "/sandbox",
+        # Debian's shared-library alternatives (NumPy's libblas) and the loader cache; nothing secret
+        "--ro-bind-try", "/etc/alternatives", "/etc/alternatives",
+        "--ro-bind-try", "/etc/ld.so.cache", "/etc/ld.so.cache",
     ]  # fmt: skip
     for source, target in binds:
         args += ["--ro-bind", source, target]

@@ -39,7 +39,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0007_courses_published_language_index'),
-        ('learning', '0006_notifications'),
+        ('learning', '0007_lab_attempts_assignment_submissions_grade_changes'),
         ('syllabus', '0006_quiz_pass_mark_and_review'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('catalog', '0007_courses_published_language_index'),
-        ('learning', '0007_discussions_qa_follows_upvotes_reviews_hidden'),
+        ('learning', '0008_discussions_qa_follows_upvotes_reviews_hidden'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -1,0 +1,344 @@
+"""Labs: submitting files, autograding in the sandbox as background work, overrides and feedback.
+
+Contract (services are keyword-only, take ``actor=`` and re-check permission; they raise ValidationError with
+the module's message constants):
+- ``submit_lab``: an actively enrolled student hands in files; refused past the attempt limit (the lab's
+  ``max_attempts`` plus the student's extra attempts). ``attempt_number`` is 1..n per student and lab, under
+  the enrollment row's lock and the unique constraint ``ux_lab_submissions_attempt_number``. The grading
+  task is enqueued when the transaction commits; the status goes submitted → queued → running →
+  graded | error.
+- ``grade_lab_submission``: the task's body. Runs the hidden tests in ``learning.assessments.sandbox``
+  outside any transaction, then stores the report in ``auto_grade_json`` and score = passed share ×
+  ``max_points``. A submission not in submitted/queued state is left alone (a duplicate task is a no-op).
+- ``rerun_lab_grading`` / ``rerun_lab_grading_all``: graders queue submissions again.
+- ``override_lab_score`` (reason required) and ``set_lab_feedback``: graders. Every score change goes
+  through ``learning.assessments.audit.record_grade_change``.
+- Completion: after every score change the counted score (best or latest per ``score_policy``) decides the
+  item's progress through ``record_item_progress``; the item completes at ``pass_mark_percent`` (default 50).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from learning.assessments.access import can_grade
+from learning.assessments.audit import record_grade_change
+from learning.assessments.models import LabSubmission, LabSubmissionStatus
+from learning.assessments.models_submissions import GradeChangeKind, SubmissionFile, SubmissionFileRole
+from learning.assessments.sandbox import Limits, SandboxUnavailable, limits_from_payload, run_python_lab
+from learning.assessments.uploads import UploadLimits
+from learning.enrollment.models import CourseEnrollment
+from learning.progress import services as progress
+
+logger = logging.getLogger(__name__)
+
+LAB_NOT_ENROLLED = "Only students enrolled in this offering can hand in this lab."
+LAB_NO_ATTEMPTS_LEFT = "You have used all {limit} attempts of this lab."
+LAB_NOT_AUTOGRADED = "This lab is not graded automatically on this server (runtime “{runtime}”)."
+LAB_DENIED = "You may not grade submissions of this offering."
+LAB_REASON_REQUIRED = "Give a reason for overriding the score."
+LAB_SCORE_RANGE = "The score must be between 0 and {max}."
+LAB_NO_STUDENT_FILES = "This lab has no files for students to hand in."
+
+DEFAULT_PASS_MARK = Decimal(50)
+PYTHON_RUNTIMES = {"python", "python-datascience"}
+LAB_UPLOAD_LIMITS = UploadLimits(max_files=20, max_file_bytes=256 * 1024, max_total_bytes=1024 * 1024)
+_CENT = Decimal("0.01")
+
+
+@dataclass(frozen=True)
+class LabSettings:
+    runtime: str
+    max_points: Decimal
+    pass_mark_percent: Decimal
+    max_attempts: int | None
+    score_policy: str
+    show_hidden_test_names: bool
+    autograded: bool
+    starter: dict[str, str] = field(default_factory=dict)  # student_visible: path → content
+    read_only: dict[str, str] = field(default_factory=dict)
+    hidden_tests: dict[str, str] = field(default_factory=dict)
+
+
+def lab_settings(item) -> LabSettings:
+    data = item.data_json if isinstance(item.data_json, dict) else {}
+    grading = data.get("grading") or {}
+    files = [f for f in data.get("files") or [] if isinstance(f, dict)]
+
+    def by_role(role: str) -> dict[str, str]:
+        return {str(f.get("path")): str(f.get("content", "")) for f in files if f.get("role") == role}
+
+    runtime = str(data.get("runtime", ""))
+    return LabSettings(
+        runtime=runtime,
+        max_points=Decimal(str(grading.get("max_points", 100))),
+        pass_mark_percent=Decimal(str(data.get("pass_mark_percent", DEFAULT_PASS_MARK))),
+        max_attempts=data.get("max_attempts"),
+        score_policy=data.get("score_policy") or "best",
+        show_hidden_test_names=bool(data.get("show_hidden_test_names", False)),
+        autograded=grading.get("type", "unit_tests") == "unit_tests"
+        and runtime in PYTHON_RUNTIMES
+        and runtime in settings.LAB_RUNTIMES,
+        starter=by_role("student_visible"),
+        read_only=by_role("read_only"),
+        hidden_tests=by_role("hidden_test"),
+    )
+
+
+def attempts_allowed(*, settings_: LabSettings, extra_attempts: int) -> int | None:
+    return None if settings_.max_attempts is None else settings_.max_attempts + extra_attempts
+
+
+def _extra_attempts(*, student, offering, item) -> int:
+    try:
+        from learning.assessments.accommodations import accommodation_for
+    except ImportError:  # pragma: no cover - the quiz issue's accommodations are on main
+        return 0
+    return accommodation_for(student=student, offering=offering, item=item).extra_attempts
+
+
+# --- student -------------------------------------------------------------------------------------------
+
+
+def submit_lab(*, actor, offering, item, files: dict[str, bytes]) -> LabSubmission:
+    """Hand in ``files`` (already read and checked by ``uploads.read_upload``) as the next attempt."""
+    lab = lab_settings(item)
+    with transaction.atomic():
+        enrollment = (
+            CourseEnrollment.objects.select_for_update()
+            .filter(user_id=actor.pk, course_offering_id=offering.pk, status__in=progress.USABLE_ENROLLMENT)
+            .first()
+        )
+        if enrollment is None:  # a completed student may still improve a lab within its attempts
+            raise ValidationError(LAB_NOT_ENROLLED, code="not_enrolled")
+        used = LabSubmission.objects.filter(
+            user_id=actor.pk, course_offering_id=offering.pk, content_item_id=item.pk
+        ).count()
+        limit = attempts_allowed(
+            settings_=lab, extra_attempts=_extra_attempts(student=actor, offering=offering, item=item)
+        )
+        if limit is not None and used >= limit:
+            raise ValidationError(LAB_NO_ATTEMPTS_LEFT.format(limit=limit), code="no_attempts")
+        submission = LabSubmission.objects.create(
+            user_id=actor.pk,
+            course_offering_id=offering.pk,
+            content_item_id=item.pk,
+            attempt_number=used + 1,
+            status=LabSubmissionStatus.SUBMITTED,
+            max_score=lab.max_points,
+        )
+        SubmissionFile.objects.bulk_create(
+            SubmissionFile(
+                university_id=offering.university_id,
+                course_offering_id=offering.pk,
+                lab_submission=submission,
+                path=path,
+                size=len(content),
+                data=content,
+                uploaded_by_id=actor.pk,
+            )
+            for path, content in sorted(files.items())
+        )
+        progress.record_item_progress(user=actor, offering=offering, item_id=item.pk, attempt=True)
+        if lab.autograded:
+            transaction.on_commit(lambda: _enqueue(submission.pk))
+    return submission
+
+
+def _enqueue(submission_id: int) -> None:
+    from learning.assessments.tasks import grade_lab_submission_task
+
+    LabSubmission.objects.filter(pk=submission_id, status=LabSubmissionStatus.SUBMITTED).update(
+        status=LabSubmissionStatus.QUEUED
+    )
+    grade_lab_submission_task.enqueue(submission_id)
+
+
+# --- grading -------------------------------------------------------------------------------------------
+
+
+def sandbox_ceiling() -> Limits:
+    return Limits(
+        wall_seconds=float(settings.LAB_SANDBOX_MAX_SECONDS),
+        cpu_seconds=settings.LAB_SANDBOX_MAX_SECONDS + 1,
+        memory_bytes=settings.LAB_SANDBOX_MAX_MEMORY_MB * 1024 * 1024,
+    )
+
+
+def _score(report: dict, max_points: Decimal) -> Decimal | None:
+    total = report.get("total") or 0
+    if report.get("status") != "completed" or not total:
+        return None
+    return (max_points * Decimal(report.get("passed", 0)) / Decimal(total)).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def grade_lab_submission(*, submission_id: int) -> str:
+    """Run the hidden tests against one submission and store the result; returns the final status."""
+    claimed = LabSubmission.objects.filter(
+        pk=submission_id, status__in=[LabSubmissionStatus.SUBMITTED, LabSubmissionStatus.QUEUED]
+    ).update(status=LabSubmissionStatus.RUNNING)
+    if not claimed:
+        return "skipped"
+    submission = LabSubmission.objects.select_related("content_item", "course_offering", "user").get(pk=submission_id)
+    lab = lab_settings(submission.content_item)
+    files = {
+        f.path: bytes(f.data)
+        for f in SubmissionFile.objects.filter(lab_submission_id=submission_id, role=SubmissionFileRole.SUBMISSION)
+    }
+    # the lab's read-only files are the author's, whatever the student uploaded under that name
+    files.update({path: content.encode() for path, content in lab.read_only.items()})
+    payload = submission.content_item.data_json or {}
+    try:
+        report = run_python_lab(
+            submission=files,
+            hidden_tests={path: content.encode() for path, content in lab.hidden_tests.items()},
+            limits=limits_from_payload(payload, ceiling=sandbox_ceiling()),
+            env={k: str(v) for k, v in (payload.get("env") or {}).items()},
+        ).as_json()
+    except SandboxUnavailable as error:
+        report = {"status": "error", "error": str(error), "tests": [], "passed": 0, "total": 0}
+    except Exception as error:  # the worker must survive anything a run does; the submission says what
+        logger.exception("lab grading failed for submission %s", submission_id)
+        report = {
+            "status": "error",
+            "error": f"Grading failed: {type(error).__name__}",
+            "tests": [],
+            "passed": 0,
+            "total": 0,
+        }
+    score = _score(report, lab.max_points)
+    with transaction.atomic():
+        locked = LabSubmission.objects.select_for_update().get(pk=submission_id)
+        before = locked.score_obtained
+        locked.auto_grade_json = report
+        locked.auto_score = score
+        locked.score_obtained = score
+        locked.max_score = lab.max_points
+        locked.status = LabSubmissionStatus.GRADED if score is not None else LabSubmissionStatus.ERROR
+        locked.graded_at = timezone.now()
+        locked.save(
+            update_fields=["auto_grade_json", "auto_score", "score_obtained", "max_score", "status", "graded_at"]
+        )
+        record_grade_change(
+            actor=None,
+            target=locked,
+            student_id=locked.user_id,
+            offering=submission.course_offering,
+            item_id=locked.content_item_id,
+            kind=GradeChangeKind.AUTO,
+            from_value=before,
+            to_value=score,
+            reason=f"{report.get('passed', 0)} of {report.get('total', 0)} tests passed",
+        )
+        update_lab_completion(
+            student=submission.user, offering=submission.course_offering, item=submission.content_item
+        )
+    return locked.status
+
+
+def counted_score(*, student_id: int, offering_id: int, item, lab: LabSettings | None = None) -> Decimal | None:
+    """The score that counts for the student: the best, or the latest graded submission's."""
+    lab = lab or lab_settings(item)
+    graded = LabSubmission.objects.filter(
+        user_id=student_id, course_offering_id=offering_id, content_item_id=item.pk, score_obtained__isnull=False
+    )
+    if lab.score_policy == "latest":
+        latest = graded.order_by("-attempt_number").values_list("score_obtained", flat=True).first()
+        return latest
+    return max(graded.values_list("score_obtained", flat=True), default=None)
+
+
+def update_lab_completion(*, student, offering, item) -> None:
+    """Progress of the lab item from the counted score: percent of max points; complete at the pass mark."""
+    lab = lab_settings(item)
+    score = counted_score(student_id=student.pk, offering_id=offering.pk, item=item, lab=lab)
+    if score is None or not lab.max_points:
+        return
+    percent = min(Decimal(100), score * 100 / lab.max_points).quantize(_CENT)
+    enrolled = CourseEnrollment.objects.filter(
+        user_id=student.pk, course_offering_id=offering.pk, status__in=progress.USABLE_ENROLLMENT
+    ).exists()
+    if not enrolled:
+        return
+    with contextlib.suppress(ValidationError):  # the item left the published tree: nothing to record
+        progress.record_item_progress(
+            user=student, offering=offering, item_id=item.pk, percent=percent, complete=percent >= lab.pass_mark_percent
+        )
+
+
+# --- graders -------------------------------------------------------------------------------------------
+
+
+def _require_grader(actor, offering) -> None:
+    if not can_grade(actor, offering):
+        raise ValidationError(LAB_DENIED, code="denied")
+
+
+def rerun_lab_grading(*, actor, submission: LabSubmission) -> None:
+    _require_grader(actor, submission.course_offering)
+    if not lab_settings(submission.content_item).autograded:
+        raise ValidationError(LAB_NOT_AUTOGRADED.format(runtime=lab_settings(submission.content_item).runtime))
+    LabSubmission.objects.filter(pk=submission.pk).update(status=LabSubmissionStatus.SUBMITTED)
+    transaction.on_commit(lambda: _enqueue(submission.pk))
+
+
+def rerun_lab_grading_all(*, actor, offering, item) -> int:
+    _require_grader(actor, offering)
+    lab = lab_settings(item)
+    if not lab.autograded:
+        raise ValidationError(LAB_NOT_AUTOGRADED.format(runtime=lab.runtime))
+    ids = list(
+        LabSubmission.objects.filter(course_offering_id=offering.pk, content_item_id=item.pk)
+        .exclude(status=LabSubmissionStatus.RUNNING)
+        .values_list("pk", flat=True)
+    )
+    LabSubmission.objects.filter(pk__in=ids).update(status=LabSubmissionStatus.SUBMITTED)
+    for pk in ids:
+        transaction.on_commit(lambda pk=pk: _enqueue(pk))
+    return len(ids)
+
+
+def override_lab_score(*, actor, submission: LabSubmission, score: Decimal, reason: str) -> LabSubmission:
+    offering = submission.course_offering
+    _require_grader(actor, offering)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(LAB_REASON_REQUIRED, code="reason")
+    lab = lab_settings(submission.content_item)
+    score = Decimal(score).quantize(_CENT)
+    if score < 0 or score > lab.max_points:
+        raise ValidationError(LAB_SCORE_RANGE.format(max=lab.max_points), code="range")
+    with transaction.atomic():
+        locked = LabSubmission.objects.select_for_update().get(pk=submission.pk)
+        before = locked.score_obtained
+        locked.score_obtained = score
+        if locked.status not in (LabSubmissionStatus.GRADED,):
+            locked.status = LabSubmissionStatus.GRADED
+        locked.graded_at = locked.graded_at or timezone.now()
+        locked.save(update_fields=["score_obtained", "status", "graded_at"])
+        record_grade_change(
+            actor=actor,
+            target=locked,
+            student_id=locked.user_id,
+            offering=offering,
+            item_id=locked.content_item_id,
+            kind=GradeChangeKind.OVERRIDE,
+            from_value=before,
+            to_value=score,
+            reason=reason,
+        )
+        update_lab_completion(student=locked.user, offering=offering, item=submission.content_item)
+    return locked
+
+
+def set_lab_feedback(*, actor, submission: LabSubmission, feedback: str) -> None:
+    _require_grader(actor, submission.course_offering)
+    LabSubmission.objects.filter(pk=submission.pk).update(instructor_feedback=(feedback or "").strip() or None)

@@ -1,0 +1,17 @@
+"""gunicorn settings shared by ``make run`` (scripts/serve.sh) and the bench harness (bench/harness.py).
+
+The serving model (docs/tutor.md, figures from ``bench/tutor.py``): ``gthread`` workers, so a tutor
+reply streamed as server-sent events holds one thread (and no database connection while it waits on the
+model), not a whole worker. ``WEB_CONCURRENCY`` processes (2) × ``WEB_THREADS`` threads (100) serve 100
+concurrent streams with threads to spare for pages. gunicorn reads this file with ``-c``.
+"""
+
+import os
+
+worker_class = "gthread"
+workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+threads = int(os.environ.get("WEB_THREADS", "100"))
+graceful_timeout = 5
+# A stream is bounded by TUTOR_STREAM_MAX_SECONDS (120 s); a gthread worker's own heartbeat is not
+# blocked by a long response, so the worker timeout stays gunicorn's default.
+keepalive = 5
