@@ -97,8 +97,6 @@ EXPECTED_RULES = {
     "discussion_settings.course_offering_id": ("course_offerings", "NO ACTION"),
     "discussion_thread_follows.thread_id": ("discussion_threads", "NO ACTION"),
     "discussion_thread_follows.user_id": ("users", "NO ACTION"),
-    "notifications.university_id": ("universities", "NO ACTION"),
-    "notifications.user_id": ("users", "NO ACTION"),
     "course_subjects.course_id": ("courses", "NO ACTION"),
     "course_subjects.subject_id": ("subjects", "NO ACTION"),
     "courses.department_id": ("departments", "NO ACTION"),
