@@ -277,6 +277,7 @@ class UserUniversityRoleAdmin(TenantScopedAdmin):
     autocomplete_fields = ("user", "university", "department")
     date_hierarchy = "created_at"
     actions = ["revoke_roles"]
+    readonly_fields = ("created_at",)
 
     def get_actions(self, request):
         actions = super().get_actions(request)
@@ -284,7 +285,9 @@ class UserUniversityRoleAdmin(TenantScopedAdmin):
         return actions
 
     def get_readonly_fields(self, request, obj=None):
-        return ("user", "university", "role", "department", "created_at") if obj is not None else ("created_at",)
+        # Through super(), so that "created_at" reads "set when saved" on the add form (ScopeMixin).
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else [*fields, "user", "university", "role", "department"]
 
     def has_change_permission(self, request, obj=None):
         # A role row is granted or revoked, never edited in place (revoke + grant keeps is_staff right).

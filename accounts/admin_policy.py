@@ -46,6 +46,7 @@ from accounts.permissions import (
 )
 from lms.admin_input import (
     BAD_SELECTION,
+    DatabaseDefaultReadonlyMixin,
     SafeAutocompleteSelect,
     SafeAutocompleteSelectMultiple,
     unparseable_selection,
@@ -79,8 +80,9 @@ def _error_text(error: Exception) -> str:
     return str(error) or "You do not have permission to do that."
 
 
-class ScopeMixin:
-    """Shared by ``TenantScopedAdmin`` and ``TenantScopedInline``."""
+class ScopeMixin(DatabaseDefaultReadonlyMixin):
+    """Shared by ``TenantScopedAdmin`` and ``TenantScopedInline`` (with "set when saved" for read-only
+    fields the database fills in, ``lms.admin_input.DatabaseDefaultReadonlyMixin``)."""
 
     tenant_path: str | tuple[str, ...] | None = None
     department_path: str | tuple[str, ...] | None = None

@@ -10,7 +10,10 @@ Contract:
   admin-log entry per new account with the actor. After commit, each new account gets one e-mail with a
   link to set a password (one SMTP connection for all of them).
 - Permission: every role in the file is re-checked with ``accounts.permissions.can_grant_role`` (a university
-  admin imports only into their university and never grants platform_admin).
+  admin imports only into their university and never grants platform_admin), and every *existing* account
+  with ``attachable_account_ids`` (:func:`refuse_unattachable`): staff other than platform admins attach
+  only accounts already holding a role at a university they administer; any other existing account is a
+  row error (``ACCOUNT_NOT_ATTACHABLE``) and nothing is written (docs/staff-console.md).
 CSV columns: ``email`` (required), ``full_name`` (required for a new account), ``role`` (default student),
 ``department`` (a department code of the university; required for department_admin).
 """
@@ -35,7 +38,7 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 
 from accounts.models import UniversityRole, User, UserUniversityRole
-from accounts.permissions import ADMIN_ROLES, can_grant_role
+from accounts.permissions import ADMIN_ROLES, attachable_account_ids, can_grant_role
 from accounts.services import sync_is_staff
 
 MAX_ROWS = 50_000
@@ -51,6 +54,12 @@ ROLE_NOT_ALLOWED = "You may not grant the role {value!r} at this university."
 UNKNOWN_DEPARTMENT = "No department with code {value!r} at this university."
 DEPARTMENT_REQUIRED = "A department_admin row names a department code."
 NAME_REQUIRED_FOR_NEW = "No account has this e-mail address; give a full_name to create one."
+# The same words whether the account holds roles at another university or none: the import says only what
+# the sign-up form already tells anyone (an account exists), never where the person belongs.
+ACCOUNT_NOT_ATTACHABLE = (
+    "An account with this e-mail address exists but is not a member of this university; a platform admin "
+    "can add it, or invite the person to an offering."
+)
 SET_PASSWORD_SUBJECT = "Your Sigma LMS account"  # noqa: S105 (e-mail subject)
 
 
@@ -156,6 +165,17 @@ def existing_users_by_email(emails) -> dict[str, User]:
     return found
 
 
+def refuse_unattachable(*, actor, rows: list[tuple[int, dict]], existing: dict[str, User], errors: list[RowError]) -> set[str]:
+    """Add a row error for each row naming an existing account ``actor`` may not attach (roles at another
+    university, or none: the same words for both); answer those rows' e-mails."""
+    attachable = attachable_account_ids(actor, [user.pk for user in existing.values()])
+    refused = {email for email, user in existing.items() if user.pk not in attachable}
+    for line, row in rows:
+        if row.get("email") in refused:
+            errors.append(RowError(line, "email", ACCOUNT_NOT_ATTACHABLE))
+    return refused
+
+
 def create_accounts(*, actor, new: list[tuple[str, str]]) -> list[User]:
     """Bulk-create accounts with unusable passwords and log each with the actor (call inside a transaction)."""
     users = [
@@ -205,8 +225,11 @@ def import_users(*, actor, university, data: bytes, base_url: str) -> ImportResu
     check_emails(rows, errors)
     departments = {d.code.lower(): d for d in university.departments.all()}
     existing = existing_users_by_email(row["email"] for _, row in rows if row.get("email"))
+    refused = refuse_unattachable(actor=actor, rows=rows, existing=existing, errors=errors)
     grants: list[tuple[str, str, object]] = []  # (email, role, department)
     for line, row in rows:
+        if row.get("email") in refused:
+            continue
         role = (row.get("role") or UniversityRole.STUDENT).lower()
         department = None
         if role not in UniversityRole.values:

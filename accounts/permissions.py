@@ -11,7 +11,8 @@ Contract (shared/STYLE.md, "one policy answers both questions"):
   "may this user act on this row" with the same ``Q`` (so a list and a detail page cannot disagree).
 - Role and account rules used by ``accounts.services`` (which re-check them) and by the admin:
   ``can_grant_role``, ``can_revoke_role``, ``can_set_account_active``, ``can_change_account_credentials``,
-  ``can_unlock_login``, ``users_visible_to``, ``roles_visible_to``.
+  ``can_unlock_login``, ``attachable_account_ids`` / ``can_attach_account`` (which existing accounts staff may
+  give a role or an enrollment), ``users_visible_to``, ``roles_visible_to``.
 - Instructors, TAs and students hold no admin scope: ``has_admin_access`` is False for them.
 """
 
@@ -219,6 +220,34 @@ def can_unlock_login(actor, account: User) -> bool:
     return bool(scope.university_ids) and UserUniversityRole.objects.filter(
         user_id=account.pk, university_id__in=scope.university_ids
     ).exists()
+
+
+def attachable_account_ids(actor, account_ids: Iterable[int]) -> set[int]:
+    """The existing accounts among ``account_ids`` that ``actor`` may give a role or an enrollment (the
+    rule of docs/staff-console.md, "Attaching existing accounts"): a platform admin any; other staff only
+    accounts that already hold a role at a university they administer (or whose department they
+    administer). Any other account (roles elsewhere, or none) is a platform admin's to attach, or the
+    person's own (invitations), so a university's staff never reach another university's people."""
+    ids = set(account_ids)
+    scope = get_staff_scope(actor)
+    if scope.platform or not ids:
+        return ids
+    universities = sorted(scope.visible_university_ids)
+    if not universities:
+        return set()
+    found: set[int] = set()
+    ordered = sorted(ids)
+    for start in range(0, len(ordered), 5000):
+        found.update(
+            UserUniversityRole.objects.filter(
+                user_id__in=ordered[start : start + 5000], university_id__in=universities
+            ).values_list("user_id", flat=True)
+        )
+    return found
+
+
+def can_attach_account(actor, account: User) -> bool:
+    return account.pk in attachable_account_ids(actor, [account.pk])
 
 
 def can_view_user(actor, account: User) -> bool:

@@ -17,6 +17,7 @@ from django.db.models import Q
 
 from accounts.models import NotificationEmail, UniversityRole, User, UserSession, UserUniversityRole
 from accounts.permissions import (
+    can_attach_account,
     can_change_account_credentials,
     can_grant_role,
     can_revoke_role,
@@ -146,6 +147,9 @@ ROLE_DEPARTMENT_OTHER_UNIVERSITY = "The department belongs to another university
 ACCOUNT_STATUS_NOT_ALLOWED = "Only platform admins may activate or deactivate accounts, and not their own."
 SESSIONS_NOT_ALLOWED = "Only platform admins may sign an account out everywhere, and not their own."
 ACCOUNT_CREDENTIALS_NOT_ALLOWED = "Only platform admins may change another account's e-mail or password."
+ACCOUNT_NOT_ATTACHABLE = (
+    "This account is not a member of a university you administer: a platform admin can give it a role."
+)
 UNLOCK_NOT_ALLOWED = "You may unlock only accounts that hold a role at a university you administer."
 
 
@@ -167,6 +171,8 @@ def grant_role(*, actor, user: User, university, role: str, department=None):
         raise ValidationError({"role": [f"Unknown role {role!r}."]}, code="invalid")
     if actor is not None and not can_grant_role(actor, university_id=university.pk, role=role):
         raise PermissionDenied(ROLE_NOT_ALLOWED)
+    if actor is not None and not can_attach_account(actor, user):
+        raise PermissionDenied(ACCOUNT_NOT_ATTACHABLE)
     if role == UniversityRole.DEPARTMENT_ADMIN and department is None:
         raise ValidationError({"department": [ROLE_DEPARTMENT_REQUIRED]}, code="required")
     if department is not None and department.university_id != university.pk:

@@ -11,9 +11,10 @@ from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.http import HttpResponseRedirect
+from django.utils import timezone
 
 from accounts.admin_policy import RefusedDeleteMixin, SharedReferenceAdmin, TenantScopedAdmin, TenantScopedInline
-from catalog import services
+from catalog import dates, services
 from catalog.models import (
     Country,
     Course,
@@ -178,7 +179,40 @@ class SubjectAdmin(ServiceDeleteMixin, SharedReferenceAdmin):
         services.delete_subject(actor=request.user, subject=obj)
 
 
+class UniversityTimeZoneMixin:
+    """Offering dates in the staff console follow the rule of every page (``catalog.dates``): a change form
+    shows and reads them in the university's time zone (the form runs under it, so Django's widgets
+    convert), and a new offering's dates typed on the add form are read in its course's university zone."""
+
+    offering_date_fields = ("starts_at", "ends_at", "enrollment_start", "enrollment_end")
+
+    def university_time_zone(self, object_id) -> str | None:
+        raise NotImplementedError
+
+    def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
+        zone_name = self.university_time_zone(object_id) if object_id else None
+        if zone_name is None:
+            return super().changeform_view(request, object_id, form_url, extra_context)
+        extra_context = {**(extra_context or {}), "university_time_zone": dates.university_zone(zone_name).key}
+        with timezone.override(dates.university_zone(zone_name)):
+            response = super().changeform_view(request, object_id, form_url, extra_context)
+            if hasattr(response, "render"):
+                response.render()  # while the zone is active: the widgets show local times
+            return response
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        field = super().formfield_for_dbfield(db_field, request, **kwargs)
+        if field is not None and db_field.name in self.offering_date_fields:
+            zone = timezone.get_current_timezone_name()
+            # Under the university's zone on a change form; an add form reads them in the course's (save_model).
+            field.help_text = (
+                f"In the university's time zone ({zone})." if zone != "UTC" else "In the course's university time zone."
+            )
+        return field
+
+
 class CourseOfferingInline(TenantScopedInline, admin.TabularInline):
+    # Dates in the course's university zone: CourseAdmin's change form runs under it (UniversityTimeZoneMixin).
     model = CourseOffering
     tenant_path = "university"
     department_path = "course__department"
@@ -207,7 +241,7 @@ class CourseSubjectInline(TenantScopedInline, admin.TabularInline):
 
 
 @admin.register(Course)
-class CourseAdmin(TenantScopedAdmin):
+class CourseAdmin(UniversityTimeZoneMixin, TenantScopedAdmin):
     tenant_path = "university"
     department_path = "department"
     list_display = ("code", "title", "university", "department", "level", "difficulty", "is_published", "is_coming_soon")
@@ -223,6 +257,13 @@ class CourseAdmin(TenantScopedAdmin):
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         return [*fields, "university"] if obj is not None else fields
+
+    def university_time_zone(self, object_id) -> str | None:
+        return (
+            Course.objects.filter(pk=object_id if str(object_id).isdigit() else None)
+            .values_list("university__time_zone", flat=True)
+            .first()
+        )
 
     def save_model(self, request, obj, form, change):
         if not change:
@@ -374,15 +415,14 @@ class CourseOfferingInstructorInline(TenantScopedInline, admin.TabularInline):
 
 
 @admin.register(CourseOffering)
-class CourseOfferingAdmin(ServiceDeleteMixin, TenantScopedAdmin):
+class CourseOfferingAdmin(UniversityTimeZoneMixin, ServiceDeleteMixin, TenantScopedAdmin):
     tenant_path = "university"
     department_path = "course__department"
     list_display = (
         "course",
         "term_name",
         "university",
-        "starts_at",
-        "ends_at",
+        "dates",
         "visibility",
         "capacity",
         "enrolled_count",
@@ -397,6 +437,18 @@ class CourseOfferingAdmin(ServiceDeleteMixin, TenantScopedAdmin):
     date_hierarchy = "starts_at"
     inlines = [CourseOfferingInstructorInline]
 
+    @admin.display(description="Dates (university time)", ordering="starts_at")
+    def dates(self, obj: CourseOffering) -> str:
+        zone = dates.university_zone(obj.university.time_zone).key
+        return f"{dates.offering_dates(obj.starts_at, obj.ends_at, zone)} ({zone})"
+
+    def university_time_zone(self, object_id) -> str | None:
+        return (
+            CourseOffering.objects.filter(pk=object_id if str(object_id).isdigit() else None)
+            .values_list("university__time_zone", flat=True)
+            .first()
+        )
+
     def instance_in_scope(self, request, instance) -> bool:
         # The university column is copied from the course by the service; judge by the course.
         if instance.course_id is not None and instance.university_id is None:
@@ -410,6 +462,12 @@ class CourseOfferingAdmin(ServiceDeleteMixin, TenantScopedAdmin):
     def save_model(self, request, obj, form, change):
         if not change:
             data = {name: form.cleaned_data[name] for name in OFFERING_FORM_FIELDS if name in form.cleaned_data}
+            # The add form ran in UTC (its course was not known yet): read the typed wall-clock times in the
+            # course's university zone, as the change form shows them.
+            zone = dates.university_zone(obj.course.university.time_zone)
+            for name in self.offering_date_fields:
+                if data.get(name) is not None:
+                    data[name] = timezone.make_naive(data[name], timezone.get_current_timezone()).replace(tzinfo=zone)
             saved = services.create_offering(actor=request.user, course=obj.course, **data)
             obj.pk, obj.university_id = saved.pk, saved.university_id
             return

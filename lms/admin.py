@@ -1,4 +1,5 @@
-"""Admin classes for the platform-wide models of ``lms`` (system settings) and Django's admin log.
+"""Admin classes for the platform-wide models of ``lms`` (system settings) and Django's admin log, and the
+staff console's name and layout (Django's default admin site, named here because ``lms`` is the project).
 
 ``lms`` is a leaf that imports no project app, so these classes are *registered* by ``accounts/admin.py``
 combined with the staff policy's ``PlatformOnlyAdmin`` (only platform admins see them).
@@ -22,6 +23,17 @@ from django.views.decorators.debug import sensitive_post_parameters
 from lms.crypto import NO_KEY_CONFIGURED, EncryptionError
 from lms.models import SystemSetting
 from lms.services import check_encryption_configured, set_system_setting, update_system_setting
+
+STAFF_CONSOLE = "Sigma LMS staff console"
+
+# The admin is the staff console: its own name on every page (templates/admin/base_site.html adds a link
+# back to the site). No navigation sidebar: it took 300 px of every page, so change lists and forms did
+# not fit a 1280 px screen; the index and the breadcrumbs lead to every list.
+admin.site.site_header = STAFF_CONSOLE
+admin.site.site_title = STAFF_CONSOLE
+admin.site.index_title = "Overview"
+admin.site.site_url = "/"
+admin.site.enable_nav_sidebar = False
 
 MASK = "••••••••"
 VALUE_REQUIRED = "Enter a value."

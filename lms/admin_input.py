@@ -9,19 +9,28 @@ Two places in ``django.contrib.admin`` turn a hand-written id into a query witho
 - a change-list action whose ``_selected_action`` ids are not keys: :func:`unparseable_selection` finds
   them and the admin answers with a message (:data:`BAD_SELECTION`) and nothing done.
 
+And one thing it shows raw: a read-only field the database fills in on insert (``db_default``, such as
+``created_at``) holds a ``DatabaseDefault`` expression until the row is saved, which the admin printed as
+``<django.db.models.expressions.DatabaseDefault object at 0x…>`` on every add form and every new inline
+row. :class:`DatabaseDefaultReadonlyMixin` shows :data:`SET_WHEN_SAVED` there instead.
+
 ``lms`` imports no project app; ``accounts.admin_policy`` (and any other admin base) uses these.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.utils import display_for_field
 from django.contrib.admin.widgets import AutocompleteSelect, AutocompleteSelectMultiple
-from django.core.exceptions import ValidationError
+from django.core.exceptions import FieldDoesNotExist, ValidationError
 from django.db import models
+from django.db.models.expressions import DatabaseDefault
+from django.utils.text import capfirst
 
 BAD_SELECTION = "The selection holds ids that are not rows of this list; nothing was done."
+SET_WHEN_SAVED = "set when saved"
 
 
 def parses_as(field: models.Field, raw) -> bool:
@@ -53,3 +62,55 @@ class SafeAutocompleteSelect(_SafeOptgroupsMixin, AutocompleteSelect):
 
 class SafeAutocompleteSelectMultiple(_SafeOptgroupsMixin, AutocompleteSelectMultiple):
     pass
+
+
+class DatabaseDefaultReadonlyMixin:
+    """For a ModelAdmin or an InlineModelAdmin: each read-only model field with a ``db_default`` is shown
+    through a display function that reads "set when saved" while the row is unsaved (the attribute is still
+    the ``DatabaseDefault`` expression, which the insert needs) and the stored value, formatted as Django
+    formats a read-only field, once it is saved. Relations keep Django's own display (their link)."""
+
+    def _db_default_display(self, name: str) -> Callable | None:
+        cache = self.__dict__.setdefault("_db_default_displays", {})
+        if name not in cache:
+            cache[name] = None
+            try:
+                field = self.model._meta.get_field(name)
+            except FieldDoesNotExist:
+                return None
+            if field.is_relation or getattr(field, "db_default", models.NOT_PROVIDED) is models.NOT_PROVIDED:
+                return None
+            empty = self.get_empty_value_display()
+
+            def display(obj, field=field):
+                value = getattr(obj, field.attname, None)
+                if isinstance(value, DatabaseDefault):
+                    return SET_WHEN_SAVED
+                return display_for_field(value, field, empty)
+
+            display.__name__ = name  # the row's CSS class stays "field-<name>"
+            display.short_description = capfirst(field.verbose_name)
+            cache[name] = display
+        return cache[name]
+
+    def get_readonly_fields(self, request, obj=None):
+        return [
+            (self._db_default_display(name) or name) if isinstance(name, str) else name
+            for name in super().get_readonly_fields(request, obj)
+        ]
+
+    def get_fieldsets(self, request, obj=None):
+        # The same display function where the field is read-only (the one get_readonly_fields gives), so the
+        # admin's "is it read-only?" check (identity) holds.
+        readonly = self.get_readonly_fields(request, obj)
+
+        def swap(name):
+            if isinstance(name, (list, tuple)):
+                return tuple(swap(n) for n in name)
+            display = self._db_default_display(name) if isinstance(name, str) else None
+            return display if display is not None and display in readonly else name
+
+        return [
+            (title, {**options, "fields": [swap(name) for name in options.get("fields", ())]})
+            for title, options in super().get_fieldsets(request, obj)
+        ]

@@ -51,12 +51,19 @@ def stop(data_dir: Path = DEFAULT_DATA_DIR) -> None:
     process that ever connected, including crashed ones)."""
     if not (data_dir / "postmaster.pid").exists():
         return
+    import atexit
     import os
 
     from pgserver._commands import pg_ctl
+    from pgserver.postgres_server import PostgresServer
 
     user = "pgserver" if os.geteuid() == 0 else None
     pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
+    # pgserver keeps one handle per data directory in this process and would hand the stopped one back:
+    # forget it, so a later database_url() here starts the server again (a restart, as tests do).
+    handle = PostgresServer._instances.pop(data_dir.expanduser().resolve(), None)
+    if handle is not None:
+        atexit.unregister(handle._cleanup)  # it would look the handle up again at exit
 
 
 def main(argv: list[str]) -> int:

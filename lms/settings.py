@@ -116,13 +116,20 @@ _db.setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
 if env.bool("DB_PREPARED_STATEMENTS", default=True):
     _db["OPTIONS"].setdefault("prepare_threshold", 2**62)
 # Django's built-in psycopg pool (needs CONN_MAX_AGE = 0). DB_POOL=false turns it off.
+# Each connection is checked as it is handed out (CONN_HEALTH_CHECKS: Django then gives the pool
+# check=ConnectionPool.check_connection, one empty round trip),
+# so after a database restart the dead pooled connections are replaced instead of failing one request each.
+# While the database is down a request waits at most DB_POOL_TIMEOUT seconds for a connection, then gets
+# the 503 "briefly unavailable" page (lms.views.server_error), so workers are not tied up.
 if env.bool("DB_POOL", default=True):
     _db.setdefault("OPTIONS", {})["pool"] = {
         "min_size": env.int("DB_POOL_MIN_SIZE", default=1),
         "max_size": env.int("DB_POOL_MAX_SIZE", default=10),
-        "timeout": 10,
+        "timeout": env.float("DB_POOL_TIMEOUT", default=3.0),
     }
     _db["CONN_MAX_AGE"] = 0
+    _db["CONN_HEALTH_CHECKS"] = True
+_db["OPTIONS"].setdefault("connect_timeout", env.int("DB_CONNECT_TIMEOUT", default=3))
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
@@ -195,7 +202,7 @@ LAB_SANDBOX_MAX_MEMORY_MB = env.int("LAB_SANDBOX_MAX_MEMORY_MB", default=1024)
 ASSET_MAX_UPLOAD_BYTES = env.int("ASSET_MAX_UPLOAD_BYTES", default=20 * 1024 * 1024)  # syllabus asset library uploads
 # Uploaded files: local MEDIA_ROOT by default; S3-compatible object storage (django-storages) when
 # AWS_STORAGE_BUCKET_NAME is set. Files are never served from a public URL either way: the asset view
-# checks access and streams them (learning.views.AssetFileView, syllabus.views.bank.AssetFileView).
+# checks access and streams them (learning.player.views_learner.AssetFileView, syllabus.views.bank.AssetFileView).
 AWS_STORAGE_BUCKET_NAME = env.str("AWS_STORAGE_BUCKET_NAME", default="")
 if AWS_STORAGE_BUCKET_NAME:
     _default_storage = {
@@ -308,6 +315,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "pgserver": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; not a line per successful log-in
         # Django's default logging gives "django" its own console handler under DEBUG, and the record then
         # reaches the root's as well: every 403 was printed twice. One handler, the root's.
         "django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},

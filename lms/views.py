@@ -1,13 +1,19 @@
+import sys
 from functools import cache
 
 from django.conf import settings
 from django.core.cache import caches
-from django.db import connection
+from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.template import loader
+from django.views import defaults
 from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 HEALTH_CACHE_KEY = "lms:healthz"
+UNAVAILABLE = "The service is briefly unavailable (its database is not answering). Please try again in a minute."
+RETRY_AFTER_SECONDS = 30
 
 
 def probe_database(db=None) -> None:
@@ -60,3 +66,20 @@ def favicon(request: HttpRequest) -> HttpResponse:
 def hello(request: HttpRequest) -> HttpResponse:
     """A trivial view: the baseline that bench/ scripts measure beside real pages."""
     return HttpResponse("hello", content_type="text/plain")
+
+
+@requires_csrf_token
+def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpResponse:
+    """``handler500``: a request that failed because the database did not answer (down, restarting, no
+    pooled connection within ``DB_POOL_TIMEOUT``) is a 503 "briefly unavailable" with ``Retry-After``,
+    rendered without touching the database (the API answers in its JSON error shape); anything else is
+    Django's 500 page."""
+    error = sys.exc_info()[1]
+    if not isinstance(error, OperationalError | InterfaceError):
+        return defaults.server_error(request, template_name)
+    if request.path.startswith("/api/"):
+        response = JsonResponse({"message": UNAVAILABLE, "error": "ServiceUnavailableError"}, status=503)
+    else:
+        response = HttpResponse(loader.render_to_string("503.html", {"message": UNAVAILABLE}), status=503)
+    response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response

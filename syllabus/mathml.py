@@ -220,22 +220,35 @@ def cache_info():
     return _render.cache_info()
 
 
+# Math in plain text (question prompts, choices, explanations), the convention of the player's paragraphs:
+# ``$…$`` or ``$$…$$`` is LaTeX; ``\$`` is a dollar sign. An unpaired ``$`` stays text.
+_MATH_SPAN = re.compile(r"(?<!\\)\$\$(.+?)(?<!\\)\$\$|(?<!\\)\$(.+?)(?<!\\)\$", re.DOTALL)
+
+
+def math_spans(text: str | None) -> list[str]:
+    """The LaTeX formulas of ``text`` (see ``_MATH_SPAN``), for checking them where the text is entered."""
+    return [double or single for double, single in _MATH_SPAN.findall(text or "")]
+
+
+def _plain(text: str) -> str:
+    return escape(text.replace("\\$", "$")).replace("\n", "<br>")
+
+
 def render_math_text(text: str | None) -> str:
-    """Plain text with ``$$…$$`` LaTeX (question prompts, choices, explanations) as HTML: the text escaped
-    with its line breaks, each formula as inline MathML (LaTeX that does not parse stays visible as code).
-    An unpaired trailing ``$$`` is text. The result is safe to mark safe."""
-    parts = (text or "").split("$$")
-    if len(parts) % 2 == 0:  # an odd number of "$$": the last one opens nothing
-        parts[-2:] = [parts[-2] + "$$" + parts[-1]]
-    html = []
-    for index, part in enumerate(parts):
-        if index % 2 == 0:
-            html.append(escape(part).replace("\n", "<br>"))
-            continue
+    """Plain text with ``$…$`` or ``$$…$$`` LaTeX (question prompts, choices, explanations) as HTML: the text
+    escaped with its line breaks, each formula as inline MathML (LaTeX that does not parse stays visible as
+    code). ``\\$`` is a dollar sign; an unpaired ``$`` is text. The result is safe to mark safe."""
+    text = text or ""
+    html, last = [], 0
+    for match in _MATH_SPAN.finditer(text):
+        html.append(_plain(text[last : match.start()]))
+        latex = match.group(1) if match.group(1) is not None else match.group(2)
         try:
-            html.append(render_latex(part, display=False))
+            html.append(render_latex(latex, display=False))
         except LatexError:
-            html.append(f"<code>$${escape(part)}$$</code>")
+            html.append(f"<code>{escape(match.group(0))}</code>")
+        last = match.end()
+    html.append(_plain(text[last:]))
     return "".join(html)
 
 
@@ -268,11 +281,18 @@ def render_inline_math(text: str, *, clean: Callable[[str], str], render: Callab
         index = int(match.group(1))
         return render(formulas[index]) if index < len(formulas) else ""
 
+    return fill_placeholders(cleaned, _ANY_SLOT, in_text=as_math, in_tag=as_text)
+
+
+def fill_placeholders(html: str, pattern: re.Pattern, *, in_text: Callable, in_tag: Callable) -> str:
+    """Replace each match of ``pattern`` in serialised ``html`` with ``in_text(match)`` where it stands in a
+    text node and ``in_tag(match)`` (escaped text, or nothing) where it stands inside a tag, so generated
+    markup never lands inside an attribute value."""
     pieces = []
     position = 0
-    for tag in _TAG.finditer(cleaned):
-        pieces.append(_ANY_SLOT.sub(as_math, cleaned[position : tag.start()]))
-        pieces.append(_ANY_SLOT.sub(as_text, tag.group()))
+    for tag in _TAG.finditer(html):
+        pieces.append(pattern.sub(in_text, html[position : tag.start()]))
+        pieces.append(pattern.sub(in_tag, tag.group()))
         position = tag.end()
-    pieces.append(_ANY_SLOT.sub(as_math, cleaned[position:]))
+    pieces.append(pattern.sub(in_text, html[position:]))
     return "".join(pieces)

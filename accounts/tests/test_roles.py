@@ -31,6 +31,8 @@ def test_learners_and_teachers_have_no_admin_access(world, who):
 
 def test_grant_and_revoke_keep_is_staff(world):
     person = UserFactory()
+    # A member of A already (a university admin attaches no outside account: test_import_attach.py).
+    services.grant_role(actor=None, user=person, university=world.a.university, role=UniversityRole.STUDENT)
     row = services.grant_role(
         actor=world.a.university_admin, user=person, university=world.a.university, role=UniversityRole.UNIVERSITY_ADMIN
     )

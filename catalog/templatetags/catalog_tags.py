@@ -1,26 +1,48 @@
 """Small display helpers of the catalog templates."""
 
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
 from django import template
-from django.utils import timezone
+
+from catalog import dates
 
 register = template.Library()
 
 
 @register.filter
 def in_tz(value, zone_name):
-    """A datetime's wall-clock time in the given time zone (the university's), for display.
+    """A datetime's wall-clock time in the given time zone (the university's), for display
+    (``catalog.dates.in_zone``: naive on purpose, so the ``date`` filter does not convert it back to UTC)."""
+    return dates.in_zone(value, zone_name)
 
-    Naive on purpose: Django's ``date`` filter converts an aware datetime back to the active time zone
-    (UTC here) before formatting, so ``{{ t|in_tz:zone|date:"H:i" }}`` would print UTC."""
-    if not value:
-        return value
-    try:
-        zone = ZoneInfo(zone_name or "UTC")
-    except (ZoneInfoNotFoundError, ValueError):
-        zone = ZoneInfo("UTC")
-    return timezone.make_naive(value, zone)
+
+@register.filter
+def offering_dates(offering, zone_name=None) -> str:
+    """``{{ offering|offering_dates:tz }}``: "6 Mar 2027 – 24 Jun 2027" in the university's zone (``tz``, else
+    ``offering.university.time_zone``), the one rule of ``catalog.dates``."""
+    if zone_name is None:
+        zone_name = offering.university.time_zone
+    return dates.offering_dates(offering.starts_at, offering.ends_at, zone_name)
+
+
+@register.simple_tag
+def zone_note(*zone_names) -> str:
+    """``{% zone_note tz %}`` or ``{% zone_note zones=... %}``: the sentence naming the page's time zone once."""
+    names = []
+    for name in zone_names:
+        names.extend(name if isinstance(name, (list, tuple, set)) else [name])
+    return dates.zone_note(names)
+
+
+@register.filter
+def time_zones(objects, path="university.time_zone") -> list[str]:
+    """The distinct time zones of ``objects`` along ``path`` (loaded relations only), for ``zone_note``."""
+    zones = []
+    for obj in objects or []:
+        value = obj
+        for part in path.split("."):
+            value = getattr(value, part, None)
+        if value not in zones:
+            zones.append(value)
+    return zones
 
 
 @register.simple_tag(takes_context=True)

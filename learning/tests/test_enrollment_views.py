@@ -12,7 +12,7 @@ from accounts.tests.factories import UserFactory
 from catalog.models import OfferingVisibility
 from catalog.permissions import unlisted_link_token
 from catalog.tests.factories import CourseOfferingFactory, SubjectFactory
-from learning import services
+from learning.enrollment import invitations, onboarding, rules, services
 from learning.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_enroll_refusal_is_a_message_and_writes_nothing(world, client):
     before = CourseEnrollment.objects.count()
     response = client.post(enroll_url(world.a.offering), follow=True)
     assert response.status_code == 200
-    assert services.ALREADY_ENROLLED in messages_of(response)
+    assert rules.ALREADY_ENROLLED in messages_of(response)
     assert CourseEnrollment.objects.count() == before
 
 
@@ -60,13 +60,14 @@ def test_enroll_denied_cases(world, client):
     assert CourseEnrollment.objects.filter(user=world.b.student, course_offering=unlisted).exists()
 
 
-def test_invite_only_wrong_code_gets_the_message(world, client):
+def test_invite_only_wrong_code_is_a_404_and_its_own_code_enrolls(world, client):
+    # A code that is not one of this offering's answers as a missing offering (test_enroll_invite_oracle).
     offering = CourseOfferingFactory(course=world.a.course, visibility=OfferingVisibility.INVITE_ONLY)
     client.force_login(UserFactory())
     response = client.post(enroll_url(offering), {"invitation_code": "WRONG"})
-    assert response.status_code == 302
+    assert response.status_code == 404
     assert not CourseEnrollment.objects.filter(course_offering=offering).exists()
-    services.create_invitation(actor=world.a.university_admin, offering=offering)
+    invitations.create_invitation(actor=world.a.university_admin, offering=offering)
     code = CourseInvitation.objects.get(course_offering=offering).code
     response = client.post(enroll_url(offering), {"invitation_code": code})
     assert CourseEnrollment.objects.filter(course_offering=offering).count() == 1
@@ -133,7 +134,7 @@ def test_invitations_page_roles_and_bad_input(world, client):
     assert response.status_code == 200 and response.context["form"].errors
     past = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(url, {"expires_at": past})
-    assert services.INVITATION_EXPIRY_PAST in response.context["form"].errors["expires_at"]
+    assert invitations.INVITATION_EXPIRY_PAST in response.context["form"].errors["expires_at"]
     assert not CourseInvitation.objects.exists()
     response = client.post(url, {"email": "guest@example.edu", "max_uses": "3"}, follow=True)
     invitation = CourseInvitation.objects.get()
@@ -142,10 +143,10 @@ def test_invitations_page_roles_and_bad_input(world, client):
 
 def test_redeem_view(world, client):
     offering = CourseOfferingFactory(course=world.a.course, visibility=OfferingVisibility.INVITE_ONLY)
-    invitation = services.create_invitation(actor=world.a.university_admin, offering=offering)
+    invitation = invitations.create_invitation(actor=world.a.university_admin, offering=offering)
     client.force_login(UserFactory())
     response = client.post(reverse("learning:invitation-redeem"), {"code": "NOPE"})
-    assert services.INVITATION_INVALID in response.context["form"].errors["code"]
+    assert rules.INVITATION_INVALID in response.context["form"].errors["code"]
     response = client.post(reverse("learning:invitation-redeem"), {"code": invitation.code})
     assert response.status_code == 302
     assert CourseEnrollment.objects.filter(course_offering=offering, status=EnrollmentStatus.ACTIVE).exists()
@@ -165,7 +166,7 @@ def test_signup_goes_to_onboarding_which_saves_profile_and_preferences(client):
     bad = client.post(response["Location"], {"date_of_birth": "2999-01-01", "learning_goal": "wizardry"})
     assert set(bad.context["form"].errors) == {"learning_goal"}
     bad = client.post(response["Location"], {"date_of_birth": "2999-01-01"})
-    assert services.ONBOARDING_BIRTH_DATE_FUTURE in bad.context["form"].errors["date_of_birth"]
+    assert onboarding.ONBOARDING_BIRTH_DATE_FUTURE in bad.context["form"].errors["date_of_birth"]
     assert not UserProfile.objects.exists()
     ok = client.post(response["Location"], {"learning_goal": "career_advancement", "study_level": "graduate",
                                             "grade": "", "date_of_birth": "2000-02-29", "subjects": [subject.pk]})
@@ -179,15 +180,23 @@ def test_onboarding_needs_sign_in(client):
     assert client.get(reverse("learning:onboarding")).status_code == 302
 
 
-def test_a_wrong_code_for_a_course_only_the_code_opens_lands_on_the_invitation_page_with_the_message(world, client):
-    """The course has no other offering this student may see, so its page is a 404 without a valid code."""
+def test_an_expired_code_for_a_course_only_the_code_opens_lands_on_the_invitation_page_with_the_message(
+    world, client
+):
+    """The course has no other offering this student may see, so its page is a 404 without a valid code.
+    (A code that is not this offering's is a 404 like a missing offering: test_enroll_invite_oracle.)"""
     from catalog.tests.factories import CourseFactory
 
     course = CourseFactory(university=world.a.university, department=world.a.department, code="SECRET1")
     offering = CourseOfferingFactory(course=course, visibility=OfferingVisibility.INVITE_ONLY)
+    CourseInvitation.objects.create(
+        course_offering=offering, code="OLD-CODE", created_by=world.a.instructor,
+        expires_at=timezone.now() - timedelta(days=1),
+    )
     client.force_login(world.b.student)
-    response = client.post(enroll_url(offering), {"invitation_code": "WRONG-CODE"}, follow=True)
+    response = client.post(enroll_url(offering), {"invitation_code": "OLD-CODE"}, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("learning:invitation-redeem")
-    assert any("invitation" in m.lower() for m in messages_of(response))
+    assert any("invitation has expired" in m.lower() for m in messages_of(response))
     assert not CourseEnrollment.objects.filter(course_offering=offering).exists()
+    assert client.post(enroll_url(offering), {"invitation_code": "WRONG-CODE"}).status_code == 404

@@ -10,7 +10,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 
 from syllabus.library import COPY_CODE_REQUIRED, COPY_TITLE_REQUIRED
-from syllabus.mathml import latex_error
+from syllabus.mathml import latex_error, math_spans
 from syllabus.models import Module, ModuleType, QuestionType
 
 CHOICES_FORMAT = "One choice per line: “key = text” (e.g. “a = 42”). Line {line} is not like that."
@@ -63,7 +63,7 @@ class QuestionForm(forms.Form):
     question_type = forms.ChoiceField(choices=QuestionType.choices, label="Type")
     prompt = forms.CharField(
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="Math between $$…$$ is LaTeX and is checked here.",
+        help_text="Math between $…$ (or $$…$$) is LaTeX and is checked here; \\$ is a dollar sign.",
     )
     choices = forms.CharField(
         required=False,
@@ -102,8 +102,7 @@ class QuestionForm(forms.Form):
 
     def clean_prompt(self) -> str:
         prompt = self.cleaned_data["prompt"]
-        parts = prompt.split("$$")
-        for latex in parts[1::2]:
+        for latex in math_spans(prompt):
             error = latex_error(latex)
             if error:
                 raise ValidationError(error)

@@ -29,6 +29,7 @@ from django.utils import timezone
 from accounts import services as account_services
 from accounts.models import User, UserUniversityRole
 from catalog import services as catalog_services
+from catalog.dates import university_zone
 from catalog.models import (
     Country,
     Course,
@@ -81,17 +82,20 @@ def term_names(now: datetime) -> dict[str, str]:
     return {"past": shifted(-1), "current": shifted(0), "upcoming": shifted(1)}
 
 
-def term_dates(when: str, now: datetime) -> dict[str, datetime]:
+def term_dates(when: str, now: datetime, zone_name: str = "UTC") -> dict[str, datetime]:
     """Dates of an offering relative to ``now``: current (running, enrollment open), upcoming
-    (enrollment open, not started), past (ended)."""
-    day = now.replace(hour=0, minute=0, second=0, microsecond=0)
+    (enrollment open, not started), past (ended). Each at midnight in the university's zone, so every
+    page (which shows them in that zone, ``catalog.dates``) reads the day the term was set to start."""
+    zone = university_zone(zone_name)
+    local = now.astimezone(zone).replace(tzinfo=None)
+    day = local.replace(hour=0, minute=0, second=0, microsecond=0)
     spans = {
         # starts, ends, enrollment opens, enrollment closes (days from today)
         "current": (-30, 60, -60, 14),
         "upcoming": (90, 200, -7, 80),
         "past": (-220, -120, -260, -200),
     }[when]
-    starts, ends, opens, closes = (day + timedelta(days=offset) for offset in spans)
+    starts, ends, opens, closes = ((day + timedelta(days=offset)).replace(tzinfo=zone) for offset in spans)
     return {"starts_at": starts, "ends_at": ends, "enrollment_start": opens, "enrollment_end": closes}
 
 
@@ -238,7 +242,7 @@ class Builder:
                             visibility=visibility,
                             capacity=capacity,
                             requires_approval=approval,
-                            **term_dates(when, self.now),
+                            **term_dates(when, self.now, course.university.time_zone),
                         )
                     ),
                     f"offering {code} {term}",

@@ -1,0 +1,282 @@
+"""Enrollment reads: a student's standing on a course's prerequisites, the enroll panel of the course
+page (composed into catalog's template by ``learning_tags``), course suggestions and an offering's
+invitations. (The "My learning" dashboard shows progress and grades too: :mod:`learning.player.dashboard`.)
+
+Contract:
+- Pure reads, keyword-only, typed; a fixed number of queries whatever the number of offerings,
+  prerequisites or enrollments (documented per function).
+- The panel states mirror the rules of :mod:`learning.enrollment.rules` (which enforces them; the panel only
+  explains): the service stays the authority, a stale panel at worst shows a button the service refuses
+  with its message.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.db import connection
+from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.utils import timezone
+
+from accounts.models import UserSubjectPreference
+from catalog.models import (
+    Course,
+    CourseOffering,
+    CoursePrerequisite,
+    CourseSubject,
+    OfferingVisibility,
+    PrerequisiteType,
+    Subject,
+)
+from catalog.permissions import courses_visible_to, valid_invitation_q
+from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
+
+
+def _overlaps(a_start, a_end, b_start, b_end) -> bool:
+    """Two date ranges overlap; a missing bound is open-ended."""
+    return (a_start is None or b_end is None or a_start < b_end) and (b_start is None or a_end is None or b_start < a_end)
+
+
+# --- prerequisites -----------------------------------------------------------------------------
+
+
+@dataclass
+class Missing:
+    strict: list[str] = field(default_factory=list)
+    co_requisite: list[str] = field(default_factory=list)
+    recommended: list[str] = field(default_factory=list)
+
+    def __bool__(self) -> bool:
+        return bool(self.strict or self.co_requisite)
+
+
+@dataclass
+class PrerequisiteRow:
+    link: CoursePrerequisite
+    met: bool
+
+    @property
+    def course(self) -> Course:
+        return self.link.prerequisite_course
+
+    @property
+    def kind(self) -> str:
+        return self.link.prerequisite_type
+
+
+@dataclass
+class PrerequisiteStanding:
+    links: list[CoursePrerequisite]
+    completed: set[int] = field(default_factory=set)
+    # course id → date ranges of the offerings the student takes or took (active/completed).
+    taking: dict[int, list[tuple[datetime | None, datetime | None]]] = field(default_factory=dict)
+
+    def is_met(self, link: CoursePrerequisite, offering: CourseOffering | None = None) -> bool:
+        course_id = link.prerequisite_course_id
+        if course_id in self.completed:
+            return True
+        if link.prerequisite_type != PrerequisiteType.CO_REQUISITE:
+            return False
+        spans = self.taking.get(course_id, [])
+        if offering is None:
+            return bool(spans)
+        return any(_overlaps(offering.starts_at, offering.ends_at, s, e) for s, e in spans)
+
+    def missing_for(self, offering: CourseOffering | None) -> Missing:
+        missing = Missing()
+        for link in self.links:
+            if self.is_met(link, offering):
+                continue
+            label = link.prerequisite_course.code
+            if link.prerequisite_type == PrerequisiteType.STRICT:
+                missing.strict.append(label)
+            elif link.prerequisite_type == PrerequisiteType.CO_REQUISITE:
+                missing.co_requisite.append(label)
+            else:
+                missing.recommended.append(label)
+        return missing
+
+    def rows(self) -> list[PrerequisiteRow]:
+        return [PrerequisiteRow(link=link, met=self.is_met(link)) for link in self.links]
+
+
+_STANDING_SQL = """
+SELECT o.course_id, e.status, o.starts_at, o.ends_at
+FROM course_enrollments e JOIN course_offerings o ON o.id = e.course_offering_id
+WHERE e.user_id = %(user)s AND o.course_id = ANY(%(courses)s) AND e.status IN ('active', 'completed')
+UNION ALL
+SELECT o.course_id, 'passed', NULL, NULL
+FROM course_grades g JOIN course_offerings o ON o.id = g.course_offering_id
+WHERE g.user_id = %(user)s AND o.course_id = ANY(%(courses)s) AND g.passed
+"""
+
+
+def prerequisite_links(*, course: Course) -> list[CoursePrerequisite]:
+    """One query: the course's prerequisite links with their courses and universities."""
+    return list(
+        CoursePrerequisite.objects.filter(course_id=course.pk)
+        .select_related("prerequisite_course__university")
+        .defer("prerequisite_course__search_vector")
+        .order_by("prerequisite_type", "prerequisite_course__code")
+    )
+
+
+def get_prerequisite_standing(
+    *, user, course: Course, links: list[CoursePrerequisite] | None = None
+) -> PrerequisiteStanding:
+    """At most two queries: the links (unless given) and the student's record on those courses."""
+    if links is None:
+        links = prerequisite_links(course=course)
+    standing = PrerequisiteStanding(links=links)
+    if not links or not _signed_in(user):
+        return standing
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _STANDING_SQL, {"user": user.pk, "courses": [link.prerequisite_course_id for link in links]}
+        )
+        for course_id, status, starts_at, ends_at in cursor.fetchall():
+            if status in ("completed", "passed"):
+                standing.completed.add(course_id)
+            if status in ("active", "completed"):
+                standing.taking.setdefault(course_id, []).append((starts_at, ends_at))
+    return standing
+
+
+# --- the enroll panel --------------------------------------------------------------------------
+
+
+@dataclass
+class EnrollState:
+    """What the Enroll button of one offering says. ``code`` names the template branch."""
+
+    offering: CourseOffering
+    code: str
+    enrollment: CourseEnrollment | None = None
+    missing: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    opens_at: datetime | None = None
+    can_submit: bool = False
+    needs_code: bool = False
+
+    @property
+    def seats_left(self) -> int | None:
+        o = self.offering
+        return None if o.capacity is None else max(o.capacity - o.enrolled_count, 0)
+
+
+@dataclass
+class EnrollPanel:
+    states: list[EnrollState]
+    prerequisites: list[PrerequisiteRow]
+    signed_in: bool
+
+
+def enroll_panel(
+    *, user, course: Course, offerings: list[CourseOffering], links: list[CoursePrerequisite] | None = None,
+    invitation_code: str | None = None, now: datetime | None = None,
+) -> EnrollPanel:
+    """States of the Enroll buttons. Queries: the user's enrollments in these offerings (1), their
+    prerequisite standing (≤ 2), their e-mail invitations when an offering is invite-only (≤ 1)."""
+    now = now or timezone.now()
+    signed_in = _signed_in(user)
+    standing = get_prerequisite_standing(user=user, course=course, links=links)
+    enrollments: dict[int, CourseEnrollment] = {}
+    invited: set[int] = set()
+    if signed_in and offerings:
+        ids = [o.pk for o in offerings]
+        enrollments = {
+            e.course_offering_id: e
+            for e in CourseEnrollment.objects.filter(user_id=user.pk, course_offering_id__in=ids)
+        }
+        invite_only = [o.pk for o in offerings if o.visibility == OfferingVisibility.INVITE_ONLY]
+        if invite_only:
+            invited = set(
+                CourseInvitation.objects.filter(course_offering_id__in=invite_only)
+                .filter(valid_invitation_q(email=user.email))
+                .values_list("course_offering_id", flat=True)
+            )
+    states = []
+    for offering in offerings:
+        states.append(
+            _state_for(
+                offering=offering, enrollment=enrollments.get(offering.pk), standing=standing, signed_in=signed_in,
+                invited=offering.pk in invited, invitation_code=invitation_code, now=now,
+            )
+        )
+    return EnrollPanel(states=states, prerequisites=standing.rows(), signed_in=signed_in)
+
+
+def _state_for(*, offering, enrollment, standing, signed_in, invited, invitation_code, now) -> EnrollState:
+    if enrollment is not None and enrollment.status != EnrollmentStatus.DROPPED:
+        return EnrollState(offering=offering, code=enrollment.status, enrollment=enrollment)
+    if (offering.enrollment_end is not None and now >= offering.enrollment_end) or (
+        offering.ends_at is not None and now >= offering.ends_at
+    ):
+        return EnrollState(offering=offering, code="closed", enrollment=enrollment)
+    if offering.enrollment_start is not None and now < offering.enrollment_start:
+        return EnrollState(offering=offering, code="opens", opens_at=offering.enrollment_start, enrollment=enrollment)
+    if not signed_in:
+        return EnrollState(offering=offering, code="sign_in")
+    needs_code = (
+        offering.visibility == OfferingVisibility.INVITE_ONLY and enrollment is None and not invited
+    )
+    missing = standing.missing_for(offering)
+    if missing.strict:
+        return EnrollState(offering=offering, code="prerequisites", missing=missing.strict, enrollment=enrollment)
+    if missing.co_requisite:
+        return EnrollState(offering=offering, code="corequisites", missing=missing.co_requisite, enrollment=enrollment)
+    warnings = missing.recommended
+    if needs_code:
+        code = "invite_only"
+    elif offering.requires_approval:
+        code = "request"
+    elif offering.capacity is not None and offering.enrolled_count >= offering.capacity:
+        code = "full"
+    else:
+        code = "open"
+    return EnrollState(
+        offering=offering, code=code, enrollment=enrollment, warnings=warnings, can_submit=True, needs_code=needs_code
+    )
+
+
+
+def suggested_courses(*, user, limit: int = 6) -> list[Course]:
+    """At most two queries: the preferred subjects with their children (ids, one query), then visible
+    courses whose primary or a listed subject is one of them, not already taken, best rated first.
+    The ids are read first so the course query can use the subject indexes (a correlated subquery
+    made PostgreSQL scan every course)."""
+    if not _signed_in(user):
+        return []
+    preferred = UserSubjectPreference.objects.filter(user_id=user.pk).values("subject_id")
+    subject_ids = list(
+        Subject.objects.filter(Q(pk__in=preferred) | Q(parent_subject_id__in=preferred)).values_list("pk", flat=True)
+    )
+    if not subject_ids:
+        return []
+    taken = CourseEnrollment.objects.filter(user_id=user.pk, course_offering__course_id=OuterRef("pk"))
+    listed = CourseSubject.objects.filter(subject_id__in=subject_ids).values("course_id")
+    return list(
+        courses_visible_to(user)
+        .filter(Q(primary_subject_id__in=subject_ids) | Q(pk__in=listed))
+        .exclude(Exists(taken))
+        .select_related("university")
+        .defer("search_vector", "description")
+        .order_by(F("rating_avg").desc(nulls_last=True), "-rating_count", "title")[:limit]
+    )
+
+
+def offering_invitations(*, offering: CourseOffering) -> QuerySet[CourseInvitation]:
+    return CourseInvitation.objects.filter(course_offering_id=offering.pk).select_related("created_by").order_by(
+        "-created_at", "-id"
+    )
+
+
+def is_invitation_to(*, offering_id: int, code: str) -> bool:
+    """Whether ``code`` is an invitation to this offering, usable or not (one query). Only such a code opens
+    an offering its holder could not see otherwise; any other code must answer as a missing offering."""
+    return CourseInvitation.objects.filter(course_offering_id=offering_id, code=code.strip()).exists()
