@@ -31,7 +31,15 @@ from learning.assessments.models_submissions import (
     SubmissionFile,
     SubmissionFileRole,
 )
-from learning.community.models import CourseReview, DiscussionPost, DiscussionThread
+from learning.community.models import (
+    CourseReview,
+    DiscussionPost,
+    DiscussionPostUpvote,
+    DiscussionSettings,
+    DiscussionThread,
+    DiscussionThreadFollow,
+    ThreadKind,
+)
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
 from learning.gradebook.models import Certificate, CourseGrade
 from learning.notifications.models import Notification, NotificationKind
@@ -47,7 +55,10 @@ __all__ = [
     "CourseInvitation",
     "CourseReview",
     "DiscussionPost",
+    "DiscussionPostUpvote",
+    "DiscussionSettings",
     "DiscussionThread",
+    "DiscussionThreadFollow",
     "EnrollmentStatus",
     "GradeChange",
     "GradeChangeKind",
@@ -60,6 +71,7 @@ __all__ = [
     "QuizAttemptQuestion",
     "QuizMastery",
     "QuizRegrade",
+    "ThreadKind",
     "SubmissionFile",
     "SubmissionFileRole",
     "UserContentProgress",

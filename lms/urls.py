@@ -15,6 +15,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/public/", include("prompts.urls")),
     path("assets/<int:asset_id>/", AssetFileView.as_view(), name="asset-file"),
+    path("learn/", include("learning.community.urls")),
     path("learn/<int:offering_id>/labs/", include("learning.assessments.lab_urls")),
     path("learn/<int:offering_id>/assignments/", include("learning.assessments.assignment_urls")),
     path("learn/<int:offering_id>/", include("learning.player.urls")),
