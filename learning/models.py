@@ -6,8 +6,8 @@ Each sub-area keeps its own models (one Django app: the app label ``learning``, 
 - :mod:`learning.notifications.models`: notifications;
 - :mod:`learning.enrollment.models`: enrollments and invitations;
 - :mod:`learning.progress.models`: item progress and module rollups;
-- :mod:`learning.assessments.models` (and ``models_quiz``, ``models_submissions``): quiz attempts, their
-  questions, mastery, regrades and accommodations, lab and assignment submissions, grade changes;
+- :mod:`learning.assessments.models` (and ``models_submissions``): quiz attempts, their questions,
+  mastery, re-grades and accommodations, lab and assignment submissions, grade changes;
 - :mod:`learning.gradebook.models`: course grades and certificates;
 - :mod:`learning.community.models`: discussions and reviews.
 
@@ -15,10 +15,12 @@ Everything hangs off a course offering. Code inside a sub-package imports from i
 module (or a lower sub-area's); this module sits above all of them.
 """
 
-from learning.assessments.models import LabSubmission, LabSubmissionStatus, QuizAttempt
-from learning.assessments.models_quiz import (
+from learning.assessments.models import (
     Accommodation,
+    LabSubmission,
+    LabSubmissionStatus,
     MasteryLevel,
+    QuizAttempt,
     QuizAttemptQuestion,
     QuizMastery,
     QuizRegrade,

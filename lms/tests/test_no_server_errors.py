@@ -55,6 +55,7 @@ from catalog.tests.factories import (
 )
 from learning.models import AssignmentSubmission, DiscussionPost, Notification, NotificationKind, SubmissionFile
 from learning.tests.factories import (
+    AccommodationFactory,
     CertificateFactory,
     CourseEnrollmentFactory,
     CourseGradeFactory,
@@ -192,7 +193,8 @@ def _extend(tenant) -> None:
     tenant.grade = CourseGradeFactory(**on)
     CertificateFactory(**on)
     tenant.review = CourseReviewFactory(**on)
-    QuizAttemptFactory(**on)
+    tenant.attempt = QuizAttemptFactory(**on)
+    tenant.accommodation = AccommodationFactory(course_offering=offering, student=student)
     tenant.lab_submission = LabSubmissionFactory(**on)
     tenant.lab_file = SubmissionFile.objects.create(
         university=tenant.university, course_offering=offering, lab_submission=tenant.lab_submission,
@@ -293,6 +295,8 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "version": world.prompt.version,
         "index": 0,
         "content_type_id": world.content_type_id,
+        "attempt_id": a.attempt.pk,
+        "accommodation_id": a.accommodation.pk,
         "notification_id": a.notification.pk,
         "thread_id": a.thread.pk,
         "post_id": a.post.pk,
@@ -312,6 +316,8 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "version": 2,
         "index": 7,
         "content_type_id": world.content_type_id,
+        "attempt_id": b.attempt.pk,
+        "accommodation_id": b.accommodation.pk,
         "notification_id": b.notification.pk,
         "thread_id": b.thread.pk,
         "post_id": b.post.pk,
