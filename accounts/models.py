@@ -1,3 +1,6 @@
+from importlib import import_module
+
+from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser, BaseUserManager
 from django.contrib.auth.models import PermissionsMixin
 from django.contrib.sessions.base_session import AbstractBaseSession
@@ -233,6 +236,6 @@ class UserSession(AbstractBaseSession):
 
     @classmethod
     def get_session_store_class(cls):
-        from accounts.sessions import SessionStore
-
-        return SessionStore
+        # The configured engine (``accounts.sessions`` in settings), looked up the way Django's
+        # SessionMiddleware does: the session store depends on this model, never the reverse.
+        return import_module(settings.SESSION_ENGINE).SessionStore

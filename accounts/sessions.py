@@ -20,6 +20,7 @@ from django.contrib.sessions.backends.db import SessionStore as DBStore
 from django.db import connection
 from django.utils import timezone
 
+from accounts.models import User, UserSession
 from lms.db import prepared_cursor
 
 # The session store whose preloaded user the backend may use: set only while auth.get_user runs.
@@ -28,8 +29,6 @@ _current_store: ContextVar[SessionStore | None] = ContextVar("accounts_session_s
 
 @cache
 def _session_select() -> tuple[str, tuple[str, ...]]:
-    from accounts.models import User, UserSession
-
     quote = connection.ops.quote_name
     fields = User._meta.concrete_fields
     user_columns = ", ".join(f"u.{quote(field.column)}" for field in fields)
@@ -48,16 +47,12 @@ class SessionStore(DBStore):
 
     @classmethod
     def get_model_class(cls):
-        from accounts.models import UserSession
-
         return UserSession
 
     def _get_session_from_db(self):
         self.preloaded_user = None
         if not self.session_key:
             return None
-        from accounts.models import User
-
         sql, attnames = _session_select()
         with prepared_cursor() as cursor:
             cursor.execute(sql, [self.session_key, timezone.now()])

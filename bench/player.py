@@ -29,8 +29,8 @@ def build_big_course(*, university, course, offering, student, completed: int = 
     from django.db import connection
     from django.utils import timezone
 
-    from learning import progress
     from learning.models import UserContentProgress
+    from learning.progress import rollups
     from syllabus.models import ContentItem, Module, ModuleType
     from syllabus.tests.factories import builtin_content_type
 
@@ -86,7 +86,7 @@ def build_big_course(*, university, course, offering, student, completed: int = 
     course.refresh_from_db()
     offering.course = course
     now = timezone.now()
-    from learning.outline import get_course_structure
+    from learning.progress.structure import get_course_structure
 
     structure = get_course_structure(course_id=course.pk, structure_version=course.structure_version)
     ordered = structure.item_order[:completed]
@@ -106,7 +106,7 @@ def build_big_course(*, university, course, offering, student, completed: int = 
         ],
         batch_size=2000,
     )
-    progress.recompute_course_rollups(offering=offering)
+    rollups.recompute_course_rollups(offering=offering)
     return structure
 
 
@@ -176,7 +176,7 @@ def main() -> None:
     if "DATABASE_URL" not in os.environ:
         sys.exit("Set DATABASE_URL to a dedicated database, e.g. postgres://postgres@127.0.0.1:5432/lms_bench_player")
     student, offering = _setup()
-    from learning.outline import get_course_structure
+    from learning.progress.structure import get_course_structure
 
     course = offering.course
     structure = get_course_structure(course_id=course.pk, structure_version=course.structure_version)

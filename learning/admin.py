@@ -22,7 +22,7 @@ from accounts.admin_policy import TenantScopedAdmin, csv_import_view
 from accounts.models import UniversityRole, UserUniversityRole
 from accounts.permissions import get_staff_scope, has_admin_access
 from catalog.models import Course, CourseOffering, Department, University
-from learning import imports, services
+from learning.enrollment import imports, services
 from learning.models import (
     Certificate,
     CourseEnrollment,

@@ -6,4 +6,4 @@ class LearningConfig(AppConfig):
     name = "learning"
 
     def ready(self) -> None:
-        from learning import signals  # noqa: F401 - connects the receivers
+        from learning.progress import receivers  # noqa: F401 - connects the receivers

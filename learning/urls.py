@@ -1,18 +1,16 @@
-"""Learning pages, included at ``learn/`` by ``lms/urls.py`` (the player sits at ``learn/<id>/``)."""
+"""Learning pages, included at ``learn/`` by ``lms/urls.py`` (the player sits at ``learn/<id>/``:
+:mod:`learning.player.urls`). One ``learning`` namespace for the sub-areas' pages: "My learning" is the
+player's, the rest enrollment's (:mod:`learning.enrollment.urls`).
+"""
 
 from django.urls import path
 
-from learning import views, views_roster
+from learning.enrollment import urls as enrollment_urls
+from learning.player import views_learner
 
 app_name = "learning"
 
 urlpatterns = [
-    path("", views.DashboardView.as_view(), name="dashboard"),
-    path("onboarding/", views.OnboardingView.as_view(), name="onboarding"),
-    path("enroll/<int:offering_id>/", views.EnrollView.as_view(), name="enroll"),
-    path("drop/<int:offering_id>/", views.DropView.as_view(), name="drop"),
-    path("invitations/redeem/", views.RedeemInvitationView.as_view(), name="invitation-redeem"),
-    path("offerings/<int:offering_id>/invitations/", views.InvitationsView.as_view(), name="invitations"),
-    path("offerings/<int:offering_id>/roster/", views_roster.RosterView.as_view(), name="roster"),
-    path("teaching/", views_roster.TeachingView.as_view(), name="teaching"),
+    path("", views_learner.DashboardView.as_view(), name="dashboard"),
+    *enrollment_urls.urlpatterns,
 ]

@@ -1,7 +1,7 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from learning.views import AssetFileView
+from learning.player.views_learner import AssetFileView
 from lms import home, views
 
 handler500 = "lms.views.server_error"  # a database outage is a 503 "briefly unavailable"
@@ -17,7 +17,7 @@ urlpatterns = [
     path("assets/<int:asset_id>/", AssetFileView.as_view(), name="asset-file"),
     path("learn/<int:offering_id>/labs/", include("learning.assessments.lab_urls")),
     path("learn/<int:offering_id>/assignments/", include("learning.assessments.assignment_urls")),
-    path("learn/<int:offering_id>/", include("learning.player_urls")),
+    path("learn/<int:offering_id>/", include("learning.player.urls")),
     path("learn/", include("learning.urls")),
     path("notifications/", include("learning.notifications.urls")),
     path("tutor/", include("tutoring.urls")),

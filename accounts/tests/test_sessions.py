@@ -13,6 +13,7 @@ from django.urls import reverse
 
 from accounts.models import User, UserSession
 from accounts.services import end_sessions, set_account_active
+from accounts.sessions import SessionStore
 from accounts.tests.factories import UserSessionFactory
 
 pytestmark = pytest.mark.django_db
@@ -38,6 +39,15 @@ def test_a_login_stores_whose_session_it_is_and_logout_ends_it(client, ada):
     assert session.session_key == client.cookies["sessionid"].value
     client.post(reverse("accounts:logout"))
     assert not UserSession.objects.filter(user=ada).exists()
+
+
+def test_a_stored_session_decodes_with_the_configured_store(client, ada):
+    """``UserSession.get_decoded`` (the admin and ``clearsessions`` path) finds the store through the
+    SESSION_ENGINE setting: the model does not import ``accounts.sessions``, which imports the model."""
+    _log_in(client)
+    session = UserSession.objects.get()
+    assert session.get_session_store_class() is SessionStore
+    assert session.get_decoded()["_auth_user_id"] == str(ada.pk)
 
 
 def test_a_signed_in_page_reads_session_and_user_in_one_query(client, ada):

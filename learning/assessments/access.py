@@ -6,7 +6,7 @@ Contract:
   type; Http404 otherwise (a stranger, another university, an unknown id or a wrong type look the same).
 - ``graded_offerings(user)`` / ``get_graded_offering(user=, offering_id=)``: offerings whose submissions
   ``user`` may see and grade: everyone who teaches the offering (instructors and TAs) and the admins whose
-  scope covers it (``learning.permissions.rosters_visible_to``). Http404 for anything else.
+  scope covers it (``learning.enrollment.permissions.rosters_visible_to``). Http404 for anything else.
 - ``can_grade(user, offering)``: the same rule for one offering (services re-check it).
 """
 
@@ -18,10 +18,10 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from catalog.models import CourseOffering
-from learning.models import CourseEnrollment
-from learning.outline import get_course_structure
-from learning.permissions import rosters_visible_to
-from learning.progress import USABLE_ENROLLMENT
+from learning.enrollment.models import CourseEnrollment
+from learning.enrollment.permissions import rosters_visible_to
+from learning.progress.services import USABLE_ENROLLMENT
+from learning.progress.structure import get_course_structure
 from syllabus.models import ContentItem
 
 

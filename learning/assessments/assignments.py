@@ -31,7 +31,6 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
-from learning import progress
 from learning.assessments.access import can_grade
 from learning.assessments.audit import record_grade_change
 from learning.assessments.late_policy import Deadlines, LatePolicy, apply_late_policy, deadlines, missing_score
@@ -43,7 +42,8 @@ from learning.assessments.models_submissions import (
     SubmissionFileRole,
 )
 from learning.assessments.uploads import UploadLimits
-from learning.models import CourseEnrollment
+from learning.enrollment.models import CourseEnrollment
+from learning.progress import services as progress
 
 ASSIGNMENT_NOT_ENROLLED = "Only students enrolled in this offering can hand in this assignment."
 ASSIGNMENT_NOT_OPEN = "This assignment opens on {date}."

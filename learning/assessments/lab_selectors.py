@@ -9,8 +9,8 @@ from django.core.paginator import Page, Paginator
 from django.http import Http404
 
 from learning.assessments.labs import LabSettings, attempts_allowed, counted_score, lab_settings
+from learning.assessments.models import LabSubmission, LabSubmissionStatus
 from learning.assessments.models_submissions import SubmissionFile
-from learning.models import LabSubmission, LabSubmissionStatus
 
 FINAL_STATUSES = (LabSubmissionStatus.GRADED, LabSubmissionStatus.ERROR)
 GRADING_PAGE_SIZE = 50

@@ -118,7 +118,7 @@ def _student_submission(request, offering_id: int, submission_id: int):
     submission = None
     for_item = None
     if request.user.is_authenticated:
-        from learning.models import LabSubmission
+        from learning.assessments.models import LabSubmission
 
         row = LabSubmission.objects.filter(pk=submission_id, user_id=request.user.pk, course_offering_id=offering_id)
         for_item = row.values_list("content_item_id", flat=True).first()

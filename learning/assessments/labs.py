@@ -29,13 +29,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from learning import progress
 from learning.assessments.access import can_grade
 from learning.assessments.audit import record_grade_change
+from learning.assessments.models import LabSubmission, LabSubmissionStatus
 from learning.assessments.models_submissions import GradeChangeKind, SubmissionFile, SubmissionFileRole
 from learning.assessments.sandbox import Limits, SandboxUnavailable, limits_from_payload, run_python_lab
 from learning.assessments.uploads import UploadLimits
-from learning.models import CourseEnrollment, LabSubmission, LabSubmissionStatus
+from learning.enrollment.models import CourseEnrollment
+from learning.progress import services as progress
 
 logger = logging.getLogger(__name__)
 

@@ -5,8 +5,8 @@ from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
-from learning.outline import get_course_structure
-from learning.selectors import enroll_panel as build_enroll_panel
+from learning.enrollment.selectors import enroll_panel as build_enroll_panel
+from learning.progress.structure import get_course_structure
 
 register = template.Library()
 
@@ -22,7 +22,7 @@ def enroll_panel(context, course, offerings, invitation_code=None):
 
 @register.simple_tag
 def course_outline(course):
-    """Published module titles only (cached per structure version by ``learning.outline``)."""
+    """Published module titles only (cached per structure version by ``learning.progress.structure``)."""
     structure = get_course_structure(course_id=course.pk, structure_version=course.structure_version)
     if structure.root_id is None:
         return mark_safe('<p class="text-muted small">The syllabus is being prepared.</p>')

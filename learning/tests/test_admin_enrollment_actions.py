@@ -11,8 +11,8 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from catalog.models import CourseOffering
 from conftest import WORLD_PASSWORD
+from learning.enrollment.services import NO_SEAT
 from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.services import NO_SEAT
 
 pytestmark = pytest.mark.django_db
 

@@ -10,9 +10,9 @@ from django.utils import timezone
 from accounts.tests.factories import UserFactory, UserSubjectPreferenceFactory
 from catalog import services as catalog_services
 from catalog.tests.factories import CourseFactory, CourseOfferingFactory, SubjectFactory
-from learning import progress
 from learning.models import EnrollmentStatus
-from learning.selectors import get_dashboard
+from learning.player.dashboard import get_dashboard
+from learning.progress import services as progress_services
 from learning.tests.factories import (
     CertificateFactory,
     CourseEnrollmentFactory,
@@ -52,7 +52,7 @@ def test_sections_progress_resume_waitlist_and_completion(world, client):
     catalog_services.bump_structure_version(course_id=world.a.course.pk)
     offering.course.refresh_from_db()
     for item in items[:2]:
-        progress.mark_item_done(user=student, offering=offering, item_id=item.pk)
+        progress_services.mark_item_done(user=student, offering=offering, item_id=item.pk)
     item_row = UserContentProgressFactory(user=student, course_offering=offering,
                                           last_interacted_at=timezone.now() + timedelta(minutes=1),
                                           content_item__title="Eigenvectors 101")
@@ -130,7 +130,7 @@ def test_dashboard_progress_matches_the_structure_after_a_change(world, client, 
         catalog_services.bump_structure_version(course_id=world.a.course.pk)
     offering.course.refresh_from_db()
     for item in items[:2]:
-        progress.mark_item_done(user=student, offering=offering, item_id=item.pk)
+        progress_services.mark_item_done(user=student, offering=offering, item_id=item.pk)
     client.force_login(student)
     assert "66% complete" in client.get(URL).content.decode()
     ContentItemFactory(module=lesson)
@@ -149,7 +149,7 @@ def test_an_incomplete_course_never_shows_100(world, client):
     bump(world.a.course)
     offering.course.refresh_from_db()
     for item in items[:-1]:
-        progress.mark_item_done(user=student, offering=offering, item_id=item.pk)
+        progress_services.mark_item_done(user=student, offering=offering, item_id=item.pk)
     client.force_login(student)
     body = client.get(URL).content.decode()
     assert "99% complete" in body and "100% complete" not in body  # 199 of 200 = 99.5 %
@@ -183,7 +183,7 @@ def test_upcoming_deadlines_soonest_first_in_the_students_time_zone(world, clien
     assignment(root_of(waiting.course), "Not mine yet", due_offset_days=12)
     bump(world.a.course)
     world.a.offering.course.refresh_from_db()
-    progress.record_item_progress(user=student, offering=world.a.offering, item_id=done.pk, complete=True)
+    progress_services.record_item_progress(user=student, offering=world.a.offering, item_id=done.pk, complete=True)
 
     dashboard = get_dashboard(user=student, now=now)
     assert [d.title for d in dashboard.deadlines] == ["Self-paced report", "Problem set 2", "Fixed date essay"]

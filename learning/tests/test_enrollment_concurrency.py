@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.tests.factories import UserFactory
 from catalog.tests.factories import CourseFactory, CourseOfferingFactory
-from learning import services
+from learning.enrollment import services
 from learning.models import CourseEnrollment, EnrollmentStatus
 
 

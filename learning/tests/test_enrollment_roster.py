@@ -14,10 +14,10 @@ from accounts.tests.factories import UserFactory
 from catalog.models import CourseOffering, OfferingStaffRole, OfferingVisibility
 from catalog.permissions import offering_id_from_link
 from catalog.tests.factories import CourseFactory, CourseOfferingFactory, CourseOfferingInstructorFactory
-from learning import views_roster
+from learning.enrollment import views_roster
+from learning.enrollment.permissions import can_manage_enrollments, can_view_roster, rosters_visible_to
+from learning.enrollment.services import NO_SEAT
 from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.permissions import can_manage_enrollments, can_view_roster, rosters_visible_to
-from learning.services import NO_SEAT
 
 pytestmark = pytest.mark.django_db
 
@@ -297,7 +297,7 @@ def test_roster_query_count_does_not_grow_with_200_enrollments(client, world, dj
 def test_each_roster_section_lists_a_bounded_number_of_rows_and_shows_its_total(client, world, monkeypatch):
     """An offering with more enrollments than a section lists: the first ones in the section's order, and the
     real totals in the counts and headings."""
-    from learning import roster as roster_module
+    from learning.enrollment import roster as roster_module
 
     monkeypatch.setattr(roster_module, "SECTION_LIMIT", 2)
     offering = CourseOfferingFactory(course=world.a.course, requires_approval=True)

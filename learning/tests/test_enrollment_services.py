@@ -1,4 +1,4 @@
-"""Enrollment rules of learning.services: every refusal with its message and nothing written."""
+"""Enrollment rules of learning.enrollment.services (and .rules, .invitations): every refusal with its message and nothing written."""
 
 from datetime import timedelta
 
@@ -12,7 +12,7 @@ from accounts.tests.factories import UserFactory, UserUniversityRoleFactory
 from catalog.models import CourseOffering, OfferingVisibility, PrerequisiteType
 from catalog.permissions import unlisted_link_token
 from catalog.tests.factories import CourseFactory, CourseOfferingFactory, CoursePrerequisiteFactory
-from learning import services
+from learning.enrollment import invitations, rules, services
 from learning.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
 from learning.tests.factories import CourseEnrollmentFactory, CourseGradeFactory, CourseInvitationFactory
 
@@ -69,10 +69,10 @@ def test_window_not_open_yet_and_closed(world):
                         starts_at=now + timedelta(days=10))
     refuses("Enrollment opens on", services.request_enrollment, actor=UserFactory(), offering=later)
     closed = offering_in(world.a, enrollment_start=now - timedelta(days=9), enrollment_end=now - timedelta(days=1))
-    refuses(services.ENROLLMENT_CLOSED, services.request_enrollment, actor=UserFactory(), offering=closed)
+    refuses(rules.ENROLLMENT_CLOSED, services.request_enrollment, actor=UserFactory(), offering=closed)
     ended = offering_in(world.a, starts_at=now - timedelta(days=90), ends_at=now - timedelta(days=1),
                         enrollment_start=None, enrollment_end=None)
-    refuses(services.ENROLLMENT_CLOSED, services.request_enrollment, actor=UserFactory(), offering=ended)
+    refuses(rules.ENROLLMENT_CLOSED, services.request_enrollment, actor=UserFactory(), offering=ended)
 
 
 def test_opening_date_is_shown_in_the_university_time_zone(world):
@@ -81,13 +81,13 @@ def test_opening_date_is_shown_in_the_university_time_zone(world):
     start = timezone.now().replace(microsecond=0) + timedelta(days=3)
     later = offering_in(world.a, enrollment_start=start, enrollment_end=start + timedelta(days=5))
     error = refuses("Asia/Tokyo", services.request_enrollment, actor=UserFactory(), offering=later)
-    assert services.local_display(start, "Asia/Tokyo") in error.messages[0]
+    assert rules.local_display(start, "Asia/Tokyo") in error.messages[0]
 
 
 def test_private_needs_a_role_at_the_university(world):
     private = offering_in(world.a, visibility=OfferingVisibility.PRIVATE)
-    refuses(services.OFFERING_NOT_AVAILABLE, services.request_enrollment, actor=world.b.student, offering=private)
-    refuses(services.OFFERING_NOT_AVAILABLE, services.request_enrollment, actor=UserFactory(), offering=private)
+    refuses(rules.OFFERING_NOT_AVAILABLE, services.request_enrollment, actor=world.b.student, offering=private)
+    refuses(rules.OFFERING_NOT_AVAILABLE, services.request_enrollment, actor=UserFactory(), offering=private)
     member = UserFactory()
     UserUniversityRoleFactory(user=member, university=world.a.university, role=UniversityRole.STUDENT)
     assert services.request_enrollment(actor=member, offering=private).status == EnrollmentStatus.ACTIVE
@@ -95,9 +95,9 @@ def test_private_needs_a_role_at_the_university(world):
 
 def test_unlisted_needs_its_link(world):
     unlisted = offering_in(world.a, visibility=OfferingVisibility.UNLISTED)
-    refuses(services.UNLISTED_LINK_REQUIRED, services.request_enrollment, actor=UserFactory(), offering=unlisted)
+    refuses(rules.UNLISTED_LINK_REQUIRED, services.request_enrollment, actor=UserFactory(), offering=unlisted)
     other = offering_in(world.a, visibility=OfferingVisibility.UNLISTED)
-    refuses(services.UNLISTED_LINK_REQUIRED, services.request_enrollment, actor=UserFactory(), offering=unlisted,
+    refuses(rules.UNLISTED_LINK_REQUIRED, services.request_enrollment, actor=UserFactory(), offering=unlisted,
             link_token=unlisted_link_token(other))
     enrollment = services.request_enrollment(
         actor=UserFactory(), offering=unlisted, link_token=unlisted_link_token(unlisted)
@@ -109,21 +109,21 @@ def test_invite_only_rules(world):
     offering = offering_in(world.a, visibility=OfferingVisibility.INVITE_ONLY)
     other = offering_in(world.a, visibility=OfferingVisibility.INVITE_ONLY)
     student = UserFactory(email="invitee@example.edu")
-    refuses(services.INVITATION_REQUIRED, services.request_enrollment, actor=student, offering=offering)
+    refuses(rules.INVITATION_REQUIRED, services.request_enrollment, actor=student, offering=offering)
     wrong = CourseInvitationFactory(course_offering=other, code="WRONG-OFFERING")
-    refuses(services.INVITATION_INVALID, services.request_enrollment, actor=student, offering=offering,
+    refuses(rules.INVITATION_INVALID, services.request_enrollment, actor=student, offering=offering,
             invitation_code=wrong.code)
-    refuses(services.INVITATION_INVALID, services.request_enrollment, actor=student, offering=offering,
+    refuses(rules.INVITATION_INVALID, services.request_enrollment, actor=student, offering=offering,
             invitation_code="NOPE")
     expired = CourseInvitationFactory(course_offering=offering, code="EXPIRED",
                                       expires_at=timezone.now() - timedelta(minutes=1))
-    refuses(services.INVITATION_EXPIRED, services.request_enrollment, actor=student, offering=offering,
+    refuses(rules.INVITATION_EXPIRED, services.request_enrollment, actor=student, offering=offering,
             invitation_code=expired.code)
     used = CourseInvitationFactory(course_offering=offering, code="USED", max_uses=1, used_count=1)
-    refuses(services.INVITATION_USED_UP, services.request_enrollment, actor=student, offering=offering,
+    refuses(rules.INVITATION_USED_UP, services.request_enrollment, actor=student, offering=offering,
             invitation_code=used.code)
     someone_else = CourseInvitationFactory(course_offering=offering, code="ELSE", email="else@example.edu")
-    refuses(services.INVITATION_OTHER_EMAIL, services.request_enrollment, actor=student, offering=offering,
+    refuses(rules.INVITATION_OTHER_EMAIL, services.request_enrollment, actor=student, offering=offering,
             invitation_code=someone_else.code)
 
     good = CourseInvitationFactory(course_offering=offering, code="GOOD", max_uses=2)
@@ -145,8 +145,8 @@ def test_leaving_an_invite_only_offering_needs_a_new_invitation_to_come_back(wor
     row = CourseEnrollment.objects.get(pk=first.pk)
     assert row.status == EnrollmentStatus.DROPPED
     # No code, and the used-up one: refused, the row stays dropped.
-    refuses(services.INVITATION_REQUIRED, services.request_enrollment, actor=student, offering=offering)
-    refuses(services.INVITATION_USED_UP, services.request_enrollment, actor=student, offering=offering,
+    refuses(rules.INVITATION_REQUIRED, services.request_enrollment, actor=student, offering=offering)
+    refuses(rules.INVITATION_USED_UP, services.request_enrollment, actor=student, offering=offering,
             invitation_code=invitation.code)
     assert CourseEnrollment.objects.get(pk=first.pk).status == EnrollmentStatus.DROPPED
     assert counts(offering) == (0, 0)
@@ -164,7 +164,7 @@ def test_a_dropped_student_may_rejoin_an_unlisted_offering_without_the_link(worl
     services.drop_enrollment(actor=student, enrollment=first)
     again = services.request_enrollment(actor=student, offering=offering)
     assert again.pk == first.pk and again.status == EnrollmentStatus.ACTIVE
-    refuses(services.UNLISTED_LINK_REQUIRED, services.request_enrollment, actor=UserFactory(), offering=offering)
+    refuses(rules.UNLISTED_LINK_REQUIRED, services.request_enrollment, actor=UserFactory(), offering=offering)
 
 
 def test_invite_only_by_email_invitation(world):
@@ -177,16 +177,16 @@ def test_invite_only_by_email_invitation(world):
 def test_redeem_invitation_by_code_alone(world):
     offering = offering_in(world.a, visibility=OfferingVisibility.INVITE_ONLY)
     CourseInvitationFactory(course_offering=offering, code="ALONE")
-    enrollment = services.redeem_invitation(actor=UserFactory(), code="ALONE")
+    enrollment = invitations.redeem_invitation(actor=UserFactory(), code="ALONE")
     assert enrollment.course_offering_id == offering.pk
-    refuses(services.INVITATION_INVALID, services.redeem_invitation, actor=UserFactory(), code="MISSING")
+    refuses(rules.INVITATION_INVALID, invitations.redeem_invitation, actor=UserFactory(), code="MISSING")
 
 
 def test_already_enrolled_states(world):
-    refuses(services.ALREADY_ENROLLED, services.request_enrollment, actor=world.a.student, offering=world.a.offering)
+    refuses(rules.ALREADY_ENROLLED, services.request_enrollment, actor=world.a.student, offering=world.a.offering)
     for status, message in [
-        (EnrollmentStatus.COMPLETED, services.ALREADY_COMPLETED),
-        (EnrollmentStatus.PENDING, services.ALREADY_PENDING),
+        (EnrollmentStatus.COMPLETED, rules.ALREADY_COMPLETED),
+        (EnrollmentStatus.PENDING, rules.ALREADY_PENDING),
     ]:
         enrollment = CourseEnrollmentFactory(course_offering=offering_in(world.a), status=status)
         refuses(message, services.request_enrollment, actor=enrollment.user, offering=enrollment.course_offering)
@@ -226,7 +226,7 @@ def test_recommended_prerequisite_warns_but_allows(world):
     _course_with_prerequisite(world, PrerequisiteType.RECOMMENDED)
     enrollment = services.request_enrollment(actor=UserFactory(), offering=offering_in(world.a))
     assert enrollment.status == EnrollmentStatus.ACTIVE
-    assert enrollment.warnings == [services.RECOMMENDED_WARNING.format(courses="PRE-co_requisite".replace(
+    assert enrollment.warnings == [rules.RECOMMENDED_WARNING.format(courses="PRE-co_requisite".replace(
         "co_requisite", "recommended"))]
 
 
@@ -339,18 +339,18 @@ def test_complete_promote_and_staff_enroll(world):
 
 def test_create_invitation_rules(world, django_capture_on_commit_callbacks):
     offering = world.a.offering
-    refuses(services.NOT_ALLOWED, services.create_invitation, actor=world.a.ta, offering=offering)
-    refuses(services.NOT_ALLOWED, services.create_invitation, actor=world.b.instructor, offering=offering)
-    refuses(services.INVITATION_EMAIL_INVALID, services.create_invitation, actor=world.a.instructor,
+    refuses(services.NOT_ALLOWED, invitations.create_invitation, actor=world.a.ta, offering=offering)
+    refuses(services.NOT_ALLOWED, invitations.create_invitation, actor=world.b.instructor, offering=offering)
+    refuses(invitations.INVITATION_EMAIL_INVALID, invitations.create_invitation, actor=world.a.instructor,
             offering=offering, email="not-an-email")
-    refuses(services.INVITATION_MAX_USES_INVALID, services.create_invitation, actor=world.a.instructor,
+    refuses(invitations.INVITATION_MAX_USES_INVALID, invitations.create_invitation, actor=world.a.instructor,
             offering=offering, max_uses=0)
-    refuses(services.INVITATION_EXPIRY_PAST, services.create_invitation, actor=world.a.instructor,
+    refuses(invitations.INVITATION_EXPIRY_PAST, invitations.create_invitation, actor=world.a.instructor,
             offering=offering, expires_at=timezone.now() - timedelta(hours=1))
     assert not CourseInvitation.objects.exists()
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        invitation = services.create_invitation(actor=world.a.instructor, offering=offering,
+        invitation = invitations.create_invitation(actor=world.a.instructor, offering=offering,
                                                 email="guest@example.edu", max_uses=1)
     assert len(invitation.code) >= 12 and invitation.created_by == world.a.instructor
     assert mail.outbox[0].to == ["guest@example.edu"] and invitation.code in mail.outbox[0].body

@@ -12,7 +12,7 @@ from accounts.tests.factories import UserFactory
 from catalog.models import OfferingVisibility
 from catalog.permissions import unlisted_link_token
 from catalog.tests.factories import CourseOfferingFactory, SubjectFactory
-from learning import services
+from learning.enrollment import invitations, onboarding, rules, services
 from learning.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_enroll_refusal_is_a_message_and_writes_nothing(world, client):
     before = CourseEnrollment.objects.count()
     response = client.post(enroll_url(world.a.offering), follow=True)
     assert response.status_code == 200
-    assert services.ALREADY_ENROLLED in messages_of(response)
+    assert rules.ALREADY_ENROLLED in messages_of(response)
     assert CourseEnrollment.objects.count() == before
 
 
@@ -66,7 +66,7 @@ def test_invite_only_wrong_code_gets_the_message(world, client):
     response = client.post(enroll_url(offering), {"invitation_code": "WRONG"})
     assert response.status_code == 302
     assert not CourseEnrollment.objects.filter(course_offering=offering).exists()
-    services.create_invitation(actor=world.a.university_admin, offering=offering)
+    invitations.create_invitation(actor=world.a.university_admin, offering=offering)
     code = CourseInvitation.objects.get(course_offering=offering).code
     response = client.post(enroll_url(offering), {"invitation_code": code})
     assert CourseEnrollment.objects.filter(course_offering=offering).count() == 1
@@ -133,7 +133,7 @@ def test_invitations_page_roles_and_bad_input(world, client):
     assert response.status_code == 200 and response.context["form"].errors
     past = (timezone.now() - timedelta(days=1)).strftime("%Y-%m-%dT%H:%M")
     response = client.post(url, {"expires_at": past})
-    assert services.INVITATION_EXPIRY_PAST in response.context["form"].errors["expires_at"]
+    assert invitations.INVITATION_EXPIRY_PAST in response.context["form"].errors["expires_at"]
     assert not CourseInvitation.objects.exists()
     response = client.post(url, {"email": "guest@example.edu", "max_uses": "3"}, follow=True)
     invitation = CourseInvitation.objects.get()
@@ -142,10 +142,10 @@ def test_invitations_page_roles_and_bad_input(world, client):
 
 def test_redeem_view(world, client):
     offering = CourseOfferingFactory(course=world.a.course, visibility=OfferingVisibility.INVITE_ONLY)
-    invitation = services.create_invitation(actor=world.a.university_admin, offering=offering)
+    invitation = invitations.create_invitation(actor=world.a.university_admin, offering=offering)
     client.force_login(UserFactory())
     response = client.post(reverse("learning:invitation-redeem"), {"code": "NOPE"})
-    assert services.INVITATION_INVALID in response.context["form"].errors["code"]
+    assert rules.INVITATION_INVALID in response.context["form"].errors["code"]
     response = client.post(reverse("learning:invitation-redeem"), {"code": invitation.code})
     assert response.status_code == 302
     assert CourseEnrollment.objects.filter(course_offering=offering, status=EnrollmentStatus.ACTIVE).exists()
@@ -165,7 +165,7 @@ def test_signup_goes_to_onboarding_which_saves_profile_and_preferences(client):
     bad = client.post(response["Location"], {"date_of_birth": "2999-01-01", "learning_goal": "wizardry"})
     assert set(bad.context["form"].errors) == {"learning_goal"}
     bad = client.post(response["Location"], {"date_of_birth": "2999-01-01"})
-    assert services.ONBOARDING_BIRTH_DATE_FUTURE in bad.context["form"].errors["date_of_birth"]
+    assert onboarding.ONBOARDING_BIRTH_DATE_FUTURE in bad.context["form"].errors["date_of_birth"]
     assert not UserProfile.objects.exists()
     ok = client.post(response["Location"], {"learning_goal": "career_advancement", "study_level": "graduate",
                                             "grade": "", "date_of_birth": "2000-02-29", "subjects": [subject.pk]})

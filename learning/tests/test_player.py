@@ -9,9 +9,10 @@ import pytest
 from django.contrib.messages import get_messages
 from django.urls import reverse
 
-from learning import player_content, progress
 from learning.models import CourseEnrollment, EnrollmentStatus, UserContentProgress
-from learning.player import DENIED_MESSAGES, NOT_ENROLLED_MESSAGE
+from learning.player import content as player_content
+from learning.player.views import DENIED_MESSAGES, NOT_ENROLLED_MESSAGE
+from learning.progress import services as progress_services
 from learning.tests.factories import LabSubmissionFactory, QuizAttemptFactory
 from learning.tests.test_player_fixtures import bump
 from syllabus import mathml
@@ -343,14 +344,14 @@ def test_breadcrumbs_and_previous_next_follow_tree_order(student, tree):
 def test_resume_reopens_the_last_item_touched(student, tree):
     response = student.get(reverse("player:resume", args=[tree.offering.pk]))
     assert response.context["item"].pk == tree.t1.pk  # nothing touched yet: the first item
-    progress.open_item(user=tree.student, offering=tree.offering, item_id=tree.r1.pk)
+    progress_services.open_item(user=tree.student, offering=tree.offering, item_id=tree.r1.pk)
     response = student.get(reverse("player:resume", args=[tree.offering.pk]))
     assert response.context["item"].pk == tree.r1.pk
 
 
 def test_resume_skips_a_last_item_that_left_the_published_tree(student, tree):
-    progress.open_item(user=tree.student, offering=tree.offering, item_id=tree.t2.pk)
-    progress.open_item(user=tree.student, offering=tree.offering, item_id=tree.v1.pk)
+    progress_services.open_item(user=tree.student, offering=tree.offering, item_id=tree.t2.pk)
+    progress_services.open_item(user=tree.student, offering=tree.offering, item_id=tree.v1.pk)
     type(tree.section).objects.filter(pk=tree.section.pk).update(is_published=False)  # hides v1
     bump(tree.course)
     response = student.get(reverse("player:resume", args=[tree.offering.pk]))
@@ -399,9 +400,9 @@ def test_progress_endpoint_start_watch_and_end(student, tree):
 
 def test_course_percent_and_completion_in_the_header(student, tree):
     for item in (tree.t1, tree.t2, tree.r1):
-        progress.mark_item_done(user=tree.student, offering=tree.offering, item_id=item.pk)
+        progress_services.mark_item_done(user=tree.student, offering=tree.offering, item_id=item.pk)
     assert "75% complete" in student.get(item_url(tree, tree.t1)).content.decode()
-    progress.report_video_progress(user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=100)
+    progress_services.report_video_progress(user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=100)
     html = student.get(item_url(tree, tree.t1)).content.decode()
     assert "Course complete ✓" in html and "1 day streak" in html
 
@@ -425,9 +426,9 @@ def test_outline_is_cached_per_structure_version(student, tree):
 def test_mark_done_returns_the_new_module_percents_for_the_outline(student, tree):
     """htmx swaps the button and player.js patches the outline from the HX-Trigger payload: the touched
     item's ancestors, root first, with their new whole percent and completion."""
-    from learning.player import PROGRESS_EVENT
+    from learning.player.views import PROGRESS_EVENT
 
-    progress.mark_item_done(user=tree.student, offering=tree.offering, item_id=tree.t1.pk)
+    progress_services.mark_item_done(user=tree.student, offering=tree.offering, item_id=tree.t1.pk)
     url = reverse("player:item-done", args=[tree.offering.pk, tree.t2.pk])
     response = student.post(url, HTTP_HX_REQUEST="true")
     assert response.status_code == 200

@@ -9,7 +9,8 @@ from types import SimpleNamespace
 
 from django.db import connection
 
-from learning import outline, progress
+from learning.progress import freshness
+from learning.progress import structure as outline
 from syllabus.models import Module, ModuleType
 from syllabus.tests.factories import ContentItemFactory, ModuleFactory, builtin_content_type
 
@@ -50,7 +51,7 @@ def bump(course) -> None:
 
 def clear_memos() -> None:
     outline.clear_memo()
-    progress.clear_memo()
+    freshness.clear_memo()
 
 
 def build_tree(tenant) -> SimpleNamespace:

@@ -5,22 +5,22 @@ from __future__ import annotations
 import pytest
 from django.urls import reverse
 
-from learning import progress
 from learning.models import UserContentProgress, UserModuleProgress
+from learning.progress import services as progress_services
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        ("nan", progress.PERCENT_NOT_A_NUMBER),
-        ("NaN", progress.PERCENT_NOT_A_NUMBER),
-        ("inf", progress.PERCENT_NOT_A_NUMBER),
-        ("-Infinity", progress.PERCENT_NOT_A_NUMBER),
-        ("abc", progress.PERCENT_NOT_A_NUMBER),
-        ("", progress.PERCENT_NOT_A_NUMBER),
-        ("-1", progress.PERCENT_OUT_OF_RANGE),
-        ("101", progress.PERCENT_OUT_OF_RANGE),
-        ("1e999", progress.PERCENT_OUT_OF_RANGE),
+        ("nan", progress_services.PERCENT_NOT_A_NUMBER),
+        ("NaN", progress_services.PERCENT_NOT_A_NUMBER),
+        ("inf", progress_services.PERCENT_NOT_A_NUMBER),
+        ("-Infinity", progress_services.PERCENT_NOT_A_NUMBER),
+        ("abc", progress_services.PERCENT_NOT_A_NUMBER),
+        ("", progress_services.PERCENT_NOT_A_NUMBER),
+        ("-1", progress_services.PERCENT_OUT_OF_RANGE),
+        ("101", progress_services.PERCENT_OUT_OF_RANGE),
+        ("1e999", progress_services.PERCENT_OUT_OF_RANGE),
     ],
 )
 @pytest.mark.parametrize("event", ["watch", "ended"])
@@ -48,6 +48,6 @@ def test_a_good_percent_is_still_recorded_and_100_completes(client, tree):
 
 def test_the_service_refuses_non_finite_numbers(tree):
     for value in (float("nan"), float("inf"), -0.01, 100.01):
-        with pytest.raises(progress.ValidationError):
-            progress.report_video_progress(user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=value)
+        with pytest.raises(progress_services.ValidationError):
+            progress_services.report_video_progress(user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=value)
     assert not UserContentProgress.objects.exists()

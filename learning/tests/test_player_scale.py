@@ -7,8 +7,9 @@ from django.core.cache import cache
 from django.urls import reverse
 
 from bench.player import build_big_course
-from learning import outline, progress
 from learning.models import UserModuleProgress
+from learning.progress import structure as outline
+from learning.progress import tasks
 from learning.tests.test_player_fixtures import bump
 from syllabus.models import Module
 from syllabus.tests.factories import ContentItemFactory
@@ -59,7 +60,7 @@ def test_player_queries_do_not_grow_with_a_2000_module_course(
     ContentItemFactory(module=Module.objects.get(pk=lesson_id), title="A new required page")
     bump(a.course)
     # The change enqueued the task; the worker has not run it yet.
-    cache.add(progress.ROLLUPS_QUEUED_KEY.format(course_id=a.course.pk, version=a.course.structure_version), 1)
+    cache.add(tasks.ROLLUPS_QUEUED_KEY.format(course_id=a.course.pk, version=a.course.structure_version), 1)
     with django_assert_max_num_queries(8) as stale:
         response = client.get(deep)
     assert response.status_code == 200

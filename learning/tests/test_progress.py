@@ -9,8 +9,10 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.db import close_old_connections
 
-from learning import progress, services
+from learning.enrollment import services
 from learning.models import CourseEnrollment, EnrollmentStatus, UserContentProgress, UserModuleProgress
+from learning.progress import freshness, rollups
+from learning.progress import services as progress_services
 from learning.tests.test_player_fixtures import build_tree, bump
 from syllabus.tests.factories import ContentItemFactory
 
@@ -24,9 +26,9 @@ def item_row(tree, item):
 
 
 def test_open_sets_first_start_once_and_counts_sessions(tree):
-    progress.open_item(user=tree.student, offering=tree.offering, item_id=tree.t1.pk)
+    progress_services.open_item(user=tree.student, offering=tree.offering, item_id=tree.t1.pk)
     first = item_row(tree, tree.t1)
-    progress.open_item(user=tree.student, offering=tree.offering, item_id=tree.t1.pk)
+    progress_services.open_item(user=tree.student, offering=tree.offering, item_id=tree.t1.pk)
     again = item_row(tree, tree.t1)
     assert again.first_started_at == first.first_started_at
     assert again.last_interacted_at > first.last_interacted_at
@@ -38,17 +40,17 @@ def test_open_sets_first_start_once_and_counts_sessions(tree):
 
 
 def test_percent_never_decreases(tree):
-    progress.report_video_progress(user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=60)
-    result = progress.report_video_progress(user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=25)
+    progress_services.report_video_progress(user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=60)
+    result = progress_services.report_video_progress(user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=25)
     assert result.percent == Decimal("60.00")
     assert item_row(tree, tree.v1).progress_percent == Decimal("60.00")
     assert not result.completed
 
 
 def test_video_end_completes_and_mark_done_is_refused_for_video(tree):
-    with pytest.raises(ValidationError, match=progress.NOT_MARKABLE):
-        progress.mark_item_done(user=tree.student, offering=tree.offering, item_id=tree.v1.pk)
-    result = progress.report_video_progress(
+    with pytest.raises(ValidationError, match=progress_services.NOT_MARKABLE):
+        progress_services.mark_item_done(user=tree.student, offering=tree.offering, item_id=tree.v1.pk)
+    result = progress_services.report_video_progress(
         user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=97, ended=True
     )
     assert result.completed and result.newly_completed
@@ -57,20 +59,20 @@ def test_video_end_completes_and_mark_done_is_refused_for_video(tree):
 
 
 def test_bad_percent_is_refused(tree):
-    with pytest.raises(ValidationError, match=progress.PERCENT_OUT_OF_RANGE):
-        progress.report_video_progress(user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=140)
+    with pytest.raises(ValidationError, match=progress_services.PERCENT_OUT_OF_RANGE):
+        progress_services.report_video_progress(user=tree.student, offering=tree.offering, item_id=tree.v1.pk, percent=140)
     assert not UserContentProgress.objects.exists()
 
 
 def test_rollups_after_completing_the_last_item_of_a_deep_subtree(tree):
     s, o = tree.student, tree.offering
-    progress.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
+    progress_services.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
     assert module_row(tree, tree.lesson_a1).progress_percent == Decimal("33.33")  # 1 of t1, t2, v1
     assert module_row(tree, tree.chapter_a).progress_percent == Decimal("25.00")
-    progress.mark_item_done(user=s, offering=o, item_id=tree.t2.pk)
+    progress_services.mark_item_done(user=s, offering=o, item_id=tree.t2.pk)
     assert module_row(tree, tree.lesson_a1).completed_at is None
     # The video is the last item of the deepest subtree: section, lesson complete; the chapter is not.
-    progress.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100)
+    progress_services.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100)
     assert module_row(tree, tree.section).completed_at is not None
     lesson = module_row(tree, tree.lesson_a1)
     assert lesson.completed_at is not None and lesson.progress_percent == 100
@@ -84,17 +86,17 @@ def test_rollups_after_completing_the_last_item_of_a_deep_subtree(tree):
 def test_course_completion_completes_the_enrollment(tree):
     s, o = tree.student, tree.offering
     for item in (tree.t1, tree.t2, tree.r1):
-        result = progress.mark_item_done(user=s, offering=o, item_id=item.pk)
+        result = progress_services.mark_item_done(user=s, offering=o, item_id=item.pk)
         assert not result.course_completed
     enrollment = CourseEnrollment.objects.get(user=s, course_offering=o)
     assert enrollment.status == EnrollmentStatus.ACTIVE
-    result = progress.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100)
+    result = progress_services.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100)
     assert result.course_completed
     enrollment.refresh_from_db()
     assert enrollment.status == EnrollmentStatus.COMPLETED and enrollment.completed_at is not None
     assert module_row(tree, tree.root).completed_at is not None
     # A completed student can still review and record interactions.
-    progress.open_item(user=s, offering=o, item_id=tree.t1.pk)
+    progress_services.open_item(user=s, offering=o, item_id=tree.t1.pk)
 
 
 def test_course_completion_goes_through_the_enrollment_service(tree, monkeypatch):
@@ -109,9 +111,9 @@ def test_course_completion_goes_through_the_enrollment_service(tree, monkeypatch
     monkeypatch.setattr(services, "record_course_completion", spy)
     s, o = tree.student, tree.offering
     for item in (tree.t1, tree.t2, tree.r1):
-        progress.mark_item_done(user=s, offering=o, item_id=item.pk)
+        progress_services.mark_item_done(user=s, offering=o, item_id=item.pk)
     assert calls == []
-    progress.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100)
+    progress_services.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100)
     enrollment = CourseEnrollment.objects.get(user=s, course_offering=o)
     assert calls == [enrollment.pk] and enrollment.status == EnrollmentStatus.COMPLETED
 
@@ -134,12 +136,12 @@ def test_record_course_completion_is_idempotent(tree):
 def test_a_structure_change_that_leaves_only_completed_items_completes_the_course(tree):
     s, o = tree.student, tree.offering
     for item in (tree.t1, tree.t2, tree.v1):
-        progress.record_item_progress(user=s, offering=o, item_id=item.pk, complete=True)
+        progress_services.record_item_progress(user=s, offering=o, item_id=item.pk, complete=True)
     assert CourseEnrollment.objects.get(user=s, course_offering=o).status == EnrollmentStatus.ACTIVE
     # The one item left is retired: everything required is done, so the recomputation completes the course.
     type(tree.r1).objects.filter(pk=tree.r1.pk).update(is_active=False)
     bump(tree.course)
-    assert progress.recompute_rollups_for_version(
+    assert rollups.recompute_rollups_for_version(
         course_id=o.course_id, structure_version=tree.course.structure_version
     ) == [o.pk]
     assert module_row(tree, tree.root).completed_at is not None
@@ -149,11 +151,11 @@ def test_a_structure_change_that_leaves_only_completed_items_completes_the_cours
 
 def test_unpublished_inactive_and_foreign_items_are_refused(tree, world):
     for item in (tree.x1, tree.inactive):
-        with pytest.raises(ValidationError, match=progress.ITEM_NOT_AVAILABLE):
-            progress.open_item(user=tree.student, offering=tree.offering, item_id=item.pk)
+        with pytest.raises(ValidationError, match=progress_services.ITEM_NOT_AVAILABLE):
+            progress_services.open_item(user=tree.student, offering=tree.offering, item_id=item.pk)
     other = ContentItemFactory(module__course=world.b.course)
-    with pytest.raises(ValidationError, match=progress.ITEM_NOT_AVAILABLE):
-        progress.open_item(user=tree.student, offering=tree.offering, item_id=other.pk)
+    with pytest.raises(ValidationError, match=progress_services.ITEM_NOT_AVAILABLE):
+        progress_services.open_item(user=tree.student, offering=tree.offering, item_id=other.pk)
     assert not UserContentProgress.objects.exists()
 
 
@@ -161,27 +163,27 @@ def test_unpublished_inactive_and_foreign_items_are_refused(tree, world):
 def test_unusable_enrollments_record_nothing(tree, status):
     fields = {"status": status, "waitlist_position": 1 if status == EnrollmentStatus.WAITLISTED else None}
     CourseEnrollment.objects.filter(user=tree.student).update(**fields)
-    with pytest.raises(ValidationError, match=progress.NOT_ENROLLED):
-        progress.mark_item_done(user=tree.student, offering=tree.offering, item_id=tree.t1.pk)
+    with pytest.raises(ValidationError, match=progress_services.NOT_ENROLLED):
+        progress_services.mark_item_done(user=tree.student, offering=tree.offering, item_id=tree.t1.pk)
     assert not UserContentProgress.objects.exists()
 
 
 def test_not_enrolled_user_records_nothing(tree, world):
-    with pytest.raises(ValidationError, match=progress.NOT_ENROLLED):
-        progress.mark_item_done(user=world.a.instructor, offering=tree.offering, item_id=tree.t1.pk)
+    with pytest.raises(ValidationError, match=progress_services.NOT_ENROLLED):
+        progress_services.mark_item_done(user=world.a.instructor, offering=tree.offering, item_id=tree.t1.pk)
 
 
 def test_structure_change_recomputes_rollups(tree, django_capture_on_commit_callbacks):
     s, o = tree.student, tree.offering
-    progress.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
-    progress.mark_item_done(user=s, offering=o, item_id=tree.t2.pk)
-    progress.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100)
+    progress_services.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
+    progress_services.mark_item_done(user=s, offering=o, item_id=tree.t2.pk)
+    progress_services.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100)
     assert module_row(tree, tree.lesson_a1).completed_at is not None
     # A new required item in the section: nobody may keep seeing 100 % there.
     ContentItemFactory(module=tree.section, title="New worked example")
     bump(tree.course)
     with django_capture_on_commit_callbacks(execute=True):
-        done = progress.recompute_rollups_for_version(
+        done = rollups.recompute_rollups_for_version(
             course_id=o.course_id, structure_version=tree.course.structure_version
         )
     assert done == [o.pk]
@@ -190,17 +192,17 @@ def test_structure_change_recomputes_rollups(tree, django_capture_on_commit_call
     lesson = module_row(tree, tree.lesson_a1)
     assert lesson.completed_at is None and lesson.progress_percent == Decimal("75.00")
     # Current now: the player's next load does nothing.
-    assert progress.rollup_state(user=s, offering=o, structure=progress._structure_for(o)) == progress.ROLLUPS_CURRENT
+    assert freshness.rollup_state(user=s, offering=o, structure=progress_services._structure_for(o)) == freshness.ROLLUPS_CURRENT
 
 
 def test_recompute_matches_incremental_rollups(tree):
     s, o = tree.student, tree.offering
-    progress.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
-    progress.mark_item_done(user=s, offering=o, item_id=tree.r1.pk)
+    progress_services.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
+    progress_services.mark_item_done(user=s, offering=o, item_id=tree.r1.pk)
     before = {
         r.module_id: (r.progress_percent, r.completed_at is not None) for r in UserModuleProgress.objects.filter(user=s)
     }
-    progress.recompute_course_rollups(offering=o)
+    rollups.recompute_course_rollups(offering=o)
     after = {
         r.module_id: (r.progress_percent, r.completed_at is not None) for r in UserModuleProgress.objects.filter(user=s)
     }
@@ -211,11 +213,11 @@ def test_recompute_matches_incremental_rollups(tree):
 
 def test_unpublishing_a_module_drops_its_items_from_the_rollups(tree):
     s, o = tree.student, tree.offering
-    progress.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
-    progress.mark_item_done(user=s, offering=o, item_id=tree.t2.pk)
+    progress_services.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
+    progress_services.mark_item_done(user=s, offering=o, item_id=tree.t2.pk)
     type(tree.section).objects.filter(pk=tree.section.pk).update(is_published=False)
     bump(tree.course)
-    progress.recompute_rollups_for_version(course_id=o.course_id, structure_version=tree.course.structure_version)
+    rollups.recompute_rollups_for_version(course_id=o.course_id, structure_version=tree.course.structure_version)
     lesson = module_row(tree, tree.lesson_a1)
     assert lesson.completed_at is not None and lesson.progress_percent == 100
 
@@ -227,7 +229,7 @@ def test_concurrent_updates_from_two_tabs_keep_rollups_right():
     world = build_world()
     tree = build_tree(world.a)
     s, o = tree.student, tree.offering
-    progress.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
+    progress_services.mark_item_done(user=s, offering=o, item_id=tree.t1.pk)
     barrier = threading.Barrier(3)
     errors: list[BaseException] = []
 
@@ -241,9 +243,9 @@ def test_concurrent_updates_from_two_tabs_keep_rollups_right():
             close_old_connections()
 
     actions = [
-        lambda: progress.mark_item_done(user=s, offering=o, item_id=tree.t2.pk),
-        lambda: progress.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100),
-        lambda: progress.mark_item_done(user=s, offering=o, item_id=tree.r1.pk),
+        lambda: progress_services.mark_item_done(user=s, offering=o, item_id=tree.t2.pk),
+        lambda: progress_services.report_video_progress(user=s, offering=o, item_id=tree.v1.pk, percent=100),
+        lambda: progress_services.mark_item_done(user=s, offering=o, item_id=tree.r1.pk),
     ]
     threads = [threading.Thread(target=tab, args=(action,)) for action in actions]
     for thread in threads:

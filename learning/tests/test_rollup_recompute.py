@@ -1,5 +1,5 @@
 """Rollups after structural changes (issue 8): the structure_changed signal enqueues
-``learning.tasks.recompute_course_rollups`` on commit, which brings every student's rollups up to date;
+``learning.progress.tasks.recompute_course_rollups`` on commit, which brings every student's rollups up to date;
 the player never shows a module complete that has a new required item, whether the task ran or not."""
 
 from __future__ import annotations
@@ -10,9 +10,10 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from learning import progress
 from learning.models import CourseEnrollment, EnrollmentStatus, UserModuleProgress
-from learning.tasks import recompute_course_rollups
+from learning.progress import freshness, rollups, tasks
+from learning.progress import services as progress_services
+from learning.progress.tasks import recompute_course_rollups
 from learning.tests.factories import CourseEnrollmentFactory
 from learning.tests.test_player_fixtures import build_tree, bump
 from syllabus import services as syllabus_services
@@ -26,7 +27,7 @@ def tree(world, django_capture_on_commit_callbacks):
     tree = build_tree(world.a)
     # The tree was built around the services; record its rollups as current, as the task would have.
     with django_capture_on_commit_callbacks(execute=True):
-        progress.recompute_course_rollups(offering=tree.offering)
+        rollups.recompute_course_rollups(offering=tree.offering)
     tree.other = CourseEnrollmentFactory(course_offering=tree.offering).user
     return tree
 
@@ -34,7 +35,7 @@ def tree(world, django_capture_on_commit_callbacks):
 def pending(course) -> None:
     """The structural change enqueued the task and the worker has not run it yet."""
     course.refresh_from_db(fields=["structure_version"])
-    cache.add(progress.ROLLUPS_QUEUED_KEY.format(course_id=course.pk, version=course.structure_version), 1)
+    cache.add(tasks.ROLLUPS_QUEUED_KEY.format(course_id=course.pk, version=course.structure_version), 1)
 
 
 def row(tree, user, module):
@@ -43,8 +44,8 @@ def row(tree, user, module):
 
 def complete_lesson_a1(tree, user):
     for item in (tree.t1, tree.t2):
-        progress.mark_item_done(user=user, offering=tree.offering, item_id=item.pk)
-    progress.report_video_progress(user=user, offering=tree.offering, item_id=tree.v1.pk, percent=100)
+        progress_services.mark_item_done(user=user, offering=tree.offering, item_id=item.pk)
+    progress_services.report_video_progress(user=user, offering=tree.offering, item_id=tree.v1.pk, percent=100)
 
 
 def test_adding_an_item_drops_a_completed_module_below_100_for_every_student_on_commit(
@@ -68,7 +69,7 @@ def test_adding_an_item_drops_a_completed_module_below_100_for_every_student_on_
         lesson = row(tree, student, tree.lesson_a1)
         assert lesson.completed_at is None and lesson.progress_percent == Decimal("75.00")
     assert (
-        progress.rollups_version(offering_id=tree.offering.pk)
+        rollups.rollups_version(offering_id=tree.offering.pk)
         == tree.course.__class__.objects.get(pk=tree.course.pk).structure_version
     )
 
@@ -78,9 +79,9 @@ def test_publishing_a_module_drops_the_parent_below_100(tree, django_capture_on_
     ContentItemFactory(module=draft, title="An extra page")
     bump(tree.course)
     with django_capture_on_commit_callbacks(execute=True):
-        progress.recompute_course_rollups(offering=tree.offering)
+        rollups.recompute_course_rollups(offering=tree.offering)
     for student in (tree.student, tree.other):
-        progress.mark_item_done(user=student, offering=tree.offering, item_id=tree.r1.pk)
+        progress_services.mark_item_done(user=student, offering=tree.offering, item_id=tree.r1.pk)
         assert row(tree, student, tree.lesson_a2).completed_at is not None
     with django_capture_on_commit_callbacks(execute=True):
         syllabus_services.publish_module(module=draft, include_subtree=False)
@@ -113,7 +114,7 @@ def test_the_task_is_idempotent_and_skips_older_versions(tree, django_capture_on
         assert recompute_course_rollups.enqueue(course_id=tree.course.pk, structure_version=version).return_value == []
     # And a forced second recompute gives the same rows (the SQL itself is idempotent).
     with django_capture_on_commit_callbacks(execute=True):
-        progress.recompute_course_rollups(offering=tree.offering)
+        rollups.recompute_course_rollups(offering=tree.offering)
     again = sorted(
         UserModuleProgress.objects.filter(course_offering=tree.offering).values_list(
             "user_id", "module_id", "progress_percent", "completed_at"
@@ -139,7 +140,7 @@ def test_small_course_with_the_task_pending_recomputes_only_the_visitor_inline(c
 
 
 def test_large_course_with_the_task_pending_shows_live_completion_and_writes_nothing(client, tree, monkeypatch):
-    monkeypatch.setattr(progress, "LAZY_RECOMPUTE_MAX_ITEMS", 3)  # the 4-item tree counts as large
+    monkeypatch.setattr(freshness, "LAZY_RECOMPUTE_MAX_ITEMS", 3)  # the 4-item tree counts as large
     complete_lesson_a1(tree, tree.student)
     ContentItemFactory(module=tree.section, title="New worked example")
     bump(tree.course)
@@ -159,7 +160,7 @@ def test_removing_the_last_missing_item_completes_the_enrollment_through_the_tas
 ):
     s, o = tree.student, tree.offering
     for item in (tree.t1, tree.t2, tree.v1):
-        progress.record_item_progress(user=s, offering=o, item_id=item.pk, complete=True)
+        progress_services.record_item_progress(user=s, offering=o, item_id=item.pk, complete=True)
     with django_capture_on_commit_callbacks(execute=True):
         syllabus_services.delete_content_item(item=tree.r1)
     enrollment = CourseEnrollment.objects.get(user=s, course_offering=o)
@@ -179,16 +180,16 @@ def test_stale_rollups_nobody_queued_a_recompute_for_are_queued_by_the_reader(cl
     assert section.completed_at is None and section.progress_percent == Decimal("50.00")
     # Asked once: a second reader does not enqueue again.
     assert (
-        progress.schedule_recompute(course_id=tree.course.pk, structure_version=tree.course.structure_version) is False
+        tasks.schedule_recompute(course_id=tree.course.pk, structure_version=tree.course.structure_version) is False
     )
 
 
 def test_large_course_resume_page_also_shows_live_completion(client, tree, monkeypatch):
     """The resume page re-reads the page when the last touched item left the tree; the live overlay must
     survive that re-read."""
-    monkeypatch.setattr(progress, "LAZY_RECOMPUTE_MAX_ITEMS", 2)
+    monkeypatch.setattr(freshness, "LAZY_RECOMPUTE_MAX_ITEMS", 2)
     complete_lesson_a1(tree, tree.student)
-    progress.open_item(user=tree.student, offering=tree.offering, item_id=tree.r1.pk)  # touched last
+    progress_services.open_item(user=tree.student, offering=tree.offering, item_id=tree.r1.pk)  # touched last
     type(tree.r1).objects.filter(pk=tree.r1.pk).update(is_active=False)
     ContentItemFactory(module=tree.section, title="New worked example")
     bump(tree.course)

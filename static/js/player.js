@@ -32,7 +32,7 @@
   }
 
   // Patch the page after a write (mark as done through htmx, the end of a video): the outline overlay
-  // (the same rules as learning.outline.progress_overlay_css, appended after it so they win), the
+  // (the same rules as learning.player.outline.progress_overlay_css, appended after it so they win), the
   // course percent in the header, the item's mark in "In this module" and the streak.
   var liveStyle = null;
   function applyProgress(data) {

@@ -7,7 +7,7 @@ Contract:
   offering the actor may not manage (another tenant's) is an error. Then all or nothing in one transaction:
   new accounts (unusable password, set-password e-mail after commit), a ``student`` role at the offering's
   university for everyone who lacks one, and the enrollments through
-  ``learning.services.staff_enroll_users`` (bulk, one INSERT per 2,000 rows, under the offering lock).
+  ``learning.enrollment.services.staff_enroll_users`` (bulk, one INSERT per 2,000 rows, under the offering lock).
 - ``stream_enrollments_csv(queryset)`` / ``stream_grades_csv(queryset)``: generators of CSV lines for a
   ``StreamingHttpResponse``; the caller passes a queryset already scoped by the staff policy.
 """
@@ -34,8 +34,8 @@ from accounts.imports import (
 from accounts.models import UniversityRole, UserUniversityRole
 from accounts.permissions import can_manage_row
 from catalog.models import CourseOffering
-from learning.models import CourseEnrollment, CourseGrade, EnrollmentStatus
-from learning.services import staff_enroll_users
+from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+from learning.enrollment.services import staff_enroll_users
 
 OFFERING_PATHS = {"university": "university", "department": "course__department"}
 OFFERING_NOT_ALLOWED = "Offering {value} does not exist or is not one you manage."
@@ -85,7 +85,7 @@ def _resolve_offerings(
 
 
 def enroll_users(*, actor, offering: CourseOffering, users: list) -> list[CourseEnrollment]:
-    """Staff enrollment through ``learning.services.staff_enroll_users`` (bulk, under the offering lock)."""
+    """Staff enrollment through ``learning.enrollment.services.staff_enroll_users`` (bulk, under the offering lock)."""
     return staff_enroll_users(actor=actor, offering=offering, users=users)
 
 
@@ -190,4 +190,4 @@ def stream_grades_csv(queryset) -> Iterator[str]:
     return _stream_columns(queryset, _GRADE_COLUMNS)
 
 
-__all__ = ["CourseGrade", "CsvImportError", "import_enrollments", "stream_enrollments_csv", "stream_grades_csv"]
+__all__ = ["CsvImportError", "import_enrollments", "stream_enrollments_csv", "stream_grades_csv"]

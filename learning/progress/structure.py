@@ -1,19 +1,23 @@
 """The published structure of a course, loaded flat and cached per structure version.
 
+It lives in progress (not the player) because it *is* progress's definition of the required items; the
+player reads it from here. The outline HTML is part of the cached structure so that it is built once
+per version for every worker; the per-student overlay is the player's (:mod:`learning.player.outline`).
+
 Contract:
 - :func:`get_course_structure` returns a :class:`CourseStructure` for ``(course_id, structure_version)``:
   the *published tree* (the course root, and every module whose ``is_published`` is true and whose
   parent is in the published tree), its active content items in tree order (a module's own items,
   then its child modules, each by ``sequence_index``), the number of required items in every subtree,
   and the rendered outline HTML. Required items = active items in published-tree modules; the bulk
-  rollup SQL in ``learning.progress`` applies the same definition.
+  rollup SQL in :mod:`learning.progress.rollups` applies the same definition.
 - It is built from ONE flat query on ``course_id`` (modules LEFT JOIN active items) and cached twice:
   in Django's cache (shared by every worker) and in a small per-process memo. Both are keyed by the
   structure version, which every structural edit or publish bumps, so an entry is immutable: a new
   version is simply a new key and a stale entry can never be served.
 - The outline HTML is the same for every student of every offering of the course: its links are
   relative to the page (two variants: item page and resume page), and the student's progress is
-  overlaid with a small per-user ``<style>`` block (:func:`progress_overlay_css`), so a request does no
+  overlaid with a small per-user ``<style>`` block (:func:`learning.player.outline.progress_overlay_css`), so a request does no
   template work and no string processing over the 2,000 rows: the cached string is sent as it is.
 """
 
@@ -184,7 +188,7 @@ def _render_outline(structure: CourseStructure, preorder: list[int], prefix: str
     (``prefix`` is ``../`` on an item page, ``item/`` on the resume page), so the markup names no
     offering and the same string serves every offering of the course. A module with no item in its
     subtree is ``<li id=m<id> class=e><span>title</span></li>``. The per-user CSS overlay
-    (:func:`progress_overlay_css`) appends percent and completion marks to ``#m<id>>a``."""
+    (:func:`learning.player.outline.progress_overlay_css`) appends percent and completion marks to ``#m<id>>a``."""
     first = structure.module_first_item
     depth = {structure.root_id: 0}
     parts: list[str] = ['<ul class="po-tree">']
@@ -228,19 +232,3 @@ def _first_item_ordered(structure: CourseStructure, preorder: list[int]) -> dict
             first[mid] = iid
             mid = structure.module_parent[mid]
     return first
-
-
-def progress_overlay_css(*, completed_ids: list[int], percents: dict[int, int], current_module_ids: list[int]) -> str:
-    """A per-user ``<style>`` body: completion marks of ``completed_ids``, the whole percent of the
-    started modules in ``percents``, and the current module's path in bold. Only integers go into it:
-    nothing to escape.
-
-    The mark is a custom property (``--po``) that ``static/css/player.css`` shows after the link, so a
-    completed module is named once, not once per rule: hundreds of completed modules are common."""
-    rules: list[str] = []
-    if completed_ids:
-        rules.append("#m" + ">a,#m".join(map(str, completed_ids)) + '>a{--po:" \\2713";--pc:#198754;color:#198754}')
-    rules.extend([f'#m{mid}>a{{--po:" {int(pct)}%"}}' for mid, pct in percents.items() if pct > 0])
-    if current_module_ids:
-        rules.append("#m" + ">a,#m".join(map(str, current_module_ids)) + ">a{font-weight:700}")
-    return "\n".join(rules)

@@ -21,7 +21,7 @@ from django.db.models import BooleanField, Func, Q, QuerySet
 
 from accounts.permissions import get_staff_scope, scope_q
 from catalog.models import CourseOffering, CourseOfferingInstructor, OfferingStaffRole
-from learning.models import CourseEnrollment, EnrollmentStatus
+from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
 from syllabus.models import ContentItem
 
 LEARNER_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)

@@ -1,6 +1,7 @@
-"""Learning pages: enroll/drop (POST, back to the course page with the service's message; drop has a GET
-confirmation page), "My learning", onboarding after sign-up, and the instructors' invitations page
-(the roster and "Teaching" pages are in ``learning.views_roster``).
+"""Enrollment pages: enroll/drop (POST, back to the course page with the service's message; drop has a GET
+confirmation page), redeeming an invitation code, onboarding after sign-up, and the instructors'
+invitations page (the roster and "Teaching" pages are in :mod:`learning.enrollment.views_roster`; "My
+learning" is the player's, :mod:`learning.player.views_learner`).
 
 Thin views: objects come through access selectors (404 for what the user may not reach), every rule is
 the service's, and a service refusal becomes a message or a form error, never a 500.
@@ -18,17 +19,14 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.views import View
-from django.views.generic import FormView, TemplateView
+from django.views.generic import FormView
 
 from accounts.models import UserProfile
 from catalog.models import CourseOffering
 from catalog.permissions import can_view_offering
-from learning import forms, selectors, services
-from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.permissions import can_view_asset_as_learner, offerings_managed_by
-from syllabus.assets import asset_response
-from syllabus.models import Asset
-from syllabus.permissions import can_view_asset
+from learning.enrollment import forms, invitations, onboarding, selectors, services
+from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+from learning.enrollment.permissions import offerings_managed_by
 
 ENROLLED_MESSAGE = "You are enrolled in {course}. Happy learning!"
 PENDING_MESSAGE = "Your request to join {course} was sent; an instructor will approve it."
@@ -135,23 +133,13 @@ class DropView(LoginRequiredMixin, View):
         return HttpResponseRedirect(course_url(offering))
 
 
-class DashboardView(LoginRequiredMixin, TemplateView):
-    template_name = "learning/dashboard.html"
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        context["dashboard"] = selectors.get_dashboard(user=self.request.user)
-        context["redeem_form"] = forms.RedeemInvitationForm()
-        return context
-
-
 class RedeemInvitationView(LoginRequiredMixin, FormView):
     form_class = forms.RedeemInvitationForm
     template_name = "learning/redeem.html"
 
     def form_valid(self, form):
         try:
-            enrollment = services.redeem_invitation(actor=self.request.user, code=form.cleaned_data["code"])
+            enrollment = invitations.redeem_invitation(actor=self.request.user, code=form.cleaned_data["code"])
         except (ValidationError, PermissionDenied) as error:
             form.add_error("code", _error_text(error))
             return self.form_invalid(form)
@@ -180,7 +168,7 @@ class OnboardingView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            services.save_onboarding(actor=self.request.user, **form.cleaned_data)
+            onboarding.save_onboarding(actor=self.request.user, **form.cleaned_data)
         except ValidationError as error:
             for field, errors in error.message_dict.items():
                 for message in errors:
@@ -217,7 +205,7 @@ class InvitationsView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            invitation = services.create_invitation(
+            invitation = invitations.create_invitation(
                 actor=self.request.user, offering=self.offering, **form.cleaned_data
             )
         except (ValidationError, PermissionDenied) as error:
@@ -230,14 +218,3 @@ class InvitationsView(LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         messages.success(self.request, INVITATION_CREATED.format(code=invitation.code))
         return redirect("learning:invitations", offering_id=self.offering.pk)
-
-
-class AssetFileView(LoginRequiredMixin, View):
-    """An uploaded file (``/assets/<id>/``): for its library's authors and TAs, and for students whose
-    published course content uses it; 404 for everyone else."""
-
-    def get(self, request, asset_id: int):
-        asset = Asset.objects.filter(pk=asset_id).first()
-        if asset is None or not (can_view_asset(request.user, asset) or can_view_asset_as_learner(request.user, asset)):
-            raise Http404("No such file.")
-        return asset_response(asset)

@@ -3,7 +3,7 @@ user teaches or manages with their pending requests.
 
 Contract:
 - ``get_offering_for_roster(user, offering_id)``: the offering (with course and university) when ``user`` may
-  see its roster (``learning.permissions.rosters_visible_to``), else ``Http404``, the same for a missing
+  see its roster (``learning.enrollment.permissions.rosters_visible_to``), else ``Http404``, the same for a missing
   offering and another tenant's (a stranger learns nothing from probing ids).
 - ``get_roster(offering)``: the offering's pending requests (oldest first), waitlist (in position order),
   active and completed students, each with its user and each section's total, in one query whatever the
@@ -22,8 +22,8 @@ from django.db.models.functions import RowNumber
 from django.http import Http404
 
 from catalog.models import CourseOffering
-from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.permissions import rosters_visible_to
+from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+from learning.enrollment.permissions import rosters_visible_to
 
 
 def get_offering_for_roster(user, offering_id: int) -> CourseOffering:

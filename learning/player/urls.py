@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from learning import player
+from learning.player import views as player
 
 app_name = "player"
 

@@ -1,19 +1,19 @@
 """The course player: ``/learn/<offering>/`` (resume) and ``/learn/<offering>/item/<item>/``, plus the
 small endpoints the player posts progress to.
 
-Access (:func:`get_offering_for_player`): an ``active`` or ``completed`` enrollment enters; any other
+Access (:func:`learning.player.selectors.get_offering_for_player`): an ``active`` or ``completed`` enrollment enters; any other
 enrollment state, or none, goes back to the course page with the reason; a user with neither an
 enrollment nor a role at the offering's university gets 404 (a stranger learns nothing by probing ids).
 Items outside the published tree (unpublished modules, inactive items, other courses) answer 404.
 
 Query budget of a page, whatever the course size (asserted in tests with 2,000 modules): session,
-user, and ONE page query (:func:`load_player_page`: access, the item — asked for, or the last one
+user, and ONE page query (:func:`learning.player.selectors.load_player_page`: access, the item — asked for, or the last one
 touched for resume — the student's module rollups and the progress of the item's module); then only
-[the item's assets; a quiz's pool and attempts; a lab's submissions]. The structure comes from ``learning.outline`` (per-process memo →
+[the item's assets; a quiz's pool and attempts; a lab's submissions]. The structure comes from ``learning.progress.structure`` (per-process memo →
 Django's cache → one flat query) and the outline HTML is cached per structure version, with the
 student's progress laid over it by a small ``<style>`` block. Rare paths add queries: a resume whose
 last touched item left the published tree (or a student who touched nothing yet), and rollups computed
-for an older structure version (``progress.rollup_state``: one query for the student's completed items on
+for an older structure version (``learning.progress.freshness.rollup_state``: one query for the student's completed items on
 a large course, an inline recompute of the student's rows on a small one).
 
 The reads of a page are plain SQL through ``connection.cursor`` on purpose: the page is the hottest in
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import functools
 import json
-from dataclasses import dataclass
 from decimal import Decimal
 from urllib.parse import quote
 
@@ -42,11 +41,16 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
-from catalog.models import Course, CourseOffering, University
-from learning import player_content, progress
-from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.outline import CourseStructure, get_course_structure, progress_overlay_css
-from lms.db import prepared_cursor
+from catalog.models import CourseOffering
+from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+from learning.player import content
+from learning.player.outline import progress_overlay_css
+from learning.player.selectors import PlayerAccess, get_offering_for_player, load_player_page
+from learning.progress import freshness
+from learning.progress import services as progress_services
+from learning.progress.selectors import live_module_progress
+from learning.progress.streaks import displayed_streak, user_zone
+from learning.progress.structure import CourseStructure, get_course_structure
 from syllabus.models import ContentItem
 
 NOT_ENROLLED_MESSAGE = "You are not enrolled in this course. Enroll from the course page to start learning."
@@ -59,161 +63,6 @@ MARKED_DONE_MESSAGE = "Marked as done."
 PROGRESS_EVENT = "sigma:progress"  # the htmx event (HX-Trigger) carrying a write's new progress
 KNOWN_RENDERERS = {"text", "video", "resource", "quiz", "engineering_lab", "assignment"}
 
-
-@dataclass
-class PlayerAccess:
-    offering: CourseOffering
-    enrollment_status: str | None
-    allowed: bool
-    course_url: str
-
-
-def course_page_url(offering: CourseOffering) -> str:
-    # The catalog's course page (issue 6): /courses/<university short code>/<course code>/.
-    return f"/courses/{quote(offering.university.short_code)}/{quote(offering.course.code)}/"
-
-
-# The offering with its course and university, the user's enrollment status and whether the user has a
-# role at the university: the progress endpoints' access check; the page query starts with the same
-# columns.
-_ACCESS_SQL = """
-SELECT o.id, o.course_id, o.university_id, o.term_name, o.starts_at,
-       c.code, c.title, c.structure_version, u.short_code,
-       (SELECT e.status FROM course_enrollments e
-        WHERE e.course_offering_id = o.id AND e.user_id = %(user)s) AS enrollment_status,
-       EXISTS (SELECT 1 FROM user_university_roles r
-               WHERE r.user_id = %(user)s AND r.university_id = o.university_id) AS member
-FROM course_offerings o
-JOIN courses c ON c.id = o.course_id
-JOIN universities u ON u.id = o.university_id
-WHERE o.id = %(offering)s
-"""
-
-# Everything a page shows that changes per student or per item, in one round trip and one row (one
-# statement rather than several: on this page the round trips and the planning of each statement were a
-# visible share of the time):
-# - the access columns of ``_ACCESS_SQL``;
-# - the item asked for or, for resume (item NULL), the one the student touched last; NULL when inactive
-#   or of another course. Python then checks it is in the published tree;
-# - the ids of the student's completed modules and [module id, whole percent] of the started ones (the
-#   outline overlay and the course percent), as arrays: decoding 2,000 integers of an array costs a
-#   fraction of decoding 2,000 rows;
-# - [item id, percent, completed 0/1] of the items of the item's module ("In this module", the item's
-#   own state).
-# Progress is read on every request: nothing per student is cached.
-_PAGE_SQL = """
-SELECT o.id, o.course_id, o.university_id, o.term_name, o.starts_at,
-       c.code, c.title, c.structure_version, u.short_code,
-       (SELECT e.status FROM course_enrollments e
-        WHERE e.course_offering_id = o.id AND e.user_id = %(user)s) AS enrollment_status,
-       EXISTS (SELECT 1 FROM user_university_roles r
-               WHERE r.user_id = %(user)s AND r.university_id = o.university_id) AS member,
-       ci.id, ci.module_id, ci.title, ci.description, ci.data_json, ci.university_id,
-       ARRAY(SELECT m.module_id FROM user_module_progress m
-             WHERE m.user_id = %(user)s AND m.course_offering_id = o.id AND m.completed_at IS NOT NULL),
-       ARRAY(SELECT ARRAY[m.module_id, LEAST(floor(m.progress_percent)::int, 99)] FROM user_module_progress m
-             WHERE m.user_id = %(user)s AND m.course_offering_id = o.id AND m.completed_at IS NULL
-               AND m.progress_percent > 0),
-       ARRAY(SELECT ARRAY[p.content_item_id, p.progress_percent, (p.completed_at IS NOT NULL)::int]
-             FROM user_content_progress p JOIN content_items s ON s.id = p.content_item_id
-             WHERE p.user_id = %(user)s AND p.course_offering_id = o.id AND s.module_id = ci.module_id)
-FROM course_offerings o
-JOIN courses c ON c.id = o.course_id
-JOIN universities u ON u.id = o.university_id
-LEFT JOIN content_items ci ON ci.course_id = o.course_id AND ci.is_active AND ci.id = COALESCE(%(item)s, (
-    SELECT p.content_item_id FROM user_content_progress p
-    WHERE p.user_id = %(user)s AND p.course_offering_id = %(offering)s
-    ORDER BY p.last_interacted_at DESC NULLS LAST, p.id DESC LIMIT 1))
-WHERE o.id = %(offering)s
-"""
-
-
-def _partial_instance(model, **values):
-    """A model instance holding ``values`` with every other field deferred (``Model.from_db`` wants the
-    values in the model's field order), so a read of another field loads it instead of a wrong default."""
-    ordered = [values[f.attname] for f in model._meta.concrete_fields if f.attname in values]
-    return model.from_db(connection.alias, list(values), ordered)
-
-
-def _access_from_row(row) -> PlayerAccess:
-    """The access part of a row of ``_ACCESS_SQL`` (or of the page query, which starts with it);
-    Http404 for a stranger."""
-    oid, course_id, university_id, term_name, starts_at, code, title, version, short_code, status, member = row[:11]
-    if oid is None or (status is None and not member):
-        raise Http404("No such course offering.")
-    offering = _partial_instance(
-        CourseOffering,
-        id=oid,
-        course_id=course_id,
-        university_id=university_id,
-        term_name=term_name,
-        starts_at=starts_at,
-    )
-    offering.course = _partial_instance(Course, id=course_id, code=code, title=title, structure_version=version)
-    offering.university = _partial_instance(University, id=university_id, short_code=short_code)
-    return PlayerAccess(
-        offering=offering,
-        enrollment_status=status,
-        allowed=status in progress.USABLE_ENROLLMENT,
-        course_url=course_page_url(offering),
-    )
-
-
-def get_offering_for_player(*, user, offering_id: int) -> PlayerAccess:
-    """One query: the offering with its course and university, the user's enrollment status and
-    whether the user has a role at the university. Raises Http404 for strangers."""
-    with connection.cursor() as cursor:
-        cursor.execute(_ACCESS_SQL, {"user": user.pk, "offering": offering_id})
-        row = cursor.fetchone()
-    if row is None:
-        raise Http404("No such course offering.")
-    return _access_from_row(row)
-
-
-@dataclass
-class PlayerPage:
-    access: PlayerAccess
-    item: ContentItem | None  # the target item; not yet checked against the published tree
-    completed_modules: list[int]
-    module_percent: dict[int, int]  # started, not completed modules -> whole percent
-    items: dict[int, tuple[Decimal, bool]]  # items of the target's module -> (percent, complete)
-
-    def module_state(self, module_id: int | None) -> tuple[int, bool]:
-        if module_id in self.completed_modules:
-            return 100, True
-        return self.module_percent.get(module_id, 0), False
-
-
-def load_player_page(*, user, offering_id: int, item_id: int | None) -> PlayerPage:
-    """The page query (see ``_PAGE_SQL``). ``item_id`` None: the item the student touched last.
-    Raises Http404 for strangers, like :func:`get_offering_for_player`."""
-    with prepared_cursor() as cursor:
-        cursor.execute(_PAGE_SQL, {"user": user.pk, "offering": offering_id, "item": item_id})
-        row = cursor.fetchone()
-    if row is None:
-        raise Http404("No such course offering.")
-    access = _access_from_row(row)
-    pk, module_id, title, description, data, university_id, done_ids, started, own = row[11:]
-    item = None
-    if pk is not None:
-        item = _partial_instance(
-            ContentItem,
-            id=pk,
-            title=title,
-            description=description,
-            # Django reads jsonb as text and decodes it in JSONField.from_db_value; so do we.
-            data_json=json.loads(data) if isinstance(data, str) else data,
-            university_id=university_id,
-            course_id=access.offering.course_id,
-            module_id=module_id,
-        )
-    return PlayerPage(
-        access=access,
-        item=item,
-        completed_modules=done_ids,
-        module_percent=dict(started),
-        items={int(iid): (pct, bool(done)) for iid, pct, done in own},
-    )
 
 
 def _deny(request: HttpRequest, access: PlayerAccess) -> HttpResponse:
@@ -244,23 +93,23 @@ def _content_context(request: HttpRequest, item: ContentItem, kind: str, offerin
     data = item.data_json if isinstance(item.data_json, dict) else {}
     if kind == "text":
         blocks = data.get("blocks", [])
-        assets = player_content.load_assets(player_content.block_asset_ids(blocks), university_id=item.university_id)
-        return {"blocks": player_content.render_blocks(blocks, assets)}
+        assets = content.load_assets(content.block_asset_ids(blocks), university_id=item.university_id)
+        return {"blocks": content.render_blocks(blocks, assets)}
     if kind == "video":
         asset_ids = {data["asset_id"]} if isinstance(data.get("asset_id"), int) else set()
-        assets = player_content.load_assets(asset_ids, university_id=item.university_id)
+        assets = content.load_assets(asset_ids, university_id=item.university_id)
         origin = f"{request.scheme}://{request.get_host()}"
-        return {"video": player_content.video_context(data, assets=assets, origin=quote(origin, safe=""))}
+        return {"video": content.video_context(data, assets=assets, origin=quote(origin, safe=""))}
     if kind == "resource":
-        return {"resources": player_content.resource_context(data)}
+        return {"resources": content.resource_context(data)}
     student = {"user_id": request.user.pk, "offering_id": offering.pk, "item_id": item.pk}
     if kind == "quiz":
-        return {"quiz": player_content.quiz_context(data, **student, course_id=offering.course_id)}
+        return {"quiz": content.quiz_context(data, **student, course_id=offering.course_id)}
     if kind == "engineering_lab":
-        return {"lab": player_content.lab_context(data, **student)}
+        return {"lab": content.lab_context(data, **student)}
     if kind == "assignment":
         blocks = data.get("instructions", [])
-        assets = player_content.load_assets(player_content.block_asset_ids(blocks), university_id=item.university_id)
+        assets = content.load_assets(content.block_asset_ids(blocks), university_id=item.university_id)
         enrolled_at = None
         if offering.starts_at is None and data.get("due_offset_days") is not None:  # self-paced: from enrollment
             enrolled_at = (
@@ -269,12 +118,12 @@ def _content_context(request: HttpRequest, item: ContentItem, kind: str, offerin
                 .first()
             )
         return {
-            "assignment": player_content.assignment_context(
+            "assignment": content.assignment_context(
                 data,
                 assets=assets,
                 starts_at=offering.starts_at,
                 enrolled_at=enrolled_at,
-                zone=progress.user_zone(request.user),
+                zone=user_zone(request.user),
             )
         }
     return {}
@@ -356,8 +205,8 @@ def _load_checked_page(request: HttpRequest, offering_id: int, item_id: int | No
         return _deny(request, page.access)
     offering = page.access.offering
     structure = _structure(offering)
-    state = progress.rollup_state(user=request.user, offering=offering, structure=structure)
-    if state == progress.ROLLUPS_RECOMPUTED:
+    state = freshness.rollup_state(user=request.user, offering=offering, structure=structure)
+    if state == freshness.ROLLUPS_RECOMPUTED:
         page = load_player_page(user=request.user, offering_id=offering_id, item_id=item_id)
     if item_id is None:  # resume
         target = page.item.pk if page.item is not None else None
@@ -370,11 +219,11 @@ def _load_checked_page(request: HttpRequest, offering_id: int, item_id: int | No
         raise Http404("No such item in this course.")
     if item_id is not None and page.item is None:  # deactivated since the structure was cached
         raise Http404("No such item in this course.")
-    if state == progress.ROLLUPS_STALE:
+    if state == freshness.ROLLUPS_STALE:
         # The stored rollups predate the structure (the background recompute has not run yet): show the
         # module completion of the current structure instead, so no module with a new required item
         # shows as complete. One query; nothing is recomputed or written on this request.
-        page.completed_modules, page.module_percent = progress.live_module_progress(
+        page.completed_modules, page.module_percent = live_module_progress(
             user_id=request.user.pk, offering_id=offering_id, structure=structure
         )
     return page, structure, item_id
@@ -397,13 +246,13 @@ def _render_player(request: HttpRequest, offering_id: int, item_id: int | None) 
         "chrome": _chrome(),
         "offering": offering,
         "course": offering.course,
-        "streak_days": progress.displayed_streak(request.user),
+        "streak_days": displayed_streak(request.user),
         "enrollment_status": access.enrollment_status,
         "resume_url": resume_url,
         "course_percent": course_percent,
         "course_complete": course_complete,
         "root_module_id": structure.root_id,
-        # Generated by learning.outline from escaped titles and integer ids only: not stored markup.
+        # Generated by learning.progress.structure from escaped titles and integer ids only: not stored markup.
         "outline_html": mark_safe(  # noqa: S308
             structure.outline_html_resume if on_resume_page else structure.outline_html
         ),
@@ -429,7 +278,7 @@ def _render_player(request: HttpRequest, offering_id: int, item_id: int | None) 
             "renderer": f"learning/_partials/content_{kind if kind in KNOWN_RENDERERS else 'other'}.html",
             "item_percent": pct,
             "item_complete": complete,
-            "markable": kind not in progress.ASSESSMENT_TYPES and kind != progress.VIDEO_TYPE,
+            "markable": kind not in progress_services.ASSESSMENT_TYPES and kind != progress_services.VIDEO_TYPE,
             "breadcrumbs_html": breadcrumbs_html,
             "pager_html": pager_html,
             "previous": previous,
@@ -479,11 +328,11 @@ def item_progress(request: HttpRequest, offering_id: int, item_id: int) -> JsonR
     kw = {"user": request.user, "offering": access.offering, "item_id": item_id, "structure": structure}
     try:
         if event == "start":
-            result = progress.open_item(**kw)
+            result = progress_services.open_item(**kw)
         elif event in ("watch", "ended"):
             # Validated by the service (nan, inf, text, outside 0–100: ValidationError → 400, nothing written).
             percent = request.POST.get("percent", "100" if event == "ended" else "")
-            result = progress.report_video_progress(**kw, percent=percent, ended=event == "ended")
+            result = progress_services.report_video_progress(**kw, percent=percent, ended=event == "ended")
         else:
             return JsonResponse({"error": "Unknown event."}, status=400)
     except ValidationError as exc:
@@ -492,7 +341,7 @@ def item_progress(request: HttpRequest, offering_id: int, item_id: int) -> JsonR
     return JsonResponse(_progress_payload(item_id, result))
 
 
-def _progress_payload(item_id: int, result: progress.ProgressResult) -> dict:
+def _progress_payload(item_id: int, result: progress_services.ProgressResult) -> dict:
     """What the player's script patches in place after a write: the item's state, the streak and the
     rewritten rollups of the item's ancestors (root first: the root is the course percent)."""
     return {
@@ -514,7 +363,7 @@ def item_done(request: HttpRequest, offering_id: int, item_id: int) -> HttpRespo
         return _deny(request, access)
     item_url = reverse("player:item", args=[offering_id, item_id])
     try:
-        result = progress.mark_item_done(
+        result = progress_services.mark_item_done(
             user=request.user, offering=access.offering, item_id=item_id, structure=structure
         )
     except ValidationError as exc:
@@ -551,7 +400,7 @@ def resource_open(request: HttpRequest, offering_id: int, item_id: int, index: i
     resources = data.get("resources", []) if isinstance(data, dict) else []
     if not 0 <= index < len(resources):
         raise Http404("No such resource.")
-    if player_content.safe_link(resources[index].get("url")) is None:
+    if content.safe_link(resources[index].get("url")) is None:
         raise Http404("No such resource.")
-    progress.record_resource_open(user=request.user, offering=access.offering, item_id=item_id, structure=structure)
+    progress_services.record_resource_open(user=request.user, offering=access.offering, item_id=item_id, structure=structure)
     return HttpResponse(status=204)

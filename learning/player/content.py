@@ -26,7 +26,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from learning.models import LabSubmission, QuizAttempt
+from learning.assessments.models import LabSubmission, QuizAttempt
 from syllabus.mathml import LatexError, render_latex
 from syllabus.models import Asset, Question
 

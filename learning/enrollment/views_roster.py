@@ -2,9 +2,9 @@
 waitlist to promote from, the students) and the "Teaching" list of the offerings a user teaches or manages.
 
 Who: everyone who teaches the offering (instructors and TAs) and the admins whose scope covers it may read a
-roster (``learning.permissions.rosters_visible_to``); only instructors and admins act on it
+roster (``learning.enrollment.permissions.rosters_visible_to``); only instructors and admins act on it
 (``can_manage_enrollments``; a TA's POST is a 403). Everyone else gets a 404 for the page and its actions.
-Every change goes through ``learning.services``; a refusal is a message on the roster, never a 500.
+Every change goes through ``learning.enrollment.services``; a refusal is a message on the roster, never a 500.
 """
 
 from __future__ import annotations
@@ -18,11 +18,11 @@ from django.views.generic import TemplateView
 
 from catalog.browse import share_path
 from catalog.models import OfferingVisibility
-from learning import forms, services
-from learning.models import CourseEnrollment, EnrollmentStatus
-from learning.permissions import can_manage_enrollments
-from learning.roster import get_offering_for_roster, get_roster, teaching_offerings
-from learning.views import _error_text, course_url
+from learning.enrollment import forms, services
+from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+from learning.enrollment.permissions import can_manage_enrollments
+from learning.enrollment.roster import get_offering_for_roster, get_roster, teaching_offerings
+from learning.enrollment.views import _error_text, course_url
 
 APPROVED = "{name} is enrolled."
 APPROVED_WAITLISTED = "{name} was approved; the offering is full, so they are number {position} on the waiting list."
