@@ -315,6 +315,7 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {
         "pgserver": {"level": "WARNING"},
+        "axes": {"level": "WARNING"},  # failures and lockouts; not a line per successful log-in
         # Django's default logging gives "django" its own console handler under DEBUG, and the record then
         # reaches the root's as well: every 403 was printed twice. One handler, the root's.
         "django": {"handlers": [], "level": env.str("LOG_LEVEL", default="INFO"), "propagate": True},

@@ -281,11 +281,18 @@ def render_inline_math(text: str, *, clean: Callable[[str], str], render: Callab
         index = int(match.group(1))
         return render(formulas[index]) if index < len(formulas) else ""
 
+    return fill_placeholders(cleaned, _ANY_SLOT, in_text=as_math, in_tag=as_text)
+
+
+def fill_placeholders(html: str, pattern: re.Pattern, *, in_text: Callable, in_tag: Callable) -> str:
+    """Replace each match of ``pattern`` in serialised ``html`` with ``in_text(match)`` where it stands in a
+    text node and ``in_tag(match)`` (escaped text, or nothing) where it stands inside a tag, so generated
+    markup never lands inside an attribute value."""
     pieces = []
     position = 0
-    for tag in _TAG.finditer(cleaned):
-        pieces.append(_ANY_SLOT.sub(as_math, cleaned[position : tag.start()]))
-        pieces.append(_ANY_SLOT.sub(as_text, tag.group()))
+    for tag in _TAG.finditer(html):
+        pieces.append(pattern.sub(in_text, html[position : tag.start()]))
+        pieces.append(pattern.sub(in_tag, tag.group()))
         position = tag.end()
-    pieces.append(_ANY_SLOT.sub(as_math, cleaned[position:]))
+    pieces.append(pattern.sub(in_text, html[position:]))
     return "".join(pieces)

@@ -91,3 +91,16 @@ def test_the_role_form_refuses_another_universitys_account(client, world):
     )
     assert response.status_code == 200 and response.context["adminform"].form.errors
     assert roles_at(world.b.student, world.a.university) == []
+
+
+def test_the_enrollment_import_applies_the_same_rule(client, world):
+    """Enrolling B's student into A's offering by CSV would attach them too (a student role at A)."""
+    client.force_login(world.a.university_admin)
+    upload = SimpleUploadedFile("people.csv", f"email,full_name\n{world.b.student.email},\n".encode(), content_type="text/csv")
+    response = client.post(
+        reverse("admin:learning_courseenrollment_import"), {"target": world.a.offering.pk, "file": upload}
+    )
+    assert response.status_code == 400
+    assert errors(response) == [f"row 2, column 'email': {imports.ACCOUNT_NOT_ATTACHABLE}"]
+    assert roles_at(world.b.student, world.a.university) == []
+    assert not world.b.student.enrollments.filter(course_offering=world.a.offering).exists()

@@ -9,5 +9,5 @@ app_name = "assignments"
 urlpatterns = [
     path("<int:item_id>/", assignment_views.assignment_page, name="assignment"),
     path("<int:item_id>/grading/", assignment_views.grading_start, name="grading"),
-    path("grade/<int:submission_id>/", assignment_views.grade_submission, name="grade"),
+    path("grade/<int:assignment_submission_id>/", assignment_views.grade_submission, name="grade"),
 ]

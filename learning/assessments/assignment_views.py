@@ -208,11 +208,11 @@ def grading_start(request, offering_id: int, item_id: int):
 
 
 @login_required
-def grade_submission(request, offering_id: int, submission_id: int):
+def grade_submission(request, offering_id: int, assignment_submission_id: int):
     offering = access.get_graded_offering(user=request.user, offering_id=offering_id)
     submission = (
         AssignmentSubmission.objects.select_related("user", "content_item", "course_offering")
-        .filter(pk=submission_id, course_offering_id=offering.pk)
+        .filter(pk=assignment_submission_id, course_offering_id=offering.pk)
         .first()
     )
     if submission is None:
@@ -245,7 +245,9 @@ def grade_submission(request, offering_id: int, submission_id: int):
                         .first()
                     )
                     if following is not None and request.POST.get("then") == "next":
-                        return redirect("assignments:grade", offering_id=offering_id, submission_id=following)
+                        return redirect(
+                            "assignments:grade", offering_id=offering_id, assignment_submission_id=following
+                        )
                     return redirect(request.path)
         elif action in ("exempt", "unexempt"):
             try:

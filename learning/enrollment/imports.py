@@ -29,6 +29,7 @@ from accounts.imports import (
     create_accounts,
     existing_users_by_email,
     read_csv,
+    refuse_unattachable,
     send_set_password_links,
 )
 from accounts.models import UniversityRole, UserUniversityRole
@@ -95,6 +96,8 @@ def import_enrollments(*, actor, offering: CourseOffering | None, data: bytes, b
     check_emails(rows, errors)
     by_line = _resolve_offerings(actor, rows, offering, errors)
     existing = existing_users_by_email(row["email"] for _, row in rows if row.get("email"))
+    # The staff console's rule (docs/staff-console.md, "Attaching existing accounts").
+    refuse_unattachable(actor=actor, rows=rows, existing=existing, errors=errors)
     for line, row in rows:
         email = row.get("email", "")
         if email and "@" in email and email not in existing and not row.get("full_name"):

@@ -274,3 +274,9 @@ def offering_invitations(*, offering: CourseOffering) -> QuerySet[CourseInvitati
     return CourseInvitation.objects.filter(course_offering_id=offering.pk).select_related("created_by").order_by(
         "-created_at", "-id"
     )
+
+
+def is_invitation_to(*, offering_id: int, code: str) -> bool:
+    """Whether ``code`` is an invitation to this offering, usable or not (one query). Only such a code opens
+    an offering its holder could not see otherwise; any other code must answer as a missing offering."""
+    return CourseInvitation.objects.filter(course_offering_id=offering_id, code=code.strip()).exists()

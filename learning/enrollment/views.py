@@ -60,11 +60,17 @@ class EnrollView(LoginRequiredMixin, View):
             .filter(pk=offering_id, course__is_published=True)
             .first()
         )
-        # An invite-only offering is reachable with a code (a wrong one gets the service's message);
-        # anything else the user may not see does not exist for them.
+        # An invite-only offering the user cannot see otherwise is reachable with one of its own codes,
+        # usable or not (an expired or used-up one gets the service's message). Any other code, like
+        # anything else the user may not see, answers as a missing offering: probing ids with made-up
+        # codes tells nothing.
         if offering is None or (
             not can_view_offering(request.user, offering, link_token=link, invitation_code=code)
-            and not (offering.visibility == "invite_only" and code)
+            and not (
+                offering.visibility == "invite_only"
+                and code
+                and selectors.is_invitation_to(offering_id=offering.pk, code=code)
+            )
         ):
             raise Http404("No such offering.")
         back = course_url(offering, link=link, invite=code)

@@ -920,10 +920,12 @@ SYLLABI = {
                                             },
                                             {
                                                 "type": "paragraph",
-                                                "text": "1. Find the tangent line to $y = 1/x$ at $x = 2$. "
-                                                "2. Differentiate $x^2 \\sin x$. 3. Differentiate $e^{3x^2}$. "
+                                                "text": "1. Find the tangent line to $y = 1/x$ at $x = 2$.\n"
+                                                "2. Differentiate $x^2 \\sin x$.\n"
+                                                "3. Differentiate $e^{3x^2}$.\n"
                                                 "4. A balloon's radius grows at 2 cm/s; how fast does its volume "
-                                                "grow when $r = 10$ cm? 5. Where is $x^3 - 3x$ increasing?",
+                                                "grow when $r = 10$ cm?\n"
+                                                "5. Where is $x^3 - 3x$ increasing?",
                                             },
                                             {"type": "math", "latex": "V(r) = \\tfrac{4}{3}\\pi r^3"},
                                         ],

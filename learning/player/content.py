@@ -7,6 +7,8 @@ Contract:
   through an XML tree keeping MathML elements only, so LaTeX text is escaped and never injected as HTML).
 - Math is rendered on the server (``$…$`` inline in paragraphs, math blocks as display MathML) by the
   syllabus editor's renderer (``syllabus.mathml``), which memoises the conversion per process.
+- A paragraph keeps the layout its author typed: line breaks, and runs of "1. …" or "- …" lines as
+  numbered and bulleted lists (:func:`render_paragraph`).
 - Video embeds use privacy-enhanced domains: ``www.youtube-nocookie.com`` and Vimeo with ``dnt=1``.
 """
 
@@ -27,14 +29,12 @@ from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from learning.assessments.models import LabSubmission, QuizAttempt
-from syllabus.mathml import LatexError, render_latex
+from syllabus.mathml import LatexError, render_inline_math, render_latex
 from syllabus.models import Asset, Question
 
 INLINE_TAGS = {"em", "strong", "b", "i", "code", "sub", "sup", "br", "a", "span"}
 INLINE_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
-_INLINE_MATH = re.compile(r"(?<!\\)\$(.+?)(?<!\\)\$")
-_MATH_SLOT = "\ue000m{}\ue001"  # private-use characters: cannot collide with authored text by accident
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{6,32}$")
 _VIMEO_ID = re.compile(r"^[0-9]{1,20}$")
 RESOURCE_ICONS = {"pdf": "📄", "article": "📰", "video": "▶"}
@@ -52,23 +52,56 @@ def latex_to_mathml(latex: str, display: bool = False) -> SafeString:
 
 
 def sanitize_inline(text: str) -> SafeString:
-    """A paragraph or caption: inline ``$…$`` math to MathML, the rest through nh3."""
-    formulas: list[str] = []
-
-    def stash(match: re.Match) -> str:
-        formulas.append(match.group(1))
-        return _MATH_SLOT.format(len(formulas) - 1)
-
-    cleaned = nh3.clean(
-        _INLINE_MATH.sub(stash, text),
-        tags=INLINE_TAGS,
-        attributes=INLINE_ATTRIBUTES,
-        url_schemes=URL_SCHEMES,
-        link_rel="noopener noreferrer nofollow",
+    """A paragraph or caption: the text through nh3, then inline ``$…$`` math as MathML in its text nodes
+    (``syllabus.mathml.render_inline_math``; a formula inside an attribute stays its text)."""
+    cleaned = render_inline_math(
+        text,
+        clean=lambda html: nh3.clean(
+            html,
+            tags=INLINE_TAGS,
+            attributes=INLINE_ATTRIBUTES,
+            url_schemes=URL_SCHEMES,
+            link_rel="noopener noreferrer nofollow",
+        ),
+        render=lambda latex: latex_to_mathml(latex, False),
     )
-    for index, latex in enumerate(formulas):
-        cleaned = cleaned.replace(_MATH_SLOT.format(index), latex_to_mathml(latex, False))
     return mark_safe(cleaned)  # noqa: S308 - nh3 output plus generated MathML
+
+
+_ORDERED_LINE = re.compile(r"^\s*(\d{1,4})[.)]\s+(\S.*)$")
+_BULLET_LINE = re.compile(r"^\s*[-*•]\s+(\S.*)$")
+
+
+def render_paragraph(text: str) -> list[dict[str, Any]]:
+    """A paragraph as its author laid it out: a run of lines starting "1. " (or "1)") is a numbered list,
+    a run starting "- ", "* " or "• " a bulleted one, other lines stay lines (``<br>``) and a blank line
+    starts a new paragraph. Each line goes through :func:`sanitize_inline` on its own."""
+    rendered: list[dict[str, Any]] = []
+    lines: list[SafeString] = []
+    current: dict[str, Any] | None = None  # the list being filled
+
+    def close_lines() -> None:
+        if lines:
+            rendered.append({"type": "paragraph", "html": mark_safe("<br>".join(lines))})  # noqa: S308
+            lines.clear()
+
+    for raw in str(text).splitlines():
+        ordered, bullet = _ORDERED_LINE.match(raw), _BULLET_LINE.match(raw)
+        if ordered or bullet:
+            close_lines()
+            kind = "ordered_list" if ordered else "bullet_list"
+            if current is None or current["type"] != kind:
+                current = {"type": kind, "start": int(ordered.group(1)) if ordered else None, "items": []}
+                rendered.append(current)
+            current["items"].append(sanitize_inline(ordered.group(2) if ordered else bullet.group(1)))
+            continue
+        current = None
+        if raw.strip():
+            lines.append(sanitize_inline(raw.strip()))
+        else:
+            close_lines()
+    close_lines()
+    return rendered
 
 
 def _safe_asset_url(url: str) -> str | None:
@@ -92,12 +125,13 @@ def block_asset_ids(blocks: list[dict]) -> set[int]:
 
 
 def render_blocks(blocks: list[dict], assets: dict[int, Asset]) -> list[dict[str, Any]]:
-    """Text blocks as template-ready dicts: paragraph/math carry sanitized HTML, images a checked URL."""
+    """Text blocks as template-ready dicts: paragraph/math carry sanitized HTML (a paragraph may become
+    several blocks, see :func:`render_paragraph`), images a checked URL."""
     rendered: list[dict[str, Any]] = []
     for block in blocks or []:
         kind = block.get("type")
         if kind == "paragraph":
-            rendered.append({"type": kind, "html": sanitize_inline(str(block.get("text", "")))})
+            rendered.extend(render_paragraph(str(block.get("text", ""))))
         elif kind == "math":
             rendered.append({"type": kind, "html": latex_to_mathml(str(block.get("latex", "")), True)})
         elif kind == "image":
@@ -273,6 +307,26 @@ def due_date(*, due_at: Any, due_offset_days: Any, starts_at: datetime | None, e
     return anchor + timedelta(days=days) if anchor is not None and days >= 0 else None
 
 
+def deadline_state(*, due: datetime | None, late_policy: dict, now: datetime) -> tuple[str | None, datetime | None]:
+    """Where an assignment stands against its due date: ``(None, None)`` before it (or without one);
+    after it ``("late", until)`` while the late policy accepts work (``until`` None: no limit), else
+    ``("closed", None)``. A ``max_late_days`` that is not a number counts as no late days."""
+    if due is None or now < due:
+        return None, None
+    if not late_policy.get("accept_late"):
+        return "closed", None
+    max_days = late_policy.get("max_late_days")
+    if max_days is None:
+        return "late", None
+    try:
+        until = due + timedelta(days=int(max_days))
+    except (TypeError, ValueError):
+        return "closed", None
+    except OverflowError:  # more days than a date holds: no limit in practice
+        return "late", None
+    return ("late", until) if now < until else ("closed", None)
+
+
 def assignment_context(
     data: dict,
     *,
@@ -282,7 +336,8 @@ def assignment_context(
     zone: ZoneInfo | None = None,
 ) -> dict[str, Any]:
     """The assignment card. The due date is ``due_at``, or ``due_offset_days`` after the offering starts
-    (after the student enrolled when the offering has no start date), shown in the student's zone."""
+    (after the student enrolled when the offering has no start date), shown in the student's zone, with
+    its :func:`deadline_state` now ("late": overdue, late work still accepted; "closed")."""
     due = due_date(
         due_at=data.get("due_at"),
         due_offset_days=data.get("due_offset_days"),
@@ -290,14 +345,19 @@ def assignment_context(
         enrolled_at=enrolled_at,
     )
     local = due.astimezone(zone or UTC) if due is not None else None
+    late_policy = data.get("late_policy") if isinstance(data.get("late_policy"), dict) else {}
+    state, late_until = deadline_state(due=due, late_policy=late_policy, now=timezone.now())
+    late_until = late_until.astimezone(zone or UTC) if late_until is not None else None
     return {
         "instructions": render_blocks(data.get("instructions", []), assets),
+        "deadline": state,
+        "late_until_display": dateformat.format(late_until, DUE_FORMAT) if late_until is not None else None,
         "due_at": local,
         "due_display": dateformat.format(local, DUE_FORMAT) if local is not None else None,
         "due_offset_days": data.get("due_offset_days"),
         "max_points": _number(data.get("max_points")),
         "submission_types": [SUBMISSION_LABELS.get(t, t) for t in data.get("submission_types", [])],
-        "late_policy": data.get("late_policy") or {},
+        "late_policy": late_policy,
     }
 
 

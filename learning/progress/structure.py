@@ -34,13 +34,13 @@ from django.utils.html import escape
 # Outline links are relative to the page, so the cached HTML serves every offering of the course.
 ITEM_PAGE_PREFIX = "../"
 RESUME_PAGE_PREFIX = "item/"
-CACHE_PREFIX = "learning:structure:v2"
+CACHE_PREFIX = "learning:structure:v3"  # v3: item_type_label
 CACHE_TIMEOUT = 7 * 24 * 3600
 _MEMO_SIZE = 32
 
 _STRUCTURE_SQL = """
 SELECT m.id, m.parent_module_id, m.title, m.sequence_index, m.is_published, m.module_type,
-       ci.id, ci.title, ci.sequence_index, ct.name
+       ci.id, ci.title, ci.sequence_index, ct.name, ct.label
 FROM modules m
 LEFT JOIN content_items ci ON ci.module_id = m.id AND ci.is_active
 LEFT JOIN content_types ct ON ct.id = ci.content_type_id
@@ -64,6 +64,8 @@ class CourseStructure:
     item_module: dict[int, int] = field(default_factory=dict)
     item_title: dict[int, str] = field(default_factory=dict)
     item_type: dict[int, str] = field(default_factory=dict)
+    # The content type's label, for people ("Engineering lab"); as of this structure version.
+    item_type_label: dict[int, str] = field(default_factory=dict)
     # First item (in course order) of each module's subtree: where a module link leads.
     module_first_item: dict[int, int] = field(default_factory=dict)
     # The outline for an item page (/learn/<o>/item/<i>/) and for the resume page (/learn/<o>/).
@@ -132,12 +134,14 @@ def build_course_structure(*, course_id: int, structure_version: int) -> CourseS
     modules: dict[int, tuple] = {}
     children: dict[int | None, list[tuple[int, int]]] = {}
     items: dict[int, list[tuple[int, int, str, str]]] = {}
-    for mid, parent, mtitle, mseq, published, mtype, iid, ititle, iseq, tname in rows:
+    labels: dict[int, str] = {}
+    for mid, parent, mtitle, mseq, published, mtype, iid, ititle, iseq, tname, tlabel in rows:
         if mid not in modules:
             modules[mid] = (parent, mtitle, published, mtype)
             children.setdefault(parent, []).append((mseq, mid))
         if iid is not None:
             items.setdefault(mid, []).append((iseq, iid, ititle, tname))
+            labels[iid] = tlabel or tname
 
     structure = CourseStructure(course_id=course_id, version=structure_version)
     roots = sorted(children.get(None, []))
@@ -161,6 +165,7 @@ def build_course_structure(*, course_id: int, structure_version: int) -> CourseS
             structure.item_module[iid] = mid
             structure.item_title[iid] = ititle
             structure.item_type[iid] = tname
+            structure.item_type_label[iid] = labels[iid]
             order.append(iid)
         kids = [kid for _seq, kid in sorted(children.get(mid, [])) if modules[kid][2]]
         stack.extend(reversed(kids))

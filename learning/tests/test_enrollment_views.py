@@ -60,11 +60,12 @@ def test_enroll_denied_cases(world, client):
     assert CourseEnrollment.objects.filter(user=world.b.student, course_offering=unlisted).exists()
 
 
-def test_invite_only_wrong_code_gets_the_message(world, client):
+def test_invite_only_wrong_code_is_a_404_and_its_own_code_enrolls(world, client):
+    # A code that is not one of this offering's answers as a missing offering (test_enroll_invite_oracle).
     offering = CourseOfferingFactory(course=world.a.course, visibility=OfferingVisibility.INVITE_ONLY)
     client.force_login(UserFactory())
     response = client.post(enroll_url(offering), {"invitation_code": "WRONG"})
-    assert response.status_code == 302
+    assert response.status_code == 404
     assert not CourseEnrollment.objects.filter(course_offering=offering).exists()
     invitations.create_invitation(actor=world.a.university_admin, offering=offering)
     code = CourseInvitation.objects.get(course_offering=offering).code
@@ -179,15 +180,23 @@ def test_onboarding_needs_sign_in(client):
     assert client.get(reverse("learning:onboarding")).status_code == 302
 
 
-def test_a_wrong_code_for_a_course_only_the_code_opens_lands_on_the_invitation_page_with_the_message(world, client):
-    """The course has no other offering this student may see, so its page is a 404 without a valid code."""
+def test_an_expired_code_for_a_course_only_the_code_opens_lands_on_the_invitation_page_with_the_message(
+    world, client
+):
+    """The course has no other offering this student may see, so its page is a 404 without a valid code.
+    (A code that is not this offering's is a 404 like a missing offering: test_enroll_invite_oracle.)"""
     from catalog.tests.factories import CourseFactory
 
     course = CourseFactory(university=world.a.university, department=world.a.department, code="SECRET1")
     offering = CourseOfferingFactory(course=course, visibility=OfferingVisibility.INVITE_ONLY)
+    CourseInvitation.objects.create(
+        course_offering=offering, code="OLD-CODE", created_by=world.a.instructor,
+        expires_at=timezone.now() - timedelta(days=1),
+    )
     client.force_login(world.b.student)
-    response = client.post(enroll_url(offering), {"invitation_code": "WRONG-CODE"}, follow=True)
+    response = client.post(enroll_url(offering), {"invitation_code": "OLD-CODE"}, follow=True)
     assert response.status_code == 200
     assert response.redirect_chain[-1][0] == reverse("learning:invitation-redeem")
-    assert any("invitation" in m.lower() for m in messages_of(response))
+    assert any("invitation has expired" in m.lower() for m in messages_of(response))
     assert not CourseEnrollment.objects.filter(course_offering=offering).exists()
+    assert client.post(enroll_url(offering), {"invitation_code": "WRONG-CODE"}).status_code == 404

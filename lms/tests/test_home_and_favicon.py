@@ -20,7 +20,6 @@ def test_a_visitor_sees_what_the_site_is_and_a_sample_of_the_catalog(client, wor
     assert response.status_code == 200
     html = response.content.decode()
     assert "Create an account" in html and "Welcome back" not in html
-    assert "AI tutor" not in html  # no tutor answers yet: the page promises none
     assert world.a.course.title in html and world.b.course.title in html
     assert f'href="{reverse("catalog:course-list")}"' in html
 

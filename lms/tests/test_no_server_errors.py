@@ -42,6 +42,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
+from django.utils import timezone
 
 from accounts.tests.factories import UserProfileFactory, UserSubjectPreferenceFactory
 from catalog.models import OfferingVisibility
@@ -52,7 +53,7 @@ from catalog.tests.factories import (
     DomainFactory,
     SubjectFactory,
 )
-from learning.models import Notification, NotificationKind
+from learning.models import AssignmentSubmission, Notification, NotificationKind, SubmissionFile
 from learning.tests.factories import (
     CertificateFactory,
     CourseEnrollmentFactory,
@@ -192,7 +193,15 @@ def _extend(tenant) -> None:
     CertificateFactory(**on)
     CourseReviewFactory(**on)
     QuizAttemptFactory(**on)
-    LabSubmissionFactory(**on)
+    tenant.lab_submission = LabSubmissionFactory(**on)
+    tenant.lab_file = SubmissionFile.objects.create(
+        university=tenant.university, course_offering=offering, lab_submission=tenant.lab_submission,
+        path="answer.py", size=1, data=b"x",
+    )  # fmt: skip
+    tenant.assignment_submission = AssignmentSubmission.objects.create(
+        university=tenant.university, course_offering=offering, user=student, content_item=tenant.tree.t1,
+        status="submitted", submitted_at=timezone.now(),
+    )  # fmt: skip
     UserModuleProgressFactory(module=tenant.tree.lesson_a1, **on)
     UserContentProgressFactory(content_item=tenant.tree.t1, **on)
     thread = DiscussionThreadFactory(course_offering=offering, created_by_user=student)
@@ -283,6 +292,9 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "index": 0,
         "content_type_id": world.content_type_id,
         "notification_id": a.notification.pk,
+        "submission_id": a.lab_submission.pk,
+        "file_id": a.lab_file.pk,
+        "assignment_submission_id": a.assignment_submission.pk,
     }
     other = {
         "offering_id": b.offering.pk,
@@ -296,6 +308,9 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "index": 7,
         "content_type_id": world.content_type_id,
         "notification_id": b.notification.pk,
+        "submission_id": b.lab_submission.pk,
+        "file_id": b.lab_file.pk,
+        "assignment_submission_id": b.assignment_submission.pk,
     }
     values = {"own": str(own[kwarg]), "other": str(other[kwarg]), "missing": MISSING, "huge": PAST_BIGINT}
     if kwarg == "offering_id":
@@ -423,7 +438,11 @@ class Crawl:
         else:
             if response.status_code >= 500:
                 exc = getattr(response, "exc_info", None)
-                why = f"{exc[0].__name__}: {str(exc[1])[:200]}{_where(exc[2])}" if exc else f"status {response.status_code}"
+                why = (
+                    f"{exc[0].__name__}: {str(exc[1])[:200]}{_where(exc[2])}"
+                    if exc
+                    else f"status {response.status_code}"
+                )
                 self.failures.append(f"{role} {method.upper()} {path[:200]} [{label}]: {why}"[:600])
         finally:
             clear_memos()
@@ -604,7 +623,9 @@ def _crawl_path(crawl: Crawl, role: str, variant: str, path: str, names_fallback
         return names, get
     crawl.request(role, "get", path, f"{variant} garbage GET", data=dict(GET_BASE, **dict.fromkeys(names[:40], "abc")))
     if not in_admin or crawl.name.endswith("_changelist"):
-        crawl.request(role, "get", path, f"{variant} huge GET", data=dict(GET_HUGE, **dict.fromkeys(names[:40], "1e400")))
+        crawl.request(
+            role, "get", path, f"{variant} huge GET", data=dict(GET_HUGE, **dict.fromkeys(names[:40], "1e400"))
+        )
     payloads = _garbage_posts(names)
     if crawl.name.endswith(("_delete", "_history", "_changelist")):
         # Any POST confirms a delete; history takes no POST; a change list's POST is an action (below).
@@ -617,12 +638,17 @@ def _crawl_path(crawl: Crawl, role: str, variant: str, path: str, names_fallback
     for action in _actions(get):
         for selected in selections:
             crawl.request(
-                role, "post", path, f"{variant} action {action} on {selected}",
+                role,
+                "post",
+                path,
+                f"{variant} action {action} on {selected}",
                 data={"action": action, "_selected_action": selected, "index": "0"},
             )
     if not in_admin and (_is_json(get) or _is_json(empty)):
         for body in JSON_BODIES:
-            crawl.request(role, "post", path, f"{variant} JSON {body[:40]!r}", data=body, content_type="application/json")
+            crawl.request(
+                role, "post", path, f"{variant} JSON {body[:40]!r}", data=body, content_type="application/json"
+            )
     return names, get
 
 

@@ -43,7 +43,10 @@
       if (!id) return;
       if (String(id) === root.dataset.root) {
         var badge = document.getElementById("course-progress");
-        if (badge) badge.textContent = m.complete ? "Course complete ✓" : m.percent + "% complete";
+        // data-final: the enrollment is completed, the header says so whatever the rollups say.
+        if (badge && !badge.hasAttribute("data-final")) {
+          badge.textContent = m.complete ? "Course complete ✓" : m.percent + "% complete";
+        }
       } else if (m.complete) {
         rules.push("#m" + id + '>a{--po:" \\2713";--pc:#198754;color:#198754}');
       } else if (m.percent > 0) {

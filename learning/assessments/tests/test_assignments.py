@@ -140,7 +140,8 @@ def test_manual_posting_hides_then_reveals(client, world):
     client.force_login(task.student)
     page = reverse("assignments:assignment", args=[task.offering.pk, task.item.pk])
     html = client.get(page).content.decode()
-    assert "44" not in html and "Good tangent work" not in html and "comments.txt" not in html
+    assert 'id="grade"' not in html and "44.00" not in html
+    assert "Good tangent work" not in html and "comments.txt" not in html
     feedback_file = SubmissionFile.objects.get(role="feedback")
     assert client.get(reverse("labs:file", args=[task.offering.pk, feedback_file.pk])).status_code == 404
     assert not completed(task)
