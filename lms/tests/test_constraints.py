@@ -56,7 +56,7 @@ def test_every_named_constraint_is_broken_by_some_test():
     sources = "\n".join(
         path.read_text()
         for label in SCHEMA_APPS
-        for path in (base / label / "tests").glob("test_*.py")
+        for path in (base / label).rglob("tests/test_*.py")
         if path.name != "test_schema_fidelity.py"
     )
     names = schema_constraint_names()
