@@ -28,7 +28,7 @@ from learning.gradebook import credentials
 from learning.gradebook.models import Certificate, CourseGrade
 from learning.gradebook.pdf import CertificatePrint
 
-CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{16,64}$")
+CODE_PATTERN = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 def absolute(path: str) -> str:
@@ -171,7 +171,7 @@ def credential_of(certificate: Certificate) -> dict:
         issuer_url=issuer_url(university.short_code),
         issuer_name=university.name,
         issuer_website=university.website_url or None,
-        achievement_url=absolute(reverse("course-detail", args=[university.short_code, course.code])),
+        achievement_url=absolute(reverse("catalog:course-detail", args=[university.short_code, course.code])),
         course_title=course.title,
         course_code=course.code,
         course_description=course.description or "",
