@@ -59,7 +59,7 @@ class User(AbstractBaseUser, PermissionsMixin):
     current_streak_days = models.IntegerField(default=0, db_default=0)
     last_activity_date = models.DateField(null=True, blank=True)
     notification_email = models.CharField(
-        max_length=16, choices=NotificationEmail.choices, default=NotificationEmail.DAILY, db_default=NotificationEmail.DAILY
+        max_length=16, choices=NotificationEmail.choices, default=NotificationEmail.IMMEDIATE, db_default=NotificationEmail.IMMEDIATE
     )
     # The navigation's bell, read with the session's user row (no query of its own); kept equal to the
     # user's unread notifications by learning's notification service (set_unread_notification_counts).

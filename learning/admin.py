@@ -24,6 +24,7 @@ from accounts.permissions import get_staff_scope, has_admin_access
 from catalog.models import Course, CourseOffering, Department, University
 from learning.enrollment import imports, services
 from learning.models import (
+    Accommodation,
     Certificate,
     CourseEnrollment,
     CourseGrade,
@@ -34,6 +35,9 @@ from learning.models import (
     EnrollmentStatus,
     LabSubmission,
     QuizAttempt,
+    QuizAttemptQuestion,
+    QuizMastery,
+    QuizRegrade,
     UserContentProgress,
     UserModuleProgress,
 )
@@ -100,9 +104,7 @@ def export_response(model_admin, request, stream, filename: str):
     try:
         offering_id = offering_param(request.GET.get("offering"))
     except ValueError:
-        model_admin.message_user(
-            request, OFFERING_PARAM_INVALID.format(value=request.GET["offering"]), messages.ERROR
-        )
+        model_admin.message_user(request, OFFERING_PARAM_INVALID.format(value=request.GET["offering"]), messages.ERROR)
         opts = model_admin.model._meta
         return HttpResponseRedirect(reverse(f"admin:{opts.app_label}_{opts.model_name}_changelist"))
     if offering_id is not None:
@@ -179,8 +181,12 @@ class CourseEnrollmentAdmin(OfferingScoped):
         def run(offering, data):
             result = imports.import_enrollments(actor=request.user, offering=offering, data=data, base_url=base_url)
             if offering is not None:
-                self.log_change(request, offering, f"Imported enrollments from CSV: {result.enrolled} enrolled, "
-                                f"{result.waitlisted} waitlisted, {result.created_users} new accounts.")
+                self.log_change(
+                    request,
+                    offering,
+                    f"Imported enrollments from CSV: {result.enrolled} enrolled, "
+                    f"{result.waitlisted} waitlisted, {result.created_users} new accounts.",
+                )
             return result
 
         return csv_import_view(
@@ -209,11 +215,15 @@ class CourseEnrollmentAdmin(OfferingScoped):
 
     @admin.action(description="Approve selected pending enrollments")
     def approve_enrollments(self, request, queryset):
-        self._status_action(request, queryset, services.approve_enrollment, "Approved {count} enrollment(s).", "Approved.")
+        self._status_action(
+            request, queryset, services.approve_enrollment, "Approved {count} enrollment(s).", "Approved."
+        )
 
     @admin.action(description="Decline selected pending enrollments")
     def decline_enrollments(self, request, queryset):
-        self._status_action(request, queryset, services.decline_enrollment, "Declined {count} enrollment(s).", "Declined.")
+        self._status_action(
+            request, queryset, services.decline_enrollment, "Declined {count} enrollment(s).", "Declined."
+        )
 
     @admin.action(description="Drop selected enrollments")
     def drop_enrollments(self, request, queryset):
@@ -221,12 +231,18 @@ class CourseEnrollmentAdmin(OfferingScoped):
 
     @admin.action(description="Mark selected enrollments completed")
     def complete_enrollments(self, request, queryset):
-        self._status_action(request, queryset, services.complete_enrollment, "Completed {count} enrollment(s).", "Completed.")
+        self._status_action(
+            request, queryset, services.complete_enrollment, "Completed {count} enrollment(s).", "Completed."
+        )
 
     @admin.action(description="Promote selected from the waitlist")
     def promote_from_waitlist(self, request, queryset):
         self._status_action(
-            request, queryset, services.promote_from_waitlist, "Promoted {count} enrollment(s).", "Promoted from the waitlist."
+            request,
+            queryset,
+            services.promote_from_waitlist,
+            "Promoted {count} enrollment(s).",
+            "Promoted from the waitlist.",
         )
 
     @admin.action(description="Export selected enrollments as CSV")
@@ -278,6 +294,53 @@ class QuizAttemptAdmin(OfferingScoped):
     list_select_related = ("user", "content_item")
     autocomplete_fields = ("user", "course_offering", "content_item")
     date_hierarchy = "started_at"
+
+
+class UniversityColumnScoped(TenantScopedAdmin):
+    """The quiz tables carry the offering's university themselves."""
+
+    tenant_path = "university"
+    department_path = "course_offering__course__department"
+
+
+@admin.register(QuizAttemptQuestion)
+class QuizAttemptQuestionAdmin(UniversityColumnScoped):
+    department_path = "attempt__course_offering__course__department"
+    list_display = ("attempt", "position", "question", "score", "is_correct", "answered_at")
+    list_filter = ("is_correct", "university")
+    search_fields = ("attempt__user__email", "attempt__content_item__title")
+    list_select_related = ("attempt", "question")
+    autocomplete_fields = ("question",)
+    raw_id_fields = ("attempt",)
+
+
+@admin.register(QuizMastery)
+class QuizMasteryAdmin(UniversityColumnScoped):
+    list_display = ("user", "content_item", "level", "points", "streak", "best_percent")
+    list_filter = ("level", "university")
+    search_fields = (*USER_SEARCH, "content_item__title")
+    list_select_related = ("user", "content_item")
+    autocomplete_fields = ("user", "course_offering", "content_item")
+
+
+@admin.register(QuizRegrade)
+class QuizRegradeAdmin(UniversityColumnScoped):
+    department_path = "attempt__course_offering__course__department"
+    list_display = ("attempt", "actor", "old_score", "new_score", "new_passed", "created_at")
+    list_filter = ("university",)
+    search_fields = ("attempt__user__email", "reason")
+    list_select_related = ("attempt", "actor")
+    autocomplete_fields = ("actor",)
+    raw_id_fields = ("attempt",)
+
+
+@admin.register(Accommodation)
+class AccommodationAdmin(UniversityColumnScoped):
+    list_display = ("student", "course_offering", "content_item", "time_multiplier", "extra_attempts", "extended_until")
+    list_filter = ("university",)
+    search_fields = ("student__email", "student__full_name", "reason")
+    list_select_related = ("student", "course_offering__course", "content_item")
+    autocomplete_fields = ("student", "course_offering", "content_item", "created_by")
 
 
 @admin.register(LabSubmission)
@@ -406,7 +469,8 @@ def staff_dashboard(user) -> list[dict]:
                     ),
                     "active_enrollments": enrollments.get(pk, 0),
                     "enrollments_url": _link(
-                        "learning_courseenrollment", status__exact=EnrollmentStatus.ACTIVE,
+                        "learning_courseenrollment",
+                        status__exact=EnrollmentStatus.ACTIVE,
                         course_offering__university__id__exact=pk,
                     ),
                     "published_courses": courses.get(pk, 0),
@@ -415,8 +479,12 @@ def staff_dashboard(user) -> list[dict]:
             )
     extra_departments = sorted(scope.department_ids) if not scope.platform else []
     if extra_departments:
-        departments = list(Department.objects.filter(pk__in=extra_departments).exclude(
-            university_id__in=ids).select_related("university").order_by("name"))
+        departments = list(
+            Department.objects.filter(pk__in=extra_departments)
+            .exclude(university_id__in=ids)
+            .select_related("university")
+            .order_by("name")
+        )
         dept_ids = [d.pk for d in departments]
         enrolled = CourseEnrollment.objects.filter(course_offering__course__department_id__in=dept_ids)
         students = _count_by(enrolled, "course_offering__course__department_id", distinct="user_id")
@@ -430,12 +498,14 @@ def staff_dashboard(user) -> list[dict]:
                     "students": students.get(pk, 0),
                     # Everyone enrolled in the department's courses, one enrollment row per student.
                     "students_url": _link(
-                        "learning_courseenrollment", course_offering__course__department__id__exact=pk,
+                        "learning_courseenrollment",
+                        course_offering__course__department__id__exact=pk,
                         per_student=1,
                     ),
                     "active_enrollments": active.get(pk, 0),
                     "enrollments_url": _link(
-                        "learning_courseenrollment", status__exact=EnrollmentStatus.ACTIVE,
+                        "learning_courseenrollment",
+                        status__exact=EnrollmentStatus.ACTIVE,
                         course_offering__course__department__id__exact=pk,
                     ),
                     "published_courses": courses.get(pk, 0),
@@ -443,5 +513,3 @@ def staff_dashboard(user) -> list[dict]:
                 }
             )
     return rows
-
-

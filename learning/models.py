@@ -6,8 +6,8 @@ Each sub-area keeps its own models (one Django app: the app label ``learning``, 
 - :mod:`learning.notifications.models`: notifications;
 - :mod:`learning.enrollment.models`: enrollments and invitations;
 - :mod:`learning.progress.models`: item progress and module rollups;
-- :mod:`learning.assessments.models` (and ``models_quiz``, ``models_submissions``): quiz attempts, their
-  questions, mastery, regrades and accommodations, lab and assignment submissions, grade changes;
+- :mod:`learning.assessments.models` (and ``models_submissions``): quiz attempts, their questions,
+  mastery, re-grades and accommodations, lab and assignment submissions, grade changes;
 - :mod:`learning.gradebook.models`: course grades and certificates;
 - :mod:`learning.community.models`: discussions and reviews.
 
@@ -15,10 +15,12 @@ Everything hangs off a course offering. Code inside a sub-package imports from i
 module (or a lower sub-area's); this module sits above all of them.
 """
 
-from learning.assessments.models import LabSubmission, LabSubmissionStatus, QuizAttempt
-from learning.assessments.models_quiz import (
+from learning.assessments.models import (
     Accommodation,
+    LabSubmission,
+    LabSubmissionStatus,
     MasteryLevel,
+    QuizAttempt,
     QuizAttemptQuestion,
     QuizMastery,
     QuizRegrade,
@@ -31,7 +33,15 @@ from learning.assessments.models_submissions import (
     SubmissionFile,
     SubmissionFileRole,
 )
-from learning.community.models import CourseReview, DiscussionPost, DiscussionThread
+from learning.community.models import (
+    CourseReview,
+    DiscussionPost,
+    DiscussionPostUpvote,
+    DiscussionSettings,
+    DiscussionThread,
+    DiscussionThreadFollow,
+    ThreadKind,
+)
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
 from learning.gradebook.models import Certificate, CourseGrade
 from learning.notifications.models import Notification, NotificationKind
@@ -47,7 +57,10 @@ __all__ = [
     "CourseInvitation",
     "CourseReview",
     "DiscussionPost",
+    "DiscussionPostUpvote",
+    "DiscussionSettings",
     "DiscussionThread",
+    "DiscussionThreadFollow",
     "EnrollmentStatus",
     "GradeChange",
     "GradeChangeKind",
@@ -60,6 +73,7 @@ __all__ = [
     "QuizAttemptQuestion",
     "QuizMastery",
     "QuizRegrade",
+    "ThreadKind",
     "SubmissionFile",
     "SubmissionFileRole",
     "UserContentProgress",

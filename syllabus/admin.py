@@ -44,7 +44,18 @@ CONTENT_FIELDS = (
     "is_active",
 )
 CONTENT_TYPE_SCHEMA_INVALID = "Not a valid JSON Schema (draft 2020-12): {error}."
-QUESTION_FIELDS = ("question_type", "prompt", "choices", "correct_answer", "numeric_tolerance", "points", "explanation")
+QUESTION_FIELDS = (
+    "question_type",
+    "prompt",
+    "choices",
+    "correct_answer",
+    "numeric_tolerance",
+    "tolerance_mode",
+    "partial_credit",
+    "exact_match",
+    "points",
+    "explanation",
+)
 
 
 @admin.register(ModuleTemplate)
@@ -169,7 +180,8 @@ class ModuleAdmin(RefusedDeleteMixin, TenantScopedAdmin):
             queryset,
             lambda module: func(actor=request.user, module=module, include_subtree=subtree),
             done=done,
-            log=("Published" if publish else "Unpublished") + (" the module and its subtree." if subtree else " the module."),
+            log=("Published" if publish else "Unpublished")
+            + (" the module and its subtree." if subtree else " the module."),
         )
 
     @admin.action(description="Publish selected modules")

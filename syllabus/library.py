@@ -68,7 +68,17 @@ _ITEM_FIELDS = (
     "prompt_label",
     "is_active",
 )
-_QUESTION_FIELDS = ("question_type", "prompt", "choices", "correct_answer", "points", "explanation")
+_QUESTION_FIELDS = (
+    "question_type",
+    "prompt",
+    "choices",
+    "correct_answer",
+    "points",
+    "explanation",
+    "partial_credit",
+    "tolerance_mode",
+    "exact_match",
+)
 
 
 # --- snapshots ------------------------------------------------------------------------------------------
@@ -400,9 +410,7 @@ def copy_course_syllabus(*, actor=None, source: Course, target: Course) -> dict[
     return {"modules": modules, "content_items": items, "question_pools": len(pools)}
 
 
-def copy_syllabus_to_new_course(
-    *, actor=None, source: Course, code: str, title: str
-) -> tuple[Course, dict[str, int]]:
+def copy_syllabus_to_new_course(*, actor=None, source: Course, code: str, title: str) -> tuple[Course, dict[str, int]]:
     """Create the next edition of ``source`` (unpublished, same university and department) with a copy of
     its syllabus; answer the new course and the copy's counts. All or nothing."""
     if actor is not None and not can_create_edition(actor, source):

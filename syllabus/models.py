@@ -81,7 +81,9 @@ class Module(models.Model):
             # Target of composite FKs: a parent, a content item, … of the same course.
             models.UniqueConstraint(fields=["id", "course"], name="ux_modules_id_course"),
             models.UniqueConstraint(
-                fields=["course"], condition=Q(module_type=ModuleType.COURSE_ROOT), name="ux_modules_one_root_per_course"
+                fields=["course"],
+                condition=Q(module_type=ModuleType.COURSE_ROOT),
+                name="ux_modules_one_root_per_course",
             ),
             choices_check("module_type", ModuleType, name="ck_modules_module_type"),
             models.CheckConstraint(
@@ -90,7 +92,8 @@ class Module(models.Model):
                 name="ck_modules_root_iff_no_parent",
             ),
             models.CheckConstraint(
-                condition=(Q(parent_module__isnull=True) & Q(depth=0)) | (Q(parent_module__isnull=False) & Q(depth__gte=1)),
+                condition=(Q(parent_module__isnull=True) & Q(depth=0))
+                | (Q(parent_module__isnull=False) & Q(depth__gte=1)),
                 name="ck_modules_depth_matches_parent",
             ),
             models.CheckConstraint(condition=~Q(parent_module=F("id")), name="ck_modules_not_own_parent"),
@@ -138,9 +141,7 @@ class ContentItem(models.Model):
     """
 
     module = models.ForeignKey(Module, on_delete=models.CASCADE, related_name="content_items", db_index=False)
-    course = models.ForeignKey(
-        "catalog.Course", on_delete=models.CASCADE, related_name="content_items", db_index=False
-    )
+    course = models.ForeignKey("catalog.Course", on_delete=models.CASCADE, related_name="content_items", db_index=False)
     university = models.ForeignKey(
         "catalog.University", on_delete=models.CASCADE, related_name="content_items", db_index=False
     )
@@ -245,12 +246,19 @@ class QuestionType(models.TextChoices):
     SHORT_TEXT = "short_text", "Short text"
 
 
+class ToleranceMode(models.TextChoices):
+    ABSOLUTE = "absolute", "Absolute (± the tolerance)"
+    RELATIVE = "relative", "Relative (± the tolerance × the answer)"
+
+
 class Question(models.Model):
     """One question of a pool.
 
     ``choices``: ``[{"key": "a", "text": "…"}, …]`` for multiple choice/select, else ``[]``.
     ``correct_answer`` by type: multiple_choice ``"a"``; multiple_select ``["a", "c"]``; true_false
     ``true``; numeric ``9.81`` (with ``numeric_tolerance``); short_text ``["accepted", "answers"]``.
+    Grading options (docs/assessments.md): ``partial_credit`` (multiple select), ``tolerance_mode``
+    (numeric), ``exact_match`` (short text: case and spaces count).
     """
 
     pool = models.ForeignKey(QuestionPool, on_delete=models.CASCADE, related_name="questions", db_index=False)
@@ -262,6 +270,15 @@ class Question(models.Model):
     points = models.DecimalField(max_digits=6, decimal_places=2, default=1, db_default=1)
     explanation = models.TextField(null=True, blank=True)
     sequence_index = models.IntegerField(default=1, db_default=1)
+    partial_credit = models.BooleanField(
+        default=False, db_default=False, help_text="Multiple select: credit per correct tick, minus wrong ticks."
+    )
+    tolerance_mode = models.CharField(
+        max_length=16, choices=ToleranceMode.choices, default=ToleranceMode.ABSOLUTE, db_default=ToleranceMode.ABSOLUTE
+    )
+    exact_match = models.BooleanField(
+        default=False, db_default=False, help_text="Short text: case and spaces must match exactly."
+    )
     created_at = models.DateTimeField(db_default=Now(), editable=False)
     updated_at = models.DateTimeField(db_default=Now(), editable=False)
 
@@ -271,6 +288,7 @@ class Question(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["pool", "sequence_index"], name="ux_questions_pool_sequence"),
             choices_check("question_type", QuestionType, name="ck_questions_question_type"),
+            choices_check("tolerance_mode", ToleranceMode, name="ck_questions_tolerance_mode"),
             models.CheckConstraint(condition=Q(sequence_index__gte=1), name="ck_questions_sequence_index_positive"),
             non_negative("points", name="ck_questions_points_nonnegative"),
             non_negative("numeric_tolerance", name="ck_questions_tolerance_nonnegative"),

@@ -106,6 +106,9 @@ _QUESTION_EDITABLE = {
     "numeric_tolerance",
     "points",
     "explanation",
+    "partial_credit",
+    "tolerance_mode",
+    "exact_match",
 }
 
 
@@ -786,6 +789,9 @@ def create_question(
     numeric_tolerance: Decimal | float | int | None = None,
     points: Decimal | int = 1,
     explanation: str | None = None,
+    partial_credit: bool = False,
+    tolerance_mode: str = "absolute",
+    exact_match: bool = False,
 ) -> Question:
     """Append a question to ``pool`` after validating it for its type (numeric: tolerance defaults to 0)."""
     _require_edit(actor, pool)
@@ -814,6 +820,9 @@ def create_question(
             points=points,
             explanation=explanation,
             sequence_index=last + 1,
+            partial_credit=partial_credit,
+            tolerance_mode=tolerance_mode,
+            exact_match=exact_match,
         )
         question.full_clean(exclude=["pool"], validate_unique=False, validate_constraints=False)
         question.save(force_insert=True)

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from learning.assessments.selectors import exam_answer_keys, open_exam_attempt
 from tutoring.reveal import reply_contains_key, reveals_answer
 
 EXAM_NUDGE = (
@@ -42,11 +43,10 @@ class GuardMode:
 
 
 def open_exam_keys(*, user, offering) -> list | None:
-    """The answer keys of the student's open exam attempt in ``offering``; None when none is open.
-
-    Wired to ``learning.assessments.selectors.open_exam_attempt`` / ``exam_answer_keys`` once the
-    quizzes work provides them (see docs/tutor.md)."""
-    return None
+    """The answer keys of the student's open exam attempt in ``offering`` (learning's assessment
+    selectors); None when none is open."""
+    attempt = open_exam_attempt(user=user, offering=offering)
+    return None if attempt is None else exam_answer_keys(attempt=attempt)
 
 
 def mode_for(*, user, offering, item, practice_answers_allowed: bool) -> GuardMode:

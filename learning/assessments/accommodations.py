@@ -13,7 +13,7 @@ from decimal import Decimal
 
 from django.db.models import Q
 
-from learning.assessments.models_quiz import Accommodation
+from learning.assessments.models import Accommodation
 
 
 @dataclass(frozen=True)

@@ -40,11 +40,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import datetime
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.mail import send_mail
 from django.db import transaction
 from django.db.models import Count, F, Q
+from django.urls import reverse
 from django.utils import timezone
 
 from catalog import services as catalog_services
@@ -59,6 +58,8 @@ from learning.enrollment.rules import (
     signed_in,
 )
 from learning.enrollment.signals import enrollments_completed
+from learning.notifications.models import NotificationKind
+from learning.notifications.services import notify
 
 SIGN_IN_REQUIRED = "Sign in to enroll."
 NOT_ALLOWED = "You may not manage the enrollments of this offering."
@@ -135,11 +136,16 @@ def _close_gap(offering_id: int, position: int) -> None:
     ).update(waitlist_position=F("waitlist_position") - 1)
 
 
-def _notify(user, subject: str, body: str) -> None:
-    email = user.email
-    transaction.on_commit(
-        lambda: send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [email], fail_silently=True)
-    )
+def _notify(user, offering: CourseOffering, kind: str, text: str, *, to_course: bool = True) -> None:
+    """Tell the student through the notification service (in the app, and by e-mail per their preference,
+    from the task queue after this transaction commits). ``to_course``: link to the course player, else to
+    the catalog's course page."""
+    course = offering.course
+    if to_course:
+        url = reverse("player:resume", kwargs={"offering_id": offering.pk})
+    else:
+        url = reverse("catalog:course-detail", args=[course.university.short_code, course.code])
+    notify(user_ids=[user.pk], kind=kind, text=text, url=url, university_id=course.university_id)
 
 
 def course_label(offering: CourseOffering) -> str:
@@ -171,9 +177,10 @@ def _fill_free_seats(offering: CourseOffering) -> list[CourseEnrollment]:
         for enrollment in promoted:
             _notify(
                 enrollment.user,
-                f"A seat is yours: {offering.course.code}",
-                f"A seat freed up in {course_label(offering)} and you have been moved from the waiting list "
-                "to the course. You can start learning now.",
+                offering,
+                NotificationKind.WAITLIST_PROMOTED,
+                f"A seat is yours: a seat freed up in {course_label(offering)} and you have been moved from the "
+                "waiting list to the course. You can start learning now.",
             )
     return promoted
 
@@ -234,9 +241,11 @@ def request_enrollment(
         if status == EnrollmentStatus.PENDING:
             _notify(
                 actor,
-                f"Request received: {offering.course.code}",
-                f"Your request to join {course_label(offering)} is waiting for an instructor's approval. "
-                "We will e-mail you once it is decided.",
+                offering,
+                NotificationKind.ENROLLMENT_REQUESTED,
+                f"Request received: your request to join {course_label(offering)} is waiting for an "
+                "instructor's approval. We will tell you once it is decided.",
+                to_course=False,
             )
     enrollment.course_offering = offering
     enrollment.warnings = warnings
@@ -283,15 +292,15 @@ def approve_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollme
         enrolled, waitlisted = _counts(offering.pk)
         if _has_seat(offering, enrolled):
             _set_status(enrollment, EnrollmentStatus.ACTIVE)
-            body = f"Your request to join {course_label(offering)} was approved. You can start learning now."
+            body = f"Enrollment approved: your request to join {course_label(offering)} was approved. You can start learning now."
         else:
             _set_status(enrollment, EnrollmentStatus.WAITLISTED, position=waitlisted + 1)
             body = (
-                f"Your request to join {course_label(offering)} was approved. The course is full, so you are "
-                f"number {waitlisted + 1} on the waiting list; we will e-mail you when a seat frees up."
+                f"Enrollment approved: your request to join {course_label(offering)} was approved. The course is "
+                f"full, so you are number {waitlisted + 1} on the waiting list; we will tell you when a seat frees up."
             )
         _save_counts(offering)
-        _notify(enrollment.user, f"Enrollment approved: {offering.course.code}", body)
+        _notify(enrollment.user, offering, NotificationKind.ENROLLMENT_APPROVED, body)
     return enrollment
 
 
@@ -302,8 +311,11 @@ def decline_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollme
         _save_counts(offering)
         _notify(
             enrollment.user,
-            f"Enrollment request declined: {offering.course.code}",
-            f"Your request to join {course_label(offering)} was declined by the course staff.",
+            offering,
+            NotificationKind.ENROLLMENT_DECLINED,
+            f"Enrollment request declined: your request to join {course_label(offering)} was declined by the "
+            "course staff.",
+            to_course=False,
         )
     return enrollment
 
@@ -364,8 +376,9 @@ def promote_from_waitlist(*, actor, enrollment: CourseEnrollment) -> CourseEnrol
         _save_counts(offering)
         _notify(
             enrollment.user,
-            f"A seat is yours: {offering.course.code}",
-            f"You have been moved from the waiting list into {course_label(offering)}.",
+            offering,
+            NotificationKind.WAITLIST_PROMOTED,
+            f"A seat is yours: you have been moved from the waiting list into {course_label(offering)}.",
         )
     return enrollment
 

@@ -18,7 +18,9 @@ class NotificationKind(models.TextChoices):
     MENTION = "mention", "Mention"
     REVIEW_HIDDEN = "review_hidden", "Review hidden"
     WAITLIST_PROMOTED = "waitlist_promoted", "Waiting list promotion"
+    ENROLLMENT_REQUESTED = "enrollment_requested", "Enrollment request received"
     ENROLLMENT_APPROVED = "enrollment_approved", "Enrollment approved"
+    ENROLLMENT_DECLINED = "enrollment_declined", "Enrollment declined"
     GRADE_POSTED = "grade_posted", "Grade posted"
     CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
 

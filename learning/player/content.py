@@ -23,12 +23,15 @@ from zoneinfo import ZoneInfo
 
 import nh3
 from django.db.models import Count, Max, Min, Q, Sum
+from django.urls import reverse
 from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
-from learning.assessments.models import LabSubmission, QuizAttempt
+from learning.assessments import permissions as quiz_permissions
+from learning.assessments import selectors as quiz_selectors
+from learning.assessments.models import LabSubmission
 from syllabus.mathml import LatexError, render_inline_math, render_latex
 from syllabus.models import Asset, Question
 
@@ -227,36 +230,64 @@ def resource_context(data: dict) -> list[dict[str, Any]]:
     ]
 
 
-def quiz_context(data: dict, *, user_id: int, offering_id: int, item_id: int, course_id: int) -> dict[str, Any]:
-    """The quiz card: mode, questions per attempt (the configured number, at most the pool's size),
-    attempts left (``max_attempts`` minus the student's ``quiz_attempts``), max points (the mastery
-    points, else the questions' points). Two queries: the pool's questions (only a pool of the item's
-    own course counts) and the student's attempts."""
-    mastery = data.get("mastery") or {}
-    max_attempts = mastery.get("max_attempts")
-    pool = Question.objects.filter(pool_id=data.get("question_pool_id"), pool__course_id=course_id).aggregate(
+def quiz_context(data: dict, *, user, offering, item) -> dict[str, Any]:
+    """The quiz card, the entry point of attempts: mode, questions per attempt (the configured number, at
+    most the pool's size), attempts left, the best and latest score, mastery, the student's
+    accommodation, and Start / Continue (``learning.assessments.selectors.quiz_card`` answers for the
+    student). Max points: the questions' points when every attempt scores the same. Five queries: the
+    pool, the enrollment, the attempts, the accommodation rows, the mastery row."""
+    pool = Question.objects.filter(pool_id=data.get("question_pool_id"), pool__course_id=offering.course_id).aggregate(
         size=Count("id"), total=Sum("points"), low=Min("points"), high=Max("points")
     )
-    used = QuizAttempt.objects.filter(user_id=user_id, course_offering_id=offering_id, content_item_id=item_id).count()
     size = pool["size"]
     wanted = data.get("num_questions_per_attempt")
     questions = min(wanted, size) if wanted else size
-    max_points = mastery.get("points")
-    if max_points is None and size:
+    max_points = None
+    if size:
         if questions == size:
             max_points = pool["total"]
         elif pool["low"] == pool["high"]:
             max_points = pool["low"] * questions
+    card = quiz_selectors.quiz_card(user=user, offering=offering, item=item)
+    student = quiz_permissions.can_take_quiz(user, offering)
+    accommodation = card.accommodation
+    kwargs = {"offering_id": offering.pk, "item_id": item.pk}
     return {
-        "mode": data.get("quiz_mode", "practice"),
+        "mode": card.settings.mode,
         "num_questions": questions,
         "pool_size": size,
-        "time_limit_minutes": (data["time_limit_seconds"] + 59) // 60 if data.get("time_limit_seconds") else None,
-        "max_attempts": max_attempts,
-        "attempts_used": used,
-        "attempts_left": max(0, max_attempts - used) if max_attempts else None,
+        "time_limit_minutes": (card.settings.time_limit_seconds + 59) // 60
+        if card.settings.time_limit_seconds
+        else None,
+        "multiplier": _number(accommodation.time_multiplier) if accommodation.time_multiplier != 1 else None,
+        "max_attempts": card.allowed,
+        "attempts_used": card.used,
+        "attempts_left": card.attempts_left,
         "max_points": _number(max_points),
-        "threshold": mastery.get("threshold_correct_in_row"),
+        "pass_mark": _number(card.settings.pass_mark),
+        "threshold": card.settings.threshold_in_row,
+        "mastery_level": card.mastery_level,
+        "mastery_label": card.mastery_label
+        if card.mastery_level != "not_started" or card.settings.threshold_in_row
+        else "",
+        "mastery_points": card.mastery_points,
+        "best_percent": quiz_selectors.attempt_percent(card.best),
+        "latest_percent": quiz_selectors.attempt_percent(card.latest),
+        "latest_url": reverse("assessments:attempt-result", kwargs={**kwargs, "attempt_id": card.latest.pk})
+        if card.latest
+        else None,
+        "closes_at": card.closes_at,
+        "closed": card.closed,
+        "accommodation": accommodation.any,
+        "extra_attempts": accommodation.extra_attempts,
+        "extended_until": accommodation.extended_until,
+        "reasons": accommodation.reasons,
+        "can_start": student and card.can_start and bool(size),
+        "start_url": reverse("assessments:attempt-start", kwargs=kwargs) if student else None,
+        "continue_url": reverse("assessments:attempt", kwargs={**kwargs, "attempt_id": card.open_attempt.pk})
+        if student and card.open_attempt
+        else None,
+        "open_number": card.open_attempt.attempt_number if card.open_attempt else None,
     }
 
 

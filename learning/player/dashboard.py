@@ -18,6 +18,8 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import dateformat, timezone
 
 from catalog.models import Course, CourseOffering
+from learning.assessments import selectors as quiz_selectors
+from learning.assessments.rules import ATTEMPTED, FAMILIAR, LEVEL_LABELS, MASTERED, PROFICIENT
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
 from learning.enrollment.selectors import suggested_courses
 from learning.gradebook.models import Certificate, CourseGrade
@@ -47,6 +49,9 @@ class Deadline:
     @property
     def due_display(self) -> str:
         return dateformat.format(self.local_due, DUE_FORMAT)
+
+
+MASTERY_ORDER = (MASTERED, PROFICIENT, FAMILIAR, ATTEMPTED)
 
 
 @dataclass
@@ -209,13 +214,30 @@ def upcoming_deadlines(
     return deadlines[:limit]
 
 
+def _set_mastery(*, user, enrollments: list[CourseEnrollment]) -> None:
+    """``mastery_text`` on each enrollment of a course with quiz mastery: "2 mastered, 1 proficient…"."""
+    learning = [e for e in enrollments if e.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)]
+    summary = (
+        quiz_selectors.mastery_summary(user=user, offering_ids=[e.course_offering_id for e in learning])
+        if learning
+        else {}
+    )
+    for enrollment in enrollments:
+        counts = summary.get(enrollment.course_offering_id, {})
+        enrollment.mastery_text = ", ".join(
+            f"{counts[level]} {LEVEL_LABELS[level].lower()}" for level in MASTERY_ORDER if counts.get(level)
+        )
+
+
 def get_dashboard(*, user, now: datetime | None = None) -> Dashboard:
-    """Four queries whatever the number of enrollments: enrollments, the live course progress of
-    offerings whose rollups predate their structure (only when there are such), deadlines, suggestions
-    (≤ 2); plus one cache read for the rollup versions and none for the streak (on the user row)."""
+    """Five queries whatever the number of enrollments: enrollments, the live course progress of
+    offerings whose rollups predate their structure (only when there are such), quiz mastery per
+    course, deadlines, suggestions (≤ 2); plus one cache read for the rollup versions and none for the
+    streak (on the user row)."""
     now = now or timezone.now()
     enrollments = list(dashboard_enrollments(user=user))
     _set_course_progress(user=user, enrollments=[e for e in enrollments if e.status == EnrollmentStatus.ACTIVE])
+    _set_mastery(user=user, enrollments=enrollments)
     active, upcoming, pending, waitlisted, completed = [], [], [], [], []
     for enrollment in enrollments:
         offering = enrollment.course_offering

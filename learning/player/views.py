@@ -42,6 +42,8 @@ from django.utils.safestring import SafeString, mark_safe
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import CourseOffering
+from learning.assessments import selectors as quiz_selectors
+from learning.assessments.rules import LEVEL_LABELS, NOT_STARTED
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
 from learning.player import content
 from learning.player.outline import progress_overlay_css
@@ -62,7 +64,6 @@ DENIED_MESSAGES = {
 MARKED_DONE_MESSAGE = "Marked as done."
 PROGRESS_EVENT = "sigma:progress"  # the htmx event (HX-Trigger) carrying a write's new progress
 KNOWN_RENDERERS = {"text", "video", "resource", "quiz", "engineering_lab", "assignment"}
-
 
 
 def _deny(request: HttpRequest, access: PlayerAccess) -> HttpResponse:
@@ -104,7 +105,7 @@ def _content_context(request: HttpRequest, item: ContentItem, kind: str, offerin
         return {"resources": content.resource_context(data)}
     student = {"user_id": request.user.pk, "offering_id": offering.pk, "item_id": item.pk}
     if kind == "quiz":
-        return {"quiz": content.quiz_context(data, **student, course_id=offering.course_id)}
+        return {"quiz": content.quiz_context(data, user=request.user, offering=offering, item=item)}
     if kind == "engineering_lab":
         return {"lab": content.lab_context(data, **student)}
     if kind == "assignment":
@@ -130,11 +131,17 @@ def _content_context(request: HttpRequest, item: ContentItem, kind: str, offerin
 
 
 def _module_items_html(
-    structure: CourseStructure, module_items: tuple[int, ...], current: int, item_base: str, progress_of: dict
+    structure: CourseStructure,
+    module_items: tuple[int, ...],
+    current: int,
+    item_base: str,
+    progress_of: dict,
+    mastery: dict[int, str] | None = None,
 ) -> SafeString:
-    """The "In this module" list with the student's completion marks. Built here rather than in the
-    template: a dozen template nodes per row were a measurable share of the page (issue 8). Titles are
-    escaped; everything else is an integer or fixed text."""
+    """The "In this module" list with the student's completion marks and, on quizzes, a mastery badge.
+    Built here rather than in the template: a dozen template nodes per row were a measurable share of the
+    page (issue 8). Titles are escaped; everything else is an integer or fixed text."""
+    mastery = mastery or {}
     rows = []
     for iid in module_items:
         done = progress_of.get(iid, (0, False))[1]
@@ -144,11 +151,24 @@ def _module_items_html(
             else '<span aria-hidden="true">○</span><span class="visually-hidden">Not completed:</span>'
         )
         current_attrs = ' class="fw-bold" aria-current="true"' if iid == current else ""
+        level = mastery.get(iid)
+        badge = (
+            f' <span class="badge text-bg-light mastery-{level}">{LEVEL_LABELS[level]}</span>'
+            if level in LEVEL_LABELS and level != NOT_STARTED
+            else ""
+        )
         rows.append(
             f'<li{current_attrs}>{mark} <a href="{item_base}{iid}/">{escape(structure.item_title[iid])}</a> '
-            f'<span class="text-muted">({escape(structure.item_type_label[iid])})</span></li>'
+            f'<span class="text-muted">({escape(structure.item_type_label[iid])})</span>{badge}</li>'
         )
     return mark_safe('<ol class="list-unstyled small mb-0">' + "".join(rows) + "</ol>")  # noqa: S308 - escaped above
+
+
+def _mastery_of(user, offering, structure: CourseStructure, item_ids) -> dict[int, str]:
+    """Mastery levels for the module's quizzes (one query, none when the module has no quiz)."""
+    if not any(structure.item_type.get(iid) == "quiz" for iid in item_ids):
+        return {}
+    return quiz_selectors.mastery_levels(user=user, offering_id=offering.pk)
 
 
 def _item_navigation(structure: CourseStructure, chain: list[int], item, item_base: str, resume_url: str, course):
@@ -291,7 +311,12 @@ def _render_player(request: HttpRequest, offering_id: int, item_id: int | None) 
             "module_id": module_id,
             "module_title": structure.module_title[module_id],
             "module_items_html": _module_items_html(
-                structure, structure.module_items[module_id], item_id, item_base, page.items
+                structure,
+                structure.module_items[module_id],
+                item_id,
+                item_base,
+                page.items,
+                _mastery_of(request.user, offering, structure, structure.module_items[module_id]),
             ),
             "progress_url": f"{item_base}{item_id}/progress/",
             "done_url": f"{item_base}{item_id}/done/",
@@ -406,5 +431,7 @@ def resource_open(request: HttpRequest, offering_id: int, item_id: int, index: i
         raise Http404("No such resource.")
     if content.safe_link(resources[index].get("url")) is None:
         raise Http404("No such resource.")
-    progress_services.record_resource_open(user=request.user, offering=access.offering, item_id=item_id, structure=structure)
+    progress_services.record_resource_open(
+        user=request.user, offering=access.offering, item_id=item_id, structure=structure
+    )
     return HttpResponse(status=204)

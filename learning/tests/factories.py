@@ -1,6 +1,7 @@
 """Factories for learning. Progress, attempts and submissions point at content of the offering's course."""
 
 import factory
+from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import UserFactory
@@ -80,6 +81,8 @@ class QuizAttemptFactory(DjangoModelFactory):
     course_offering = factory.SubFactory(CourseOfferingFactory)
     content_item = _item_in_offering_course(QuizContentItemFactory)
     attempt_number = factory.Sequence(lambda n: n + 1)
+    # A graded attempt (a student has at most one open attempt per item: ux_quiz_attempts_one_open).
+    submitted_at = factory.LazyFunction(timezone.now)
     score_obtained = 8
     max_score = 10
     passed = True

@@ -47,3 +47,31 @@ def test_mastery_constraints():
     rejects_update("ck_quiz_mastery_level", rows, level="expert")
     rejects_update("ck_quiz_mastery_streak_nonnegative", rows, streak=-1)
     rejects_update("ck_quiz_mastery_points_nonnegative", rows, points=-5)
+
+
+def test_question_tolerance_mode_is_one_of_the_modes():
+    from syllabus.models import Question
+
+    question = QuestionFactory()
+    rejects_update("ck_questions_tolerance_mode", Question.objects.filter(pk=question.pk), tolerance_mode="fuzzy")
+
+
+def test_quiz_attempt_constraints():
+    from datetime import timedelta
+
+    from learning.models import QuizAttempt
+    from learning.tests.factories import QuizAttemptFactory
+
+    done = QuizAttemptFactory(attempt_number=1, submitted_at=None)
+    second = QuizAttemptFactory(
+        attempt_number=2,
+        user=done.user,
+        course_offering=done.course_offering,
+        content_item=done.content_item,
+        submitted_at=done.started_at,
+    )
+    rows = QuizAttempt.objects.filter(pk=second.pk)
+    # A second open attempt of the same student on the same item.
+    rejects_update("ux_quiz_attempts_one_open", rows, submitted_at=None)
+    rejects_update("ck_quiz_attempts_mode", rows, mode="homework")
+    rejects_update("ck_quiz_attempts_deadline_after_start", rows, deadline_at=second.started_at - timedelta(seconds=1))

@@ -205,7 +205,8 @@ def test_assessment_cards_summarise_without_an_attempt_flow(student, tree):
     )
     html = student.get(item_url(tree, quiz)).content.decode()
     assert "Quiz · Practice" in html and "5 of 5" in html and "Questions per attempt" in html
-    assert "disabled" in html and "Attempts open when assessments arrive" in html
+    # The quiz card is the entry point of attempts (learning/assessments).
+    assert f"/learn/{tree.offering.pk}/quiz/{quiz.pk}/start/" in html and "Unlimited" not in html
     assert "Mark as done" not in html
     html = student.get(item_url(tree, lab)).content.decode()
     assert "python-datascience" in html and "100" in html and f"/labs/{lab.pk}/" in html and "Start the lab" in html

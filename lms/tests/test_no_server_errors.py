@@ -53,8 +53,9 @@ from catalog.tests.factories import (
     DomainFactory,
     SubjectFactory,
 )
-from learning.models import AssignmentSubmission, Notification, NotificationKind, SubmissionFile
+from learning.models import AssignmentSubmission, DiscussionPost, Notification, NotificationKind, SubmissionFile
 from learning.tests.factories import (
+    AccommodationFactory,
     CertificateFactory,
     CourseEnrollmentFactory,
     CourseGradeFactory,
@@ -191,8 +192,9 @@ def _extend(tenant) -> None:
     on = {"user": student, "course_offering": offering}
     tenant.grade = CourseGradeFactory(**on)
     CertificateFactory(**on)
-    CourseReviewFactory(**on)
-    QuizAttemptFactory(**on)
+    tenant.review = CourseReviewFactory(**on)
+    tenant.attempt = QuizAttemptFactory(**on)
+    tenant.accommodation = AccommodationFactory(course_offering=offering, student=student)
     tenant.lab_submission = LabSubmissionFactory(**on)
     tenant.lab_file = SubmissionFile.objects.create(
         university=tenant.university, course_offering=offering, lab_submission=tenant.lab_submission,
@@ -205,7 +207,9 @@ def _extend(tenant) -> None:
     UserModuleProgressFactory(module=tenant.tree.lesson_a1, **on)
     UserContentProgressFactory(content_item=tenant.tree.t1, **on)
     thread = DiscussionThreadFactory(course_offering=offering, created_by_user=student)
-    DiscussionPostFactory(thread=thread, user=student)
+    tenant.thread = thread
+    tenant.post = DiscussionPostFactory(thread=thread, user=student, path=[])
+    DiscussionPost.objects.filter(pk=tenant.post.pk).update(path=[tenant.post.pk])
     ChatNoteFactory(session__user=student, session__content_item=tenant.tree.t1)
     tenant.notification = Notification.objects.create(
         user=student, university=tenant.university, kind=NotificationKind.REPLY, text="A reply", url="/learn/"
@@ -291,7 +295,12 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "version": world.prompt.version,
         "index": 0,
         "content_type_id": world.content_type_id,
+        "attempt_id": a.attempt.pk,
+        "accommodation_id": a.accommodation.pk,
         "notification_id": a.notification.pk,
+        "thread_id": a.thread.pk,
+        "post_id": a.post.pk,
+        "review_id": a.review.pk,
         "submission_id": a.lab_submission.pk,
         "file_id": a.lab_file.pk,
         "assignment_submission_id": a.assignment_submission.pk,
@@ -307,7 +316,12 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "version": 2,
         "index": 7,
         "content_type_id": world.content_type_id,
+        "attempt_id": b.attempt.pk,
+        "accommodation_id": b.accommodation.pk,
         "notification_id": b.notification.pk,
+        "thread_id": b.thread.pk,
+        "post_id": b.post.pk,
+        "review_id": b.review.pk,
         "submission_id": b.lab_submission.pk,
         "file_id": b.lab_file.pk,
         "assignment_submission_id": b.assignment_submission.pk,
@@ -336,6 +350,10 @@ def _str_values(kwarg: str, route: str, world) -> dict[str, str]:
             "name": world.prompt.name,
             "id": str(a.student.pk),
             "content_type_id": str(world.content_type_id),
+            # Discussion actions: a harmless one per route (the others are the same view's branches).
+            "action": "follow" if "discussions/<int:thread_id>" in route else (
+                "upvote" if "posts/" in route else "follow-all"
+            ),
         }
         values = {"own": own[kwarg]}
         if kwarg == "short_code":
@@ -653,7 +671,7 @@ def _crawl_path(crawl: Crawl, role: str, variant: str, path: str, names_fallback
 
 
 # Where an id of university B must never answer 200 to a role of A (platform admins see every university).
-PUBLIC_OF_B = {"catalog:course-detail", "learning:enroll", "learning:drop"}
+PUBLIC_OF_B = {"catalog:course-detail", "learning:enroll", "learning:drop", "community:course-reviews"}
 
 
 def _check_leak(crawl: Crawl, role: str, variant: str, path: str, response) -> None:

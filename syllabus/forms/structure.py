@@ -11,7 +11,7 @@ from django.core.exceptions import ValidationError
 
 from syllabus.library import COPY_CODE_REQUIRED, COPY_TITLE_REQUIRED
 from syllabus.mathml import latex_error, math_spans
-from syllabus.models import Module, ModuleType, QuestionType
+from syllabus.models import Module, ModuleType, QuestionType, ToleranceMode
 
 CHOICES_FORMAT = "One choice per line: “key = text” (e.g. “a = 42”). Line {line} is not like that."
 ANSWER_REQUIRED = "Give the correct answer."
@@ -78,6 +78,13 @@ class QuestionForm(forms.Form):
         ),
     )
     numeric_tolerance = forms.DecimalField(required=False, min_value=0, label="Tolerance (numeric)")
+    tolerance_mode = forms.ChoiceField(
+        choices=ToleranceMode.choices, initial=ToleranceMode.ABSOLUTE, label="Tolerance is (numeric)"
+    )
+    partial_credit = forms.BooleanField(
+        required=False, label="Partial credit (multiple select): per correct tick, minus wrong ticks, never below 0"
+    )
+    exact_match = forms.BooleanField(required=False, label="Exact match (short text): case and spaces count")
     points = forms.DecimalField(min_value=0, initial=1, max_digits=6, decimal_places=2)
     explanation = forms.CharField(required=False, widget=forms.Textarea(attrs={"rows": 2}))
 
@@ -96,6 +103,9 @@ class QuestionForm(forms.Form):
             "choices": "\n".join(f"{c['key']} = {c['text']}" for c in question.choices or []),
             "correct_answer": "" if answer is None else str(answer),
             "numeric_tolerance": question.numeric_tolerance,
+            "tolerance_mode": question.tolerance_mode,
+            "partial_credit": question.partial_credit,
+            "exact_match": question.exact_match,
             "points": question.points,
             "explanation": question.explanation or "",
         }
@@ -156,6 +166,10 @@ class QuestionForm(forms.Form):
             "choices": data["parsed_choices"],
             "correct_answer": data["parsed_answer"],
             "numeric_tolerance": (data.get("numeric_tolerance") or Decimal(0)) if numeric else None,
+            "tolerance_mode": data.get("tolerance_mode") or ToleranceMode.ABSOLUTE,
+            "partial_credit": bool(data.get("partial_credit"))
+            and data["question_type"] == QuestionType.MULTIPLE_SELECT,
+            "exact_match": bool(data.get("exact_match")) and data["question_type"] == QuestionType.SHORT_TEXT,
             "points": data["points"],
             "explanation": data.get("explanation") or None,
         }

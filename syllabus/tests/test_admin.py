@@ -124,6 +124,7 @@ def test_deleting_a_question_inline_keeps_the_pool_numbered(admin_client, world)
                 f"questions-{index}-prompt": question.prompt,
                 f"questions-{index}-choices": "[]",
                 f"questions-{index}-correct_answer": "true",
+                f"questions-{index}-tolerance_mode": "absolute",
                 f"questions-{index}-points": "1",
                 f"questions-{index}-explanation": "",
             }

@@ -3,6 +3,8 @@ a lower app's page shows a higher app's part through the higher app's tag). It c
 query: the panel itself is loaded when the student opens it (``static/js/tutor.js``), and without
 JavaScript the link opens the panel as a page."""
 
+from urllib.parse import quote
+
 from django import template
 from django.urls import reverse
 from django.utils.html import format_html
@@ -16,7 +18,7 @@ def tutor_panel(context, offering, item):
         return ""
     url = reverse("tutoring:panel", args=[offering.pk, item.pk])
     request = context.get("request")
-    back = request.get_full_path() if request is not None else ""
+    back = quote(request.get_full_path(), safe="/") if request is not None else ""
     return format_html(
         '<details class="tutor-dock mt-3" data-panel-url="{}?fragment=1&amp;next={}">'
         '<summary class="btn btn-outline-primary btn-sm">Ask the AI tutor</summary>'

@@ -391,3 +391,17 @@ def test_the_retention_command_uses_the_setting_and_refuses_nonsense(tutor):
     set_system_setting(key="tutor.retention_days", value="30", is_encrypted=False)
     call_command("delete_old_chat_messages", batch_size=1)
     assert not ChatMessage.objects.exists()
+
+
+def test_an_open_exam_attempt_in_the_offering_puts_the_tutor_in_exam_mode(tutor):
+    from learning.tests.factories import QuizAttemptFactory
+
+    a = tutor.world.a
+    access = access_for(a.student, a.offering, tutor.a_video)
+    assert (
+        guard.mode_for(user=a.student, offering=a.offering, item=tutor.a_video, practice_answers_allowed=False).mode
+        == "study"
+    )
+    QuizAttemptFactory(user=a.student, course_offering=a.offering, submitted_at=None, mode="exam")
+    mode = guard.mode_for(user=a.student, offering=access.offering, item=tutor.a_video, practice_answers_allowed=False)
+    assert mode.mode == "exam" and mode.buffered

@@ -155,3 +155,14 @@ def test_a_lab_this_server_cannot_run_is_not_queued(world, django_capture_on_com
     lab = build_lab(world.a, runtime="matlab")
     submission = submit(lab, BROKEN, django_capture_on_commit_callbacks)
     assert submission.status == LabSubmissionStatus.SUBMITTED
+
+
+def test_a_server_without_the_sandbox_reports_an_error_not_a_crash(
+    lab, django_capture_on_commit_callbacks, monkeypatch
+):
+    from learning.assessments.sandbox import runner
+
+    monkeypatch.setattr(runner, "BWRAP", "/nonexistent/bwrap")
+    submission = submit(lab, FINITE_DIFFERENCES_SOLUTION, django_capture_on_commit_callbacks)
+    assert submission.status == LabSubmissionStatus.ERROR and submission.score_obtained is None
+    assert "/nonexistent/bwrap is not installed" in submission.auto_grade_json["error"]

@@ -95,7 +95,8 @@ def test_inactive_users_are_skipped(world, django_capture_on_commit_callbacks):
 def test_immediate_mail_is_sent_from_the_task_with_an_unsubscribe_link(world, django_capture_on_commit_callbacks):
     student = world.a.student
     User.objects.filter(pk=student.pk).update(notification_email=NotificationEmail.IMMEDIATE)
-    daily = world.a.ta  # the default preference: daily digest, no mail now
+    daily = world.a.ta  # a daily digest: no mail now
+    User.objects.filter(pk=daily.pk).update(notification_email=NotificationEmail.DAILY)
     with django_capture_on_commit_callbacks(execute=True):
         _notify([student, daily], text="Your answer was endorsed", url="/learn/7/")
         assert mail.outbox == []
@@ -112,7 +113,8 @@ def test_immediate_mail_is_sent_from_the_task_with_an_unsubscribe_link(world, dj
 
 
 def test_digest_groups_by_kind_one_mail_per_user_and_never_twice(world, django_capture_on_commit_callbacks):
-    student, ta = world.a.student, world.a.ta  # both on the default daily digest
+    student, ta = world.a.student, world.a.ta
+    User.objects.filter(pk__in=[student.pk, ta.pk]).update(notification_email=NotificationEmail.DAILY)
     with django_capture_on_commit_callbacks(execute=True):
         _notify([student], kind=NotificationKind.REPLY, text="First reply")
         _notify([student], kind=NotificationKind.GRADE_POSTED, text="Quiz 1 graded")
@@ -157,7 +159,7 @@ def test_unsubscribe_link(client, world):
     url = reverse("notifications:unsubscribe", args=[unsubscribe_token(student.pk)])
     page = client.get(url)
     assert page.status_code == 200 and b"Unsubscribe" in page.content
-    assert _pref(student) == NotificationEmail.DAILY
+    assert _pref(student) == NotificationEmail.IMMEDIATE  # the default
     response = client.post(url)  # no session, no CSRF token: the one-click POST of a mail client
     assert response.status_code == 200 and UNSUBSCRIBED in response.content.decode()
     assert _pref(student) == NotificationEmail.OFF
@@ -169,7 +171,7 @@ def test_a_forged_unsubscribe_link_changes_nothing(client, world, token):
     assert BAD_UNSUBSCRIBE_LINK in client.get(url).content.decode()
     response = client.post(url)
     assert response.status_code == 400
-    assert _pref(world.a.student) == NotificationEmail.DAILY
+    assert _pref(world.a.student) == NotificationEmail.IMMEDIATE
 
 
 def _pref(user):
@@ -185,9 +187,12 @@ def test_profile_sets_the_email_preference(client, world):
     response = client.post(url, {**base, "notification_email": "weekly<script>"})
     assert response.status_code == 200
     assert response.context["form"].errors["notification_email"]
-    assert _pref(student) == NotificationEmail.DAILY
-    assert client.post(url, {**base, "notification_email": "immediate"}).status_code == 302
     assert _pref(student) == NotificationEmail.IMMEDIATE
+    assert client.post(url, {**base, "notification_email": "daily"}).status_code == 302
+    assert _pref(student) == NotificationEmail.DAILY
+    # A post without the field (an older form) keeps the preference.
+    assert client.post(url, base).status_code == 302
+    assert _pref(student) == NotificationEmail.DAILY
 
 
 # --- pages and the bell ----------------------------------------------------------------------------
@@ -290,3 +295,29 @@ def test_concurrent_fan_outs_and_mark_reads_leave_the_exact_count():
     assert errors == []
     assert _unread(user) == Notification.objects.filter(user=user, read_at__isnull=True).count()
     assert Notification.objects.filter(user=user).count() == 11
+
+
+# --- events of other sub-areas ----------------------------------------------------------------------------
+
+
+def test_enrollment_approval_and_waitlist_promotion_notify_the_student(world, django_capture_on_commit_callbacks):
+    from catalog.models import CourseOffering
+    from learning.enrollment import services as enrollment_services
+    from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+    from learning.tests.factories import CourseEnrollmentFactory
+
+    a = world.a
+    CourseOffering.objects.filter(pk=a.offering.pk).update(capacity=1)
+    pending = CourseEnrollmentFactory(course_offering=a.offering, status=EnrollmentStatus.PENDING)
+    waiting = CourseEnrollmentFactory(course_offering=a.offering, status=EnrollmentStatus.WAITLISTED, waitlist_position=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment_services.approve_enrollment(actor=a.instructor, enrollment=pending)
+    note = Notification.objects.get(user=pending.user)
+    assert note.kind == NotificationKind.ENROLLMENT_APPROVED and "waiting list" in note.text
+    assert note.university_id == a.university.pk
+    with django_capture_on_commit_callbacks(execute=True):
+        enrollment_services.drop_enrollment(actor=a.student, enrollment=CourseEnrollment.objects.get(user=a.student))
+    note = Notification.objects.get(user=waiting.user)
+    assert note.kind == NotificationKind.WAITLIST_PROMOTED
+    assert note.url == reverse("player:resume", kwargs={"offering_id": a.offering.pk})
+    assert _unread(waiting.user) == 1
