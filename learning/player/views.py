@@ -299,6 +299,7 @@ def _render_player(request: HttpRequest, offering_id: int, item_id: int | None) 
         {
             "item": item,
             "kind": kind,
+            "kind_label": structure.item_type_label[item_id],
             "renderer": f"learning/_partials/content_{kind if kind in KNOWN_RENDERERS else 'other'}.html",
             "item_percent": pct,
             "item_complete": complete,

@@ -160,6 +160,19 @@ def test_a_relabelled_type_shows_its_new_label(student, tree):
     assert "(Reading list)" in html[html.index('aria-label="In this module"') :]
 
 
+def test_a_type_without_a_viewer_is_named_by_its_label(student, tree):
+    from syllabus.models import ContentType
+
+    poster = ContentType.objects.create(
+        name="poster_session", label="Poster session", json_schema={"type": "object"}, is_builtin=False
+    )
+    item = ContentItemFactory(module=tree.lesson_a2, title="Posters", content_type=poster, data_json={})
+    bump(tree.course)
+    html = student.get(item_url(tree, item)).content.decode()
+    assert "This kind of content (Poster session) has no viewer yet." in html
+    assert "poster_session" not in html.replace('data-kind="poster_session"', "")
+
+
 # --- a completed enrollment ----------------------------------------------------------------------------------
 
 

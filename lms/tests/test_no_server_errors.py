@@ -65,6 +65,9 @@ from learning.tests.factories import (
     DiscussionThreadFactory,
     LabSubmissionFactory,
     QuizAttemptFactory,
+    QuizAttemptQuestionFactory,
+    QuizMasteryFactory,
+    QuizRegradeFactory,
     UserContentProgressFactory,
     UserModuleProgressFactory,
 )
@@ -195,6 +198,9 @@ def _extend(tenant) -> None:
     tenant.review = CourseReviewFactory(**on)
     tenant.attempt = QuizAttemptFactory(**on)
     tenant.accommodation = AccommodationFactory(course_offering=offering, student=student)
+    QuizAttemptQuestionFactory(attempt=tenant.attempt, question=tenant.question)
+    QuizMasteryFactory(user=student, course_offering=offering)
+    QuizRegradeFactory(attempt=tenant.attempt)
     tenant.lab_submission = LabSubmissionFactory(**on)
     tenant.lab_file = SubmissionFile.objects.create(
         university=tenant.university, course_offering=offering, lab_submission=tenant.lab_submission,
