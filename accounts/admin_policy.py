@@ -340,6 +340,21 @@ class SharedReferenceAdmin(PlatformOnlyAdmin):
     shared_reference = True
 
 
+class ReadOnlyConsoleMixin:
+    """Mix in before ``TenantScopedAdmin``: rows are written only by their services (an audit trail, stored
+    files, notifications), so the console lists and shows them (still tenant-scoped) but never adds,
+    changes or deletes one: the add page answers 403 and the change page is a read-only view."""
+
+    def has_add_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False
+
+
 class RefusedDeleteMixin:
     """The delete page of an admin whose ``delete_model`` calls a service that may refuse (a course root, a
     pool a quiz uses, a department in use): the refusal is an error message on the row's change page, never

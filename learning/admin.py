@@ -18,13 +18,14 @@ from django.db.models import Count
 from django.http import HttpResponseRedirect, StreamingHttpResponse
 from django.urls import path, reverse
 
-from accounts.admin_policy import TenantScopedAdmin, csv_import_view
+from accounts.admin_policy import ReadOnlyConsoleMixin, TenantScopedAdmin, csv_import_view
 from accounts.models import UniversityRole, UserUniversityRole
 from accounts.permissions import get_staff_scope, has_admin_access
 from catalog.models import Course, CourseOffering, Department, University
 from learning.enrollment import imports, services
 from learning.models import (
     Accommodation,
+    AssignmentSubmission,
     Certificate,
     CourseEnrollment,
     CourseGrade,
@@ -33,11 +34,14 @@ from learning.models import (
     DiscussionPost,
     DiscussionThread,
     EnrollmentStatus,
+    GradeChange,
     LabSubmission,
+    Notification,
     QuizAttempt,
     QuizAttemptQuestion,
     QuizMastery,
     QuizRegrade,
+    SubmissionFile,
     UserContentProgress,
     UserModuleProgress,
 )
@@ -351,6 +355,56 @@ class LabSubmissionAdmin(OfferingScoped):
     list_select_related = ("user", "content_item")
     autocomplete_fields = ("user", "course_offering", "content_item")
     date_hierarchy = "submitted_at"
+
+
+@admin.register(AssignmentSubmission)
+class AssignmentSubmissionAdmin(ReadOnlyConsoleMixin, UniversityColumnScoped):
+    """Read-only: handing in and grading go through ``learning.assessments.assignments`` (late penalty,
+    audit row, notification); staff grade in the grading queue."""
+
+    list_display = ("user", "content_item", "course_offering", "status", "score", "is_missing", "submitted_at")
+    list_filter = ("status", "is_missing", "university", OfferingFilter)
+    search_fields = (*USER_SEARCH, "content_item__title")
+    list_select_related = ("user", "content_item", "course_offering__course")
+    date_hierarchy = "submitted_at"
+
+
+@admin.register(SubmissionFile)
+class SubmissionFileAdmin(ReadOnlyConsoleMixin, UniversityColumnScoped):
+    """Read-only, and without the file's bytes: files are uploaded and returned through the submission
+    services and downloaded through the access selectors."""
+
+    list_display = ("path", "role", "size", "lab_submission", "assignment_submission", "uploaded_by", "created_at")
+    list_filter = ("role", "university")
+    search_fields = ("path", "uploaded_by__email")
+    list_select_related = ("lab_submission", "assignment_submission", "uploaded_by")
+    exclude = ("data",)
+    date_hierarchy = "created_at"
+
+
+@admin.register(GradeChange)
+class GradeChangeAdmin(ReadOnlyConsoleMixin, UniversityColumnScoped):
+    """The grade audit trail, read-only: rows come only from ``learning.assessments.audit``."""
+
+    list_display = ("student", "content_item", "kind", "field", "from_value", "to_value", "actor", "created_at")
+    list_filter = ("kind", "university", OfferingFilter)
+    search_fields = ("student__email", "student__full_name", "reason", "content_item__title")
+    list_select_related = ("student", "content_item", "actor")
+    date_hierarchy = "created_at"
+
+
+@admin.register(Notification)
+class NotificationAdmin(ReadOnlyConsoleMixin, TenantScopedAdmin):
+    """Read-only: written only by ``learning.notifications.services``. A notification of no university
+    (a platform-wide event) is seen by platform admins only; it has no department, so department admins see
+    none."""
+
+    tenant_path = "university"
+    list_display = ("user", "kind", "text", "university", "created_at", "read_at", "emailed_at")
+    list_filter = ("kind", "university")
+    search_fields = (*USER_SEARCH, "text")
+    list_select_related = ("user", "university")
+    date_hierarchy = "created_at"
 
 
 @admin.register(CourseGrade)

@@ -1,4 +1,5 @@
-"""Staff console for tutoring: chat sessions (messages inline), messages, notes.
+"""Staff console for tutoring: chat sessions (messages inline), messages, notes, the tutor switches of
+courses and items.
 
 A chat belongs to the tenant of the content it is about (``content_item.university``); a session about no
 content item is platform data (platform admins only). Scoped by ``accounts.admin_policy``.
@@ -8,7 +9,7 @@ from django.contrib import admin
 
 from accounts.admin_policy import TenantScopedAdmin, TenantScopedInline
 from tutoring import services
-from tutoring.models import ChatMessage, ChatNote, ChatSession
+from tutoring.models import ChatMessage, ChatNote, ChatSession, TutorCourseSetting, TutorItemSetting
 
 
 class ChatMessageInline(TenantScopedInline, admin.TabularInline):
@@ -65,3 +66,39 @@ class ChatNoteAdmin(TenantScopedAdmin):
     list_select_related = ("session", "message")
     autocomplete_fields = ("session", "message")
     date_hierarchy = "created_at"
+
+
+@admin.register(TutorCourseSetting)
+class TutorCourseSettingAdmin(TenantScopedAdmin):
+    """The tutor switches of a course. The tenant column is the course's, copied on save (not a choice)."""
+
+    tenant_path = "course__university"
+    department_path = "course__department"
+    list_display = ("course", "tutor_enabled", "practice_answers_allowed", "updated_at")
+    list_filter = ("tutor_enabled", "practice_answers_allowed", "course__university")
+    search_fields = ("course__code", "course__title")
+    list_select_related = ("course",)
+    autocomplete_fields = ("course",)
+    readonly_fields = ("university", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.university_id = obj.course.university_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(TutorItemSetting)
+class TutorItemSettingAdmin(TenantScopedAdmin):
+    """A per-item tutor switch. The tenant column is the item's, copied on save (not a choice)."""
+
+    tenant_path = "content_item__university"
+    department_path = "content_item__course__department"
+    list_display = ("content_item", "tutor_enabled", "updated_at")
+    list_filter = ("tutor_enabled", "content_item__university")
+    search_fields = ("content_item__title",)
+    list_select_related = ("content_item",)
+    autocomplete_fields = ("content_item",)
+    readonly_fields = ("university", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.university_id = obj.content_item.university_id
+        super().save_model(request, obj, form, change)

@@ -13,6 +13,14 @@ SCHEMA_APPS = ("accounts", "catalog", "syllabus", "learning", "tutoring", "lms")
 # Session rows hold bearer credentials (the key is the row's id, so it would sit in admin URLs): staff end
 # an account's sessions with the user admin's "sign out" action instead (accounts/tests/test_sessions.py).
 NOT_IN_ADMIN = {"accounts.UserSession"}
+# Written only by their services (audit trail, stored files, notifications, graded hand-ins): listed and shown
+# read-only, never added in the console (accounts.admin_policy.ReadOnlyConsoleMixin).
+READ_ONLY = {
+    "learning.AssignmentSubmission",
+    "learning.GradeChange",
+    "learning.Notification",
+    "learning.SubmissionFile",
+}
 MODELS = sorted(
     (
         model
@@ -47,7 +55,20 @@ def test_admin_pages_render(admin_client, django_assert_max_num_queries, model):
     assert response.status_code == 200
     assert admin_client.get(reverse(f"{prefix}_changelist")).status_code == 200
     assert admin_client.get(reverse(f"{prefix}_change", args=[obj.pk])).status_code == 200
-    assert admin_client.get(reverse(f"{prefix}_add")).status_code == 200
+    assert admin_client.get(reverse(f"{prefix}_add")).status_code == (403 if model._meta.label in READ_ONLY else 200)
+
+
+@pytest.mark.parametrize("label", sorted(READ_ONLY))
+def test_read_only_admins_show_rows_but_never_write_them(admin_client, label):
+    model = apps.get_model(label)
+    obj = _factory_for(model)()
+    prefix = f"admin:{model._meta.app_label}_{model._meta.model_name}"
+    change_url = reverse(f"{prefix}_change", args=[obj.pk])
+    page = admin_client.get(change_url)
+    assert page.status_code == 200 and 'name="_save"' not in page.content.decode()
+    assert admin_client.post(change_url, {}).status_code == 403
+    assert admin_client.post(reverse(f"{prefix}_delete", args=[obj.pk]), {"post": "yes"}).status_code == 403
+    assert model.objects.filter(pk=obj.pk).exists()
 
 
 @pytest.mark.django_db
