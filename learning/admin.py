@@ -32,7 +32,10 @@ from learning.models import (
     CourseInvitation,
     CourseReview,
     DiscussionPost,
+    DiscussionPostUpvote,
+    DiscussionSettings,
     DiscussionThread,
+    DiscussionThreadFollow,
     EnrollmentStatus,
     GradeChange,
     LabSubmission,
@@ -461,6 +464,39 @@ class DiscussionPostAdmin(TenantScopedAdmin):
     list_select_related = ("thread", "user", "parent_post")
     autocomplete_fields = ("thread", "parent_post", "user")
     date_hierarchy = "created_at"
+
+
+@admin.register(DiscussionPostUpvote)
+class DiscussionPostUpvoteAdmin(ReadOnlyConsoleMixin, TenantScopedAdmin):
+    """Read-only: the community services keep each post's ``upvote_count`` equal to its upvotes."""
+
+    tenant_path = "post__thread__course_offering__university"
+    department_path = "post__thread__course_offering__course__department"
+    list_display = ("post", "user", "created_at")
+    search_fields = USER_SEARCH
+    list_select_related = ("post", "user")
+    date_hierarchy = "created_at"
+
+
+@admin.register(DiscussionThreadFollow)
+class DiscussionThreadFollowAdmin(ReadOnlyConsoleMixin, TenantScopedAdmin):
+    """Read-only: people follow and unfollow threads themselves (the community services)."""
+
+    tenant_path = "thread__course_offering__university"
+    department_path = "thread__course_offering__course__department"
+    list_display = ("thread", "user", "created_at")
+    search_fields = (*USER_SEARCH, "thread__title")
+    list_select_related = ("thread", "user")
+    date_hierarchy = "created_at"
+
+
+@admin.register(DiscussionSettings)
+class DiscussionSettingsAdmin(OfferingScoped):
+    list_display = ("course_offering", "allow_anonymous")
+    list_filter = ("allow_anonymous", "course_offering__university")
+    search_fields = ("course_offering__course__code", "course_offering__course__title")
+    list_select_related = ("course_offering__course",)
+    autocomplete_fields = ("course_offering",)
 
 
 @admin.register(CourseReview)

@@ -2,6 +2,7 @@
 
 import factory
 from django.contrib.contenttypes.models import ContentType as DjangoContentType
+from django.db import connection
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
@@ -18,7 +19,10 @@ from learning.models import (
     CourseInvitation,
     CourseReview,
     DiscussionPost,
+    DiscussionPostUpvote,
+    DiscussionSettings,
     DiscussionThread,
+    DiscussionThreadFollow,
     EnrollmentStatus,
     GradeChange,
     GradeChangeKind,
@@ -150,6 +154,18 @@ class DiscussionPostFactory(DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     body = "I think the answer is in chapter 2."
 
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        """The id is drawn first, so the tree ``path`` (ids from the opening post down to this one) is
+        stored with the row, as ``learning.community.services`` does."""
+        if not kwargs.get("path"):
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT nextval(pg_get_serial_sequence('discussion_posts', 'id'))")
+                kwargs["pk"] = cursor.fetchone()[0]
+            parent = kwargs.get("parent_post")
+            kwargs["path"] = [*(parent.path if parent else []), kwargs["pk"]]
+        return super()._create(model_class, *args, **kwargs)
+
 
 class CourseReviewFactory(DjangoModelFactory):
     class Meta:
@@ -264,3 +280,27 @@ class NotificationFactory(DjangoModelFactory):
     kind = NotificationKind.GRADE_POSTED
     text = "Your grade for Lab 1 is posted."
     url = "/learn/"
+
+
+class DiscussionPostUpvoteFactory(DjangoModelFactory):
+    class Meta:
+        model = DiscussionPostUpvote
+
+    post = factory.SubFactory(DiscussionPostFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class DiscussionThreadFollowFactory(DjangoModelFactory):
+    class Meta:
+        model = DiscussionThreadFollow
+
+    thread = factory.SubFactory(DiscussionThreadFactory)
+    user = factory.SubFactory(UserFactory)
+
+
+class DiscussionSettingsFactory(DjangoModelFactory):
+    class Meta:
+        model = DiscussionSettings
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    allow_anonymous = True
