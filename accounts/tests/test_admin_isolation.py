@@ -34,7 +34,13 @@ from syllabus.tests.factories import (
     QuestionFactory,
     QuestionPoolFactory,
 )
-from tutoring.tests.factories import ChatMessageFactory, ChatNoteFactory, ChatSessionFactory
+from tutoring.tests.factories import (
+    ChatMessageFactory,
+    ChatNoteFactory,
+    ChatSessionFactory,
+    TutorCourseSettingFactory,
+    TutorItemSettingFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -49,6 +55,14 @@ def _pool(t):
 
 def _session(t):
     return ChatSessionFactory(user=t.student, content_item=_item(t))
+
+
+def _attempt(t):
+    return lf.QuizAttemptFactory(user=t.student, course_offering=t.offering)
+
+
+def _thread(t):
+    return lf.DiscussionThreadFactory(course_offering=t.offering, created_by_user=t.student)
 
 
 # model label → builder of one row in tenant ``t`` (a world tenant, or another department of A)
@@ -87,12 +101,36 @@ BUILDERS = {
         thread=lf.DiscussionThreadFactory(course_offering=t.offering, created_by_user=t.student), user=t.student
     ),
     "learning.coursereview": lambda t: lf.CourseReviewFactory(user=t.student, course_offering=t.offering),
+    "learning.accommodation": lambda t: lf.AccommodationFactory(student=t.student, course_offering=t.offering),
+    "learning.quizattemptquestion": lambda t: lf.QuizAttemptQuestionFactory(attempt=_attempt(t)),
+    "learning.quizmastery": lambda t: lf.QuizMasteryFactory(user=t.student, course_offering=t.offering),
+    "learning.quizregrade": lambda t: lf.QuizRegradeFactory(attempt=_attempt(t)),
+    "learning.assignmentsubmission": lambda t: lf.AssignmentSubmissionFactory(user=t.student, course_offering=t.offering),
+    "learning.submissionfile": lambda t: lf.SubmissionFileFactory(
+        assignment_submission=lf.AssignmentSubmissionFactory(user=t.student, course_offering=t.offering)
+    ),
+    "learning.gradechange": lambda t: lf.GradeChangeFactory(
+        target=lf.LabSubmissionFactory(user=t.student, course_offering=t.offering)
+    ),
+    "learning.notification": lambda t: lf.NotificationFactory(user=t.student, university=t.university),
+    "learning.discussionpostupvote": lambda t: lf.DiscussionPostUpvoteFactory(
+        post=lf.DiscussionPostFactory(thread=_thread(t), user=t.student), user=t.student
+    ),
+    "learning.discussionthreadfollow": lambda t: lf.DiscussionThreadFollowFactory(thread=_thread(t), user=t.student),
+    "learning.discussionsettings": lambda t: lf.DiscussionSettingsFactory(course_offering=t.offering),
+    "tutoring.tutorcoursesetting": lambda t: TutorCourseSettingFactory(course=t.course),
+    "tutoring.tutoritemsetting": lambda t: TutorItemSettingFactory(content_item=_item(t)),
     "tutoring.chatsession": _session,
     "tutoring.chatmessage": lambda t: ChatMessageFactory(session=_session(t)),
     "tutoring.chatnote": lambda t: ChatNoteFactory(session=_session(t)),
 }
 # University-level models a department admin does not see at all (no department path).
-NO_DEPARTMENT_VIEW = {"accounts.useruniversityrole", "syllabus.moduletemplate", "syllabus.asset"}
+NO_DEPARTMENT_VIEW = {
+    "accounts.useruniversityrole",
+    "syllabus.moduletemplate",
+    "syllabus.asset",
+    "learning.notification",
+}
 # Same university for both departments: the department admin sees (read-only) its university.
 SAME_ROW_FOR_DEPARTMENTS = {"catalog.university"}
 
