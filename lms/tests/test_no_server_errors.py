@@ -81,7 +81,10 @@ from syllabus.tests.factories import (
     QuestionFactory,
     QuestionPoolFactory,
 )
-from tutoring.tests.factories import ChatNoteFactory
+from tutoring.chat import COMPLETE
+from tutoring.models import MessageRole
+from tutoring.services import enable_session_sharing
+from tutoring.tests.factories import ChatMessageFactory, ChatNoteFactory, ChatSessionFactory
 
 ROLES = ("anonymous", "student", "instructor", "university_admin", "platform_admin")
 ADMIN_ROLES = ("university_admin", "platform_admin")  # the roles with a staff console of their own
@@ -216,7 +219,16 @@ def _extend(tenant) -> None:
     tenant.thread = thread
     tenant.post = DiscussionPostFactory(thread=thread, user=student, path=[])
     DiscussionPost.objects.filter(pk=tenant.post.pk).update(path=[tenant.post.pk])
-    ChatNoteFactory(session__user=student, session__content_item=tenant.tree.t1)
+    # The tutor: a conversation on t1 (shared, so its page renders), a finished reply, a note on the reply.
+    tenant.chat_session = ChatSessionFactory(user=student, content_item=tenant.tree.t1)
+    ChatMessageFactory(session=tenant.chat_session)
+    tenant.chat_reply = ChatMessageFactory(
+        session=tenant.chat_session, role=MessageRole.ASSISTANT, content="Both sides stay equal.",
+        meta={"status": COMPLETE},
+    )  # fmt: skip
+    tenant.chat_note = ChatNoteFactory(session=tenant.chat_session, message=tenant.chat_reply)
+    enable_session_sharing(actor=student, session=tenant.chat_session)
+    tenant.chat_session.refresh_from_db()
     tenant.notification = Notification.objects.create(
         user=student, university=tenant.university, kind=NotificationKind.REPLY, text="A reply", url="/learn/"
     )
@@ -310,6 +322,9 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "submission_id": a.lab_submission.pk,
         "file_id": a.lab_file.pk,
         "assignment_submission_id": a.assignment_submission.pk,
+        "session_id": a.chat_session.pk,
+        "message_id": a.chat_reply.pk,
+        "note_id": a.chat_note.pk,
     }
     other = {
         "offering_id": b.offering.pk,
@@ -331,6 +346,9 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "submission_id": b.lab_submission.pk,
         "file_id": b.lab_file.pk,
         "assignment_submission_id": b.assignment_submission.pk,
+        "session_id": b.chat_session.pk,
+        "message_id": b.chat_reply.pk,
+        "note_id": b.chat_note.pk,
     }
     values = {"own": str(own[kwarg]), "other": str(other[kwarg]), "missing": MISSING, "huge": PAST_BIGINT}
     if kwarg == "offering_id":
@@ -352,7 +370,7 @@ def _str_values(kwarg: str, route: str, world) -> dict[str, str]:
             "short_code": a.university.short_code,
             "code": a.course.code if "courses/" in route else (world.subject.code if "subjects/" in route else "MATH"),
             "uidb64": "MQ",
-            "token": "abc-123",
+            "token": a.chat_session.share_token if "shared/" in route else "abc-123",
             "name": world.prompt.name,
             "id": str(a.student.pk),
             "content_type_id": str(world.content_type_id),
