@@ -19,14 +19,17 @@ $(VENV)/.installed-dev: $(VENV)/.installed requirements-dev.txt
 
 ## make run: install, start the database, migrate, load demo data when empty, serve with gunicorn.
 run: $(VENV)/.installed
+	@scripts/system-deps.sh --warn
 	@PORT=$(PORT) scripts/serve.sh
 
 ## make dev: the same with Django's autoreloading development server.
 dev: $(VENV)/.installed
+	@scripts/system-deps.sh --warn
 	@PORT=$(PORT) SERVER=runserver scripts/serve.sh
 
 ## make test: install, lint, check migrations, run the whole suite on PostgreSQL.
 test: $(VENV)/.installed-dev
+	scripts/system-deps.sh
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=lms.settings_test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest

@@ -6,4 +6,5 @@ class LearningConfig(AppConfig):
     name = "learning"
 
     def ready(self) -> None:
+        from learning.gradebook import receivers as gradebook_receivers  # noqa: F401 - connects the receivers
         from learning.progress import receivers  # noqa: F401 - connects the receivers

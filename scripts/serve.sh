@@ -7,6 +7,18 @@ cd "$(dirname "$0")/.."
 PY=.venv/bin/python
 export DEBUG="${DEBUG:-true}"      # a local demo; production sets DEBUG=false and a SECRET_KEY
 PORT="${PORT:-8000}"
+# Secret system settings (and the certificates' signing keys) need an encryption key: a local demo
+# without one gets a key generated once and kept in var/ (git-ignored), so restarts still decrypt.
+# (A key in .env wins: the generated one is used only when neither the environment nor .env sets one.)
+if [ -z "${SETTINGS_ENCRYPTION_KEYS:-}" ] && ! grep -qsE '^SETTINGS_ENCRYPTION_KEYS=.+' .env; then
+  mkdir -p var
+  if [ ! -s var/settings_encryption_key ]; then
+    (umask 077 && $PY -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' \
+      > var/settings_encryption_key)
+  fi
+  SETTINGS_ENCRYPTION_KEYS="$(cat var/settings_encryption_key)"
+  export SETTINGS_ENCRYPTION_KEYS
+fi
 
 started_embedded=""
 if [ -z "${DATABASE_URL:-}" ]; then

@@ -29,7 +29,9 @@ Contract:
 - Course completion (:func:`record_course_completion`, :func:`record_course_completions`): when a
   student's course-root rollup completes, ``learning.progress`` (the layer above) calls these to turn
   the ``active`` enrollment into ``completed`` with ``completed_at``. Idempotent (only ``active`` rows change) and never
-  reverted by a later structure change; seats are unchanged (both states hold one).
+  reverted by a later structure change; seats are unchanged (both states hold one). Every completion
+  (these two and staff's ``complete_enrollment``) sends ``learning.enrollment.signals.enrollments_completed``
+  with the ids it changed, so a higher layer (the gradebook's certificates) can act without enrollment importing it.
 """
 
 
@@ -55,6 +57,7 @@ from learning.enrollment.rules import (
     check_prerequisites,
     signed_in,
 )
+from learning.enrollment.signals import enrollments_completed
 from learning.notifications.models import NotificationKind
 from learning.notifications.services import notify
 
@@ -322,6 +325,7 @@ def complete_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollm
         offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.ACTIVE, NOT_ACTIVE, "not_active")
         _set_status(enrollment, EnrollmentStatus.COMPLETED)
         _save_counts(offering)
+        enrollments_completed.send(sender=CourseEnrollment, enrollment_ids=[enrollment.pk])
     return enrollment
 
 
@@ -331,9 +335,12 @@ def record_course_completion(*, enrollment_id: int, now: datetime | None = None)
     Called by ``learning.progress.services`` under its lock on the enrollment row. Idempotent: True only when
     this call made the transition (a completed, dropped or missing enrollment is left alone)."""
     now = now or timezone.now()
-    changed = CourseEnrollment.objects.filter(pk=enrollment_id, status=EnrollmentStatus.ACTIVE).update(
-        status=EnrollmentStatus.COMPLETED, completed_at=now, status_changed_at=now
-    )
+    with transaction.atomic():
+        changed = CourseEnrollment.objects.filter(pk=enrollment_id, status=EnrollmentStatus.ACTIVE).update(
+            status=EnrollmentStatus.COMPLETED, completed_at=now, status_changed_at=now
+        )
+        if changed == 1:
+            enrollments_completed.send(sender=CourseEnrollment, enrollment_ids=[enrollment_id])
     return changed == 1
 
 
@@ -342,9 +349,19 @@ def record_course_completions(*, offering_id: int, user_ids, now: datetime | Non
     the offering whose student is in ``user_ids`` (ids, or a ``values("user_id")`` subquery: the students
     whose course-root rollup is complete) becomes ``completed``. Returns how many."""
     now = now or timezone.now()
-    return CourseEnrollment.objects.filter(
-        course_offering_id=offering_id, status=EnrollmentStatus.ACTIVE, user_id__in=user_ids
-    ).update(status=EnrollmentStatus.COMPLETED, completed_at=now, status_changed_at=now)
+    with transaction.atomic():
+        ids = list(
+            CourseEnrollment.objects.select_for_update()
+            .filter(course_offering_id=offering_id, status=EnrollmentStatus.ACTIVE, user_id__in=user_ids)
+            .values_list("pk", flat=True)
+        )
+        if not ids:
+            return 0
+        changed = CourseEnrollment.objects.filter(pk__in=ids, status=EnrollmentStatus.ACTIVE).update(
+            status=EnrollmentStatus.COMPLETED, completed_at=now, status_changed_at=now
+        )
+        enrollments_completed.send(sender=CourseEnrollment, enrollment_ids=ids)
+    return changed
 
 def promote_from_waitlist(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     """Staff move one waitlisted student in (e.g. out of order, after raising the capacity)."""

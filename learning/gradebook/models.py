@@ -41,10 +41,20 @@ class Certificate(models.Model):
     issued_at = models.DateTimeField(db_default=Now())
     expires_at = models.DateTimeField(null=True, blank=True)
     metadata_json = models.JSONField(null=True, blank=True)
+    # Revocation keeps the row (the public page and the revocation list must say "revoked", not 404).
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    revocation_reason = models.TextField(blank=True, default="")
+    # The student's choice: the grade appears on the public page, the PDF and the credential only when True.
+    show_grade = models.BooleanField(default=False, db_default=False)
 
     class Meta:
         db_table = "certificates"
         constraints = [
+            models.UniqueConstraint(fields=["user", "course_offering"], name="ux_certificates_user_offering"),
+            models.CheckConstraint(
+                condition=Q(revoked_at__isnull=True) | ~Q(revocation_reason=""),
+                name="ck_certificates_revocation_has_reason",
+            ),
             # Seed 000 declares the column inline UNIQUE; this is PostgreSQL's own name for it.
             models.UniqueConstraint(fields=["certificate_code"], name="certificates_certificate_code_key"),
             models.CheckConstraint(
@@ -56,3 +66,11 @@ class Certificate(models.Model):
 
     def __str__(self) -> str:
         return self.certificate_code
+
+    def status_at(self, moment) -> str:
+        """ "Revoked", "Expired" or "Valid" at ``moment`` (revocation wins over expiry)."""
+        if self.revoked_at is not None:
+            return "Revoked"
+        if self.expires_at is not None and self.expires_at <= moment:
+            return "Expired"
+        return "Valid"

@@ -100,6 +100,9 @@ def dashboard_enrollments(*, user) -> QuerySet[CourseEnrollment]:
                 .order_by("-issued_at")
                 .values("certificate_code")[:1]
             ),
+            certificate_revoked=Exists(
+                Certificate.objects.filter(user_id=user.pk, course_offering_id=offering, revoked_at__isnull=False)
+            ),
         )
         .order_by("-status_changed_at", "-id")
     )

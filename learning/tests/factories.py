@@ -1,14 +1,17 @@
 """Factories for learning. Progress, attempts and submissions point at content of the offering's course."""
 
 import factory
+from django.contrib.contenttypes.models import ContentType as DjangoContentType
 from django.utils import timezone
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import UserFactory
 from catalog.models import OfferingVisibility
-from catalog.tests.factories import CourseOfferingFactory
+from catalog.tests.factories import CourseOfferingFactory, UniversityFactory
 from learning.models import (
     Accommodation,
+    AssignmentStatus,
+    AssignmentSubmission,
     Certificate,
     CourseEnrollment,
     CourseGrade,
@@ -17,11 +20,16 @@ from learning.models import (
     DiscussionPost,
     DiscussionThread,
     EnrollmentStatus,
+    GradeChange,
+    GradeChangeKind,
     LabSubmission,
+    Notification,
+    NotificationKind,
     QuizAttempt,
     QuizAttemptQuestion,
     QuizMastery,
     QuizRegrade,
+    SubmissionFile,
     UserContentProgress,
     UserModuleProgress,
 )
@@ -195,3 +203,64 @@ class QuizRegradeFactory(DjangoModelFactory):
     old_score = 5
     new_score = 6
     reason = "Question 3's answer corrected"
+
+
+class AssignmentSubmissionFactory(DjangoModelFactory):
+    """A submitted assignment, in the offering's university, about an item of the offering's course."""
+
+    class Meta:
+        model = AssignmentSubmission
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    university = factory.SelfAttribute("course_offering.university")
+    user = factory.SubFactory(UserFactory)
+    content_item = _item_in_offering_course(ContentItemFactory)
+    status = AssignmentStatus.SUBMITTED
+    text_answer = "My essay on linear equations."
+    submitted_at = factory.LazyFunction(timezone.now)
+    submission_count = 1
+
+
+class SubmissionFileFactory(DjangoModelFactory):
+    """A file of an assignment submission (pass ``lab_submission=`` and ``assignment_submission=None`` for a
+    lab's), in the submission's offering and university."""
+
+    class Meta:
+        model = SubmissionFile
+
+    assignment_submission = factory.SubFactory(AssignmentSubmissionFactory)
+    course_offering = factory.SelfAttribute("assignment_submission.course_offering")
+    university = factory.SelfAttribute("course_offering.university")
+    path = factory.Sequence(lambda n: f"answer_{n}.py")
+    data = b"print(42)\n"
+    size = factory.LazyAttribute(lambda o: len(o.data))
+
+
+class GradeChangeFactory(DjangoModelFactory):
+    """An audit row of a lab submission's score, in the submission's offering and university."""
+
+    class Meta:
+        model = GradeChange
+        exclude = ("target",)
+
+    target = factory.SubFactory(LabSubmissionFactory)
+    course_offering = factory.SelfAttribute("target.course_offering")
+    university = factory.SelfAttribute("course_offering.university")
+    student = factory.SelfAttribute("target.user")
+    content_item = factory.SelfAttribute("target.content_item")
+    target_type = factory.LazyFunction(lambda: DjangoContentType.objects.get_for_model(LabSubmission))
+    target_id = factory.SelfAttribute("target.pk")
+    kind = GradeChangeKind.AUTO
+    from_value = None
+    to_value = 80
+
+
+class NotificationFactory(DjangoModelFactory):
+    class Meta:
+        model = Notification
+
+    user = factory.SubFactory(UserFactory)
+    university = factory.SubFactory(UniversityFactory)
+    kind = NotificationKind.GRADE_POSTED
+    text = "Your grade for Lab 1 is posted."
+    url = "/learn/"

@@ -77,7 +77,7 @@ def test_sections_progress_resume_waitlist_and_completion(world, client):
     assert "Eigenvectors 101" in body
     assert "Later course" in body and "starts" in body
     assert "#3 in line" in body
-    assert "Grade A-" in body and "CERT-XYZ" in body
+    assert "Grade A-" in body and 'href="/certificates/CERT-XYZ/"' in body
     assert "Dropped course" not in body
     # Nothing of another student leaks in.
     client.force_login(world.b.student)
@@ -109,6 +109,8 @@ def test_dashboard_query_count_is_fixed(world, client, django_assert_max_num_que
                                 status=[EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED,
                                         EnrollmentStatus.WAITLISTED][i % 3],
                                 waitlist_position=1 if i % 3 == 2 else None)
+        if i % 3 == 1:  # every completed course has its certificate, linked to its page
+            CertificateFactory(user=student, course_offering=offering, certificate_code=f"code-{n}-{i}")
         # Every course has a deadline and a structure its rollups were never computed for.
         assignment(root_of(course), f"Essay {i}", due_at=(now + timedelta(days=i + 1)).isoformat())
         bump(course)
@@ -119,6 +121,7 @@ def test_dashboard_query_count_is_fixed(world, client, django_assert_max_num_que
     with django_assert_max_num_queries(10):
         body = client.get(URL).content.decode()
     assert body.count("Essay ") == min(len(range(0, n, 3)), 10)
+    assert body.count('href="/certificates/code-') == len(range(1, n, 3))
 
 
 def test_dashboard_progress_matches_the_structure_after_a_change(world, client, django_capture_on_commit_callbacks):

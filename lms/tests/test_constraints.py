@@ -56,12 +56,10 @@ def test_every_named_constraint_is_broken_by_some_test():
     sources = "\n".join(
         path.read_text()
         for label in SCHEMA_APPS
-        for path in (base / label / "tests").glob("test_*.py")
+        for path in (base / label).rglob("tests/test_*.py")
         if path.name != "test_schema_fidelity.py"
     )
     names = schema_constraint_names()
     assert "fk_content_items_course_same_university" in names and "user_profiles_user_id_key" in names
-    untested = sorted(
-        name for name in names - UNBREAKABLE if not re.search(rf'"{re.escape(name)}"', sources)
-    )
+    untested = sorted(name for name in names - UNBREAKABLE if not re.search(rf'"{re.escape(name)}"', sources))
     assert untested == []

@@ -53,6 +53,8 @@ EXPECTED_RULES = {
     "accommodations.student_id": ("users", "NO ACTION"),
     "accommodations.university_id": ("universities", "NO ACTION"),
     "assets.university_id": ("universities", "NO ACTION"),
+    # django-axes (log-in lockouts): its own table, Django's default rule.
+    "axes_accessattemptexpiration.access_attempt_id": ("axes_accessattempt", "NO ACTION"),
     "auth_group_permissions.group_id": ("auth_group", "NO ACTION"),
     "auth_group_permissions.permission_id": ("auth_permission", "NO ACTION"),
     "auth_permission.content_type_id": ("django_content_type", "NO ACTION"),

@@ -4,7 +4,8 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.tests.factories import UserFactory
-from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole
+from syllabus.tests.factories import ContentItemFactory, CourseWithRootFactory
+from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole, TutorCourseSetting, TutorItemSetting
 
 
 class ChatSessionFactory(DjangoModelFactory):
@@ -34,3 +35,21 @@ class ChatNoteFactory(DjangoModelFactory):
     message = factory.SubFactory(ChatMessageFactory, session=factory.SelfAttribute("..session"))
     content = "Subtracting keeps both sides equal."
     selected_text = "subtract 1 from both sides"
+
+
+class TutorCourseSettingFactory(DjangoModelFactory):
+    class Meta:
+        model = TutorCourseSetting
+
+    course = factory.SubFactory(CourseWithRootFactory)
+    university = factory.SelfAttribute("course.university")
+    tutor_enabled = True
+
+
+class TutorItemSettingFactory(DjangoModelFactory):
+    class Meta:
+        model = TutorItemSetting
+
+    content_item = factory.SubFactory(ContentItemFactory)
+    university = factory.SelfAttribute("content_item.university")
+    tutor_enabled = False

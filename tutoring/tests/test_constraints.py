@@ -3,8 +3,15 @@
 import pytest
 
 from accounts.tests.db_helpers import accepts, rejects, rejects_update
+from syllabus.tests.factories import ContentItemFactory
 from tutoring.models import ChatMessage, ChatSession
-from tutoring.tests.factories import ChatMessageFactory, ChatNoteFactory, ChatSessionFactory
+from tutoring.tests.factories import (
+    ChatMessageFactory,
+    ChatNoteFactory,
+    ChatSessionFactory,
+    TutorCourseSettingFactory,
+    TutorItemSettingFactory,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +51,33 @@ def test_deleting_a_message_keeps_the_note():
     note.message.delete()
     note.refresh_from_db()
     assert note.message is None
+
+
+def test_one_tutor_conversation_per_student_and_item():
+    item = ContentItemFactory()
+    session = ChatSessionFactory(content_item=item)
+    rejects(
+        "ux_chat_sessions_user_item",
+        "INSERT INTO chat_sessions (user_id, content_item_id) VALUES (%s, %s)",
+        [session.user_id, item.pk],
+    )
+    other_item = ContentItemFactory(module=item.module)
+    accepts("INSERT INTO chat_sessions (user_id, content_item_id) VALUES (%s, %s)", [session.user_id, other_item.pk])
+
+
+def test_one_tutor_setting_per_course():
+    setting = TutorCourseSettingFactory()
+    rejects(
+        "tutor_course_settings_course_id_key",
+        "INSERT INTO tutor_course_settings (course_id, university_id) VALUES (%s, %s)",
+        [setting.course_id, setting.university_id],
+    )
+
+
+def test_one_tutor_setting_per_item():
+    setting = TutorItemSettingFactory()
+    rejects(
+        "tutor_item_settings_content_item_id_key",
+        "INSERT INTO tutor_item_settings (content_item_id, university_id) VALUES (%s, %s)",
+        [setting.content_item_id, setting.university_id],
+    )

@@ -37,6 +37,7 @@ class El {
   closest(selector) { return this.selectors.includes(selector) ? this : this.parentNode ? this.parentNode.closest(selector) : null; }
   setAttribute(k, v) { this.attrs[k] = v; }
   removeAttribute(k) { delete this.attrs[k]; }
+  hasAttribute(k) { return k in this.attrs; }
   scrollIntoView() { this.world.windowScrolled = true; }
 }
 
