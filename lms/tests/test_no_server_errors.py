@@ -40,7 +40,7 @@ from django.contrib import admin
 from django.contrib.contenttypes.models import ContentType as DjangoContentType
 from django.db import transaction
 from django.db.models import Q
-from django.test import Client
+from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 
@@ -53,6 +53,7 @@ from catalog.tests.factories import (
     DomainFactory,
     SubjectFactory,
 )
+from learning.gradebook.credentials import ensure_signing_key
 from learning.models import AssignmentSubmission, DiscussionPost, Notification, NotificationKind, SubmissionFile
 from learning.tests.factories import (
     AccommodationFactory,
@@ -72,6 +73,7 @@ from learning.tests.factories import (
     UserModuleProgressFactory,
 )
 from learning.tests.test_player_fixtures import build_tree, clear_memos
+from lms.crypto import generate_key
 from lms.tests.factories import SystemSettingFactory
 from prompts.tests.factories import PromptApiKeyFactory, PromptFactory, PromptLabelFactory, basic_auth
 from syllabus.tests.factories import (
@@ -81,7 +83,10 @@ from syllabus.tests.factories import (
     QuestionFactory,
     QuestionPoolFactory,
 )
-from tutoring.tests.factories import ChatNoteFactory
+from tutoring.chat import COMPLETE
+from tutoring.models import MessageRole
+from tutoring.services import enable_session_sharing
+from tutoring.tests.factories import ChatMessageFactory, ChatNoteFactory, ChatSessionFactory
 
 ROLES = ("anonymous", "student", "instructor", "university_admin", "platform_admin")
 ADMIN_ROLES = ("university_admin", "platform_admin")  # the roles with a staff console of their own
@@ -194,7 +199,8 @@ def _extend(tenant) -> None:
     tenant.template = ModuleTemplateFactory(university=tenant.university)
     on = {"user": student, "course_offering": offering}
     tenant.grade = CourseGradeFactory(**on)
-    CertificateFactory(**on)
+    tenant.certificate = CertificateFactory(**on)
+    tenant.signing_key_id = ensure_signing_key(university_id=tenant.university.pk).key_id
     tenant.review = CourseReviewFactory(**on)
     tenant.attempt = QuizAttemptFactory(**on)
     tenant.accommodation = AccommodationFactory(course_offering=offering, student=student)
@@ -216,7 +222,16 @@ def _extend(tenant) -> None:
     tenant.thread = thread
     tenant.post = DiscussionPostFactory(thread=thread, user=student, path=[])
     DiscussionPost.objects.filter(pk=tenant.post.pk).update(path=[tenant.post.pk])
-    ChatNoteFactory(session__user=student, session__content_item=tenant.tree.t1)
+    # The tutor: a conversation on t1 (shared, so its page renders), a finished reply, a note on the reply.
+    tenant.chat_session = ChatSessionFactory(user=student, content_item=tenant.tree.t1)
+    ChatMessageFactory(session=tenant.chat_session)
+    tenant.chat_reply = ChatMessageFactory(
+        session=tenant.chat_session, role=MessageRole.ASSISTANT, content="Both sides stay equal.",
+        meta={"status": COMPLETE},
+    )  # fmt: skip
+    tenant.chat_note = ChatNoteFactory(session=tenant.chat_session, message=tenant.chat_reply)
+    enable_session_sharing(actor=student, session=tenant.chat_session)
+    tenant.chat_session.refresh_from_db()
     tenant.notification = Notification.objects.create(
         user=student, university=tenant.university, kind=NotificationKind.REPLY, text="A reply", url="/learn/"
     )
@@ -248,7 +263,13 @@ def _build(world) -> SimpleNamespace:
 def crawl_world(django_db_setup, django_db_blocker):
     from conftest import build_world
 
-    with django_db_blocker.unblock(), transaction.atomic():
+    # A deployment with an encryption key (the badge signing keys are stored encrypted; without one the
+    # credential endpoints answer 503 "signing unavailable" by design).
+    with (
+        override_settings(SETTINGS_ENCRYPTION_KEYS=[generate_key()]),
+        django_db_blocker.unblock(),
+        transaction.atomic(),
+    ):
         world = _build(build_world())
         _log_in(world)
         yield world
@@ -310,6 +331,9 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "submission_id": a.lab_submission.pk,
         "file_id": a.lab_file.pk,
         "assignment_submission_id": a.assignment_submission.pk,
+        "session_id": a.chat_session.pk,
+        "message_id": a.chat_reply.pk,
+        "note_id": a.chat_note.pk,
     }
     other = {
         "offering_id": b.offering.pk,
@@ -331,6 +355,9 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "submission_id": b.lab_submission.pk,
         "file_id": b.lab_file.pk,
         "assignment_submission_id": b.assignment_submission.pk,
+        "session_id": b.chat_session.pk,
+        "message_id": b.chat_reply.pk,
+        "note_id": b.chat_note.pk,
     }
     values = {"own": str(own[kwarg]), "other": str(other[kwarg]), "missing": MISSING, "huge": PAST_BIGINT}
     if kwarg == "offering_id":
@@ -350,16 +377,19 @@ def _str_values(kwarg: str, route: str, world) -> dict[str, str]:
     else:
         own = {
             "short_code": a.university.short_code,
-            "code": a.course.code if "courses/" in route else (world.subject.code if "subjects/" in route else "MATH"),
+            "code": a.certificate.certificate_code
+            if route.startswith("certificates/")
+            else (a.course.code if "courses/" in route else (world.subject.code if "subjects/" in route else "MATH")),
+            "key_id": a.signing_key_id,
             "uidb64": "MQ",
-            "token": "abc-123",
+            "token": a.chat_session.share_token if "shared/" in route else "abc-123",
             "name": world.prompt.name,
             "id": str(a.student.pk),
             "content_type_id": str(world.content_type_id),
             # Discussion actions: a harmless one per route (the others are the same view's branches).
-            "action": "follow" if "discussions/<int:thread_id>" in route else (
-                "upvote" if "posts/" in route else "follow-all"
-            ),
+            "action": "follow"
+            if "discussions/<int:thread_id>" in route
+            else ("upvote" if "posts/" in route else "follow-all"),
         }
         values = {"own": own[kwarg]}
         if kwarg == "short_code":
@@ -678,6 +708,8 @@ def _crawl_path(crawl: Crawl, role: str, variant: str, path: str, names_fallback
 
 # Where an id of university B must never answer 200 to a role of A (platform admins see every university).
 PUBLIC_OF_B = {"catalog:course-detail", "learning:enroll", "learning:drop", "community:course-reviews"}
+# A certificate issuer's profile, keys and revocation list are public (verifiers of any university read them).
+PUBLIC_OF_B |= {"certificate_issuer", "certificate_issuer_jwks", "certificate_issuer_key", "certificate_revocations"}
 
 
 def _check_leak(crawl: Crawl, role: str, variant: str, path: str, response) -> None:
