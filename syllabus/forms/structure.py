@@ -78,8 +78,13 @@ class QuestionForm(forms.Form):
         ),
     )
     numeric_tolerance = forms.DecimalField(required=False, min_value=0, label="Tolerance (numeric)")
+    # Optional: only numeric questions read it, and a form posted without it (an older page, a script) means
+    # the absolute tolerance every question had before the option existed.
     tolerance_mode = forms.ChoiceField(
-        choices=ToleranceMode.choices, initial=ToleranceMode.ABSOLUTE, label="Tolerance is (numeric)"
+        choices=ToleranceMode.choices,
+        initial=ToleranceMode.ABSOLUTE,
+        required=False,
+        label="Tolerance is (numeric)",
     )
     partial_credit = forms.BooleanField(
         required=False, label="Partial credit (multiple select): per correct tick, minus wrong ticks, never below 0"
