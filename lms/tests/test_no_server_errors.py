@@ -63,7 +63,11 @@ from learning.tests.factories import (
     CourseInvitationFactory,
     CourseReviewFactory,
     DiscussionPostFactory,
+    DiscussionPostUpvoteFactory,
+    DiscussionSettingsFactory,
     DiscussionThreadFactory,
+    DiscussionThreadFollowFactory,
+    GradeChangeFactory,
     LabSubmissionFactory,
     QuizAttemptFactory,
     QuizAttemptQuestionFactory,
@@ -86,7 +90,13 @@ from syllabus.tests.factories import (
 from tutoring.chat import COMPLETE
 from tutoring.models import MessageRole
 from tutoring.services import enable_session_sharing
-from tutoring.tests.factories import ChatMessageFactory, ChatNoteFactory, ChatSessionFactory
+from tutoring.tests.factories import (
+    ChatMessageFactory,
+    ChatNoteFactory,
+    ChatSessionFactory,
+    TutorCourseSettingFactory,
+    TutorItemSettingFactory,
+)
 
 ROLES = ("anonymous", "student", "instructor", "university_admin", "platform_admin")
 ADMIN_ROLES = ("university_admin", "platform_admin")  # the roles with a staff console of their own
@@ -231,6 +241,13 @@ def _extend(tenant) -> None:
     )  # fmt: skip
     tenant.chat_note = ChatNoteFactory(session=tenant.chat_session, message=tenant.chat_reply)
     enable_session_sharing(actor=student, session=tenant.chat_session)
+    # One row per university for the staff console's newer pages, so each change page has a row to open.
+    GradeChangeFactory(target=tenant.lab_submission)
+    DiscussionPostUpvoteFactory(post=tenant.post, user=student)
+    DiscussionThreadFollowFactory(thread=thread, user=student)
+    DiscussionSettingsFactory(course_offering=offering)
+    TutorCourseSettingFactory(course=course)
+    TutorItemSettingFactory(content_item=tenant.tree.t1)
     tenant.chat_session.refresh_from_db()
     tenant.notification = Notification.objects.create(
         user=student, university=tenant.university, kind=NotificationKind.REPLY, text="A reply", url="/learn/"
