@@ -158,47 +158,54 @@ def _own_message(request, message_id: int) -> ChatMessage:
     return message
 
 
-@login_required
-@require_POST
-def feedback(request, message_id: int):
-    message = _own_message(request, message_id)
+def _message_action(request, message: ChatMessage, action, success: str):
+    """Run ``action()`` (a service call) for one of the student's messages: a refusal is a 400 with its
+    message (JSON for scripts), success a flash and a return to the message."""
     try:
-        chat.rate_reply(
-            actor=request.user,
-            message=message,
-            rating=request.POST.get("rating", ""),
-            reason=request.POST.get("reason", ""),
-        )
+        action()
     except ValidationError as error:
         if _wants_json(request):
             return JsonResponse({"error": error.messages[0]}, status=400)
         return HttpResponse(error.messages[0], status=400, content_type="text/plain")
     if _wants_json(request):
         return JsonResponse({"ok": True})
-    flash.success(request, "Thanks for the feedback.")
+    flash.success(request, success)
     return redirect(_next_url(request, "/") + f"#tutor-message-{message.pk}")
+
+
+@login_required
+@require_POST
+def feedback(request, message_id: int):
+    message = _own_message(request, message_id)
+    return _message_action(
+        request,
+        message,
+        lambda: chat.rate_reply(
+            actor=request.user,
+            message=message,
+            rating=request.POST.get("rating", ""),
+            reason=request.POST.get("reason", ""),
+        ),
+        "Thanks for the feedback.",
+    )
 
 
 @login_required
 @require_POST
 def note_create(request, message_id: int):
     message = _own_message(request, message_id)
-    try:
-        chat.add_note(
+    return _message_action(
+        request,
+        message,
+        lambda: chat.add_note(
             actor=request.user,
             session=message.session,
             message=message,
             content=request.POST.get("content", ""),
             selected_text=request.POST.get("selected_text", ""),
-        )
-    except ValidationError as error:
-        if _wants_json(request):
-            return JsonResponse({"error": error.messages[0]}, status=400)
-        return HttpResponse(error.messages[0], status=400, content_type="text/plain")
-    if _wants_json(request):
-        return JsonResponse({"ok": True})
-    flash.success(request, "Note saved to My notes.")
-    return redirect(_next_url(request, "/") + f"#tutor-message-{message.pk}")
+        ),
+        "Note saved to My notes.",
+    )
 
 
 def _own_note(request, note_id: int) -> ChatNote:
