@@ -8,7 +8,7 @@ Each sub-area keeps its own models (one Django app: the app label ``learning``, 
 - :mod:`learning.progress.models`: item progress and module rollups;
 - :mod:`learning.assessments.models` (and ``models_submissions``): quiz attempts, their questions,
   mastery, re-grades and accommodations, lab and assignment submissions, grade changes;
-- :mod:`learning.gradebook.models`: course grades and certificates;
+- :mod:`learning.gradebook.models`: grading policies and scales, course grades and certificates;
 - :mod:`learning.community.models`: discussions and reviews.
 
 Everything hangs off a course offering. Code inside a sub-package imports from its own ``models``
@@ -43,7 +43,16 @@ from learning.community.models import (
     ThreadKind,
 )
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
-from learning.gradebook.models import Certificate, CourseGrade
+from learning.gradebook.models import (
+    Certificate,
+    CertificateRule,
+    CourseGrade,
+    GradingCategory,
+    GradingItem,
+    GradingPolicy,
+    GradingScale,
+    GradingScaleRow,
+)
 from learning.notifications.models import Notification, NotificationKind
 from learning.progress.models import UserContentProgress, UserModuleProgress
 
@@ -52,6 +61,7 @@ __all__ = [
     "AssignmentStatus",
     "AssignmentSubmission",
     "Certificate",
+    "CertificateRule",
     "CourseEnrollment",
     "CourseGrade",
     "CourseInvitation",
@@ -64,6 +74,11 @@ __all__ = [
     "EnrollmentStatus",
     "GradeChange",
     "GradeChangeKind",
+    "GradingCategory",
+    "GradingItem",
+    "GradingPolicy",
+    "GradingScale",
+    "GradingScaleRow",
     "LabSubmission",
     "LabSubmissionStatus",
     "MasteryLevel",
