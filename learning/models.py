@@ -8,7 +8,8 @@ Each sub-area keeps its own models (one Django app: the app label ``learning``, 
 - :mod:`learning.progress.models`: item progress and module rollups;
 - :mod:`learning.assessments.models` (and ``models_submissions``): quiz attempts, their questions,
   mastery, re-grades and accommodations, lab and assignment submissions, grade changes;
-- :mod:`learning.gradebook.models`: grading policies and scales, course grades and certificates;
+- :mod:`learning.gradebook.models` (and ``models_overrides``): grading policies and scales, course grades,
+  certificates, item-score overrides;
 - :mod:`learning.community.models`: discussions and reviews.
 
 Everything hangs off a course offering. Code inside a sub-package imports from its own ``models``
@@ -53,6 +54,7 @@ from learning.gradebook.models import (
     GradingScale,
     GradingScaleRow,
 )
+from learning.gradebook.models_overrides import ItemScoreOverride
 from learning.notifications.models import Notification, NotificationKind
 from learning.progress.models import UserContentProgress, UserModuleProgress
 
@@ -79,6 +81,7 @@ __all__ = [
     "GradingPolicy",
     "GradingScale",
     "GradingScaleRow",
+    "ItemScoreOverride",
     "LabSubmission",
     "LabSubmissionStatus",
     "MasteryLevel",

@@ -92,7 +92,6 @@ class GradingPolicy(models.Model):
     certificate_valid_months = models.IntegerField(null=True, blank=True, help_text="Empty: never expires.")
     grades_finalized_at = models.DateTimeField(null=True, blank=True)
     grades_finalized_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
-    updated_at = models.DateTimeField(db_default=Now())
 
     class Meta:
         db_table = "grading_policies"

@@ -14,6 +14,7 @@ from django.utils import timezone
 from learning.assessments.models import Accommodation
 from learning.gradebook import scores
 from learning.gradebook.models import (
+    CourseGrade,
     GradingCategory,
     GradingItem,
     GradingPolicy,
@@ -220,3 +221,50 @@ def test_policy_constraints(world, course):
         GradingScaleRow.objects.create(scale=scale, letter="Q", lower_bound=50)
     with pytest.raises(IntegrityError, match="ck_grading_scale_rows_bound_range"), transaction.atomic():
         GradingScaleRow.objects.create(scale=scale, letter="R", lower_bound=-1)
+    more = [
+        ("ux_grading_scale_rows_letter", lambda: GradingScaleRow.objects.create(scale=scale, letter="P", lower_bound=1)),
+        ("ck_grading_scale_rows_letter_nonempty", lambda: GradingScaleRow.objects.create(scale=scale, letter="", lower_bound=2)),
+        ("ux_grading_scales_university_name", lambda: GradingScale.objects.create(university=a.university, name="S")),
+        (
+            "ux_grading_categories_offering_default_kind",
+            lambda: [
+                GradingCategory.objects.create(university=a.university, course_offering=a.offering, name=name,
+                                               weight=1, default_kind="quiz")
+                for name in ("Q1", "Q2")
+            ],
+        ),
+        (
+            "ck_grading_categories_position_positive",
+            lambda: GradingCategory.objects.create(university=a.university, course_offering=a.offering, name="P",
+                                                   weight=1, position=0),
+        ),
+        (
+            "ck_grading_categories_default_kind",
+            lambda: GradingCategory.objects.create(university=a.university, course_offering=a.offering, name="K",
+                                                   weight=1, default_kind="video"),
+        ),
+        (
+            "ck_grading_categories_name_nonempty",
+            lambda: GradingCategory.objects.create(university=a.university, course_offering=a.offering, name="",
+                                                   weight=1),
+        ),
+        (
+            "ck_course_grades_current_score_nonnegative",
+            lambda: CourseGrade.objects.create(user=a.student, course_offering=a.offering, current_score=-1),
+        ),
+        (
+            "ck_course_grades_override_has_reason",
+            lambda: CourseGrade.objects.create(user=a.student, course_offering=a.offering, final_score=50,
+                                               overridden_at=timezone.now()),
+        ),
+    ]  # fmt: skip
+    GradingPolicy.objects.create(university=a.university, course_offering=a.offering)
+    more.append(
+        (
+            "grading_policies_course_offering_id_key",  # one policy per offering (the OneToOne's unique key)
+            lambda: GradingPolicy.objects.create(university=a.university, course_offering=a.offering),
+        )
+    )
+    for name, make in more:
+        with pytest.raises(IntegrityError, match=name), transaction.atomic():
+            make()
