@@ -21,6 +21,7 @@ READ_ONLY = {
     "learning.DiscussionThreadFollow",
     "learning.GradeChange",
     "learning.Notification",
+    "learning.NotificationDigest",
     "learning.SubmissionFile",
 }
 MODELS = sorted(
