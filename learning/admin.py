@@ -38,6 +38,7 @@ from learning.models import (
     DiscussionThreadFollow,
     EnrollmentStatus,
     GradeChange,
+    ItemScoreOverride,
     LabSubmission,
     Notification,
     NotificationDigest,
@@ -395,6 +396,16 @@ class GradeChangeAdmin(ReadOnlyConsoleMixin, UniversityColumnScoped):
     search_fields = ("student__email", "student__full_name", "reason", "content_item__title")
     list_select_related = ("student", "content_item", "actor")
     date_hierarchy = "created_at"
+
+
+@admin.register(ItemScoreOverride)
+class ItemScoreOverrideAdmin(ReadOnlyConsoleMixin, UniversityColumnScoped):
+    """Item-score overrides, read-only: written only by ``learning.gradebook.overrides`` (each change audited)."""
+
+    list_display = ("student", "content_item", "course_offering", "score", "excused", "updated_by", "updated_at")
+    list_filter = ("excused", "university", OfferingFilter)
+    search_fields = ("student__email", "student__full_name", "reason", "content_item__title")
+    list_select_related = ("student", "content_item", "course_offering", "updated_by")
 
 
 @admin.register(Notification)

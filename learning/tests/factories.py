@@ -28,6 +28,7 @@ from learning.models import (
     EnrollmentStatus,
     GradeChange,
     GradeChangeKind,
+    ItemScoreOverride,
     LabSubmission,
     Notification,
     NotificationDigest,
@@ -272,6 +273,20 @@ class GradeChangeFactory(DjangoModelFactory):
     kind = GradeChangeKind.AUTO
     from_value = None
     to_value = 80
+
+
+class ItemScoreOverrideFactory(DjangoModelFactory):
+    """An instructor's score for a student on a quiz item of the offering's course."""
+
+    class Meta:
+        model = ItemScoreOverride
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    university = factory.SelfAttribute("course_offering.university")
+    student = factory.SubFactory(UserFactory)
+    content_item = _item_in_offering_course(QuizContentItemFactory)
+    score = 7
+    reason = "Re-marked on paper."
 
 
 class NotificationFactory(DjangoModelFactory):

@@ -20,6 +20,7 @@ READ_ONLY = {
     "learning.DiscussionPostUpvote",
     "learning.DiscussionThreadFollow",
     "learning.GradeChange",
+    "learning.ItemScoreOverride",
     "learning.Notification",
     "learning.NotificationDigest",
     "learning.SubmissionFile",
