@@ -3,7 +3,7 @@
 Each sub-area keeps its own models (one Django app: the app label ``learning``, the table names and
 ``learning/migrations`` are shared):
 
-- :mod:`learning.notifications.models`: notifications;
+- :mod:`learning.notifications.models`: notifications and the daily digests sent;
 - :mod:`learning.enrollment.models`: enrollments and invitations;
 - :mod:`learning.progress.models`: item progress and module rollups;
 - :mod:`learning.assessments.models` (and ``models_submissions``): quiz attempts, their questions,
@@ -55,7 +55,7 @@ from learning.gradebook.models import (
     GradingScaleRow,
 )
 from learning.gradebook.models_overrides import ItemScoreOverride
-from learning.notifications.models import Notification, NotificationKind
+from learning.notifications.models import Notification, NotificationDigest, NotificationKind
 from learning.progress.models import UserContentProgress, UserModuleProgress
 
 __all__ = [
@@ -86,6 +86,7 @@ __all__ = [
     "LabSubmissionStatus",
     "MasteryLevel",
     "Notification",
+    "NotificationDigest",
     "NotificationKind",
     "QuizAttempt",
     "QuizAttemptQuestion",
