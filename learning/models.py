@@ -3,12 +3,13 @@
 Each sub-area keeps its own models (one Django app: the app label ``learning``, the table names and
 ``learning/migrations`` are shared):
 
-- :mod:`learning.notifications.models`: notifications;
+- :mod:`learning.notifications.models`: notifications and the daily digests sent;
 - :mod:`learning.enrollment.models`: enrollments and invitations;
 - :mod:`learning.progress.models`: item progress and module rollups;
 - :mod:`learning.assessments.models` (and ``models_submissions``): quiz attempts, their questions,
   mastery, re-grades and accommodations, lab and assignment submissions, grade changes;
-- :mod:`learning.gradebook.models`: course grades and certificates;
+- :mod:`learning.gradebook.models` (and ``models_overrides``): course grades, certificates, item-score
+  overrides;
 - :mod:`learning.community.models`: discussions and reviews.
 
 Everything hangs off a course offering. Code inside a sub-package imports from its own ``models``
@@ -44,7 +45,8 @@ from learning.community.models import (
 )
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
 from learning.gradebook.models import Certificate, CourseGrade
-from learning.notifications.models import Notification, NotificationKind
+from learning.gradebook.models_overrides import ItemScoreOverride
+from learning.notifications.models import Notification, NotificationDigest, NotificationKind
 from learning.progress.models import UserContentProgress, UserModuleProgress
 
 __all__ = [
@@ -64,10 +66,12 @@ __all__ = [
     "EnrollmentStatus",
     "GradeChange",
     "GradeChangeKind",
+    "ItemScoreOverride",
     "LabSubmission",
     "LabSubmissionStatus",
     "MasteryLevel",
     "Notification",
+    "NotificationDigest",
     "NotificationKind",
     "QuizAttempt",
     "QuizAttemptQuestion",

@@ -1,6 +1,6 @@
 """The ``content_context`` snapshot: what the tutor knows about the item, taken when a session starts.
 
-``build_snapshot(item, practice_questions=None)`` answers a JSON-able dict::
+``build_snapshot(item, practice_questions=None, practice_attempt=None)`` answers a JSON-able dict::
 
     {"version": 1, "hash": <sha256 of the item's title, description, type and data_json>,
      "item": {"id", "title", "type", "course"},
@@ -11,6 +11,7 @@
      "quiz": {"mode", "questions_per_attempt", "time_limit_seconds", "questions": [{"text", "choices"}]},
      "lab": {"runtime", "visible_files": [paths], "timeout_seconds"},
      "assignment": {"max_points", "submission_types"},
+     "practice_attempt": <id of the open practice attempt whose questions are in "quiz", or None>,
      "chars": <characters of passage text kept>, "truncated": bool}
 
 **No answers ever enter it**: a quiz contributes its settings and, for a *practice* attempt the student
@@ -79,7 +80,9 @@ def _block_text(block: dict) -> tuple[str, str] | None:
     return None
 
 
-def build_snapshot(item, *, course_title: str = "", practice_questions: list[dict] | None = None) -> dict[str, Any]:
+def build_snapshot(
+    item, *, course_title: str = "", practice_questions: list[dict] | None = None, practice_attempt: int | None = None
+) -> dict[str, Any]:
     data = item.data_json if isinstance(item.data_json, dict) else {}
     kind = item.content_type.name
     budget = _Budget(CONTEXT_CHAR_LIMIT)
@@ -141,6 +144,7 @@ def build_snapshot(item, *, course_title: str = "", practice_questions: list[dic
             "max_points": data.get("max_points"),
             "submission_types": data.get("submission_types") or [],
         }
+    snapshot["practice_attempt"] = practice_attempt
     snapshot["chars"] = budget.used
     snapshot["truncated"] = budget.truncated
     return snapshot

@@ -160,8 +160,8 @@ class Key:
 @pytest.mark.parametrize(
     ("key", "revealing", "safe"),
     [
-        (Key("single_choice", ["Paris"]), "The answer is **Paris**.", "Think about which city is the capital."),
-        (Key("multiple_choice", ["2", "3"]), "Both 2 and 3 are prime.", "Primes have exactly 2 divisors; try 12."),
+        (Key("multiple_choice", ["Paris"]), "The answer is **Paris**.", "Think about which city is the capital."),
+        (Key("multiple_select", ["2", "3"]), "Both 2 and 3 are prime.", "Primes have exactly 2 divisors; try 12."),
         (Key("true_false", ["False"]), "That statement is false.", "Is it always true? Try a counterexample."),
         (
             Key("numeric", numeric_value=9.81, abs_tolerance=0.05),
