@@ -19,9 +19,10 @@ Contract:
   left) or a course's rating (:mod:`catalog.services`), a subject, department, university or course
   subject link changed (the filters show their names), and any save or delete of those models that
   bypasses the services (``post_save``/``post_delete`` receivers registered in ``CatalogConfig.ready``).
-  It replaces the token at once (the writing request and the rest of its transaction see fresh pages)
-  and again when the transaction commits: an entry built from the old data before the commit lands
-  under the first token, which nobody reads afterwards. Tokens are random, never counters, so two
+  It replaces the token at once (the writing request and the rest of its transaction see fresh pages;
+  not with the database cache, whose write would join the transaction) and again when the transaction
+  commits: an entry built from the old data before the commit lands under an older token, which
+  nobody reads afterwards. Tokens are random, never counters, so two
   writers racing cannot leave a token that an older entry was stored under.
 - A key names everything a fragment varies by: the state token; the viewer's **visibility** (anonymous;
   signed in; signed in with member universities and invite-only offerings listed to them, by id: two
@@ -40,7 +41,8 @@ import uuid
 from collections.abc import Callable
 from datetime import datetime
 
-from django.core.cache import cache
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.db import DatabaseCache
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
@@ -76,9 +78,16 @@ def _replace_version() -> None:
 
 
 def bump_catalog_version() -> None:
-    """Make every cached catalog fragment unreachable: now, and again when the transaction commits."""
-    _replace_version()
-    if connection.in_atomic_block:
+    """Make every cached catalog fragment unreachable: now, and again when the transaction commits.
+
+    With the database cache inside a transaction, only on commit: its write would be part of the writer's
+    transaction and hold the version row's lock until the commit, queueing every other writer behind it
+    (and risking a deadlock with their own row locks); nothing outside the transaction could see it earlier
+    anyway."""
+    in_transaction = connection.in_atomic_block
+    if not (in_transaction and isinstance(caches[DEFAULT_CACHE_ALIAS], DatabaseCache)):
+        _replace_version()
+    if in_transaction:
         transaction.on_commit(_replace_version, robust=True)
 
 
