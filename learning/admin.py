@@ -41,6 +41,7 @@ from learning.models import (
     ItemScoreOverride,
     LabSubmission,
     Notification,
+    NotificationDigest,
     QuizAttempt,
     QuizAttemptQuestion,
     QuizMastery,
@@ -419,6 +420,18 @@ class NotificationAdmin(ReadOnlyConsoleMixin, TenantScopedAdmin):
     search_fields = (*USER_SEARCH, "text")
     list_select_related = ("user", "university")
     date_hierarchy = "created_at"
+
+
+@admin.register(NotificationDigest)
+class NotificationDigestAdmin(ReadOnlyConsoleMixin, TenantScopedAdmin):
+    """Read-only: one row per daily digest mail sent (``learning.notifications.tasks``). A user's mail is
+    no university's matter: platform admins only."""
+
+    platform_only = True
+    list_display = ("user", "day", "notification_count", "created_at")
+    search_fields = USER_SEARCH
+    list_select_related = ("user",)
+    date_hierarchy = "day"
 
 
 @admin.register(CourseGrade)

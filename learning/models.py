@@ -3,7 +3,7 @@
 Each sub-area keeps its own models (one Django app: the app label ``learning``, the table names and
 ``learning/migrations`` are shared):
 
-- :mod:`learning.notifications.models`: notifications;
+- :mod:`learning.notifications.models`: notifications and the daily digests sent;
 - :mod:`learning.enrollment.models`: enrollments and invitations;
 - :mod:`learning.progress.models`: item progress and module rollups;
 - :mod:`learning.assessments.models` (and ``models_submissions``): quiz attempts, their questions,
@@ -46,7 +46,7 @@ from learning.community.models import (
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
 from learning.gradebook.models import Certificate, CourseGrade
 from learning.gradebook.models_overrides import ItemScoreOverride
-from learning.notifications.models import Notification, NotificationKind
+from learning.notifications.models import Notification, NotificationDigest, NotificationKind
 from learning.progress.models import UserContentProgress, UserModuleProgress
 
 __all__ = [
@@ -71,6 +71,7 @@ __all__ = [
     "LabSubmissionStatus",
     "MasteryLevel",
     "Notification",
+    "NotificationDigest",
     "NotificationKind",
     "QuizAttempt",
     "QuizAttemptQuestion",

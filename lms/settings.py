@@ -250,6 +250,10 @@ vars().update(EMAIL_CONFIG)
 # Absolute links in mail sent by the task worker (no request to build them from).
 SITE_URL = env.str("SITE_URL", default="http://127.0.0.1:8000")
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="Sigma LMS <no-reply@localhost>")
+# The daily notification digest goes out from this hour on (TIME_ZONE), queued by `manage.py run_scheduler`.
+NOTIFICATION_DIGEST_HOUR = env.int("NOTIFICATION_DIGEST_HOUR", default=7)
+# How often that scheduler looks for due work (seconds).
+SCHEDULER_INTERVAL_SECONDS = env.int("SCHEDULER_INTERVAL_SECONDS", default=300)
 
 # Encryption of secret system settings (Fernet keys, newest first; comma-separated for rotation).
 SETTINGS_ENCRYPTION_KEYS = env.list("SETTINGS_ENCRYPTION_KEYS", default=[])

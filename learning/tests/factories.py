@@ -1,5 +1,7 @@
 """Factories for learning. Progress, attempts and submissions point at content of the offering's course."""
 
+from datetime import date, timedelta
+
 import factory
 from django.contrib.contenttypes.models import ContentType as DjangoContentType
 from django.db import connection
@@ -29,6 +31,7 @@ from learning.models import (
     ItemScoreOverride,
     LabSubmission,
     Notification,
+    NotificationDigest,
     NotificationKind,
     QuizAttempt,
     QuizAttemptQuestion,
@@ -295,6 +298,15 @@ class NotificationFactory(DjangoModelFactory):
     kind = NotificationKind.GRADE_POSTED
     text = "Your grade for Lab 1 is posted."
     url = "/learn/"
+
+
+class NotificationDigestFactory(DjangoModelFactory):
+    class Meta:
+        model = NotificationDigest
+
+    user = factory.SubFactory(UserFactory)
+    day = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    notification_count = 3
 
 
 class DiscussionPostUpvoteFactory(DjangoModelFactory):

@@ -48,6 +48,7 @@ EXPECTED_RULES = {
     "item_score_overrides.updated_by_id": ("users", "NO ACTION"),
     "notifications.university_id": ("universities", "NO ACTION"),
     "notifications.user_id": ("users", "NO ACTION"),
+    "notification_digests.user_id": ("users", "NO ACTION"),
     "submission_files.assignment_submission_id": ("assignment_submissions", "NO ACTION"),
     "submission_files.course_offering_id": ("course_offerings", "NO ACTION"),
     "submission_files.lab_submission_id": ("lab_submissions", "NO ACTION"),

@@ -22,6 +22,7 @@ READ_ONLY = {
     "learning.GradeChange",
     "learning.ItemScoreOverride",
     "learning.Notification",
+    "learning.NotificationDigest",
     "learning.SubmissionFile",
 }
 MODELS = sorted(
