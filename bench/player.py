@@ -159,19 +159,17 @@ def _setup():
 
 
 def _session_cookie(student) -> str:
-    """A signed-in session of ``student``, stored as django.contrib.auth.login stores it (the bench scripts'
-    one way to sign in without paying Argon2 per client)."""
     from importlib import import_module
 
     from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-    from django.utils.module_loading import import_string
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
 
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session = import_module(settings.SESSION_ENGINE).SessionStore()  # as django.contrib.auth.login stores it
     session[SESSION_KEY] = str(student.pk)
-    # The backend that loads users (axes' lockout backend comes first and has no get_user).
+    # The backend log-in records: the first that can read a user back (axes' LockoutBackend, first in
+    # the list, only refuses locked-out log-ins and has no get_user).
     session[BACKEND_SESSION_KEY] = next(
-        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(import_string(path), "get_user")
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
     )
     session[HASH_SESSION_KEY] = student.get_session_auth_hash()
     session.create()

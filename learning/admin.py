@@ -38,8 +38,10 @@ from learning.models import (
     DiscussionThreadFollow,
     EnrollmentStatus,
     GradeChange,
+    ItemScoreOverride,
     LabSubmission,
     Notification,
+    NotificationDigest,
     QuizAttempt,
     QuizAttemptQuestion,
     QuizMastery,
@@ -396,6 +398,16 @@ class GradeChangeAdmin(ReadOnlyConsoleMixin, UniversityColumnScoped):
     date_hierarchy = "created_at"
 
 
+@admin.register(ItemScoreOverride)
+class ItemScoreOverrideAdmin(ReadOnlyConsoleMixin, UniversityColumnScoped):
+    """Item-score overrides, read-only: written only by ``learning.gradebook.overrides`` (each change audited)."""
+
+    list_display = ("student", "content_item", "course_offering", "score", "excused", "updated_by", "updated_at")
+    list_filter = ("excused", "university", OfferingFilter)
+    search_fields = ("student__email", "student__full_name", "reason", "content_item__title")
+    list_select_related = ("student", "content_item", "course_offering", "updated_by")
+
+
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyConsoleMixin, TenantScopedAdmin):
     """Read-only: written only by ``learning.notifications.services``. A notification of no university
@@ -408,6 +420,18 @@ class NotificationAdmin(ReadOnlyConsoleMixin, TenantScopedAdmin):
     search_fields = (*USER_SEARCH, "text")
     list_select_related = ("user", "university")
     date_hierarchy = "created_at"
+
+
+@admin.register(NotificationDigest)
+class NotificationDigestAdmin(ReadOnlyConsoleMixin, TenantScopedAdmin):
+    """Read-only: one row per daily digest mail sent (``learning.notifications.tasks``). A user's mail is
+    no university's matter: platform admins only."""
+
+    platform_only = True
+    list_display = ("user", "day", "notification_count", "created_at")
+    search_fields = USER_SEARCH
+    list_select_related = ("user",)
+    date_hierarchy = "day"
 
 
 @admin.register(CourseGrade)

@@ -26,6 +26,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   $PY -m lms.embedded_db start
 fi
 cleanup() {
+  [ -n "${scheduler_pid:-}" ] && kill "$scheduler_pid" 2>/dev/null && wait "$scheduler_pid" 2>/dev/null
   [ -n "${worker_pid:-}" ] && kill "$worker_pid" 2>/dev/null && wait "$worker_pid" 2>/dev/null
   [ -n "${server_pid:-}" ] && kill "$server_pid" 2>/dev/null && wait "$server_pid" 2>/dev/null
   if [ -n "$started_embedded" ]; then $PY -m lms.embedded_db stop || true; fi
@@ -45,6 +46,9 @@ $PY manage.py collectstatic --noinput --verbosity 0
 reload=--no-reload; [ "${SERVER:-gunicorn}" = runserver ] && reload=--reload
 $PY manage.py db_worker --queue-name '*' "$reload" &
 worker_pid=$!
+# The periodic jobs (the daily notification digests, from NOTIFICATION_DIGEST_HOUR on): no cron needed.
+$PY manage.py run_scheduler &
+scheduler_pid=$!
 
 echo "Sigma LMS is serving on http://127.0.0.1:${PORT}/  (Ctrl-C stops it)"
 if [ "${SERVER:-gunicorn}" = runserver ]; then

@@ -3,7 +3,9 @@
 Contract:
 - ``start_session`` answers the student's one session for an item (``ux_chat_sessions_user_item``;
   concurrent first opens meet on the constraint and both get the same row) and takes a fresh
-  ``content_context`` snapshot when there is none or the item changed since (its hash differs).
+  ``content_context`` snapshot when there is none, the item changed since (its hash differs) or, on a
+  quiz, the student's open practice attempt changed (its questions, never their keys, are in the snapshot:
+  ``learning.assessments.selectors.open_practice_questions``; an exam attempt's questions never are).
 - ``send_message`` stores the student's message and an assistant message in status ``pending``, in one
   transaction under the user's budget lock, after the moderation hook and the budget check (refusals
   raise ``ChatRefused`` with a message for the student; nothing is written). A message with a blocked term
@@ -33,6 +35,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
 
+from learning.assessments.selectors import open_practice_questions
 from tutoring import budgets, guard, moderation
 from tutoring.context import build_snapshot, content_hash, snapshot_as_text
 from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole, TutorCourseSetting, TutorItemSetting
@@ -68,8 +71,19 @@ def start_session(*, actor, access: TutorAccess) -> ChatSession:
     except IntegrityError:  # a concurrent first open won; its row is ours too
         session = ChatSession.objects.get(user=actor, content_item=item)
     context = session.content_context or {}
-    if context.get("hash") != content_hash(item):
-        snapshot = build_snapshot(item, course_title=access.offering.course.title)
+    practice = (
+        open_practice_questions(user=actor, offering=access.offering, item=item)
+        if item.content_type.name == "quiz"
+        else None
+    )
+    practice_attempt = practice.attempt_id if practice else None
+    if context.get("hash") != content_hash(item) or context.get("practice_attempt") != practice_attempt:
+        snapshot = build_snapshot(
+            item,
+            course_title=access.offering.course.title,
+            practice_questions=list(practice.questions) if practice else None,
+            practice_attempt=practice_attempt,
+        )
         ChatSession.objects.filter(pk=session.pk).update(content_context=snapshot, updated_at=timezone.now())
         session.content_context = snapshot
     return session

@@ -15,9 +15,10 @@ answers True with the reasons it found:
   "... 9"), or a number asserted with "is", "should be", "actually", "gives".
 
 ``reply_contains_key(reply, keys)`` is the exam guard's exact check: does the reply contain the correct
-answer of any question of the open attempt (a choice text — every correct choice of a multiple-choice question —, a number within its
-tolerance, an accepted short answer)? Keys are duck-typed like ``learning.assessments.selectors.AnswerKey`` (``kind``,
-``correct_texts``, ``numeric_value``, ``abs_tolerance``, ``rel_tolerance``).
+answer of any question of the open attempt (the correct choice's text of a multiple choice, every correct
+choice of a multiple select, a true/false verdict on the statement, a number within its tolerance, an
+accepted short answer)? Keys are duck-typed like ``learning.assessments.selectors.AnswerKey`` (``kind``
+as in the question bank, ``correct_texts``, ``numeric_value``, ``abs_tolerance``, ``rel_tolerance``).
 """
 
 from __future__ import annotations
@@ -196,8 +197,6 @@ def reveals_answer(reply: str, *, solution: str | None = None, history: str | No
 
 # --- The exam guard's exact check ---------------------------------------------------------------------
 
-CHOICE_KINDS = {"single_choice", "multiple_choice", "true_false"}
-
 
 def _normalise(text: str) -> str:
     text = unicodedata.normalize("NFKC", text or "").casefold()
@@ -237,8 +236,9 @@ def reply_contains_key(reply: str, keys: Iterable) -> list[int]:
             if any(re.search(rf"\b(?:is|it's|answer is|that's|statement is)\s+{v}\b", text) for v in verdicts):
                 found.append(index)
             continue
-        if key.kind == "multiple_choice":
-            # Every correct choice named: one of them alone ("2" in "2 divisors") is not the answer.
+        if key.kind in ("multiple_choice", "multiple_select"):
+            # Every correct choice named (the one of a multiple choice, all of a multiple select): one of a
+            # select's answers alone ("2" in "2 divisors") is not the answer.
             if texts and all(_contains_phrase(text, t) for t in texts):
                 found.append(index)
         elif any(_contains_phrase(text, t) for t in texts):

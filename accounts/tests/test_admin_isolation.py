@@ -112,6 +112,7 @@ BUILDERS = {
     "learning.gradechange": lambda t: lf.GradeChangeFactory(
         target=lf.LabSubmissionFactory(user=t.student, course_offering=t.offering)
     ),
+    "learning.itemscoreoverride": lambda t: lf.ItemScoreOverrideFactory(student=t.student, course_offering=t.offering),
     "learning.notification": lambda t: lf.NotificationFactory(user=t.student, university=t.university),
     "learning.discussionpostupvote": lambda t: lf.DiscussionPostUpvoteFactory(
         post=lf.DiscussionPostFactory(thread=_thread(t), user=t.student), user=t.student

@@ -6,8 +6,9 @@ Contract:
   it through ``get_offering_for_staff``, 404 for a stranger) and stay inside it.
 - List pages run a fixed number of queries: the attempts list is one page query plus a count; item
   analysis is one query for the whole page.
-- For the AI tutor's exam guard (``tutoring``): ``open_exam_attempt`` and ``exam_answer_keys``. The
-  tutor reads assessment state only through these.
+- For the AI tutor (``tutoring``): ``open_exam_attempt`` and ``exam_answer_keys`` (its exam guard), and
+  ``open_practice_questions`` (what a student sees in an open practice attempt, never a key). The tutor
+  reads assessment state only through these.
 - ``accommodation_for`` (shared with labs and assignments) lives in ``accommodations`` and is
   re-exported here.
 """
@@ -36,8 +37,10 @@ __all__ = [
     "AnswerKey",
     "EffectiveAccommodation",
     "accommodation_for",
+    "PracticeQuestions",
     "exam_answer_keys",
     "open_exam_attempt",
+    "open_practice_questions",
 ]
 
 
@@ -104,6 +107,51 @@ def exam_answer_keys(*, attempt: QuizAttempt) -> list[AnswerKey]:
         .values_list("snapshot", flat=True)
     )
     return [_answer_key(snapshot) for snapshot in snapshots]
+
+
+@dataclass(frozen=True)
+class PracticeQuestions:
+    """The questions of a student's open practice attempt as the student sees them: ``questions`` is
+    ``[{"text": prompt, "choices": [choice text, …]}]`` in the attempt's order (choices in the order shown).
+    Built from an allow-list of the frozen snapshot's fields: no correct answer, tolerance, explanation,
+    choice key or points ever leaves this function."""
+
+    attempt_id: int
+    questions: tuple[dict, ...]
+
+
+def open_practice_questions(*, user, offering, item) -> PracticeQuestions | None:
+    """The student's open practice attempt on ``item`` in ``offering`` (one query), or None: no attempt
+    open, an exam attempt (the tutor's exam guard handles those), or past its deadline."""
+    if user is None or not getattr(user, "is_authenticated", False):
+        return None
+    now = timezone.now()
+    rows = list(
+        QuizAttemptQuestion.objects.filter(
+            attempt__user_id=user.pk,
+            attempt__course_offering_id=getattr(offering, "pk", offering),
+            attempt__content_item_id=getattr(item, "pk", item),
+            attempt__submitted_at__isnull=True,
+            attempt__mode=rules.PRACTICE,
+        )
+        .filter(Q(attempt__deadline_at__isnull=True) | Q(attempt__deadline_at__gt=now))
+        .order_by("position")
+        .values_list("attempt_id", "snapshot")
+    )
+    if not rows:
+        return None
+    questions = tuple(
+        {
+            "text": str((snapshot or {}).get("prompt") or ""),
+            "choices": [
+                str(choice.get("text") or "")
+                for choice in (snapshot or {}).get("choices") or []
+                if isinstance(choice, dict)
+            ],
+        }
+        for _, snapshot in rows
+    )
+    return PracticeQuestions(attempt_id=rows[0][0], questions=questions)
 
 
 # --- students ------------------------------------------------------------------------------------------

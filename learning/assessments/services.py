@@ -40,6 +40,7 @@ from django.utils import timezone
 
 from learning.assessments import grading, permissions, rules
 from learning.assessments.accommodations import accommodation_for
+from learning.assessments.audit import record_grade_change
 from learning.assessments.models import (
     Accommodation,
     QuizAttempt,
@@ -47,6 +48,7 @@ from learning.assessments.models import (
     QuizMastery,
     QuizRegrade,
 )
+from learning.assessments.models_submissions import GradeChangeKind
 from learning.progress.services import lock_learner_enrollment, record_item_progress
 from learning.progress.structure import get_course_structure
 from syllabus.models import ContentItem, Question
@@ -532,11 +534,32 @@ def regrade_attempt(*, actor, attempt: QuizAttempt, reason: str, now: datetime |
             new_passed=passed,
             reason=reason,
         )
+        _audit_regrade(actor=actor, attempt=locked, score=score, max_score=max_score, passed=passed, reason=reason)
         QuizAttemptQuestion.objects.bulk_update(rows, ["snapshot", "score", "is_correct"])
         locked.score_obtained, locked.max_score, locked.passed = score, max_score, passed
         locked.save(update_fields=["score_obtained", "max_score", "passed"])
         _after_grading(attempt=locked, now=now)
     return audit
+
+
+def _audit_regrade(*, actor, attempt: QuizAttempt, score, max_score, passed, reason: str) -> None:
+    """The re-grade in the one audit trail (``grade_changes``, kind ``regrade``): a row per value that changed —
+    ``score``, ``max_score`` and ``passed`` (1 = passed, 0 = not). ``quiz_regrades`` keeps its line too: the
+    staff attempt page reads it, with both pass/fail values on one row."""
+    common = {
+        "actor": actor,
+        "target": attempt,
+        "student_id": attempt.user_id,
+        "offering": attempt.course_offering,
+        "item_id": attempt.content_item_id,
+        "kind": GradeChangeKind.REGRADE,
+        "reason": reason,
+    }
+    record_grade_change(**common, field="score", from_value=attempt.score_obtained, to_value=score)
+    record_grade_change(**common, field="max_score", from_value=attempt.max_score, to_value=max_score)
+    if attempt.passed is not passed:
+        as_number = {True: 1, False: 0, None: None}
+        record_grade_change(**common, field="passed", from_value=as_number[attempt.passed], to_value=as_number[passed])
 
 
 def regrade_item(*, actor, offering, item_id: int, reason: str) -> int:

@@ -65,3 +65,24 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.user_id}: {self.text[:40]}"
+
+
+class NotificationDigest(models.Model):
+    """One daily digest mail: at most one per user and day (``ux_notification_digests_user_day``). The digest
+    task inserts this row before it claims the notifications, in one transaction, so two workers (or two
+    schedulers) given the same user and day send one mail between them."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+", db_index=False)
+    # The digest's day in the site's time zone (settings.TIME_ZONE).
+    day = models.DateField()
+    notification_count = models.PositiveIntegerField(default=0, db_default=0)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "notification_digests"
+        constraints = [
+            models.UniqueConstraint(fields=["user", "day"], name="ux_notification_digests_user_day"),
+        ]
+
+    def __str__(self) -> str:
+        return f"digest of {self.day} for {self.user_id} ({self.notification_count})"

@@ -2,9 +2,12 @@
 
 - ``send_notification_email(user_id)``: queued by ``services.notify`` for users who want mail
   immediately; mails every notification of the user that no mail has claimed yet (usually the one).
-- ``send_notification_digest(user_id)``: one mail with the user's unread notifications of the last
-  :data:`DIGEST_WINDOW`, grouped by kind; queued once a day per user by
-  ``manage.py send_notification_digests`` (cron or a scheduler runs it daily).
+- ``send_notification_digest(user_id, day)``: one mail with the user's unread notifications of the last
+  :data:`DIGEST_WINDOW`, grouped by kind, at most one per user and day: it first inserts the
+  ``notification_digests`` row (``ux_notification_digests_user_day``), so two workers given the same user
+  and day send one mail between them. :func:`queue_due_digests` queues it for every user due one; the
+  scheduler (``manage.py run_scheduler``, started by ``make run``) calls that every few minutes from
+  :data:`settings.NOTIFICATION_DIGEST_HOUR` on, and ``manage.py send_notification_digests`` at once.
 
 A mail claims its rows first (``emailed_at`` set in one UPDATE … RETURNING, committed), then sends outside
 any transaction: two workers never mail the same notification, and a failed send is logged, not retried
@@ -14,18 +17,23 @@ in the ``List-Unsubscribe`` headers (RFC 8058 one-click).
 
 from __future__ import annotations
 
-from datetime import timedelta
+import logging
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.core import signing
 from django.core.mail import EmailMultiAlternatives
-from django.db import connection
+from django.db import connection, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import NotificationEmail, User
 from learning.notifications.models import NotificationKind
+from learning.notifications.selectors import users_due_a_digest
+
+logger = logging.getLogger(__name__)
 
 DIGEST_WINDOW = timedelta(days=2)
 UNSUBSCRIBE_SALT = "learning.notifications.unsubscribe"
@@ -118,18 +126,43 @@ def group_by_kind(rows: list[dict]) -> list[dict]:
     ]
 
 
-@task()
-def send_notification_digest(user_id: int) -> int:
-    """Mail the daily digest (preference "daily"): the unread notifications of the last two days no mail has
-    claimed, grouped by kind; answer how many it listed (0: nothing sent)."""
-    from django.utils import timezone
+def _digest_day(day: str | None) -> date:
+    return date.fromisoformat(day) if day else timezone.localdate()
 
+
+@task()
+def send_notification_digest(user_id: int, day: str | None = None) -> int:
+    """Mail the digest of ``day`` (ISO date; today in the site's time zone when omitted) to a user who wants
+    a daily digest: their unread notifications of the last two days that no mail has claimed, grouped by
+    kind. Answer how many it listed (0: nothing sent: no such user, nothing new, or this day's digest of
+    the user was already sent).
+
+    The ``notification_digests`` row is inserted first, in the transaction that claims the rows; a second
+    worker with the same user and day waits on the unique index and then inserts nothing, so it sends
+    nothing. With nothing to list, the transaction rolls back (no row: a later run that day may still
+    send). The mail goes out after the commit."""
     user = _recipient(user_id, NotificationEmail.DAILY)
     if user is None:
         return 0
-    rows = _claim(user_id, unread_only=True, since=timezone.now() - DIGEST_WINDOW)
-    if not rows:
-        return 0
+    digest_day = _digest_day(day)
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "INSERT INTO notification_digests (user_id, day, notification_count, created_at) "
+                "VALUES (%s, %s, 0, now()) ON CONFLICT (user_id, day) DO NOTHING RETURNING id",
+                [user_id, digest_day],
+            )
+            inserted = cursor.fetchone()
+        if inserted is None:
+            return 0
+        rows = _claim(user_id, unread_only=True, since=timezone.now() - DIGEST_WINDOW)
+        if not rows:
+            transaction.set_rollback(True)
+            return 0
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "UPDATE notification_digests SET notification_count = %s WHERE id = %s", [len(rows), inserted[0]]
+            )
     _send(
         user,
         subject=f"Sigma LMS: your daily digest ({len(rows)} notification{'s' if len(rows) != 1 else ''})",
@@ -137,3 +170,27 @@ def send_notification_digest(user_id: int) -> int:
         context={"groups": group_by_kind(rows), "count": len(rows)},
     )
     return len(rows)
+
+
+def queue_due_digests(*, now: datetime | None = None, ignore_hour: bool = False) -> int:
+    """Queue today's digest for every user due one (wants a daily digest, has an unread, unmailed
+    notification of the last two days, has had no digest today); answer how many were queued.
+
+    Before :data:`settings.NOTIFICATION_DIGEST_HOUR` (site time zone) it queues nothing unless
+    ``ignore_hour``. Safe to call as often as one likes and from several processes: a user queued twice
+    gets one mail (the task's unique row); one whose task has not run yet is queued again by the next call."""
+    now = now or timezone.now()
+    local = timezone.localtime(now)
+    if not ignore_hour and local.hour < settings.NOTIFICATION_DIGEST_HOUR:
+        return 0
+    day = local.date()
+    user_ids = users_due_a_digest(since=now - DIGEST_WINDOW, day=day)
+    queued = 0
+    for user_id in user_ids:
+        try:
+            send_notification_digest.enqueue(user_id, day.isoformat())
+        except Exception:  # one user's queueing must not stop the others'
+            logger.exception("Could not queue the notification digest for user %s", user_id)
+        else:
+            queued += 1
+    return queued

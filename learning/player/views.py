@@ -212,6 +212,7 @@ def _chrome() -> dict[str, str]:
         "scripts": render_to_string("learning/player/_chrome_scripts.html"),
         "admin": reverse("admin:index"),
         "profile": reverse("accounts:profile"),
+        "notifications": reverse("notifications:list"),
         "logout": reverse("accounts:logout"),
     }
 

@@ -1,5 +1,7 @@
 """Factories for learning. Progress, attempts and submissions point at content of the offering's course."""
 
+from datetime import date, timedelta
+
 import factory
 from django.contrib.contenttypes.models import ContentType as DjangoContentType
 from django.db import connection
@@ -26,8 +28,15 @@ from learning.models import (
     EnrollmentStatus,
     GradeChange,
     GradeChangeKind,
+    GradingCategory,
+    GradingItem,
+    GradingPolicy,
+    GradingScale,
+    GradingScaleRow,
+    ItemScoreOverride,
     LabSubmission,
     Notification,
+    NotificationDigest,
     NotificationKind,
     QuizAttempt,
     QuizAttemptQuestion,
@@ -271,6 +280,20 @@ class GradeChangeFactory(DjangoModelFactory):
     to_value = 80
 
 
+class ItemScoreOverrideFactory(DjangoModelFactory):
+    """An instructor's score for a student on a quiz item of the offering's course."""
+
+    class Meta:
+        model = ItemScoreOverride
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    university = factory.SelfAttribute("course_offering.university")
+    student = factory.SubFactory(UserFactory)
+    content_item = _item_in_offering_course(QuizContentItemFactory)
+    score = 7
+    reason = "Re-marked on paper."
+
+
 class NotificationFactory(DjangoModelFactory):
     class Meta:
         model = Notification
@@ -280,6 +303,15 @@ class NotificationFactory(DjangoModelFactory):
     kind = NotificationKind.GRADE_POSTED
     text = "Your grade for Lab 1 is posted."
     url = "/learn/"
+
+
+class NotificationDigestFactory(DjangoModelFactory):
+    class Meta:
+        model = NotificationDigest
+
+    user = factory.SubFactory(UserFactory)
+    day = factory.Sequence(lambda n: date(2026, 1, 1) + timedelta(days=n))
+    notification_count = 3
 
 
 class DiscussionPostUpvoteFactory(DjangoModelFactory):
@@ -304,3 +336,51 @@ class DiscussionSettingsFactory(DjangoModelFactory):
 
     course_offering = factory.SubFactory(CourseOfferingFactory)
     allow_anonymous = True
+
+
+class GradingScaleFactory(DjangoModelFactory):
+    class Meta:
+        model = GradingScale
+
+    university = factory.SubFactory(UniversityFactory)
+    name = factory.Sequence(lambda n: f"Scale {n}")
+
+
+class GradingScaleRowFactory(DjangoModelFactory):
+    class Meta:
+        model = GradingScaleRow
+
+    scale = factory.SubFactory(GradingScaleFactory)
+    letter = factory.Sequence(lambda n: f"L{n}")
+    lower_bound = factory.Sequence(lambda n: n % 100)
+
+
+class GradingPolicyFactory(DjangoModelFactory):
+    class Meta:
+        model = GradingPolicy
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    university = factory.SelfAttribute("course_offering.university")
+    pass_mark = 60
+
+
+class GradingCategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = GradingCategory
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    university = factory.SelfAttribute("course_offering.university")
+    name = factory.Sequence(lambda n: f"Category {n}")
+    weight = 50
+
+
+class GradingItemFactory(DjangoModelFactory):
+    class Meta:
+        model = GradingItem
+
+    category = factory.SubFactory(GradingCategoryFactory)
+    course_offering = factory.SelfAttribute("category.course_offering")
+    university = factory.SelfAttribute("course_offering.university")
+    content_item = factory.SubFactory(
+        QuizContentItemFactory, module__course=factory.SelfAttribute("...course_offering.course")
+    )

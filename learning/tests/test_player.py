@@ -408,6 +408,29 @@ def test_course_percent_and_completion_in_the_header(student, tree):
     assert "Course complete ✓" in html and "1 day streak" in html
 
 
+# --- the notification bell -------------------------------------------------------------------------
+
+
+def test_the_bell_shows_the_unread_count_in_the_player_without_a_query_of_its_own(
+    student, tree, django_assert_max_num_queries, django_capture_on_commit_callbacks
+):
+    from learning.notifications.services import notify
+
+    url = item_url(tree, tree.t1)
+    student.get(url)  # warm: the cached structure and outline
+    html = student.get(url).content.decode()
+    assert 'id="nav-notifications"' in html and 'aria-label="Notifications"' in html
+    assert "data-unread-count" not in html
+    with django_capture_on_commit_callbacks(execute=True):
+        for n in range(3):
+            notify(user_ids=[tree.student.pk], kind="reply", text=f"Reply {n}", url="/learn/")
+    # The count is read with the session's user row: the warm page's bound is the same as without it.
+    with django_assert_max_num_queries(2):
+        html = student.get(url).content.decode()
+    assert 'aria-label="Notifications, 3 unread"' in html and "data-unread-count>3<" in html
+    assert f'href="{reverse("notifications:list")}" id="nav-notifications"' in html
+
+
 # --- caching ---------------------------------------------------------------------------------------
 
 

@@ -20,7 +20,9 @@ READ_ONLY = {
     "learning.DiscussionPostUpvote",
     "learning.DiscussionThreadFollow",
     "learning.GradeChange",
+    "learning.ItemScoreOverride",
     "learning.Notification",
+    "learning.NotificationDigest",
     "learning.SubmissionFile",
 }
 MODELS = sorted(

@@ -45,6 +45,10 @@ HARNESS_PROCESSES = 32
 HARNESS_OUTPUT = 64 * 1024
 REPORT_LIMIT = 4 * 1024 * 1024
 GRACE_SECONDS = 5.0
+HOST_EXIT_WAIT = 2.0
+# bwrap exits 128 + the signal that ended the sandboxed process: RLIMIT_CPU's SIGXCPU (soft) or SIGKILL (hard)
+CPU_EXIT_CODES = {128 + signal.SIGXCPU, 128 + signal.SIGKILL}
+CPU_EXCEEDED = "CPU time limit exceeded ({seconds} s of CPU): the submission's process was stopped."
 # Paths inside the sandbox: each is a fresh, size-capped tmpfs of that sandbox alone.
 SANDBOX_TMP = "/tmp"  # noqa: S108
 SANDBOX_SHM = "/dev/shm"  # noqa: S108
@@ -79,6 +83,7 @@ class RunReport:
     tests: list[dict] = field(default_factory=list)
     compile_errors: list[dict] = field(default_factory=list)
     timed_out: bool = False
+    cpu_time_exceeded: bool = False
     output: str = ""
     output_truncated: bool = False
     harness_output: str = ""
@@ -106,15 +111,34 @@ def parse_quantity(text: str | None) -> int | None:
     return int(match.group(1)) * _UNITS[match.group(2) or ""]
 
 
+def parse_cpu(text: str | None) -> float | None:
+    """CPUs of a Kubernetes-style CPU quantity (``500m`` = 0.5, ``1``, ``1.5``); None when absent or malformed."""
+    match = re.fullmatch(r"([0-9]+(?:\.[0-9]+)?)(m?)", (text or "").strip())
+    if not match:
+        return None
+    cpus = float(match.group(1)) / (1000 if match.group(2) else 1)
+    return cpus if cpus > 0 else None
+
+
+def cpu_seconds_for(*, cpu_limit: str | None, wall_seconds: float, ceiling: int) -> int:
+    """The run's CPU-time budget (RLIMIT_CPU of the student's process): ``cpu_limit`` CPUs for the whole wall
+    clock, e.g. ``500m`` for 10 s = 5 CPU seconds; without a ``cpu_limit`` one CPU for the wall clock plus 1 s
+    (the wall clock then ends a busy loop first). At least 1, never above the server's ``ceiling``."""
+    cpus = parse_cpu(cpu_limit)
+    seconds = math.ceil(wall_seconds) + 1 if cpus is None else math.ceil(cpus * wall_seconds)
+    return max(1, min(seconds, ceiling))
+
+
 def limits_from_payload(payload: dict, *, ceiling: Limits) -> Limits:
-    """The lab's limits (``timeout_seconds``, ``memory_limit``), never above the server's ``ceiling``."""
+    """The lab's limits (``timeout_seconds``, ``cpu_limit``, ``memory_limit``), never above the server's
+    ``ceiling``."""
     wall = float(payload.get("timeout_seconds") or ceiling.wall_seconds)
     wall = max(1.0, min(wall, ceiling.wall_seconds))
     memory = parse_quantity(payload.get("memory_limit")) or ceiling.memory_bytes
     memory = max(64 * 1024 * 1024, min(memory, ceiling.memory_bytes))
     return Limits(
         wall_seconds=wall,
-        cpu_seconds=math.ceil(wall) + 1,
+        cpu_seconds=cpu_seconds_for(cpu_limit=payload.get("cpu_limit"), wall_seconds=wall, ceiling=ceiling.cpu_seconds),
         memory_bytes=memory,
         processes=ceiling.processes,
         output_bytes=ceiling.output_bytes,
@@ -231,9 +255,10 @@ def _bwrap(*, binds: list[tuple[str, str]], writable_work: bool, limits: Limits,
 
 
 def _prlimit(*, cpu: int, memory: int, processes: int, file_size: int, open_files: int) -> list[str]:
+    # CPU: SIGXCPU at the soft limit (Python dies of it), SIGKILL one second later for code that ignores it
     return [
         PRLIMIT,
-        f"--cpu={cpu}",
+        f"--cpu={cpu}:{cpu + 1}",
         f"--as={memory}",
         f"--nproc={processes}",
         f"--fsize={file_size}",
@@ -364,6 +389,8 @@ def run_python_lab(
             harness.wait(timeout=limits.wall_seconds + GRACE_SECONDS)
         except subprocess.TimeoutExpired:
             report.timed_out = True
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            host.wait(timeout=0 if report.timed_out else HOST_EXIT_WAIT)  # it ends on the harness's "bye" or EOF
         report.student_exit = host.poll()
     finally:
         for process in processes:
@@ -408,4 +435,18 @@ def run_python_lab(
         report.error = "The hidden tests define no test."
         return report
     report.status = "completed"
+    _mark_cpu_exceeded(report, limits)
     return report
+
+
+def _mark_cpu_exceeded(report: RunReport, limits: Limits) -> None:
+    """When RLIMIT_CPU ended the student's process, say so on the run and on the tests it made fail (the
+    harness only saw the process go away)."""
+    if report.student_exit not in CPU_EXIT_CODES:
+        return
+    report.cpu_time_exceeded = True
+    message = CPU_EXCEEDED.format(seconds=limits.cpu_seconds)
+    report.error = message
+    for test in report.tests:
+        if test["outcome"] != "passed" and "the submission's process" in test["message"]:
+            test["message"] = f"{message} ({test['message']})"

@@ -9,6 +9,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from learning.assessments import rules, selectors, services
+from learning.assessments.audit import grade_changes_for
+from learning.assessments.models_submissions import GradeChange
 from learning.assessments.tests.quiz_fixtures import answer_right, build_quiz
 from learning.models import (
     Accommodation,
@@ -276,9 +278,20 @@ def test_regrade_uses_the_corrected_answer_and_keeps_an_audit_line(world):
     assert attempt.score_obtained == 1 and attempt.passed
     assert (audit.old_score, audit.new_score, audit.old_passed, audit.new_passed) == (0, 1, False, True)
     assert QuizRegrade.objects.get().actor == world.a.instructor
+    # the one audit trail of every grade change has the re-grade too: score and pass/fail, who and why
+    trail = [(c.kind, c.field, c.from_value, c.to_value, c.actor, c.reason) for c in grade_changes_for(attempt)]
+    assert trail == [
+        ("regrade", "score", 0, 1, world.a.instructor, "Answer key corrected"),
+        ("regrade", "passed", 0, 1, world.a.instructor, "Answer key corrected"),
+    ]
+    change = GradeChange.objects.get(field="score")
+    assert (change.student_id, change.course_offering_id, change.content_item_id, change.university_id) == (
+        world.a.student.pk, quiz.offering.pk, quiz.item.pk, world.a.university.pk
+    )
     assert UserContentProgress.objects.get(user=world.a.student, content_item=quiz.item).completed_at is not None
     assert services.regrade_attempt(actor=world.a.instructor, attempt=attempt, reason="again") is None
     assert services.regrade_item(actor=world.a.ta, offering=quiz.offering, item_id=quiz.item.pk, reason="again") == 0
+    assert GradeChange.objects.count() == 2  # nothing changed: no new audit rows
 
 
 # --- accommodations ----------------------------------------------------------------------------------

@@ -1,19 +1,18 @@
-"""Queue the daily notification digests: one task per user who wants a digest and has unread, unmailed
-notifications. Run it once a day (cron, systemd timer or the platform's scheduler); the task worker
-(``manage.py db_worker``) sends the mails. Running it twice sends nothing new: each mail claims its rows."""
+"""Queue today's notification digests now, whatever the hour: one task per user who wants a daily digest,
+has unread, unmailed notifications and has had no digest today. ``make run`` needs no cron for this: its
+scheduler (``manage.py run_scheduler``) queues them every day from ``NOTIFICATION_DIGEST_HOUR`` on. Use
+this command from an outside scheduler instead, or to send today's digests early. Running it twice, or
+beside the scheduler, sends nothing twice: at most one digest per user and day
+(``ux_notification_digests_user_day``)."""
 
 from django.core.management.base import BaseCommand
-from django.utils import timezone
 
-from learning.notifications.selectors import users_due_a_digest
-from learning.notifications.tasks import DIGEST_WINDOW, send_notification_digest
+from learning.notifications.tasks import queue_due_digests
 
 
 class Command(BaseCommand):
-    help = "Queue the daily notification digest e-mails."
+    help = "Queue today's notification digest e-mails (at most one per user and day)."
 
     def handle(self, *args, **options):
-        user_ids = users_due_a_digest(since=timezone.now() - DIGEST_WINDOW)
-        for user_id in user_ids:
-            send_notification_digest.enqueue(user_id)
-        self.stdout.write(f"Queued {len(user_ids)} digest{'s' if len(user_ids) != 1 else ''}.")
+        queued = queue_due_digests(ignore_hour=True)
+        self.stdout.write(f"Queued {queued} digest{'s' if queued != 1 else ''}.")

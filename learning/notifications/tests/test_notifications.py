@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import threading
 from datetime import timedelta
 
@@ -9,14 +10,14 @@ import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.core.management import call_command
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import NotificationEmail, User
 from accounts.tests.factories import UserFactory
-from learning.models import Notification, NotificationKind
-from learning.notifications import services
+from learning.models import Notification, NotificationDigest, NotificationKind
+from learning.notifications import services, tasks
 from learning.notifications.tasks import send_notification_digest, unsubscribe_token
 from learning.notifications.views import BAD_UNSUBSCRIBE_LINK, UNSUBSCRIBED
 
@@ -143,6 +144,108 @@ def test_digest_groups_by_kind_one_mail_per_user_and_never_twice(world, django_c
     assert mail.outbox == []
     assert send_notification_digest.call(student.pk) == 0
     assert Notification.objects.get(pk=read.pk).emailed_at is not None
+
+
+def _daily(*users):
+    User.objects.filter(pk__in=[u.pk for u in users]).update(notification_email=NotificationEmail.DAILY)
+
+
+def test_one_digest_per_user_and_day_even_with_news_after_it(world, django_capture_on_commit_callbacks, settings):
+    settings.NOTIFICATION_DIGEST_HOUR = 7
+    student = world.a.student
+    _daily(student)
+    with django_capture_on_commit_callbacks(execute=True):
+        _notify([student], text="Morning reply")
+    before_hour = timezone.now().replace(hour=6, minute=59)
+    at_hour = before_hour.replace(hour=7, minute=0)
+    assert tasks.queue_due_digests(now=before_hour) == 0 and mail.outbox == []
+    assert tasks.queue_due_digests(now=at_hour) == 1
+    assert len(mail.outbox) == 1 and "Morning reply" in mail.outbox[0].body
+    digest = NotificationDigest.objects.get(user=student)
+    assert (digest.day, digest.notification_count) == (at_hour.date(), 1)
+
+    # News after today's digest waits for tomorrow's, even if the task is run again by hand today.
+    with django_capture_on_commit_callbacks(execute=True):
+        _notify([student], text="Afternoon reply")
+    assert tasks.queue_due_digests(now=at_hour.replace(hour=15)) == 0
+    assert send_notification_digest.call(student.pk, at_hour.date().isoformat()) == 0
+    assert len(mail.outbox) == 1
+    tomorrow = at_hour + timedelta(days=1)
+    assert tasks.queue_due_digests(now=tomorrow) == 1
+    assert len(mail.outbox) == 2 and "Afternoon reply" in mail.outbox[1].body and "Morning" not in mail.outbox[1].body
+    assert NotificationDigest.objects.filter(user=student).count() == 2
+
+
+def test_nothing_to_list_leaves_no_digest_row_for_the_day(world):
+    _daily(world.a.student)
+    assert send_notification_digest.call(world.a.student.pk) == 0
+    assert not NotificationDigest.objects.exists() and mail.outbox == []
+
+
+def test_the_scheduler_queues_the_digests_without_a_cron(world, django_capture_on_commit_callbacks, settings):
+    settings.NOTIFICATION_DIGEST_HOUR = 0  # any hour of the day is past it
+    student, ta = world.a.student, world.a.ta
+    _daily(student, ta)
+    with django_capture_on_commit_callbacks(execute=True):
+        _notify([student, ta], text="A reply")
+    out = io.StringIO()
+    call_command("run_scheduler", "--once", stdout=out)
+    assert "notification digests: 2" in out.getvalue()
+    assert sorted(m.to[0] for m in mail.outbox) == sorted([student.email, ta.email])
+    out = io.StringIO()
+    call_command("run_scheduler", "--once", stdout=out)  # the next tick: nothing left to send today
+    assert "notification digests: 0" in out.getvalue() and len(mail.outbox) == 2
+
+
+def test_a_failing_scheduler_tick_is_logged_and_the_loop_goes_on(monkeypatch, caplog):
+    from learning.management.commands import run_scheduler
+
+    def broken():
+        raise RuntimeError("database restarting")
+
+    monkeypatch.setattr(run_scheduler, "JOBS", (("broken", broken), ("fine", lambda: 3)))
+    assert run_scheduler.run_jobs() == {"broken": None, "fine": 3}
+    assert "Scheduled job 'broken' failed" in caplog.text
+
+
+def test_the_scheduler_refuses_a_bad_interval():
+    err = io.StringIO()
+    with pytest.raises(SystemExit):
+        call_command("run_scheduler", "--once", "--interval", "0", stderr=err)
+    assert "--interval must be positive" in err.getvalue()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_sending_the_same_digest_send_one_mail():
+    user = UserFactory(notification_email=NotificationEmail.DAILY)
+    for n in range(3):
+        Notification.objects.create(user=user, kind=NotificationKind.REPLY, text=f"Reply {n}")
+    day = timezone.localdate().isoformat()
+    workers = 6
+    barrier = threading.Barrier(workers)
+    results, errors = [], []
+
+    def worker():
+        try:
+            barrier.wait(timeout=30)
+            results.append(send_notification_digest.call(user.pk, day))
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=worker) for _ in range(workers)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert errors == []
+    assert sorted(results) == [0] * (workers - 1) + [3]
+    assert len(mail.outbox) == 1 and mail.outbox[0].to == [user.email]
+    assert list(NotificationDigest.objects.values_list("user_id", "notification_count")) == [(user.pk, 3)]
+    # The constraint itself: a second row for the same user and day is refused by the database.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        NotificationDigest.objects.create(user=user, day=timezone.localdate())
 
 
 def test_no_mail_for_users_who_want_none(world, django_capture_on_commit_callbacks):
