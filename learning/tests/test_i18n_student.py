@@ -116,3 +116,60 @@ def test_a_student_outside_the_course_is_told_in_german(client, world, tree):
     assert response.status_code in (200, 404)
     if response.status_code == 200:
         assert "Sie sind in diesem Kurs nicht eingeschrieben." in response.content.decode()
+
+
+# --- quiz attempt, lab and assignment pages ----------------------------------------------------------
+
+
+def _german_student(client, tenant):
+    User.objects.filter(pk=tenant.student.pk).update(locale="de")
+    client.force_login(tenant.student)
+    return client
+
+
+def test_a_quiz_attempt_and_its_result_in_german(client, world):
+    from learning.assessments.tests.quiz_fixtures import answer_right, build_quiz
+    from learning.models import QuizAttempt, QuizAttemptQuestion
+
+    quiz = build_quiz(world.a, questions=5)
+    _german_student(client, world.a)
+    start = reverse("assessments:attempt-start", kwargs={"offering_id": quiz.offering.pk, "item_id": quiz.item.pk})
+    page = client.get(client.post(start)["Location"]).content.decode()
+    assert "Frage 1" in page and "Antworten speichern" in page and "Versuch abgeben" in page
+    assert "Antworten werden laufend gespeichert." in page and "Wahr" in page and "Falsch" in page
+    assert "Question 1 (" in page  # the question's own prompt is content
+    attempt = QuizAttempt.objects.get()
+    rows = list(QuizAttemptQuestion.objects.filter(attempt=attempt).order_by("position"))
+    post = {f"q{p}": v for p, v in answer_right(rows).items()} | {"action": "submit"}
+    url = reverse("assessments:attempt", kwargs={"offering_id": quiz.offering.pk, "item_id": quiz.item.pk,
+                                                 "attempt_id": attempt.pk})
+    result = client.post(url, post, follow=True).content.decode()
+    assert "Ihr Versuch ist abgegeben." in result and "Bestanden" in result and "Auswertung" in result
+    assert "5,00 / 5,00" in result  # numbers follow the language
+    assert "Ihre Antwort:" in result and "Richtige Antwort:" in result
+
+
+def test_a_lab_page_and_its_bad_input_in_german(client, world):
+    from learning.assessments.tests.lab_fixtures import build_lab
+
+    lab = build_lab(world.a)
+    _german_student(client, world.a)
+    url = reverse("labs:lab", kwargs={"offering_id": lab.offering.pk, "item_id": lab.item.pk})
+    html = client.get(url).content.decode()
+    assert "Startdateien" in html and "Ihre Abgaben" in html and "Noch nichts abgegeben." in html
+    response = client.post(url, {})
+    assert response.status_code == 400
+    assert "Wählen Sie mindestens eine Datei (oder ein .zip-Archiv)." in response.content.decode()
+
+
+def test_an_assignment_page_and_its_bad_input_in_german(client, world):
+    from learning.assessments.tests.lab_fixtures import build_assignment
+
+    task = build_assignment(world.a)
+    _german_student(client, world.a)
+    url = reverse("assignments:assignment", args=[task.offering.pk, task.item.pk])
+    html = client.get(url).content.decode()
+    assert "Entwurf speichern" in html and "Verspätete Abgabe" in html
+    response = client.post(url, {"action": "submit", "text": ""})
+    assert response.status_code == 400
+    assert "Schreiben Sie eine Antwort oder hängen Sie eine Datei an, bevor Sie abgeben." in response.content.decode()
