@@ -14,6 +14,8 @@ Contract:
 - Every change is written to the audit trail through ``learning.assessments.audit.record_grade_change`` in the
   same transaction (kind ``override``; field ``score``, or ``excused`` when the item is excused: from the
   score that counted before to none), with the actor and the reason.
+- After commit the students' course grades are recomputed (``grades.schedule_recompute``: inline for a few
+  students, through the task queue for many), so ``course_grades`` follows every override.
 - Concurrency: the student's enrollment row is locked (``select_for_update``; for many students, all their rows
   in id order) before the override is read and written, and ``ux_item_score_overrides_student_item`` keeps one
   row per student, item and offering whatever path writes; so two instructors saving at once leave one row and
@@ -32,6 +34,7 @@ from django.db import transaction
 from catalog.models import CourseOffering
 from learning.assessments.audit import record_grade_change
 from learning.enrollment.models import CourseEnrollment
+from learning.gradebook.grades import schedule_recompute
 from learning.gradebook.models_overrides import ItemScoreOverride
 from learning.gradebook.permissions import can_override_grades
 from learning.gradebook.scores import LEARNER_STATUSES, GradebookItem, graded_items, offering_scores
@@ -205,6 +208,7 @@ def override_item_score(
         before = counting_values(offering, item.id, [student.pk]).get(student.pk)
         row = _write(actor=actor, offering=offering, item=item, student_id=student.pk, value=value, reason=reason,
                      existing=existing, before=before)
+        schedule_recompute(offering.pk, [student.pk])
     return row
 
 
@@ -225,6 +229,7 @@ def clear_item_override(*, actor, offering: CourseOffering, student, item, reaso
         row.pk = pk  # the audit row names the override that was removed
         after = counting_values(offering, item.id, [student.pk]).get(student.pk)
         _audit(actor=actor, offering=offering, item=item, row=row, before=before, after=after, reason=reason)
+        schedule_recompute(offering.pk, [student.pk])
 
 
 def apply_item_scores(
@@ -255,4 +260,6 @@ def apply_item_scores(
             _write(actor=actor, offering=offering, item=item, student_id=student_id, value=value, reason=reason,
                    existing=existing.get(student_id), before=before.get(student_id))
             changed += 1
+        if changed:
+            schedule_recompute(offering.pk, list(values))
     return changed

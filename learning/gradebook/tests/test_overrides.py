@@ -151,3 +151,19 @@ def test_two_instructors_saving_at_once_leave_one_row_and_an_unbroken_audit_chai
     assert chain[0][0] == Decimal("50.00")
     assert all(chain[n][0] == chain[n - 1][1] for n in range(1, count))
     assert chain[-1][1] == row.score
+
+
+@pytest.mark.django_db
+def test_an_override_recomputes_the_students_course_grade_after_commit(book, django_capture_on_commit_callbacks):
+    from learning.gradebook.models import CourseGrade
+
+    a, quiz = book
+    with django_capture_on_commit_callbacks(execute=True):
+        _override(a, quiz, score=85)
+    grade = CourseGrade.objects.get(user=a.student, course_offering=a.offering)
+    assert (grade.final_score, grade.current_score, grade.letter_grade) == (Decimal("85.00"), Decimal("85.00"), "B")
+    with django_capture_on_commit_callbacks(execute=True):
+        overrides.clear_item_override(actor=a.instructor, offering=a.offering, student=a.student, item=quiz,
+                                      reason="Back to the attempt.")  # fmt: skip
+    grade.refresh_from_db()
+    assert grade.final_score == Decimal("60.00")
