@@ -259,12 +259,12 @@ def main() -> None:
     info = load_kolibri()
     print(f"kolibri {KOLIBRI_VERSION}: channel {info['channel']}, root {info['root']}", flush=True)
 
-    from bench.harness import Gunicorn
-    from bench.player import _session_cookie, _setup
+    from bench.harness import Gunicorn, session_cookie
+    from bench.player import _setup
 
     _student, offering = _setup()
     student = half_progress_student(offering)
-    cookie = _session_cookie(student)
+    cookie = session_cookie(student)
     resume = f"/learn/{offering.pk}/"
 
     lines = []
