@@ -286,6 +286,21 @@ def get_course_for_user(
     return course
 
 
+def get_listed_course(user, short_code: str, code: str) -> Course | None:
+    """The published course as :func:`get_course_for_user` reads it, if an offering of it is *listed* to
+    ``user`` or it has none yet; ``None`` otherwise (then ask :func:`get_course_for_user`: the user may
+    manage it). The same answer for everyone :func:`listed_courses_q` lists the same courses to, so the
+    course page may share it (:mod:`catalog.pagecache`). One query."""
+    listed = CourseOffering.objects.filter(listed_offerings_q(user), course_id=OuterRef("pk"))
+    return (
+        Course.objects.select_related("university", "department", "primary_subject__domain")
+        .defer("search_vector")
+        .filter(university__short_code=short_code, code=code, is_published=True)
+        .filter(Q(Exists(listed)) | has_no_offering_q())
+        .first()
+    )
+
+
 def can_view_course(user, course: Course) -> bool:
     return courses_visible_to(user).filter(pk=course.pk).exists()
 
