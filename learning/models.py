@@ -36,11 +36,13 @@ from learning.assessments.models_submissions import (
 )
 from learning.community.models import (
     CourseReview,
+    CourseReviewModeration,
     DiscussionPost,
     DiscussionPostUpvote,
     DiscussionSettings,
     DiscussionThread,
     DiscussionThreadFollow,
+    ReviewModerationAction,
     ThreadKind,
 )
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
@@ -58,6 +60,7 @@ __all__ = [
     "CourseGrade",
     "CourseInvitation",
     "CourseReview",
+    "CourseReviewModeration",
     "DiscussionPost",
     "DiscussionPostUpvote",
     "DiscussionSettings",
@@ -77,6 +80,7 @@ __all__ = [
     "QuizAttemptQuestion",
     "QuizMastery",
     "QuizRegrade",
+    "ReviewModerationAction",
     "ThreadKind",
     "SubmissionFile",
     "SubmissionFileRole",

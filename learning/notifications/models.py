@@ -17,6 +17,7 @@ class NotificationKind(models.TextChoices):
     ENDORSEMENT = "endorsement", "Answer endorsed"
     MENTION = "mention", "Mention"
     REVIEW_HIDDEN = "review_hidden", "Review hidden"
+    REVIEW_UNHIDDEN = "review_unhidden", "Review shown again"
     WAITLIST_PROMOTED = "waitlist_promoted", "Waiting list promotion"
     ENROLLMENT_REQUESTED = "enrollment_requested", "Enrollment request received"
     ENROLLMENT_APPROVED = "enrollment_approved", "Enrollment approved"
