@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PORT ?= 8000
 
-.PHONY: run dev test lint db-stop clean tutor-model run-with-model test-tutor-model
+.PHONY: run dev test lint messages db-stop clean tutor-model run-with-model test-tutor-model
 
 $(VENV)/.installed: requirements.txt
 	@$(PYTHON) -c 'import sys; assert sys.version_info >= (3, 11), "Python 3.11+ is required"'
@@ -45,6 +45,14 @@ run-with-model: $(VENV)/.installed
 ## make test-tutor-model: a whole tutor exchange through the OpenAI-compatible provider against that server.
 test-tutor-model: $(VENV)/.installed-dev
 	PYTHON=$(PYTHON) scripts/tutor-model.sh test
+
+## make messages: refresh the translation catalogs (locale/<code>/LC_MESSAGES/django.po) from the code and
+## templates, then compile them into the committed .mo files. `make messages LOCALE=fr` starts a new language
+## (add it to LANGUAGES in lms/settings.py too). Needs GNU gettext (scripts/system-deps.sh installs it for make test).
+MAKEMESSAGES_IGNORE := --ignore=.venv --ignore=.llama-venv --ignore=staticfiles --ignore=var --ignore=media --ignore=bench --ignore=node_modules
+messages: $(VENV)/.installed
+	DJANGO_SETTINGS_MODULE=lms.settings_test $(PY) manage.py makemessages $(if $(LOCALE),--locale=$(LOCALE),--all) --no-obsolete --no-location $(MAKEMESSAGES_IGNORE)
+	DJANGO_SETTINGS_MODULE=lms.settings_test $(PY) manage.py compilemessages $(MAKEMESSAGES_IGNORE)
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .

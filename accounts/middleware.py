@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
+from django.utils import translation
 from django.utils.functional import SimpleLazyObject
 
 from accounts.sessions import offering_preloaded_user
@@ -21,3 +22,26 @@ class AuthenticationMiddleware(DjangoAuthenticationMiddleware):
     def process_request(self, request):
         super().process_request(request)
         request.user = SimpleLazyObject(lambda: get_user(request))
+
+
+class UserLocaleMiddleware:
+    """A signed-in user's own language (``users.locale``, chosen on the profile page) over the browser's.
+
+    Runs after Django's ``LocaleMiddleware`` (which chose from Accept-Language among ``settings.LANGUAGES``)
+    and after authentication. A stored language the site does not offer (an old value, a language since
+    removed from ``LANGUAGES``) is ignored: the browser's choice, else English, stays active."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = request.user
+        if user.is_authenticated and user.locale:
+            try:
+                language = translation.get_supported_language_variant(user.locale)
+            except LookupError:
+                language = None
+            if language and language != request.LANGUAGE_CODE:
+                translation.activate(language)
+                request.LANGUAGE_CODE = translation.get_language()
+        return self.get_response(request)

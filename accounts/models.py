@@ -7,6 +7,7 @@ from django.contrib.sessions.base_session import AbstractBaseSession
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from lms.models_base import LongNameIndex, choices_check, nullable_choices_check
 
@@ -40,9 +41,9 @@ class UserManager(BaseUserManager):
 class NotificationEmail(models.TextChoices):
     """How a user wants notifications by e-mail (every notification is in the app either way)."""
 
-    IMMEDIATE = "immediate", "Immediately, one e-mail per notification"
-    DAILY = "daily", "A daily digest"
-    OFF = "off", "Never"
+    IMMEDIATE = "immediate", _("Immediately, one e-mail per notification")
+    DAILY = "daily", _("A daily digest")
+    OFF = "off", _("Never")
 
 
 class User(AbstractBaseUser, PermissionsMixin):

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import NotificationEmail, UniversityRole, User, UserSession, UserUniversityRole
 from accounts.permissions import (
@@ -28,10 +30,11 @@ from accounts.permissions import (
 )
 from lms.db import violated_constraint
 
-UNKNOWN_TIME_ZONE = "Choose a time zone from the list."
-UNKNOWN_LOCALE = "Choose a language from the list."
-UNKNOWN_NOTIFICATION_EMAIL = "Choose how you want notifications by e-mail."
-DUPLICATE_EMAIL = "An account with this e-mail address already exists. Log in, or reset your password."
+UNKNOWN_TIME_ZONE = gettext_noop("Choose a time zone from the list.")
+UNKNOWN_LOCALE = gettext_noop("Choose a language from the list.")
+UNKNOWN_NOTIFICATION_EMAIL = gettext_noop("Choose how you want notifications by e-mail.")
+DUPLICATE_EMAIL = gettext_noop("An account with this e-mail address already exists. Log in, or reset your password.")
+# Messages are kept in English (tests compare them) and said in the active language where raised: _(CONSTANT).
 # The unique index on users.email (e-mails are stored lower-cased, so it is case-insensitive in effect).
 EMAIL_UNIQUE_CONSTRAINT = "ix_users_email"
 
@@ -56,24 +59,27 @@ def available_locales() -> frozenset[str]:
 
 def check_locale(locale: str) -> None:
     if locale not in available_locales():
-        raise ValidationError({"locale": [ValidationError(UNKNOWN_LOCALE, code="unknown_locale")]})
+        raise ValidationError({"locale": [ValidationError(_(UNKNOWN_LOCALE), code="unknown_locale")]})
 
 
 def check_time_zone(time_zone: str) -> None:
     if time_zone not in available_time_zones():
-        raise ValidationError({"time_zone": [ValidationError(UNKNOWN_TIME_ZONE, code="unknown_time_zone")]})
+        raise ValidationError({"time_zone": [ValidationError(_(UNKNOWN_TIME_ZONE), code="unknown_time_zone")]})
 
 
 def duplicate_email_error() -> ValidationError:
-    return ValidationError({"email": [ValidationError(DUPLICATE_EMAIL, code="duplicate_email")]})
+    return ValidationError({"email": [ValidationError(_(DUPLICATE_EMAIL), code="duplicate_email")]})
 
 
 def _is_email_conflict(error: IntegrityError) -> bool:
     return violated_constraint(error) == EMAIL_UNIQUE_CONSTRAINT
 
 
-def register_user(*, email: str, full_name: str, password: str | None) -> User:
+def register_user(*, email: str, full_name: str, password: str | None, locale: str | None = None) -> User:
     """Create an account. It holds no university role: membership comes from staff or invitations.
+
+    ``locale``: the language the sign-up page was shown in (the browser's, among ``settings.LANGUAGES``), so
+    the new account keeps the language its owner arrived with; one the site does not offer is not stored.
 
     An e-mail already taken (any case) raises ``ValidationError`` on ``email`` with ``DUPLICATE_EMAIL``,
     also when another request created it after the form checked: the unique index decides, since e-mails
@@ -81,7 +87,8 @@ def register_user(*, email: str, full_name: str, password: str | None) -> User:
     try:
         # The conflict rolls back this block only: a caller's own transaction stays usable.
         with transaction.atomic():
-            return User.objects.create_user(email=email, full_name=full_name.strip(), password=password)
+            extra = {"locale": locale} if locale in available_locales() else {}
+            return User.objects.create_user(email=email, full_name=full_name.strip(), password=password, **extra)
     except IntegrityError as error:
         if _is_email_conflict(error):
             raise duplicate_email_error() from None
@@ -91,7 +98,7 @@ def register_user(*, email: str, full_name: str, password: str | None) -> User:
 def check_notification_email(value: str) -> None:
     if value not in NotificationEmail.values:
         raise ValidationError(
-            {"notification_email": [ValidationError(UNKNOWN_NOTIFICATION_EMAIL, code="unknown_notification_email")]}
+            {"notification_email": [ValidationError(_(UNKNOWN_NOTIFICATION_EMAIL), code="unknown_notification_email")]}
         )
 
 

@@ -3,12 +3,12 @@
 1. :class:`LoginRateLimitMiddleware`, *before* any password is hashed: each client IP may POST to the
    log-in forms (the site's and the staff console's) and the sign-up form ``settings.LOGIN_RATE_LIMIT``
    times per ``settings.LOGIN_RATE_WINDOW`` seconds (a counter in the shared cache: one cache round trip).
-   Beyond it the answer is 429 with ``RATE_LIMITED``, and no worker spends ~1 s on Argon2, so a flood of
+   Beyond it the answer is 429 with ``rate_limited_message``, and no worker spends ~1 s on Argon2, so a flood of
    log-in posts cannot tie up every worker.
 2. django-axes counts *failed* log-ins per account (e-mail, case-folded by :func:`axes_username`) and per
    IP; at ``AXES_FAILURE_LIMIT`` it locks that account / IP out for ``AXES_COOLOFF_TIME``. Its backend runs
    before ours, so a locked-out attempt is refused without hashing; :func:`lockout_response` shows the log-in
-   page with ``LOCKED_OUT`` (429). Staff unlock an account with the user list's "Unlock log-in" action
+   page with ``locked_out_message`` (429). Staff unlock an account with the user list's "Unlock log-in" action
    (``accounts.services.unlock_login``); platform admins also see and delete the attempt rows.
 """
 
@@ -25,18 +25,32 @@ from django.db.models import Max, Q
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import ngettext
 
 from accounts.forms import LoginForm
 from lms.client_ip import client_ip
 
-LOCKED_OUT = "Too many failed log-in attempts. Try again in {minutes} minute{s}, or reset your password."
-RATE_LIMITED = "Too many attempts from your network. Try again in {minutes} minute{s}."
 _KEY = "login-rate:{ip}:{window}"
 
 
-def _minutes(seconds: float) -> dict[str, object]:
-    minutes = max(1, math.ceil(seconds / 60))
-    return {"minutes": minutes, "s": "" if minutes == 1 else "s"}
+def _minutes(seconds: float) -> int:
+    return max(1, math.ceil(seconds / 60))
+
+
+def locked_out_message(minutes: int) -> str:
+    return ngettext(
+        "Too many failed log-in attempts. Try again in %(minutes)d minute, or reset your password.",
+        "Too many failed log-in attempts. Try again in %(minutes)d minutes, or reset your password.",
+        minutes,
+    ) % {"minutes": minutes}
+
+
+def rate_limited_message(minutes: int) -> str:
+    return ngettext(
+        "Too many attempts from your network. Try again in %(minutes)d minute.",
+        "Too many attempts from your network. Try again in %(minutes)d minutes.",
+        minutes,
+    ) % {"minutes": minutes}
 
 
 def _throttled_paths() -> frozenset[str]:
@@ -60,7 +74,7 @@ class LoginRateLimitMiddleware:
             if request.path in self.paths:
                 wait = self.seconds_to_wait(request)
                 if wait:
-                    return _login_page(request, RATE_LIMITED.format(**_minutes(wait)))
+                    return _login_page(request, rate_limited_message(_minutes(wait)))
         return self.get_response(request)
 
     @staticmethod
@@ -104,4 +118,4 @@ def lockout_seconds_left(request, credentials) -> float:
 
 
 def lockout_response(request, original_response=None, credentials=None):
-    return _login_page(request, LOCKED_OUT.format(**_minutes(lockout_seconds_left(request, credentials))))
+    return _login_page(request, locked_out_message(_minutes(lockout_seconds_left(request, credentials))))

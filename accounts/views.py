@@ -8,6 +8,9 @@ from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect
 from django.urls import reverse_lazy
+from django.utils import translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.generic import FormView
 
 from accounts import forms, services
@@ -29,7 +32,7 @@ class SignUpView(FormView):
             form.add_error(None, error)
             return self.form_invalid(form)
         login(self.request, user, backend="accounts.backends.EmailBackend")
-        messages.success(self.request, "Welcome to Sigma LMS! Your account is ready.")
+        messages.success(self.request, _("Welcome to Sigma LMS! Your account is ready."))
         return redirect(self.get_success_url())
 
     def get_success_url(self) -> str:
@@ -50,11 +53,11 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     template_name = "accounts/form_page.html"
     form_class = forms.StyledPasswordChangeForm
     success_url = reverse_lazy("accounts:profile")
-    extra_context = {"page_title": "Change your password"}
+    extra_context = {"page_title": gettext_lazy("Change your password")}
 
     def form_valid(self, form):
         response = super().form_valid(form)
-        messages.success(self.request, "Your password has been changed.")
+        messages.success(self.request, _("Your password has been changed."))
         return response
 
 
@@ -64,14 +67,14 @@ class PasswordResetView(auth_views.PasswordResetView):
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
     success_url = reverse_lazy("accounts:password_reset_done")
-    extra_context = {"page_title": "Reset your password",
-                     "page_intro": "Enter the e-mail address of your account and we will send you a link to choose a new password."}
+    extra_context = {"page_title": gettext_lazy("Reset your password"),
+                     "page_intro": gettext_lazy("Enter the e-mail address of your account and we will send you a link to choose a new password.")}
 
 
 class PasswordResetDoneView(auth_views.PasswordResetDoneView):
     template_name = "accounts/message_page.html"
-    extra_context = {"page_title": "Check your e-mail",
-                     "page_message": "If an account exists for that address, a link to reset its password is on its way."}
+    extra_context = {"page_title": gettext_lazy("Check your e-mail"),
+                     "page_message": gettext_lazy("If an account exists for that address, a link to reset its password is on its way.")}
 
 
 class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
@@ -82,7 +85,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
 
 class PasswordResetCompleteView(auth_views.PasswordResetCompleteView):
     template_name = "accounts/message_page.html"
-    extra_context = {"page_title": "Password set", "page_message": "Your new password is set. You can log in now."}
+    extra_context = {"page_title": gettext_lazy("Password set"), "page_message": gettext_lazy("Your new password is set. You can log in now.")}
 
 
 class ProfileView(LoginRequiredMixin, FormView):
@@ -107,5 +110,7 @@ class ProfileView(LoginRequiredMixin, FormView):
         except ValidationError as error:
             form.add_error(None, error)
             return self.form_invalid(form)
-        messages.success(self.request, "Profile saved.")
+        # Say it in the language just chosen: the next page is shown in it.
+        translation.activate(form.cleaned_data["locale"])
+        messages.success(self.request, _("Profile saved."))
         return redirect(self.get_success_url())

@@ -8,8 +8,8 @@ Each sub-area keeps its own models (one Django app: the app label ``learning``, 
 - :mod:`learning.progress.models`: item progress and module rollups;
 - :mod:`learning.assessments.models` (and ``models_submissions``): quiz attempts, their questions,
   mastery, re-grades and accommodations, lab and assignment submissions, grade changes;
-- :mod:`learning.gradebook.models` (and ``models_overrides``): course grades, certificates, item-score
-  overrides;
+- :mod:`learning.gradebook.models` (and ``models_overrides``): grading policies and scales, course grades,
+  certificates, item-score overrides;
 - :mod:`learning.community.models`: discussions and reviews.
 
 Everything hangs off a course offering. Code inside a sub-package imports from its own ``models``
@@ -46,7 +46,16 @@ from learning.community.models import (
     ThreadKind,
 )
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
-from learning.gradebook.models import Certificate, CourseGrade
+from learning.gradebook.models import (
+    Certificate,
+    CertificateRule,
+    CourseGrade,
+    GradingCategory,
+    GradingItem,
+    GradingPolicy,
+    GradingScale,
+    GradingScaleRow,
+)
 from learning.gradebook.models_overrides import ItemScoreOverride
 from learning.notifications.models import Notification, NotificationDigest, NotificationKind
 from learning.progress.models import UserContentProgress, UserModuleProgress
@@ -56,6 +65,7 @@ __all__ = [
     "AssignmentStatus",
     "AssignmentSubmission",
     "Certificate",
+    "CertificateRule",
     "CourseEnrollment",
     "CourseGrade",
     "CourseInvitation",
@@ -69,6 +79,11 @@ __all__ = [
     "EnrollmentStatus",
     "GradeChange",
     "GradeChangeKind",
+    "GradingCategory",
+    "GradingItem",
+    "GradingPolicy",
+    "GradingScale",
+    "GradingScaleRow",
     "ItemScoreOverride",
     "LabSubmission",
     "LabSubmissionStatus",

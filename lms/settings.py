@@ -63,9 +63,11 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lms.middleware.RejectNulMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.locale.LocaleMiddleware",  # the browser's language (Accept-Language) among LANGUAGES
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "accounts.middleware.AuthenticationMiddleware",
+    "accounts.middleware.UserLocaleMiddleware",  # then a signed-in user's own language (users.locale) wins
     "django.contrib.messages.middleware.MessageMiddleware",
     "accounts.throttle.LoginRateLimitMiddleware",  # log-in/sign-up POSTs per IP, before any password hashing
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
@@ -184,7 +186,19 @@ AXES_LOCKOUT_CALLABLE = "accounts.throttle.lockout_response"
 AXES_ENABLE_ADMIN = False  # accounts.admin registers the attempts for platform admins only
 AXES_VERBOSE = False
 
-LANGUAGE_CODE = "en-us"
+# --- Languages (README "Languages"): the interface is translated with Django's i18n; the catalogs live in
+# locale/<code>/LC_MESSAGES/django.po (compiled .mo files are committed, `make messages` refreshes both).
+# A signed-in user's own language (users.locale, set on the profile page) wins; else the browser's
+# Accept-Language; else LANGUAGE_CODE. Course content is never translated. To add a language: add it here,
+# `make messages LANG=<code>`, translate the .po, `make messages` again, commit the .po and the .mo.
+LANGUAGE_CODE = "en"
+LANGUAGES = [
+    ("en", "English"),
+    ("de", "Deutsch"),
+]
+LOCALE_PATHS = [BASE_DIR / "locale"]
+# Dates per language (lms/formats/<code>/formats.py over Django's): templates use the named formats.
+FORMAT_MODULE_PATH = ["lms.formats"]
 TIME_ZONE = "UTC"
 USE_I18N = True
 USE_TZ = True

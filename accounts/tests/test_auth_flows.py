@@ -296,11 +296,11 @@ def test_profile_offers_the_languages_and_saves_a_known_one(client, ada):
     client.force_login(ada)
     url = reverse("accounts:profile")
     html = client.get(url).content.decode()
-    assert '<select name="locale"' in html and '<option value="fr">' in html
-    response = client.post(url, {"full_name": "Ada Lovelace", "locale": "fr", "time_zone": "Europe/Paris"})
+    assert '<select name="locale"' in html and '<option value="de">' in html
+    response = client.post(url, {"full_name": "Ada Lovelace", "locale": "de", "time_zone": "Europe/Paris"})
     assert response.status_code == 302
     ada.refresh_from_db()
-    assert (ada.locale, ada.time_zone) == ("fr", "Europe/Paris")
+    assert (ada.locale, ada.time_zone) == ("de", "Europe/Paris")
 
 
 @pytest.mark.parametrize("locale", ["klingon", "xx-YY", "<script>", "e" * 40])
@@ -319,7 +319,7 @@ def test_profile_with_an_unknown_language_is_a_field_error_and_writes_nothing(cl
 @pytest.mark.parametrize(
     ("fields", "field", "message"),
     [({"locale": "klingon", "time_zone": "UTC"}, "locale", UNKNOWN_LOCALE),
-     ({"locale": "fr", "time_zone": "Mars/Olympus"}, "time_zone", UNKNOWN_TIME_ZONE)],
+     ({"locale": "de", "time_zone": "Mars/Olympus"}, "time_zone", UNKNOWN_TIME_ZONE)],
 )
 def test_profile_service_refuses_an_unknown_language_or_time_zone(ada, fields, field, message):
     with pytest.raises(ValidationError) as error:

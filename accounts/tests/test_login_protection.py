@@ -17,7 +17,7 @@ from accounts.backends import EmailBackend
 User = get_user_model()
 pytestmark = pytest.mark.django_db
 PASSWORD = "correct-Horse-battery-42"
-LOCKED_15 = throttle.LOCKED_OUT.format(minutes=15, s="s")
+LOCKED_15 = throttle.locked_out_message(15)
 
 
 @pytest.fixture
@@ -81,7 +81,7 @@ def test_the_message_counts_down(client, ada):
         log_in(client, ada.email, "wrong-password")
     AccessAttempt.objects.update(attempt_time=timezone.now() - timedelta(minutes=13, seconds=30))
     response = log_in(client, ada.email, PASSWORD)
-    assert throttle.LOCKED_OUT.format(minutes=2, s="s") in response.content.decode()
+    assert throttle.locked_out_message(2) in response.content.decode()
 
 
 def lock(client, user):
@@ -147,7 +147,7 @@ def test_a_flood_of_log_in_posts_is_refused_before_any_hashing(client, ada, hash
     assert len(hashing_logins) == settings.LOGIN_RATE_LIMIT
     response = log_in(client, ada.email, PASSWORD, ip="198.51.100.9", path=reverse(path))
     assert response.status_code == 429
-    assert throttle.RATE_LIMITED.format(minutes=1, s="") in response.content.decode()
+    assert throttle.rate_limited_message(1) in response.content.decode()
     assert len(hashing_logins) == settings.LOGIN_RATE_LIMIT and not logged_in(client)
     assert log_in(client, ada.email, PASSWORD, ip="198.51.100.10").status_code == 302  # another client
 

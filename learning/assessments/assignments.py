@@ -41,6 +41,7 @@ from learning.assessments.models_submissions import (
     SubmissionFile,
     SubmissionFileRole,
 )
+from learning.assessments.signals import send_grades_changed
 from learning.assessments.uploads import UploadLimits
 from learning.enrollment.models import CourseEnrollment
 from learning.progress import services as progress
@@ -371,8 +372,11 @@ def post_assignment_grades(*, actor, offering, item, now=None) -> int:
             .values_list("pk", flat=True)
         )
         AssignmentSubmission.objects.filter(pk__in=ids).update(posted_at=now)
-        for submission in AssignmentSubmission.objects.filter(pk__in=ids).select_related("user", "course_offering"):
+        posted = list(AssignmentSubmission.objects.filter(pk__in=ids).select_related("user", "course_offering"))
+        for submission in posted:
             _complete_if_posted(submission, config)
+        if posted:  # the posted grades now count (signals.grades_changed: the course grades)
+            send_grades_changed(offering_id=offering.pk, user_ids=[submission.user_id for submission in posted])
     return len(ids)
 
 

@@ -130,6 +130,10 @@ def _student_submission(request, offering_id: int, submission_id: int):
     submission = lab_selectors.get_own_submission(
         user=request.user, offering=found.offering, submission_id=submission_id
     )
+    if labs.recover_if_lost(submission):  # next touch: a run its worker lost is queued again
+        submission = lab_selectors.get_own_submission(
+            user=request.user, offering=found.offering, submission_id=submission_id
+        )
     return found, submission
 
 
@@ -201,6 +205,8 @@ def grading_list(request, offering_id: int, item_id: int):
 def grading_detail(request, offering_id: int, submission_id: int):
     offering = access.get_graded_offering(user=request.user, offering_id=offering_id)
     submission = lab_selectors.get_offering_submission(offering=offering, submission_id=submission_id)
+    if labs.recover_if_lost(submission):  # next touch: a run its worker lost is queued again
+        submission = lab_selectors.get_offering_submission(offering=offering, submission_id=submission_id)
     lab = labs.lab_settings(submission.content_item)
     override_form = OverrideForm(prefix="override")
     feedback_form = FeedbackForm(prefix="feedback", initial={"feedback": submission.instructor_feedback or ""})

@@ -22,11 +22,13 @@ from __future__ import annotations
 import contextlib
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F, Q
 from django.utils import timezone
 
 from learning.assessments.access import can_grade
@@ -34,6 +36,7 @@ from learning.assessments.audit import record_grade_change
 from learning.assessments.models import LabSubmission, LabSubmissionStatus
 from learning.assessments.models_submissions import GradeChangeKind, SubmissionFile, SubmissionFileRole
 from learning.assessments.sandbox import Limits, SandboxUnavailable, limits_from_payload, run_python_lab
+from learning.assessments.sandbox.runner import GRACE_SECONDS as RUNNER_GRACE_SECONDS
 from learning.assessments.uploads import UploadLimits
 from learning.enrollment.models import CourseEnrollment
 from learning.progress import services as progress
@@ -47,8 +50,15 @@ LAB_DENIED = "You may not grade submissions of this offering."
 LAB_REASON_REQUIRED = "Give a reason for overriding the score."
 LAB_SCORE_RANGE = "The score must be between 0 and {max}."
 LAB_NO_STUDENT_FILES = "This lab has no files for students to hand in."
+LAB_RUN_LOST = (
+    "Grading stopped without a result {runs} times (the grading worker ended during the run), so it was not "
+    "retried again. Your instructor can re-run it."
+)
 
 DEFAULT_PASS_MARK = Decimal(50)
+MAX_GRADING_RUNS = 3  # runs claimed before a lost run ends as an error instead of being queued again
+LOST_RUN_MARGIN = 60  # seconds beyond the longest possible run
+RUNNER_CLEANUP_SECONDS = 25  # the runner's waits after the wall clock: host exit, kills, reader joins
 PYTHON_RUNTIMES = {"python", "python-datascience"}
 LAB_UPLOAD_LIMITS = UploadLimits(max_files=20, max_file_bytes=256 * 1024, max_total_bytes=1024 * 1024)
 _CENT = Decimal("0.01")
@@ -182,11 +192,14 @@ def _score(report: dict, max_points: Decimal) -> Decimal | None:
 
 def grade_lab_submission(*, submission_id: int) -> str:
     """Run the hidden tests against one submission and store the result; returns the final status."""
+    recover_lost_runs()  # the worker's "next touch": runs lost by a worker that died are queued again first
+    started = timezone.now()
     claimed = LabSubmission.objects.filter(
         pk=submission_id, status__in=[LabSubmissionStatus.SUBMITTED, LabSubmissionStatus.QUEUED]
-    ).update(status=LabSubmissionStatus.RUNNING)
+    ).update(status=LabSubmissionStatus.RUNNING, started_at=started, grading_runs=F("grading_runs") + 1)
     if not claimed:
         return "skipped"
+    _schedule_recovery(submission_id, started + lost_run_after())
     submission = LabSubmission.objects.select_related("content_item", "course_offering", "user").get(pk=submission_id)
     lab = lab_settings(submission.content_item)
     files = {
@@ -217,6 +230,10 @@ def grade_lab_submission(*, submission_id: int) -> str:
     score = _score(report, lab.max_points)
     with transaction.atomic():
         locked = LabSubmission.objects.select_for_update().get(pk=submission_id)
+        if locked.status != LabSubmissionStatus.RUNNING or locked.started_at != started:
+            # this run was declared lost (and queued again or ended) while it ran: the newer run decides
+            logger.warning("lab submission %s: a run superseded by the lost-run sweep finished late", submission_id)
+            return "superseded"
         before = locked.score_obtained
         locked.auto_grade_json = report
         locked.auto_score = score
@@ -242,6 +259,85 @@ def grade_lab_submission(*, submission_id: int) -> str:
             student=submission.user, offering=submission.course_offering, item=submission.content_item
         )
     return locked.status
+
+
+# --- lost runs -----------------------------------------------------------------------------------------
+
+
+def lost_run_after() -> timedelta:
+    """How long a run may be ``running`` before it counts as lost: the longest run the sandbox allows (the
+    server's wall-clock ceiling, the runner's grace and clean-up waits) plus a margin."""
+    return timedelta(
+        seconds=settings.LAB_SANDBOX_MAX_SECONDS + RUNNER_GRACE_SECONDS + RUNNER_CLEANUP_SECONDS + LOST_RUN_MARGIN
+    )
+
+
+@dataclass(frozen=True)
+class Recovery:
+    requeued: list[int]
+    ended: list[int]
+
+
+def recover_lost_runs(*, now=None, submission_id: int | None = None, limit: int = 50) -> Recovery:
+    """Runs left ``running`` by a worker that died (or a machine that rebooted) longer than
+    ``lost_run_after()``: queued again, or ended as ``error`` with ``LAB_RUN_LOST`` once ``MAX_GRADING_RUNS`` runs
+    were claimed (a submission that kills its worker every time must not loop). Rows another sweeper holds are
+    skipped (``select_for_update(skip_locked=True)``), so two workers never recover the same run twice; the run
+    itself, should it still finish, finds its ``started_at`` token gone and discards its result."""
+    now = now or timezone.now()
+    cutoff = now - lost_run_after()
+    stale = LabSubmission.objects.filter(status=LabSubmissionStatus.RUNNING).filter(
+        Q(started_at__lt=cutoff) | Q(started_at__isnull=True, submitted_at__lt=cutoff)
+    )
+    if submission_id is not None:
+        stale = stale.filter(pk=submission_id)
+    requeued, ended = [], []
+    with transaction.atomic():
+        for row in stale.select_for_update(skip_locked=True).order_by("started_at", "pk")[:limit]:
+            if row.grading_runs >= MAX_GRADING_RUNS:
+                row.status = LabSubmissionStatus.ERROR
+                row.auto_grade_json = {
+                    "status": "error", "error": LAB_RUN_LOST.format(runs=row.grading_runs),
+                    "tests": [], "passed": 0, "total": 0, "lost_runs": row.grading_runs,
+                }  # fmt: skip
+                row.graded_at = now
+                row.save(update_fields=["status", "auto_grade_json", "graded_at"])
+                ended.append(row.pk)
+            else:
+                row.status = LabSubmissionStatus.SUBMITTED
+                row.save(update_fields=["status"])
+                requeued.append(row.pk)
+                transaction.on_commit(lambda pk=row.pk: _enqueue(pk))
+    if requeued or ended:
+        logger.warning("lost lab runs: queued again %s, ended %s", requeued, ended)
+    return Recovery(requeued=requeued, ended=ended)
+
+
+def recover_if_lost(submission: LabSubmission, *, now=None) -> bool:
+    """The page's "next touch": a submission shown as ``running`` past ``lost_run_after()`` is recovered now
+    (no query otherwise). True when it was; the caller reloads the row."""
+    now = now or timezone.now()
+    if submission.status != LabSubmissionStatus.RUNNING:
+        return False
+    since = submission.started_at or submission.submitted_at
+    if since is None or since >= now - lost_run_after():
+        return False
+    recovery = recover_lost_runs(now=now, submission_id=submission.pk)
+    return bool(recovery.requeued or recovery.ended)
+
+
+def _schedule_recovery(submission_id: int, when) -> None:
+    """The worker's periodic check: a deferred sweep at the moment this run would count as lost, so a run
+    whose worker died is recovered by the next worker (a backend that cannot defer, e.g. the immediate one in
+    tests, is skipped: the next task, the pages and ``manage.py recover_lab_runs`` still recover it)."""
+    from learning.assessments.tasks import recover_lost_lab_runs_task
+
+    try:
+        if not recover_lost_lab_runs_task.get_backend().supports_defer:
+            return
+        recover_lost_lab_runs_task.using(run_after=when + timedelta(seconds=1)).enqueue()
+    except Exception:  # noqa: BLE001 - the other recovery paths remain
+        logger.exception("could not schedule the lost-run check of lab submission %s", submission_id)
 
 
 def counted_score(*, student_id: int, offering_id: int, item, lab: LabSettings | None = None) -> Decimal | None:

@@ -110,6 +110,10 @@ class LabSubmission(models.Model):
     attempt_number = models.IntegerField(default=1, db_default=1)
     auto_score = models.DecimalField(max_digits=6, decimal_places=2, null=True, blank=True)
     graded_at = models.DateTimeField(null=True, blank=True)
+    # The current grading run (docs/labs.md "Lost runs"): when a worker claimed it (also the run's token: a
+    # run writes its result only while the row still carries its started_at) and how many runs were claimed.
+    started_at = models.DateTimeField(null=True, blank=True)
+    grading_runs = models.IntegerField(default=0, db_default=0)
 
     class Meta:
         db_table = "lab_submissions"
@@ -124,8 +128,15 @@ class LabSubmission(models.Model):
             choices_check("status", LabSubmissionStatus, name="ck_lab_submissions_status"),
             non_negative("score_obtained", name="ck_lab_submissions_score_nonnegative"),
             non_negative("max_score", name="ck_lab_submissions_max_score_nonnegative"),
+            non_negative("grading_runs", name="ck_lab_submissions_grading_runs_nonnegative"),
         ]
-        indexes = [models.Index(fields=["user", "content_item"], name="ix_lab_submissions_user_item")]
+        indexes = [
+            models.Index(fields=["user", "content_item"], name="ix_lab_submissions_user_item"),
+            # the lost-run sweep: running rows by start
+            LongNameIndex(
+                fields=["started_at"], condition=Q(status="running"), name="ix_lab_submissions_running_started"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"Lab submission {self.pk} by {self.user_id} ({self.status})"

@@ -49,6 +49,7 @@ from learning.assessments.models import (
     QuizRegrade,
 )
 from learning.assessments.models_submissions import GradeChangeKind
+from learning.assessments.signals import send_grades_changed
 from learning.progress.services import lock_learner_enrollment, record_item_progress
 from learning.progress.structure import get_course_structure
 from syllabus.models import ContentItem, Question
@@ -431,8 +432,10 @@ def _pass_mark(attempt: QuizAttempt) -> Decimal:
 
 
 def _after_grading(*, attempt: QuizAttempt, now: datetime) -> None:
-    """Mastery and progress after an attempt's grade changed (inside the caller's transaction)."""
+    """Mastery and progress after an attempt's grade changed (inside the caller's transaction); the layers
+    above hear of it (``signals.grades_changed``: the course grade)."""
     offering = attempt.course_offering
+    send_grades_changed(offering_id=attempt.course_offering_id, user_ids=[attempt.user_id])
     item = ContentItem.objects.only("id", "data_json").get(pk=attempt.content_item_id)
     settings = rules.quiz_settings(item.data_json)
     mastery = refresh_mastery(user_id=attempt.user_id, offering=offering, item=item, settings=settings, now=now)

@@ -4,6 +4,8 @@
   (``run_after``). It closes the attempt with what was saved and records the deadline as the finish
   time; a student submitting at the same moment gets the same single result (both lock the attempt).
 - ``grade_lab_submission_task`` autogrades one lab submission in the sandbox.
+- ``recover_lost_lab_runs_task`` is enqueued by each grading run to run when that run would count as lost:
+  runs left ``running`` by a dead worker are queued again (or end as errors after too many tries).
 
 Arguments are ids, never model instances.
 """
@@ -27,3 +29,12 @@ def grade_lab_submission_task(submission_id: int) -> str:
     from learning.assessments.labs import grade_lab_submission
 
     return grade_lab_submission(submission_id=submission_id)
+
+
+@task()
+def recover_lost_lab_runs_task() -> dict:
+    """Queue again (or end) lab runs lost by a worker that died (``learning.assessments.labs.recover_lost_runs``)."""
+    from learning.assessments.labs import recover_lost_runs
+
+    recovery = recover_lost_runs()
+    return {"requeued": recovery.requeued, "ended": recovery.ended}

@@ -29,6 +29,11 @@ from learning.models import (
     EnrollmentStatus,
     GradeChange,
     GradeChangeKind,
+    GradingCategory,
+    GradingItem,
+    GradingPolicy,
+    GradingScale,
+    GradingScaleRow,
     ItemScoreOverride,
     LabSubmission,
     Notification,
@@ -342,3 +347,51 @@ class DiscussionSettingsFactory(DjangoModelFactory):
 
     course_offering = factory.SubFactory(CourseOfferingFactory)
     allow_anonymous = True
+
+
+class GradingScaleFactory(DjangoModelFactory):
+    class Meta:
+        model = GradingScale
+
+    university = factory.SubFactory(UniversityFactory)
+    name = factory.Sequence(lambda n: f"Scale {n}")
+
+
+class GradingScaleRowFactory(DjangoModelFactory):
+    class Meta:
+        model = GradingScaleRow
+
+    scale = factory.SubFactory(GradingScaleFactory)
+    letter = factory.Sequence(lambda n: f"L{n}")
+    lower_bound = factory.Sequence(lambda n: n % 100)
+
+
+class GradingPolicyFactory(DjangoModelFactory):
+    class Meta:
+        model = GradingPolicy
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    university = factory.SelfAttribute("course_offering.university")
+    pass_mark = 60
+
+
+class GradingCategoryFactory(DjangoModelFactory):
+    class Meta:
+        model = GradingCategory
+
+    course_offering = factory.SubFactory(CourseOfferingFactory)
+    university = factory.SelfAttribute("course_offering.university")
+    name = factory.Sequence(lambda n: f"Category {n}")
+    weight = 50
+
+
+class GradingItemFactory(DjangoModelFactory):
+    class Meta:
+        model = GradingItem
+
+    category = factory.SubFactory(GradingCategoryFactory)
+    course_offering = factory.SelfAttribute("category.course_offering")
+    university = factory.SelfAttribute("course_offering.university")
+    content_item = factory.SubFactory(
+        QuizContentItemFactory, module__course=factory.SelfAttribute("...course_offering.course")
+    )

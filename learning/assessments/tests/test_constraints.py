@@ -134,3 +134,10 @@ def test_lab_attempt_number_is_unique_per_student_offering_and_item():
     params = [lab.user_id, lab.course_offering_id, lab.content_item_id]
     rejects("ux_lab_submissions_attempt_number", insert, [*params, lab.attempt_number])
     accepts(insert, [*params, lab.attempt_number + 1])
+
+
+def test_lab_grading_runs_are_not_negative():
+    lab = LabSubmissionFactory()
+    rejects_update(
+        "ck_lab_submissions_grading_runs_nonnegative", LabSubmission.objects.filter(pk=lab.pk), grading_runs=-1
+    )

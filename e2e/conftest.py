@@ -1,0 +1,241 @@
+"""Browser tests: Playwright (pytest-playwright) driving Chromium against a live server (README, "Browser tests").
+
+- The browser is the system's Chromium (``/usr/bin/chromium``, Debian's ``chromium``; ``scripts/system-deps.sh``
+  installs it as root) or, when a user has installed it, Playwright's own (``python -m playwright install
+  chromium``); ``E2E_CHROMIUM`` names another binary. None of them present is a **failure** with a message
+  saying how to install one, never a skip.
+- One live server for the session (our own, not pytest-django's ``live_server``, which would flush the
+  database after every test) and one world of data per module (:func:`site`): the demo data
+  (``manage.py seed_demo``) committed once, the database unblocked for the whole module, and flushed at the
+  module's end as a transactional test would.
+- :func:`journey` watches the page: a JavaScript error (``console.error``, an uncaught exception) or a failed
+  request (HTTP >= 400, or one that never got an answer) fails the test; ``journey.step(name)`` checks that
+  and keeps a screenshot of the step at 1280 and 390 px wide under ``test-artifacts/`` (gitignored).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib
+import os
+import re
+import shutil
+from dataclasses import dataclass, field
+from io import StringIO
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API runs an event loop in the main thread; Django's ORM refuses to run beside one unless
+# told it is safe (it is: the loop only drives the browser). Process-wide, since the session-scoped
+# Playwright stays up until the session ends.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
+SYSTEM_CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
+WIDE, NARROW = 1280, 390
+DEMO_PASSWORD = "demo-pass-2026"  # noqa: S105 (the demo accounts' published password)
+
+
+def chromium_executable(playwright) -> str:
+    """The Chromium to drive: ``$E2E_CHROMIUM``, the system's, or Playwright's own; else fail, saying how."""
+    candidates = [os.environ.get("E2E_CHROMIUM", ""), SYSTEM_CHROMIUM, shutil.which("chromium") or ""]
+    with contextlib.suppress(Exception):  # Playwright without its own browser may have no path to give
+        candidates.append(playwright.chromium.executable_path)
+    for path in candidates:
+        if path and os.path.isfile(path) and os.access(path, os.X_OK):
+            return path
+    pytest.fail(
+        "The browser tests need Chromium and none was found. Install Debian's package as root "
+        "(`apt-get install -y chromium`, which `make test` does when run as root) or Playwright's own browser "
+        "(`.venv/bin/python -m playwright install chromium`), or set E2E_CHROMIUM to a Chromium binary.",
+        pytrace=False,
+    )
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(playwright, pytestconfig):
+    """pytest-playwright's launch options: always Chromium from :func:`chromium_executable`, headless."""
+    args = {"executable_path": chromium_executable(playwright), "args": CHROMIUM_ARGS, "headless": True}
+    if pytestconfig.getoption("--headed"):
+        args["headless"] = False
+        args["args"] = [a for a in CHROMIUM_ARGS if a != "--headless"]
+    return args
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": WIDE, "height": 900}, "locale": "en-US"}
+
+
+@pytest.fixture(scope="session")
+def e2e_server(django_db_setup):
+    """One threaded live server (with static files) for every browser test of the session."""
+    from pytest_django.live_server_helper import LiveServer
+
+    server = LiveServer("localhost")
+    yield server
+    server.stop()
+
+
+def restore_migration_data() -> None:
+    """Rows that data migrations install and a flushing (transactional) test removes: put them back."""
+    from django.apps import apps
+
+    for module, function in (
+        ("syllabus.migrations.0003_builtin_content_types", "install_builtin_types"),
+        ("syllabus.migrations.0006_quiz_pass_mark_and_review", "forwards"),
+        ("syllabus.migrations.0007_lab_and_assignment_grading_options", "forwards"),
+        ("tutoring.migrations.0004_default_tutor_prompt", "create"),
+    ):
+        getattr(importlib.import_module(module), function)(apps, None)
+
+
+def flush_database() -> None:
+    """What a transactional test does at its end: empty every table (post_migrate puts back permissions)."""
+    from django.core.management import call_command
+
+    call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=False)
+
+
+@dataclass
+class Site:
+    url: str
+
+    def __call__(self, path: str) -> str:
+        return self.url + path
+
+
+@pytest.fixture(scope="module")
+def site(e2e_server, django_db_blocker):
+    """The demo world, committed, behind the live server, for the whole module (then flushed)."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        flush_database()
+        restore_migration_data()
+        call_command("seed_demo", stdout=StringIO())
+        yield Site(e2e_server.url)
+        flush_database()
+
+
+@dataclass
+class Journey:
+    """Watches one page for JavaScript errors and failed requests; keeps a screenshot per step."""
+
+    page: object
+    directory: Path
+    errors: list[str] = field(default_factory=list)
+    allowed_statuses: set[tuple[str, int]] = field(default_factory=set)
+    steps: int = 0
+
+    def watch(self, page) -> None:
+        page.on("console", lambda msg: msg.type == "error" and self.errors.append(f"console: {msg.text}"))
+        page.on("pageerror", lambda exc: self.errors.append(f"page error: {exc}"))
+        page.on("response", self._response)
+        page.on("requestfailed", self._request_failed)
+
+    def _response(self, response) -> None:
+        if response.status >= 400 and (self._path(response.url), response.status) not in self.allowed_statuses:
+            self.errors.append(f"HTTP {response.status} {response.request.method} {response.url}")
+
+    def _request_failed(self, request) -> None:
+        failure = request.failure or ""
+        if "ERR_ABORTED" in failure:  # a navigation that replaced an unfinished request (e.g. a stream)
+            return
+        self.errors.append(f"request failed: {request.method} {request.url} ({failure})")
+
+    @staticmethod
+    def _path(url: str) -> str:
+        return re.sub(r"^https?://[^/]+", "", url).split("?")[0]
+
+    def allow(self, path: str, status: int) -> None:
+        """A request the journey makes on purpose that answers ``status`` (e.g. a denied page)."""
+        self.allowed_statuses.add((path, status))
+
+    def check(self) -> None:
+        assert not self.errors, "JavaScript errors or failed requests during the journey:\n" + "\n".join(self.errors)
+
+    def step(self, name: str, page=None) -> None:
+        """Assert nothing failed so far, then screenshot the page at 1280 and 390 px wide."""
+        page = page or self.page
+        page.wait_for_load_state("load")
+        self.check()
+        self.steps += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        self.directory.mkdir(parents=True, exist_ok=True)
+        size = page.viewport_size or {"width": WIDE, "height": 900}
+        for width in (WIDE, NARROW):
+            page.set_viewport_size({"width": width, "height": size["height"]})
+            page.screenshot(path=str(self.directory / f"{self.steps:02d}-{slug}-{width}.png"), full_page=True)
+        page.set_viewport_size(size)
+        self.check()
+
+
+# The demo's lecture videos are YouTube embeds and the tests run without the internet: a stand-in for the
+# embed answers YouTube's postMessage protocol (the handshake, infoDelivery, seekTo) the way the real player
+# does, so the course player's own code (static/js/player.js) is what is tested. Its current time is shown in
+# #yt-time and kept in window.ytTime.
+FAKE_YOUTUBE_EMBED = """<!doctype html><html lang="en"><head><title>Video</title></head>
+<body style="margin:0;background:#111;color:#fff;font:16px sans-serif"><p>Stand-in video at <span id="yt-time">0</span> s</p>
+<script>
+var t = 0, duration = 600;
+function say(event) {
+  parent.postMessage(JSON.stringify({event: event, info: {currentTime: t, duration: duration, playerState: 1}}), "*");
+}
+window.addEventListener("message", function (e) {
+  var m; try { m = JSON.parse(e.data); } catch (x) { return; }
+  if (m.event === "listening") say("initialDelivery");
+  if (m.event === "command" && m.func === "seekTo") {
+    t = m.args[0]; window.ytTime = t; document.getElementById("yt-time").textContent = t; say("infoDelivery");
+  }
+});
+</script></body></html>"""
+
+
+def _route_outside(journey: Journey):
+    def handle(route):
+        url = route.request.url
+        if url.startswith("https://www.youtube-nocookie.com/embed/"):
+            route.fulfill(status=200, content_type="text/html", body=FAKE_YOUTUBE_EMBED)
+            return
+        journey.errors.append(f"request outside the site: {url}")
+        route.abort()
+
+    return handle
+
+
+@pytest.fixture
+def journey(page, request):
+    """The test's page, watched (see :class:`Journey`); failing at the end if anything failed after the last step."""
+    directory = ARTIFACTS / request.node.module.__name__.rsplit(".", 1)[-1] / re.sub(r"[^\w.-]+", "_", request.node.name)
+    shutil.rmtree(directory, ignore_errors=True)
+    watched = Journey(page=page, directory=directory)
+    watched.watch(page)
+    page.route(re.compile(r"^https?://(?!localhost[:/]|127\.0\.0\.1[:/])"), _route_outside(watched))
+    page.set_default_timeout(15_000)
+    yield watched
+    watched.check()
+
+
+def log_in(page, site: Site, email: str, password: str = DEMO_PASSWORD) -> None:
+    page.goto(site("/accounts/login/"))
+    page.get_by_label(re.compile(r"e-?mail", re.I)).fill(email)
+    page.get_by_label("Password", exact=False).fill(password)
+    page.get_by_role("button", name=re.compile("log in", re.I)).click()
+    page.wait_for_load_state("load")
+    assert "/accounts/login/" not in page.url, f"log-in as {email} failed"
+
+
+def log_out(page) -> None:
+    page.get_by_role("button", name="Log out").first.click()
+    page.wait_for_load_state("load")

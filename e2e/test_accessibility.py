@@ -1,0 +1,72 @@
+"""axe-core finds no serious or critical WCAG 2.1 A/AA violation on the pages issue 22 lists, and the player and
+a quiz attempt work with the keyboard alone. Each page is opened as the person who would see it, on the demo
+data; a JavaScript error or failed request on the way fails the test too (``journey``)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from e2e.axe import assert_no_serious_violations
+from e2e.conftest import log_in
+from e2e.demo import calculus
+
+STUDENT = "student1@nit.example.edu"
+INSTRUCTOR = "instructor@nit.example.edu"
+
+
+@pytest.fixture(scope="module")
+def demo(site):
+    return calculus()
+
+
+def check(journey, site, name: str, url: str) -> None:
+    journey.page.goto(site(url))
+    journey.step(name)
+    for v in assert_no_serious_violations(journey.page, site, name):  # shown by `pytest -rP`: README's list
+        print(f"{name}: {v['impact']} {v['id']}: {v['help']}; {v['nodes'][:2]}")
+
+
+@pytest.mark.parametrize(
+    ("name", "url"),
+    [("home", "/"), ("catalog", "/courses/?q=calculus"), ("course page", "/courses/NIT/MATH101/")],
+)
+def test_public_pages(journey, site, name, url):
+    check(journey, site, name, url)
+
+
+def test_student_pages(journey, site, demo):
+    page = journey.page
+    log_in(page, site, STUDENT)
+    offering = demo.offering.pk
+    check(journey, site, "my learning", "/learn/")
+    for kind in ("text", "video", "resource", "quiz", "engineering_lab", "assignment"):
+        check(journey, site, f"player {kind}", f"/learn/{offering}/item/{demo.items[kind].pk}/")
+    check(journey, site, "lab page", f"/learn/{offering}/labs/{demo.items['engineering_lab'].pk}/")
+    check(journey, site, "assignment page", f"/learn/{offering}/assignments/{demo.items['assignment'].pk}/")
+    check(journey, site, "tutor panel", f"/tutor/o/{offering}/i/{demo.items['text'].pk}/")
+    check(journey, site, "discussions", f"/learn/{offering}/discussions/")
+    check(journey, site, "new discussion", f"/learn/{offering}/discussions/new/")
+
+
+def test_quiz_attempt_page(journey, site, demo):
+    page = journey.page
+    log_in(page, site, STUDENT)
+    page.goto(site(f"/learn/{demo.offering.pk}/item/{demo.items['quiz'].pk}/"))
+    page.get_by_role("button", name=re.compile(r"^(start|resume|continue)", re.I)).first.click()
+    expect(page).to_have_url(re.compile(r"/attempts/\d+/$"))
+    journey.step("quiz attempt")
+    for v in assert_no_serious_violations(page, site, "quiz attempt"):
+        print(f"quiz attempt: {v['impact']} {v['id']}: {v['help']}; {v['nodes'][:2]}")
+
+
+def test_certificate_page(journey, site, demo):
+    check(journey, site, "certificate", f"/certificates/{demo.certificate.certificate_code}/")
+
+
+def test_instructor_pages(journey, site, demo):
+    log_in(journey.page, site, INSTRUCTOR)
+    check(journey, site, "syllabus editor", f"/teach/{demo.course.pk}/syllabus/")
+    check(journey, site, "tutor sessions", f"/tutor/teach/{demo.offering.pk}/")
