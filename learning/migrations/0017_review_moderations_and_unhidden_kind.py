@@ -2,9 +2,10 @@
 
 import django.db.models.deletion
 import django.db.models.functions.datetime
-import lms.models_base
 from django.conf import settings
 from django.db import migrations, models
+
+import lms.models_base
 
 
 class Migration(migrations.Migration):
