@@ -11,6 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -226,7 +227,7 @@ def _row(access, post, upvoted: set) -> dict:
         "post": post,
         "depth": min(post.depth, selectors.MAX_SCREEN_DEPTH),
         "deep": post.depth > selectors.MAX_SCREEN_DEPTH,
-        "author": (post.user.full_name if shows_author else services.ANONYMOUS_NAME),
+        "author": (post.user.full_name if shows_author else gettext(services.ANONYMOUS_NAME)),
         "anonymous_note": post.is_anonymous and shows_author,
         "html": "" if hidden else post.body_html,
         "deleted": post.is_deleted,
@@ -279,7 +280,7 @@ class PostActionView(OfferingAccessMixin, View):
         try:
             if action == "delete":
                 services.delete_post(actor=request.user, post=post)
-                messages.success(request, "Your post was deleted.")
+                messages.success(request, gettext("Your post was deleted."))
             elif action == "upvote":
                 services.toggle_upvote(actor=request.user, access=self.access, post=post)
             else:
@@ -310,7 +311,7 @@ class PostRemoveView(OfferingAccessMixin, FormView):
     def form_valid(self, form):
         post = self.get_post()
         services.remove_post(actor=self.request.user, access=self.access, post=post, reason=form.cleaned_data["reason"])
-        messages.success(self.request, "The post was removed; students no longer see it.")
+        messages.success(self.request, gettext("The post was removed; students no longer see it."))
         return redirect(services.thread_url(post.thread, post.pk))
 
 
@@ -390,7 +391,7 @@ class ReviewEditView(OfferingAccessMixin, FormView):
             response = self.form_invalid(form)
             response.status_code = 403
             return response
-        messages.success(self.request, "Thank you: your review is saved.")
+        messages.success(self.request, gettext("Thank you: your review is saved."))
         course = self.offering.course
         return redirect(reverse("community:course-reviews", args=[course.university.short_code, course.code]))
 
@@ -418,7 +419,7 @@ class ReviewHideView(LoginRequiredMixin, FormView):
 
     def form_valid(self, form):
         services.hide_review(actor=self.request.user, review=self.review, reason=form.cleaned_data["reason"])
-        messages.success(self.request, "The review is hidden and no longer counts in the rating.")
+        messages.success(self.request, gettext("The review is hidden and no longer counts in the rating."))
         course = self.review.course_offering.course
         return redirect(reverse("community:course-reviews", args=[course.university.short_code, course.code]))
 
