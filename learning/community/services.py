@@ -13,9 +13,10 @@ Contract:
   tree stays; ``remove_post`` (staff) hides it from students with a reason; staff still read it.
 - Notifications go through ``learning.notifications.services.notify`` (after commit): replies and answers
   to the thread's followers and to staff who follow everything, mentions, endorsements, a hidden review.
-- Reviews: one per student per offering (``ux_course_reviews_unique``); every create, edit and hide locks
-  the course row and recomputes ``courses.rating_avg``/``rating_count`` from the visible reviews through
-  ``catalog.services.set_course_rating`` in the same transaction.
+- Reviews: one per student per offering (``ux_course_reviews_unique``); every create, edit, hide and
+  un-hide locks the course row and recomputes ``courses.rating_avg``/``rating_count`` from the visible
+  reviews through ``catalog.services.set_course_rating`` in the same transaction. A hide or un-hide that
+  takes effect writes a ``course_review_moderations`` row (the audit trail) and tells the author.
 """
 
 from __future__ import annotations
@@ -36,11 +37,13 @@ from catalog.models import Course, CourseOffering, CourseOfferingInstructor
 from learning.community.markdown import render_post
 from learning.community.models import (
     CourseReview,
+    CourseReviewModeration,
     DiscussionPost,
     DiscussionPostUpvote,
     DiscussionSettings,
     DiscussionThread,
     DiscussionThreadFollow,
+    ReviewModerationAction,
     ThreadKind,
 )
 from learning.community.permissions import (
@@ -85,8 +88,13 @@ ENDORSE_STAFF_ANSWER = gettext_noop("Staff answers are shown apart already; endo
 REVIEW_NOT_ELIGIBLE = gettext_noop("You can review this course once you have completed half of it (or all of it).")
 RATING_RANGE = gettext_noop("Choose a rating from 1 to 5 stars.")
 REVIEW_TOO_LONG = f"A review is at most {REVIEW_MAX_LENGTH:,} characters."
+<<<<<<< HEAD
 REVIEW_NOT_ALLOWED = gettext_noop("Only the course's instructors and admins may hide reviews.")
 ANONYMOUS_NAME = gettext_noop("An anonymous classmate")
+=======
+REVIEW_NOT_ALLOWED = "Only the course's instructors and admins may hide or un-hide reviews."
+ANONYMOUS_NAME = "An anonymous classmate"
+>>>>>>> main
 
 
 def _clean_text(value: str | None, *, required: str, max_length: int, too_long: str, field: str) -> str:
@@ -539,23 +547,51 @@ def save_review(*, actor, offering: CourseOffering, rating, text: str | None) ->
     return review
 
 
-def hide_review(*, actor, review: CourseReview, reason: str) -> None:
-    """Staff hide an abusive review: it stops counting in the course's rating, and its author is told why."""
+def hide_review(*, actor, review: CourseReview, reason: str) -> bool:
+    """Staff hide an abusive review: it stops counting in the course's rating, and its author is told why.
+    Answer whether it changed anything (a review already hidden stays as it was)."""
+    return _moderate_review(actor=actor, review=review, reason=reason, hide=True)
+
+
+def unhide_review(*, actor, review: CourseReview, reason: str) -> bool:
+    """Staff show a hidden review again: it counts in the course's rating again, and its author is told.
+    Answer whether it changed anything (a visible review stays as it was)."""
+    return _moderate_review(actor=actor, review=review, reason=reason, hide=False)
+
+
+def _moderate_review(*, actor, review: CourseReview, reason: str, hide: bool) -> bool:
     offering = review.course_offering
     if not can_hide_review(actor, offering):
         raise PermissionDenied(gettext(REVIEW_NOT_ALLOWED))
     reason = _clean_reason(reason)
     with transaction.atomic():
+        # The course lock: hides, un-hides and reviews of one course queue here, so each recompute (and the
+        # state each conditional UPDATE below sees) includes the others' committed changes.
         Course.objects.select_for_update().filter(pk=offering.course_id).values_list("pk").get()
-        changed = CourseReview.objects.filter(pk=review.pk, hidden_at__isnull=True).update(
-            hidden_at=timezone.now(), hidden_by=actor, hidden_reason=reason
-        )
+        rows = CourseReview.objects.filter(pk=review.pk, hidden_at__isnull=hide)
+        if hide:
+            changed = rows.update(hidden_at=timezone.now(), hidden_by=actor, hidden_reason=reason)
+        else:
+            changed = rows.update(hidden_at=None, hidden_by=None, hidden_reason="")
         _recompute_course_rating(offering.course_id)
-        if changed:
-            notify(
-                user_ids=[review.user_id],
-                kind=NotificationKind.REVIEW_HIDDEN,
-                text=f"Your review of {offering.course.code} was hidden by staff: {reason}",
-                url=reverse("community:review-edit", kwargs={"offering_id": offering.pk}),
-                university_id=offering.course.university_id,
-            )
+        if not changed:
+            return False
+        CourseReviewModeration.objects.create(
+            review_id=review.pk,
+            actor=actor,
+            action=ReviewModerationAction.HIDE if hide else ReviewModerationAction.UNHIDE,
+            reason=reason,
+        )
+        code = offering.course.code
+        notify(
+            user_ids=[review.user_id],
+            kind=NotificationKind.REVIEW_HIDDEN if hide else NotificationKind.REVIEW_UNHIDDEN,
+            text=(
+                f"Your review of {code} was hidden by staff: {reason}"
+                if hide
+                else f"Your review of {code} is shown again and counts in the rating: {reason}"
+            ),
+            url=reverse("community:review-edit", kwargs={"offering_id": offering.pk}),
+            university_id=offering.course.university_id,
+        )
+    return True

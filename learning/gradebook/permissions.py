@@ -7,6 +7,11 @@
   scope covers it (the enrollment managers). Reading the course-grades page
   (``course_grades_visible_to`` / ``can_view_course_grades``): also the offering's TAs (the roster's readers).
 - A student's own grades page: the student, while enrolled (active or completed).
+- The instructor gradebook (``gradebooks_visible_to`` / ``can_view_gradebook``): the course-grades page's
+  readers (instructors, TAs, admins in scope); grid, CSV export.
+- Overriding or excusing an item score, importing an item's scores (``can_override_grades``): the grading
+  managers only (``can_manage_grading``: the offering's instructors and the admins in scope, not TAs), since
+  an override replaces what the item's own grading decided and is a formal decision, like an accommodation.
 """
 
 from __future__ import annotations
@@ -39,3 +44,19 @@ def course_grades_visible_to(user) -> QuerySet[CourseOffering]:
 
 def can_view_course_grades(user, offering) -> bool:
     return course_grades_visible_to(user).filter(pk=offering.pk).exists()
+
+
+def _signed_in(user) -> bool:
+    return user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
+
+
+def gradebooks_visible_to(user) -> QuerySet[CourseOffering]:
+    return course_grades_visible_to(user)
+
+
+def can_view_gradebook(user, offering: CourseOffering) -> bool:
+    return _signed_in(user) and can_view_course_grades(user, offering)
+
+
+def can_override_grades(user, offering: CourseOffering) -> bool:
+    return _signed_in(user) and can_manage_grading(user, offering)
