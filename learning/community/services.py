@@ -88,13 +88,9 @@ ENDORSE_STAFF_ANSWER = gettext_noop("Staff answers are shown apart already; endo
 REVIEW_NOT_ELIGIBLE = gettext_noop("You can review this course once you have completed half of it (or all of it).")
 RATING_RANGE = gettext_noop("Choose a rating from 1 to 5 stars.")
 REVIEW_TOO_LONG = f"A review is at most {REVIEW_MAX_LENGTH:,} characters."
-<<<<<<< HEAD
-REVIEW_NOT_ALLOWED = gettext_noop("Only the course's instructors and admins may hide reviews.")
+REVIEW_NOT_ALLOWED = gettext_noop("Only the course's instructors and admins may hide or un-hide reviews.")
+# Notification text and a name shown to others: said through gettext where shown on a page.
 ANONYMOUS_NAME = gettext_noop("An anonymous classmate")
-=======
-REVIEW_NOT_ALLOWED = "Only the course's instructors and admins may hide or un-hide reviews."
-ANONYMOUS_NAME = "An anonymous classmate"
->>>>>>> main
 
 
 def _clean_text(value: str | None, *, required: str, max_length: int, too_long: str, field: str) -> str:

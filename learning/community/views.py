@@ -13,7 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
-from django.utils.translation import gettext
+from django.utils.translation import gettext, gettext_noop
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -424,7 +424,7 @@ class _ReviewModerationView(LoginRequiredMixin, FormView):
 
     def get(self, request, *args, **kwargs):
         if (self.review.hidden_at is not None) == self.hide:  # nothing to do: back to the list, saying so
-            messages.info(request, self.unchanged_message)
+            messages.info(request, gettext(self.unchanged_message))
             return redirect(self._reviews_url())
         return super().get(request, *args, **kwargs)
 
@@ -434,34 +434,27 @@ class _ReviewModerationView(LoginRequiredMixin, FormView):
         return context
 
     def form_valid(self, form):
-<<<<<<< HEAD
-        services.hide_review(actor=self.request.user, review=self.review, reason=form.cleaned_data["reason"])
-        messages.success(self.request, gettext("The review is hidden and no longer counts in the rating."))
-        course = self.review.course_offering.course
-        return redirect(reverse("community:course-reviews", args=[course.university.short_code, course.code]))
-=======
         moderate = services.hide_review if self.hide else services.unhide_review
         changed = moderate(actor=self.request.user, review=self.review, reason=form.cleaned_data["reason"])
         if changed:
-            messages.success(self.request, self.done_message)
+            messages.success(self.request, gettext(self.done_message))
         else:  # someone else got there first (a second tab, a colleague)
-            messages.info(self.request, self.unchanged_message)
+            messages.info(self.request, gettext(self.unchanged_message))
         return redirect(self._reviews_url())
 
 
 class ReviewHideView(_ReviewModerationView):
     template_name = "learning/community/review_hide.html"
     hide = True
-    done_message = "The review is hidden and no longer counts in the rating."
-    unchanged_message = "The review is already hidden."
+    done_message = gettext_noop("The review is hidden and no longer counts in the rating.")
+    unchanged_message = gettext_noop("The review is already hidden.")
 
 
 class ReviewUnhideView(_ReviewModerationView):
     template_name = "learning/community/review_unhide.html"
     hide = False
-    done_message = "The review is shown again and counts in the rating."
-    unchanged_message = "The review is not hidden."
->>>>>>> main
+    done_message = gettext_noop("The review is shown again and counts in the rating.")
+    unchanged_message = gettext_noop("The review is not hidden.")
 
 
 class CourseReviewsView(TemplateView):
