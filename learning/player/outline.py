@@ -9,6 +9,7 @@ of :func:`progress_overlay_css`.
 from __future__ import annotations
 
 from django.utils.html import escape
+from django.utils.translation import gettext as _
 
 from learning.assessments.rules import LEVEL_LABELS, NOT_STARTED
 
@@ -32,10 +33,11 @@ def progress_overlay_css(*, completed_ids: list[int], percents: dict[int, int], 
 def mastery_badge(*, level: str, title: str) -> str:
     """A quiz's mastery as a small badge with its words (never colour only): the level is visible text, and a
     screen reader hears which quiz it is about. ``title`` is escaped here."""
-    label = LEVEL_LABELS[level]
+    label = escape(_(LEVEL_LABELS[level]))
+    context = escape(_("%(title)s mastery: ") % {"title": title})
     return (
         f'<span class="badge text-bg-light border po-mastery mastery-{level}">'
-        f'<span class="visually-hidden">{escape(title)} mastery: </span>{label}</span>'
+        f'<span class="visually-hidden">{context}</span>{label}</span>'
     )
 
 
