@@ -43,6 +43,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 
 from django.db import connection
 from django.db.models import F, FilteredRelation, Q
@@ -333,41 +334,54 @@ def offering_scores(offering, *, user_ids: Iterable[int] | None = None) -> Offer
         (overrides if row[0] == "override" else rows)[(row[1], row[2])] = row
     extensions = _extensions(offering.pk, student_ids)
     now = timezone.now()
+    extended_students = {student_id for student_id, _ in extensions}
+    # Per item, what does not depend on the student (a quiz/lab's due is the offering's end; an assignment's
+    # absolute due date), and the shared cell of "nothing handed in" (cells are immutable, so shareable).
+    fixed_due = {
+        item.id: (offering.ends_at if item.kind != ItemKind.ASSIGNMENT else item.due_at)
+        for item in items
+        if item.kind != ItemKind.ASSIGNMENT or item.due_offset_days is None
+    }
+    empty = {
+        item.id: {flag: ItemScore(earned=None, possible=item.points_possible, missing=flag) for flag in (False, True)}
+        for item in items
+    }
+    scores = result.scores
     for student in students:
-        wide = extensions.get((student.id, None))
+        has_extensions = student.id in extended_students
+        wide = extensions.get((student.id, None)) if has_extensions else None
         for item in items:
-            possible = item.points_possible
-            row = rows.get((student.id, item.id))
-            own = extensions.get((student.id, item.id))
-            extended = max((when for when in (wide, own) if when is not None), default=None)
-            if item.kind == ItemKind.ASSIGNMENT:
-                due = item.due_at
-                if due is None and item.due_offset_days is not None:
-                    anchor = offering.starts_at or student.enrolled_at
-                    due = anchor + timedelta(days=item.due_offset_days) if anchor is not None else None
-            else:
-                due = offering.ends_at
-            if due is not None and extended is not None and extended > due:
-                due = extended
+            key = (student.id, item.id)
+            if item.id in fixed_due:
+                due = fixed_due[item.id]
+            else:  # days after the offering's start (self-paced: after the student's enrollment)
+                anchor = offering.starts_at or student.enrolled_at
+                due = anchor + timedelta(days=item.due_offset_days) if anchor is not None else None
+            if has_extensions:
+                own = extensions.get(key)
+                extended = max((when for when in (wide, own) if when is not None), default=None)
+                if due is not None and extended is not None and extended > due:
+                    due = extended
             past_due = due is not None and now > due
-            override = overrides.get((student.id, item.id))
+            row = rows.get(key)
             if row is None:
-                cell = ItemScore(earned=None, possible=possible, missing=past_due)
+                cell = empty[item.id][past_due]
             else:
                 _, _, _, source_id, score, row_max, seconds_late, is_missing, submitted, exempt = row
                 cell = ItemScore(
-                    earned=_scaled(score, row_max, possible, item.kind),
-                    possible=possible,
+                    earned=_scaled(score, row_max, item.points_possible, item.kind),
+                    possible=item.points_possible,
                     late=bool(submitted and seconds_late and not exempt),
                     missing=bool(is_missing) or (not submitted and not exempt and past_due),
                     submitted=bool(submitted),
                     source_id=source_id,
                 )
+            override = overrides.get(key) if overrides else None
             if override is not None:
                 excused = bool(override[9])
                 cell = replace(cell, earned=None if excused else override[4], excused=excused, missing=False,
                                overridden=True)  # fmt: skip
-            result.scores[(student.id, item.id)] = cell
+            scores[key] = cell
     return result
 
 
@@ -404,11 +418,11 @@ class OfferingPolicy:
     certificate_valid_months: int | None
     finalized_at: datetime | None
 
-    @property
+    @cached_property
     def policy_categories(self) -> list[arithmetic.Category]:
         return [category.as_category() for category in self.categories]
 
-    @property
+    @cached_property
     def policy_items(self) -> list[arithmetic.GradedItem]:
         return [
             arithmetic.GradedItem(
