@@ -184,14 +184,16 @@ class Journey:
 # The demo's lecture videos are YouTube embeds and the tests run without the internet: a stand-in for the
 # embed answers YouTube's postMessage protocol (the handshake, infoDelivery, seekTo) the way the real player
 # does, so the course player's own code (static/js/player.js) is what is tested. Its current time is shown in
-# #yt-time and kept in window.ytTime.
+# #yt-time and kept in window.ytTime; finish() plays it to the end.
 FAKE_YOUTUBE_EMBED = """<!doctype html><html lang="en"><head><title>Video</title></head>
 <body style="margin:0;background:#111;color:#fff;font:16px sans-serif"><p>Stand-in video at <span id="yt-time">0</span> s</p>
 <script>
 var t = 0, duration = 600;
-function say(event) {
-  parent.postMessage(JSON.stringify({event: event, info: {currentTime: t, duration: duration, playerState: 1}}), "*");
+function say(event, state) {
+  parent.postMessage(JSON.stringify({event: event, info: {currentTime: t, duration: duration,
+                                                          playerState: state === undefined ? 1 : state}}), "*");
 }
+function finish() { t = duration; document.getElementById("yt-time").textContent = t; say("infoDelivery", 0); }
 window.addEventListener("message", function (e) {
   var m; try { m = JSON.parse(e.data); } catch (x) { return; }
   if (m.event === "listening") say("initialDelivery");
