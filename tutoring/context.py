@@ -9,16 +9,17 @@
      "blocks":   [{"n": 1, "kind": "paragraph"|"math"|"image"|"links", "text": …}],  # text / assignment
      "resources": [{"label", "kind"}],
      "quiz": {"mode", "questions_per_attempt", "time_limit_seconds", "questions": [{"text", "choices"}]},
-     "lab": {"runtime", "visible_files": [paths], "timeout_seconds"},
+     "lab": {"runtime", "visible_files": [paths], "files": [{"path", "text"}], "timeout_seconds"},
      "assignment": {"max_points", "submission_types"},
      "practice_attempt": <id of the open practice attempt whose questions are in "quiz", or None>,
      "chars": <characters of passage text kept>, "truncated": bool}
 
 **No answers ever enter it**: a quiz contributes its settings and, for a *practice* attempt the student
 is looking at, the question texts and choice texts only (never which is correct, never feedback); a
-lab lists only ``student_visible`` file paths (hidden tests and solutions are left out).
+lab gives only the files a student can download (``student_visible`` starter code and ``read_only``
+files, paths and text): hidden tests and solutions are left out. A lab's instructions are its description.
 
-**Size cap**: the passages (segments, blocks, question texts) together keep at most
+**Size cap**: the passages (segments, blocks, question texts, lab file texts) together keep at most
 ``CONTEXT_CHAR_LIMIT`` = 12,000 characters, in document order; the rest is dropped and ``truncated``
 says so. Open edX caps unit content at 11,750 characters because long transcripts crowded out the
 history; 12,000 characters is about 3,000 tokens, which leaves room for the history and the reply in a
@@ -36,6 +37,8 @@ from typing import Any
 
 SNAPSHOT_VERSION = 1
 CONTEXT_CHAR_LIMIT = 12_000
+# The lab files a student can download (docs/labs.md); hidden tests and solutions never leave the server.
+LAB_VISIBLE_ROLES = ("student_visible", "read_only")
 
 
 def content_hash(item) -> str:
@@ -130,14 +133,18 @@ def build_snapshot(
             quiz["questions"].append({"text": text, "choices": [str(c) for c in question.get("choices") or []]})
         snapshot["quiz"] = quiz
     if kind == "engineering_lab":
+        visible = [f for f in data.get("files") or [] if isinstance(f, dict) and f.get("role") in LAB_VISIBLE_ROLES]
+        files = []
+        for f in visible:
+            text = budget.take(str(f.get("content") or ""))
+            if text is None:
+                break
+            files.append({"path": str(f.get("path") or ""), "text": text})
         snapshot["lab"] = {
             "runtime": data.get("runtime"),
             "timeout_seconds": data.get("timeout_seconds"),
-            "visible_files": [
-                f.get("path")
-                for f in data.get("files") or []
-                if isinstance(f, dict) and f.get("role") == "student_visible"
-            ],
+            "visible_files": [f.get("path") for f in visible],
+            "files": files,
         }
     if kind == "assignment":
         snapshot["assignment"] = {
@@ -189,6 +196,9 @@ def snapshot_as_text(snapshot: dict) -> str:
         lines.append(
             f"Lab ({lab.get('runtime')}), files the student sees: {', '.join(lab.get('visible_files') or []) or 'none'}"
         )
+        for f in lab.get("files") or []:
+            if f.get("text"):
+                lines += [f"File {f['path']}:", "```", f["text"], "```"]
     if snapshot.get("truncated"):
         lines.append("(The item is longer; the rest was cut to fit.)")
     return "\n".join(lines)

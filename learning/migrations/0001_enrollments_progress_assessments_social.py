@@ -9,286 +9,642 @@ import lms.models_base
 
 
 class Migration(migrations.Migration):
-
     initial = True
 
     dependencies = [
-        ('catalog', '0001_geography_taxonomy_courses'),
-        ('syllabus', '0001_syllabus_tree_content_question_bank'),
+        ("catalog", "0001_geography_taxonomy_courses"),
+        ("syllabus", "0001_syllabus_tree_content_question_bank"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DiscussionThread',
+            name="DiscussionThread",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('title', models.CharField(blank=True, max_length=255, null=True)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('is_locked', models.BooleanField(db_default=False, default=False)),
-                ('content_item', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='discussion_threads', to='syllabus.contentitem')),
-                ('course_offering', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='discussion_threads', to='catalog.courseoffering')),
-                ('created_by_user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='discussion_threads', to=settings.AUTH_USER_MODEL)),
-                ('module', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='discussion_threads', to='syllabus.module')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("title", models.CharField(blank=True, max_length=255, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                ("is_locked", models.BooleanField(db_default=False, default=False)),
+                (
+                    "content_item",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="discussion_threads",
+                        to="syllabus.contentitem",
+                    ),
+                ),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="discussion_threads",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "created_by_user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="discussion_threads",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "module",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="discussion_threads",
+                        to="syllabus.module",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'discussion_threads',
-                'ordering': ['-created_at'],
+                "db_table": "discussion_threads",
+                "ordering": ["-created_at"],
             },
         ),
         migrations.CreateModel(
-            name='DiscussionPost',
+            name="DiscussionPost",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('body', models.TextField()),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('is_deleted', models.BooleanField(db_default=False, default=False)),
-                ('parent_post', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='replies', to='learning.discussionpost')),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='discussion_posts', to=settings.AUTH_USER_MODEL)),
-                ('thread', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='posts', to='learning.discussionthread')),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("body", models.TextField()),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                ("is_deleted", models.BooleanField(db_default=False, default=False)),
+                (
+                    "parent_post",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="replies",
+                        to="learning.discussionpost",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="discussion_posts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "thread",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="posts",
+                        to="learning.discussionthread",
+                    ),
+                ),
             ],
             options={
-                'db_table': 'discussion_posts',
-                'ordering': ['created_at', 'id'],
+                "db_table": "discussion_posts",
+                "ordering": ["created_at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='LabSubmission',
+            name="LabSubmission",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('submitted_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('status', models.CharField(choices=[('submitted', 'Submitted'), ('grading', 'Grading'), ('graded', 'Graded'), ('returned', 'Returned for revision'), ('failed', 'Grading failed')], db_default='submitted', default='submitted', max_length=32)),
-                ('auto_grade_json', models.JSONField(blank=True, help_text='e.g. unit test results', null=True)),
-                ('score_obtained', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('max_score', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('instructor_feedback', models.TextField(blank=True, null=True)),
-                ('artifacts_url', models.CharField(blank=True, max_length=1024, null=True)),
-                ('content_item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lab_submissions', to='syllabus.contentitem')),
-                ('course_offering', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lab_submissions', to='catalog.courseoffering')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='lab_submissions', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("submitted_at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("submitted", "Submitted"),
+                            ("grading", "Grading"),
+                            ("graded", "Graded"),
+                            ("returned", "Returned for revision"),
+                            ("failed", "Grading failed"),
+                        ],
+                        db_default="submitted",
+                        default="submitted",
+                        max_length=32,
+                    ),
+                ),
+                ("auto_grade_json", models.JSONField(blank=True, help_text="e.g. unit test results", null=True)),
+                ("score_obtained", models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
+                ("max_score", models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
+                ("instructor_feedback", models.TextField(blank=True, null=True)),
+                ("artifacts_url", models.CharField(blank=True, max_length=1024, null=True)),
+                (
+                    "content_item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lab_submissions",
+                        to="syllabus.contentitem",
+                    ),
+                ),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lab_submissions",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="lab_submissions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'lab_submissions',
+                "db_table": "lab_submissions",
             },
         ),
         migrations.CreateModel(
-            name='QuizAttempt',
+            name="QuizAttempt",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('submitted_at', models.DateTimeField(blank=True, null=True)),
-                ('score_obtained', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('max_score', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('passed', models.BooleanField(blank=True, null=True)),
-                ('raw_response_json', models.JSONField(blank=True, null=True)),
-                ('attempt_number', models.IntegerField(db_default=1, default=1)),
-                ('content_item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='quiz_attempts', to='syllabus.contentitem')),
-                ('course_offering', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='quiz_attempts', to='catalog.courseoffering')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='quiz_attempts', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                ("submitted_at", models.DateTimeField(blank=True, null=True)),
+                ("score_obtained", models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
+                ("max_score", models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
+                ("passed", models.BooleanField(blank=True, null=True)),
+                ("raw_response_json", models.JSONField(blank=True, null=True)),
+                ("attempt_number", models.IntegerField(db_default=1, default=1)),
+                (
+                    "content_item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiz_attempts",
+                        to="syllabus.contentitem",
+                    ),
+                ),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiz_attempts",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="quiz_attempts",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'quiz_attempts',
+                "db_table": "quiz_attempts",
             },
         ),
         migrations.CreateModel(
-            name='UserContentProgress',
+            name="UserContentProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('first_started_at', models.DateTimeField(blank=True, null=True)),
-                ('last_interacted_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('progress_percent', models.DecimalField(db_default=0, decimal_places=2, default=0, max_digits=5)),
-                ('attempts_count', models.IntegerField(db_default=0, default=0)),
-                ('content_item', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='user_progress', to='syllabus.contentitem')),
-                ('course_offering', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='content_progress', to='catalog.courseoffering')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='content_progress', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("first_started_at", models.DateTimeField(blank=True, null=True)),
+                ("last_interacted_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("progress_percent", models.DecimalField(db_default=0, decimal_places=2, default=0, max_digits=5)),
+                ("attempts_count", models.IntegerField(db_default=0, default=0)),
+                (
+                    "content_item",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="user_progress",
+                        to="syllabus.contentitem",
+                    ),
+                ),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="content_progress",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="content_progress",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'user content progress',
-                'db_table': 'user_content_progress',
+                "verbose_name_plural": "user content progress",
+                "db_table": "user_content_progress",
             },
         ),
         migrations.CreateModel(
-            name='UserModuleProgress',
+            name="UserModuleProgress",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(blank=True, null=True)),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('progress_percent', models.DecimalField(db_default=0, decimal_places=2, default=0, max_digits=5)),
-                ('course_offering', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='module_progress', to='catalog.courseoffering')),
-                ('module', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='user_progress', to='syllabus.module')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='module_progress', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("started_at", models.DateTimeField(blank=True, null=True)),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("progress_percent", models.DecimalField(db_default=0, decimal_places=2, default=0, max_digits=5)),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="module_progress",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "module",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="user_progress",
+                        to="syllabus.module",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="module_progress",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'user module progress',
-                'db_table': 'user_module_progress',
+                "verbose_name_plural": "user module progress",
+                "db_table": "user_module_progress",
             },
         ),
         migrations.CreateModel(
-            name='Certificate',
+            name="Certificate",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('certificate_code', models.CharField(max_length=64)),
-                ('issued_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('metadata_json', models.JSONField(blank=True, null=True)),
-                ('course_offering', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='certificates', to='catalog.courseoffering')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='certificates', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("certificate_code", models.CharField(max_length=64)),
+                ("issued_at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("metadata_json", models.JSONField(blank=True, null=True)),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="certificates",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="certificates",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'certificates',
-                'indexes': [models.Index(fields=['user'], name='ix_certificates_user')],
-                'constraints': [models.UniqueConstraint(fields=('certificate_code',), name='certificates_certificate_code_key'), models.CheckConstraint(condition=models.Q(('expires_at__isnull', True), ('expires_at__gt', models.F('issued_at')), _connector='OR'), name='ck_certificates_expires_after_issued')],
+                "db_table": "certificates",
+                "indexes": [models.Index(fields=["user"], name="ix_certificates_user")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("certificate_code",), name="certificates_certificate_code_key"),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("expires_at__isnull", True), ("expires_at__gt", models.F("issued_at")), _connector="OR"
+                        ),
+                        name="ck_certificates_expires_after_issued",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CourseEnrollment',
+            name="CourseEnrollment",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('status', models.CharField(choices=[('active', 'Active'), ('completed', 'Completed'), ('dropped', 'Dropped'), ('pending', 'Pending approval'), ('waitlisted', 'Waitlisted')], db_default='active', default='active', max_length=32)),
-                ('enrolled_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('completed_at', models.DateTimeField(blank=True, null=True)),
-                ('waitlist_position', models.IntegerField(blank=True, null=True)),
-                ('status_changed_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
-                ('course_offering', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to='catalog.courseoffering')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='enrollments', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "status",
+                    models.CharField(
+                        choices=[
+                            ("active", "Active"),
+                            ("completed", "Completed"),
+                            ("dropped", "Dropped"),
+                            ("pending", "Pending approval"),
+                            ("waitlisted", "Waitlisted"),
+                        ],
+                        db_default="active",
+                        default="active",
+                        max_length=32,
+                    ),
+                ),
+                ("enrolled_at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                ("completed_at", models.DateTimeField(blank=True, null=True)),
+                ("waitlist_position", models.IntegerField(blank=True, null=True)),
+                ("status_changed_at", models.DateTimeField(db_default=django.db.models.functions.datetime.Now())),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrollments",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="enrollments",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'course_enrollments',
-                'indexes': [models.Index(fields=['status'], name='ix_course_enrollments_status')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'course_offering'), name='ux_course_enrollments_unique'), models.CheckConstraint(condition=models.Q(('status__in', ['active', 'completed', 'dropped', 'pending', 'waitlisted'])), name='ck_course_enrollments_status'), models.CheckConstraint(condition=models.Q(models.Q(('status', 'waitlisted'), ('waitlist_position__gte', 1)), models.Q(models.Q(('status', 'waitlisted'), _negated=True), ('waitlist_position__isnull', True)), _connector='OR'), name='ck_course_enrollments_waitlist_position')],
+                "db_table": "course_enrollments",
+                "indexes": [models.Index(fields=["status"], name="ix_course_enrollments_status")],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "course_offering"), name="ux_course_enrollments_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("status__in", ["active", "completed", "dropped", "pending", "waitlisted"])),
+                        name="ck_course_enrollments_status",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("status", "waitlisted"), ("waitlist_position__gte", 1)),
+                            models.Q(
+                                models.Q(("status", "waitlisted"), _negated=True), ("waitlist_position__isnull", True)
+                            ),
+                            _connector="OR",
+                        ),
+                        name="ck_course_enrollments_waitlist_position",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CourseGrade',
+            name="CourseGrade",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('final_score', models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
-                ('letter_grade', models.CharField(blank=True, max_length=8, null=True)),
-                ('passed', models.BooleanField(blank=True, null=True)),
-                ('graded_at', models.DateTimeField(blank=True, null=True)),
-                ('course_offering', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='course_grades', to='catalog.courseoffering')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='course_grades', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("final_score", models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True)),
+                ("letter_grade", models.CharField(blank=True, max_length=8, null=True)),
+                ("passed", models.BooleanField(blank=True, null=True)),
+                ("graded_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="course_grades",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="course_grades",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'course_grades',
-                'constraints': [models.UniqueConstraint(fields=('user', 'course_offering'), name='ux_course_grades_unique'), models.CheckConstraint(condition=models.Q(('final_score__gte', 0)), name='ck_course_grades_final_score_nonnegative')],
+                "db_table": "course_grades",
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "course_offering"), name="ux_course_grades_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("final_score__gte", 0)), name="ck_course_grades_final_score_nonnegative"
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CourseInvitation',
+            name="CourseInvitation",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('code', models.CharField(max_length=64)),
-                ('email', models.EmailField(blank=True, help_text='Empty: anyone with the code.', max_length=255, null=True)),
-                ('expires_at', models.DateTimeField(blank=True, null=True)),
-                ('max_uses', models.IntegerField(blank=True, help_text='Empty: unlimited.', null=True)),
-                ('used_count', models.IntegerField(db_default=0, default=0)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('course_offering', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='invitations', to='catalog.courseoffering')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='course_invitations_created', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("code", models.CharField(max_length=64)),
+                (
+                    "email",
+                    models.EmailField(blank=True, help_text="Empty: anyone with the code.", max_length=255, null=True),
+                ),
+                ("expires_at", models.DateTimeField(blank=True, null=True)),
+                ("max_uses", models.IntegerField(blank=True, help_text="Empty: unlimited.", null=True)),
+                ("used_count", models.IntegerField(db_default=0, default=0)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="invitations",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="course_invitations_created",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'course_invitations',
-                'constraints': [models.UniqueConstraint(fields=('code',), name='ux_course_invitations_code'), models.CheckConstraint(condition=models.Q(('used_count__gte', 0)), name='ck_course_invitations_used_count_nonnegative'), models.CheckConstraint(condition=models.Q(('max_uses__isnull', True), ('max_uses__gte', 1), _connector='OR'), name='ck_course_invitations_max_uses_positive'), models.CheckConstraint(condition=models.Q(('max_uses__isnull', True), ('used_count__lte', models.F('max_uses')), _connector='OR'), name='ck_course_invitations_used_within_max')],
+                "db_table": "course_invitations",
+                "constraints": [
+                    models.UniqueConstraint(fields=("code",), name="ux_course_invitations_code"),
+                    models.CheckConstraint(
+                        condition=models.Q(("used_count__gte", 0)), name="ck_course_invitations_used_count_nonnegative"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("max_uses__isnull", True), ("max_uses__gte", 1), _connector="OR"),
+                        name="ck_course_invitations_max_uses_positive",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            ("max_uses__isnull", True), ("used_count__lte", models.F("max_uses")), _connector="OR"
+                        ),
+                        name="ck_course_invitations_used_within_max",
+                    ),
+                ],
             },
         ),
         migrations.CreateModel(
-            name='CourseReview',
+            name="CourseReview",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('rating', models.IntegerField()),
-                ('review_text', models.TextField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('course_offering', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='reviews', to='catalog.courseoffering')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='course_reviews', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("rating", models.IntegerField()),
+                ("review_text", models.TextField(blank=True, null=True)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="reviews",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="course_reviews",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'course_reviews',
-                'indexes': [lms.models_base.LongNameIndex(fields=['course_offering'], name='ix_course_reviews_course_offering')],
-                'constraints': [models.UniqueConstraint(fields=('user', 'course_offering'), name='ux_course_reviews_unique'), models.CheckConstraint(condition=models.Q(('rating__gte', 1), ('rating__lte', 5)), name='course_reviews_rating_check')],
+                "db_table": "course_reviews",
+                "indexes": [
+                    lms.models_base.LongNameIndex(fields=["course_offering"], name="ix_course_reviews_course_offering")
+                ],
+                "constraints": [
+                    models.UniqueConstraint(fields=("user", "course_offering"), name="ux_course_reviews_unique"),
+                    models.CheckConstraint(
+                        condition=models.Q(("rating__gte", 1), ("rating__lte", 5)), name="course_reviews_rating_check"
+                    ),
+                ],
             },
         ),
         migrations.AddIndex(
-            model_name='discussionthread',
-            index=lms.models_base.LongNameIndex(fields=['course_offering'], name='ix_discussion_threads_course_offering'),
+            model_name="discussionthread",
+            index=lms.models_base.LongNameIndex(
+                fields=["course_offering"], name="ix_discussion_threads_course_offering"
+            ),
         ),
         migrations.AddIndex(
-            model_name='discussionpost',
-            index=models.Index(fields=['thread'], name='ix_discussion_posts_thread_id'),
+            model_name="discussionpost",
+            index=models.Index(fields=["thread"], name="ix_discussion_posts_thread_id"),
         ),
         migrations.AddConstraint(
-            model_name='discussionpost',
-            constraint=models.UniqueConstraint(fields=('id', 'thread'), name='ux_discussion_posts_id_thread'),
+            model_name="discussionpost",
+            constraint=models.UniqueConstraint(fields=("id", "thread"), name="ux_discussion_posts_id_thread"),
         ),
         migrations.AddConstraint(
-            model_name='discussionpost',
-            constraint=models.CheckConstraint(condition=models.Q(('parent_post', models.F('id')), _negated=True), name='ck_discussion_posts_not_own_parent'),
+            model_name="discussionpost",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("parent_post", models.F("id")), _negated=True),
+                name="ck_discussion_posts_not_own_parent",
+            ),
         ),
         migrations.AddIndex(
-            model_name='labsubmission',
-            index=models.Index(fields=['user', 'content_item'], name='ix_lab_submissions_user_item'),
+            model_name="labsubmission",
+            index=models.Index(fields=["user", "content_item"], name="ix_lab_submissions_user_item"),
         ),
         migrations.AddConstraint(
-            model_name='labsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('status__in', ['submitted', 'grading', 'graded', 'returned', 'failed'])), name='ck_lab_submissions_status'),
+            model_name="labsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("status__in", ["submitted", "grading", "graded", "returned", "failed"])),
+                name="ck_lab_submissions_status",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='labsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('score_obtained__gte', 0)), name='ck_lab_submissions_score_nonnegative'),
+            model_name="labsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score_obtained__gte", 0)), name="ck_lab_submissions_score_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='labsubmission',
-            constraint=models.CheckConstraint(condition=models.Q(('max_score__gte', 0)), name='ck_lab_submissions_max_score_nonnegative'),
+            model_name="labsubmission",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_score__gte", 0)), name="ck_lab_submissions_max_score_nonnegative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='quizattempt',
-            index=models.Index(fields=['user', 'content_item'], name='ix_quiz_attempts_user_item'),
+            model_name="quizattempt",
+            index=models.Index(fields=["user", "content_item"], name="ix_quiz_attempts_user_item"),
         ),
         migrations.AddIndex(
-            model_name='quizattempt',
-            index=lms.models_base.LongNameIndex(fields=['course_offering'], name='ix_quiz_attempts_course_offering'),
+            model_name="quizattempt",
+            index=lms.models_base.LongNameIndex(fields=["course_offering"], name="ix_quiz_attempts_course_offering"),
         ),
         migrations.AddConstraint(
-            model_name='quizattempt',
-            constraint=models.UniqueConstraint(fields=('user', 'course_offering', 'content_item', 'attempt_number'), name='ux_quiz_attempts_attempt_number'),
+            model_name="quizattempt",
+            constraint=models.UniqueConstraint(
+                fields=("user", "course_offering", "content_item", "attempt_number"),
+                name="ux_quiz_attempts_attempt_number",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quizattempt',
-            constraint=models.CheckConstraint(condition=models.Q(('attempt_number__gte', 1)), name='ck_quiz_attempts_attempt_number_positive'),
+            model_name="quizattempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("attempt_number__gte", 1)), name="ck_quiz_attempts_attempt_number_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quizattempt',
-            constraint=models.CheckConstraint(condition=models.Q(('score_obtained__gte', 0)), name='ck_quiz_attempts_score_nonnegative'),
+            model_name="quizattempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("score_obtained__gte", 0)), name="ck_quiz_attempts_score_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='quizattempt',
-            constraint=models.CheckConstraint(condition=models.Q(('max_score__gte', 0)), name='ck_quiz_attempts_max_score_nonnegative'),
+            model_name="quizattempt",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("max_score__gte", 0)), name="ck_quiz_attempts_max_score_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='usercontentprogress',
-            constraint=models.UniqueConstraint(fields=('user', 'course_offering', 'content_item'), name='ux_user_content_progress_unique'),
+            model_name="usercontentprogress",
+            constraint=models.UniqueConstraint(
+                fields=("user", "course_offering", "content_item"), name="ux_user_content_progress_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='usercontentprogress',
-            constraint=models.CheckConstraint(condition=models.Q(('progress_percent__gte', 0), ('progress_percent__lte', 100)), name='ck_user_content_progress_percent_range'),
+            model_name="usercontentprogress",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress_percent__gte", 0), ("progress_percent__lte", 100)),
+                name="ck_user_content_progress_percent_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='usercontentprogress',
-            constraint=models.CheckConstraint(condition=models.Q(('attempts_count__gte', 0)), name='ck_user_content_progress_attempts_nonnegative'),
+            model_name="usercontentprogress",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("attempts_count__gte", 0)), name="ck_user_content_progress_attempts_nonnegative"
+            ),
         ),
         migrations.AddIndex(
-            model_name='usermoduleprogress',
-            index=lms.models_base.LongNameIndex(fields=['module'], name='ix_user_module_progress_module_id'),
+            model_name="usermoduleprogress",
+            index=lms.models_base.LongNameIndex(fields=["module"], name="ix_user_module_progress_module_id"),
         ),
         migrations.AddConstraint(
-            model_name='usermoduleprogress',
-            constraint=models.UniqueConstraint(fields=('user', 'course_offering', 'module'), name='ux_user_module_progress_unique'),
+            model_name="usermoduleprogress",
+            constraint=models.UniqueConstraint(
+                fields=("user", "course_offering", "module"), name="ux_user_module_progress_unique"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='usermoduleprogress',
-            constraint=models.CheckConstraint(condition=models.Q(('progress_percent__gte', 0), ('progress_percent__lte', 100)), name='ck_user_module_progress_percent_range'),
+            model_name="usermoduleprogress",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("progress_percent__gte", 0), ("progress_percent__lte", 100)),
+                name="ck_user_module_progress_percent_range",
+            ),
         ),
     ]

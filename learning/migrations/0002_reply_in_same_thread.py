@@ -9,7 +9,14 @@ from django.db import migrations
 
 # (name, table, columns, referenced table, referenced columns, ON DELETE action)
 COMPOSITE_FOREIGN_KEYS = [
-    ('fk_discussion_posts_parent_same_thread', 'discussion_posts', 'parent_post_id, thread_id', 'discussion_posts', 'id, thread_id', 'CASCADE'),
+    (
+        "fk_discussion_posts_parent_same_thread",
+        "discussion_posts",
+        "parent_post_id, thread_id",
+        "discussion_posts",
+        "id, thread_id",
+        "CASCADE",
+    ),
 ]
 
 
@@ -26,9 +33,7 @@ def drop_sql(name, table, *_):
 
 class Migration(migrations.Migration):
     dependencies = [
-        ('learning', '0001_enrollments_progress_assessments_social'),
+        ("learning", "0001_enrollments_progress_assessments_social"),
     ]
 
-    operations = [
-        migrations.RunSQL(sql=add_sql(*fk), reverse_sql=drop_sql(*fk)) for fk in COMPOSITE_FOREIGN_KEYS
-    ]
+    operations = [migrations.RunSQL(sql=add_sql(*fk), reverse_sql=drop_sql(*fk)) for fk in COMPOSITE_FOREIGN_KEYS]

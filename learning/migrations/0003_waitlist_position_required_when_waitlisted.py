@@ -5,20 +5,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0002_tenant_foreign_keys'),
-        ('learning', '0002_reply_in_same_thread'),
+        ("catalog", "0002_tenant_foreign_keys"),
+        ("learning", "0002_reply_in_same_thread"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='courseenrollment',
-            name='ck_course_enrollments_waitlist_position',
+            model_name="courseenrollment",
+            name="ck_course_enrollments_waitlist_position",
         ),
         migrations.AddConstraint(
-            model_name='courseenrollment',
-            constraint=models.CheckConstraint(condition=models.Q(models.Q(('status', 'waitlisted'), ('waitlist_position__isnull', False), ('waitlist_position__gte', 1)), models.Q(models.Q(('status', 'waitlisted'), _negated=True), ('waitlist_position__isnull', True)), _connector='OR'), name='ck_course_enrollments_waitlist_position'),
+            model_name="courseenrollment",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    models.Q(
+                        ("status", "waitlisted"), ("waitlist_position__isnull", False), ("waitlist_position__gte", 1)
+                    ),
+                    models.Q(models.Q(("status", "waitlisted"), _negated=True), ("waitlist_position__isnull", True)),
+                    _connector="OR",
+                ),
+                name="ck_course_enrollments_waitlist_position",
+            ),
         ),
     ]

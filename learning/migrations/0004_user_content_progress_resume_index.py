@@ -6,14 +6,19 @@ import lms.models_base
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('learning', '0003_waitlist_position_required_when_waitlisted'),
+        ("learning", "0003_waitlist_position_required_when_waitlisted"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='usercontentprogress',
-            index=lms.models_base.LongNameIndex(models.F('user'), models.F('course_offering'), models.OrderBy(models.F('last_interacted_at'), descending=True, nulls_last=True), models.OrderBy(models.F('id'), descending=True), name='ix_user_content_progress_resume'),
+            model_name="usercontentprogress",
+            index=lms.models_base.LongNameIndex(
+                models.F("user"),
+                models.F("course_offering"),
+                models.OrderBy(models.F("last_interacted_at"), descending=True, nulls_last=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="ix_user_content_progress_resume",
+            ),
         ),
     ]

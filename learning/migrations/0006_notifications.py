@@ -9,32 +9,110 @@ import lms.models_base
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_courses_published_language_index'),
-        ('learning', '0005_quiz_questions_mastery_regrades_accommodations'),
+        ("catalog", "0007_courses_published_language_index"),
+        ("learning", "0005_quiz_questions_mastery_regrades_accommodations"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='Notification',
+            name="Notification",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('kind', models.CharField(choices=[('reply', 'Reply in a followed thread'), ('answer', 'Answer to a question'), ('endorsement', 'Answer endorsed'), ('mention', 'Mention'), ('review_hidden', 'Review hidden'), ('waitlist_promoted', 'Waiting list promotion'), ('enrollment_approved', 'Enrollment approved'), ('grade_posted', 'Grade posted'), ('certificate_issued', 'Certificate issued')], max_length=32)),
-                ('text', models.CharField(max_length=500)),
-                ('url', models.CharField(blank=True, db_default='', default='', max_length=500)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('read_at', models.DateTimeField(blank=True, null=True)),
-                ('emailed_at', models.DateTimeField(blank=True, null=True)),
-                ('university', models.ForeignKey(blank=True, db_index=False, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.university')),
-                ('user', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='notifications', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "kind",
+                    models.CharField(
+                        choices=[
+                            ("reply", "Reply in a followed thread"),
+                            ("answer", "Answer to a question"),
+                            ("endorsement", "Answer endorsed"),
+                            ("mention", "Mention"),
+                            ("review_hidden", "Review hidden"),
+                            ("waitlist_promoted", "Waiting list promotion"),
+                            ("enrollment_approved", "Enrollment approved"),
+                            ("grade_posted", "Grade posted"),
+                            ("certificate_issued", "Certificate issued"),
+                        ],
+                        max_length=32,
+                    ),
+                ),
+                ("text", models.CharField(max_length=500)),
+                ("url", models.CharField(blank=True, db_default="", default="", max_length=500)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                ("read_at", models.DateTimeField(blank=True, null=True)),
+                ("emailed_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "university",
+                    models.ForeignKey(
+                        blank=True,
+                        db_index=False,
+                        null=True,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.university",
+                    ),
+                ),
+                (
+                    "user",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="notifications",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'notifications',
-                'ordering': ['-created_at', '-id'],
-                'indexes': [lms.models_base.LongNameIndex(fields=['user', '-created_at', '-id'], name='ix_notifications_user_created'), lms.models_base.LongNameIndex(condition=models.Q(('read_at__isnull', True)), fields=['user'], name='ix_notifications_user_unread'), lms.models_base.LongNameIndex(condition=models.Q(('emailed_at__isnull', True)), fields=['user', 'created_at'], name='ix_notifications_unmailed'), lms.models_base.LongNameIndex(fields=['university'], name='ix_notifications_university')],
-                'constraints': [models.CheckConstraint(condition=models.Q(('kind__in', ['reply', 'answer', 'endorsement', 'mention', 'review_hidden', 'waitlist_promoted', 'enrollment_approved', 'grade_posted', 'certificate_issued'])), name='ck_notifications_kind'), models.CheckConstraint(condition=models.Q(('text', ''), _negated=True), name='ck_notifications_text_not_empty'), models.CheckConstraint(condition=models.Q(('url', ''), ('url__startswith', '/'), _connector='OR'), name='ck_notifications_url_is_a_path')],
+                "db_table": "notifications",
+                "ordering": ["-created_at", "-id"],
+                "indexes": [
+                    lms.models_base.LongNameIndex(
+                        fields=["user", "-created_at", "-id"], name="ix_notifications_user_created"
+                    ),
+                    lms.models_base.LongNameIndex(
+                        condition=models.Q(("read_at__isnull", True)),
+                        fields=["user"],
+                        name="ix_notifications_user_unread",
+                    ),
+                    lms.models_base.LongNameIndex(
+                        condition=models.Q(("emailed_at__isnull", True)),
+                        fields=["user", "created_at"],
+                        name="ix_notifications_unmailed",
+                    ),
+                    lms.models_base.LongNameIndex(fields=["university"], name="ix_notifications_university"),
+                ],
+                "constraints": [
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            (
+                                "kind__in",
+                                [
+                                    "reply",
+                                    "answer",
+                                    "endorsement",
+                                    "mention",
+                                    "review_hidden",
+                                    "waitlist_promoted",
+                                    "enrollment_approved",
+                                    "grade_posted",
+                                    "certificate_issued",
+                                ],
+                            )
+                        ),
+                        name="ck_notifications_kind",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("text", ""), _negated=True), name="ck_notifications_text_not_empty"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("url", ""), ("url__startswith", "/"), _connector="OR"),
+                        name="ck_notifications_url_is_a_path",
+                    ),
+                ],
             },
         ),
     ]

@@ -36,260 +36,393 @@ WHERE t.id = s.thread_id;
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_courses_published_language_index'),
-        ('learning', '0007_lab_attempts_assignment_submissions_grade_changes'),
-        ('syllabus', '0006_quiz_pass_mark_and_review'),
+        ("catalog", "0007_courses_published_language_index"),
+        ("learning", "0007_lab_attempts_assignment_submissions_grade_changes"),
+        ("syllabus", "0006_quiz_pass_mark_and_review"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='DiscussionPostUpvote',
+            name="DiscussionPostUpvote",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
             ],
             options={
-                'db_table': 'discussion_post_upvotes',
+                "db_table": "discussion_post_upvotes",
             },
         ),
         migrations.CreateModel(
-            name='DiscussionSettings',
+            name="DiscussionSettings",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('allow_anonymous', models.BooleanField(db_default=False, default=False)),
-                ('followers_of_everything', django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), blank=True, db_default='{}', default=list, size=None)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("allow_anonymous", models.BooleanField(db_default=False, default=False)),
+                (
+                    "followers_of_everything",
+                    django.contrib.postgres.fields.ArrayField(
+                        base_field=models.BigIntegerField(), blank=True, db_default="{}", default=list, size=None
+                    ),
+                ),
             ],
             options={
-                'db_table': 'discussion_settings',
+                "db_table": "discussion_settings",
             },
         ),
         migrations.CreateModel(
-            name='DiscussionThreadFollow',
+            name="DiscussionThreadFollow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
             ],
             options={
-                'db_table': 'discussion_thread_follows',
+                "db_table": "discussion_thread_follows",
             },
         ),
         migrations.AddField(
-            model_name='coursereview',
-            name='hidden_at',
+            model_name="coursereview",
+            name="hidden_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='coursereview',
-            name='hidden_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="coursereview",
+            name="hidden_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='coursereview',
-            name='hidden_reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=500),
+            model_name="coursereview",
+            name="hidden_reason",
+            field=models.CharField(blank=True, db_default="", default="", max_length=500),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='body_html',
-            field=models.TextField(blank=True, db_default='', default=''),
+            model_name="discussionpost",
+            name="body_html",
+            field=models.TextField(blank=True, db_default="", default=""),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='by_staff',
+            model_name="discussionpost",
+            name="by_staff",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='edited_at',
+            model_name="discussionpost",
+            name="edited_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='endorsed_at',
+            model_name="discussionpost",
+            name="endorsed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='endorsed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="discussionpost",
+            name="endorsed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='is_anonymous',
+            model_name="discussionpost",
+            name="is_anonymous",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='path',
-            field=django.contrib.postgres.fields.ArrayField(base_field=models.BigIntegerField(), db_default='{}', default=list, size=None),
+            model_name="discussionpost",
+            name="path",
+            field=django.contrib.postgres.fields.ArrayField(
+                base_field=models.BigIntegerField(), db_default="{}", default=list, size=None
+            ),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='removed_at',
+            model_name="discussionpost",
+            name="removed_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='removed_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="discussionpost",
+            name="removed_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='removed_reason',
-            field=models.CharField(blank=True, db_default='', default='', max_length=500),
+            model_name="discussionpost",
+            name="removed_reason",
+            field=models.CharField(blank=True, db_default="", default="", max_length=500),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='upvote_count',
+            model_name="discussionpost",
+            name="upvote_count",
             field=models.IntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
-            model_name='discussionthread',
-            name='is_answered',
+            model_name="discussionthread",
+            name="is_answered",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='discussionthread',
-            name='is_pinned',
+            model_name="discussionthread",
+            name="is_pinned",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='discussionthread',
-            name='is_removed',
+            model_name="discussionthread",
+            name="is_removed",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddField(
-            model_name='discussionthread',
-            name='kind',
-            field=models.CharField(choices=[('question', 'Question'), ('discussion', 'Discussion')], db_default='discussion', default='discussion', max_length=16),
+            model_name="discussionthread",
+            name="kind",
+            field=models.CharField(
+                choices=[("question", "Question"), ("discussion", "Discussion")],
+                db_default="discussion",
+                default="discussion",
+                max_length=16,
+            ),
         ),
         migrations.AddField(
-            model_name='discussionthread',
-            name='last_activity_at',
+            model_name="discussionthread",
+            name="last_activity_at",
             field=models.DateTimeField(db_default=django.db.models.functions.datetime.Now()),
         ),
         migrations.AddField(
-            model_name='discussionthread',
-            name='post_count',
+            model_name="discussionthread",
+            name="post_count",
             field=models.IntegerField(db_default=0, default=0),
         ),
         migrations.AddField(
-            model_name='discussionpost',
-            name='search_vector',
-            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.SearchVector('body', config='english'), output_field=django.contrib.postgres.search.SearchVectorField()),
+            model_name="discussionpost",
+            name="search_vector",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.contrib.postgres.search.SearchVector("body", config="english"),
+                output_field=django.contrib.postgres.search.SearchVectorField(),
+            ),
         ),
         migrations.AddField(
-            model_name='discussionthread',
-            name='search_vector',
-            field=models.GeneratedField(db_persist=True, expression=django.contrib.postgres.search.SearchVector('title', config='english'), output_field=django.contrib.postgres.search.SearchVectorField()),
+            model_name="discussionthread",
+            name="search_vector",
+            field=models.GeneratedField(
+                db_persist=True,
+                expression=django.contrib.postgres.search.SearchVector("title", config="english"),
+                output_field=django.contrib.postgres.search.SearchVectorField(),
+            ),
         ),
         migrations.RunSQL(BACKFILL, reverse_sql=migrations.RunSQL.noop),
         migrations.AddIndex(
-            model_name='coursereview',
-            index=lms.models_base.LongNameIndex(models.F('course_offering'), models.OrderBy(models.F('created_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('hidden_at__isnull', True)), name='ix_course_reviews_offering_visible'),
+            model_name="coursereview",
+            index=lms.models_base.LongNameIndex(
+                models.F("course_offering"),
+                models.OrderBy(models.F("created_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("hidden_at__isnull", True)),
+                name="ix_course_reviews_offering_visible",
+            ),
         ),
         migrations.AddIndex(
-            model_name='discussionpost',
-            index=lms.models_base.LongNameIndex(fields=['thread', 'path'], name='ix_discussion_posts_thread_path'),
+            model_name="discussionpost",
+            index=lms.models_base.LongNameIndex(fields=["thread", "path"], name="ix_discussion_posts_thread_path"),
         ),
         migrations.AddIndex(
-            model_name='discussionpost',
-            index=lms.models_base.LongNameIndex(fields=['user', 'created_at'], name='ix_discussion_posts_user_created'),
+            model_name="discussionpost",
+            index=lms.models_base.LongNameIndex(fields=["user", "created_at"], name="ix_discussion_posts_user_created"),
         ),
         migrations.AddIndex(
-            model_name='discussionpost',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='ix_discussion_posts_search'),
+            model_name="discussionpost",
+            index=django.contrib.postgres.indexes.GinIndex(fields=["search_vector"], name="ix_discussion_posts_search"),
         ),
         migrations.AddIndex(
-            model_name='discussionthread',
-            index=lms.models_base.LongNameIndex(models.F('course_offering'), models.OrderBy(models.F('is_pinned'), descending=True), models.OrderBy(models.F('last_activity_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='ix_discussion_threads_offering_activity'),
+            model_name="discussionthread",
+            index=lms.models_base.LongNameIndex(
+                models.F("course_offering"),
+                models.OrderBy(models.F("is_pinned"), descending=True),
+                models.OrderBy(models.F("last_activity_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="ix_discussion_threads_offering_activity",
+            ),
         ),
         migrations.AddIndex(
-            model_name='discussionthread',
-            index=lms.models_base.LongNameIndex(models.F('module'), models.OrderBy(models.F('is_pinned'), descending=True), models.OrderBy(models.F('last_activity_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('module__isnull', False)), name='ix_discussion_threads_module_activity'),
+            model_name="discussionthread",
+            index=lms.models_base.LongNameIndex(
+                models.F("module"),
+                models.OrderBy(models.F("is_pinned"), descending=True),
+                models.OrderBy(models.F("last_activity_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("module__isnull", False)),
+                name="ix_discussion_threads_module_activity",
+            ),
         ),
         migrations.AddIndex(
-            model_name='discussionthread',
-            index=lms.models_base.LongNameIndex(models.F('content_item'), models.OrderBy(models.F('is_pinned'), descending=True), models.OrderBy(models.F('last_activity_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('content_item__isnull', False)), name='ix_discussion_threads_item_activity'),
+            model_name="discussionthread",
+            index=lms.models_base.LongNameIndex(
+                models.F("content_item"),
+                models.OrderBy(models.F("is_pinned"), descending=True),
+                models.OrderBy(models.F("last_activity_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("content_item__isnull", False)),
+                name="ix_discussion_threads_item_activity",
+            ),
         ),
         migrations.AddIndex(
-            model_name='discussionthread',
-            index=lms.models_base.LongNameIndex(models.F('course_offering'), models.OrderBy(models.F('is_pinned'), descending=True), models.OrderBy(models.F('last_activity_at'), descending=True), models.OrderBy(models.F('id'), descending=True), condition=models.Q(('is_answered', False), ('kind', 'question')), name='ix_discussion_threads_unanswered'),
+            model_name="discussionthread",
+            index=lms.models_base.LongNameIndex(
+                models.F("course_offering"),
+                models.OrderBy(models.F("is_pinned"), descending=True),
+                models.OrderBy(models.F("last_activity_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                condition=models.Q(("is_answered", False), ("kind", "question")),
+                name="ix_discussion_threads_unanswered",
+            ),
         ),
         migrations.AddIndex(
-            model_name='discussionthread',
-            index=lms.models_base.LongNameIndex(models.F('created_by_user'), models.F('course_offering'), models.OrderBy(models.F('is_pinned'), descending=True), models.OrderBy(models.F('last_activity_at'), descending=True), models.OrderBy(models.F('id'), descending=True), name='ix_discussion_threads_author_activity'),
+            model_name="discussionthread",
+            index=lms.models_base.LongNameIndex(
+                models.F("created_by_user"),
+                models.F("course_offering"),
+                models.OrderBy(models.F("is_pinned"), descending=True),
+                models.OrderBy(models.F("last_activity_at"), descending=True),
+                models.OrderBy(models.F("id"), descending=True),
+                name="ix_discussion_threads_author_activity",
+            ),
         ),
         migrations.AddIndex(
-            model_name='discussionthread',
-            index=django.contrib.postgres.indexes.GinIndex(fields=['search_vector'], name='ix_discussion_threads_search'),
+            model_name="discussionthread",
+            index=django.contrib.postgres.indexes.GinIndex(
+                fields=["search_vector"], name="ix_discussion_threads_search"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='coursereview',
-            constraint=models.CheckConstraint(condition=models.Q(('hidden_at__isnull', True), models.Q(('hidden_reason', ''), _negated=True), _connector='OR'), name='ck_course_reviews_hidden_with_reason'),
+            model_name="coursereview",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("hidden_at__isnull", True), models.Q(("hidden_reason", ""), _negated=True), _connector="OR"
+                ),
+                name="ck_course_reviews_hidden_with_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='discussionpost',
-            constraint=models.CheckConstraint(condition=models.Q(('upvote_count__gte', 0)), name='ck_discussion_posts_upvote_count_nonnegative'),
+            model_name="discussionpost",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("upvote_count__gte", 0)), name="ck_discussion_posts_upvote_count_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='discussionpost',
-            constraint=models.CheckConstraint(condition=models.Q(('removed_at__isnull', True), models.Q(('removed_reason', ''), _negated=True), _connector='OR'), name='ck_discussion_posts_removed_with_reason'),
+            model_name="discussionpost",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("removed_at__isnull", True), models.Q(("removed_reason", ""), _negated=True), _connector="OR"
+                ),
+                name="ck_discussion_posts_removed_with_reason",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='discussionpost',
-            constraint=models.UniqueConstraint(condition=models.Q(('parent_post__isnull', True)), fields=('thread',), name='ux_discussion_posts_one_opening'),
+            model_name="discussionpost",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("parent_post__isnull", True)),
+                fields=("thread",),
+                name="ux_discussion_posts_one_opening",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='discussionthread',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['question', 'discussion'])), name='ck_discussion_threads_kind'),
+            model_name="discussionthread",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("kind__in", ["question", "discussion"])), name="ck_discussion_threads_kind"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='discussionthread',
-            constraint=models.CheckConstraint(condition=models.Q(('post_count__gte', 0)), name='ck_discussion_threads_post_count_nonnegative'),
+            model_name="discussionthread",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("post_count__gte", 0)), name="ck_discussion_threads_post_count_nonnegative"
+            ),
         ),
         migrations.AddField(
-            model_name='discussionpostupvote',
-            name='post',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='upvotes', to='learning.discussionpost'),
+            model_name="discussionpostupvote",
+            name="post",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="upvotes",
+                to="learning.discussionpost",
+            ),
         ),
         migrations.AddField(
-            model_name='discussionpostupvote',
-            name='user',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="discussionpostupvote",
+            name="user",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='discussionsettings',
-            name='course_offering',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='discussion_settings', to='catalog.courseoffering'),
+            model_name="discussionsettings",
+            name="course_offering",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="discussion_settings",
+                to="catalog.courseoffering",
+            ),
         ),
         migrations.AddField(
-            model_name='discussionthreadfollow',
-            name='thread',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='follows', to='learning.discussionthread'),
+            model_name="discussionthreadfollow",
+            name="thread",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="follows",
+                to="learning.discussionthread",
+            ),
         ),
         migrations.AddField(
-            model_name='discussionthreadfollow',
-            name='user',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="discussionthreadfollow",
+            name="user",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddIndex(
-            model_name='discussionpostupvote',
-            index=lms.models_base.LongNameIndex(fields=['user', 'post'], name='ix_discussion_post_upvotes_user_post'),
+            model_name="discussionpostupvote",
+            index=lms.models_base.LongNameIndex(fields=["user", "post"], name="ix_discussion_post_upvotes_user_post"),
         ),
         migrations.AddConstraint(
-            model_name='discussionpostupvote',
-            constraint=models.UniqueConstraint(fields=('post', 'user'), name='ux_discussion_post_upvotes_post_user'),
+            model_name="discussionpostupvote",
+            constraint=models.UniqueConstraint(fields=("post", "user"), name="ux_discussion_post_upvotes_post_user"),
         ),
         migrations.AddIndex(
-            model_name='discussionthreadfollow',
-            index=lms.models_base.LongNameIndex(fields=['user', 'thread'], name='ix_discussion_thread_follows_user_thread'),
+            model_name="discussionthreadfollow",
+            index=lms.models_base.LongNameIndex(
+                fields=["user", "thread"], name="ix_discussion_thread_follows_user_thread"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='discussionthreadfollow',
-            constraint=models.UniqueConstraint(fields=('thread', 'user'), name='ux_discussion_thread_follows_thread_user'),
+            model_name="discussionthreadfollow",
+            constraint=models.UniqueConstraint(
+                fields=("thread", "user"), name="ux_discussion_thread_follows_thread_user"
+            ),
         ),
     ]

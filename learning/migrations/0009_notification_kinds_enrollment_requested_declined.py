@@ -5,25 +5,59 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_courses_published_language_index'),
-        ('learning', '0008_discussions_qa_follows_upvotes_reviews_hidden'),
+        ("catalog", "0007_courses_published_language_index"),
+        ("learning", "0008_discussions_qa_follows_upvotes_reviews_hidden"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.RemoveConstraint(
-            model_name='notification',
-            name='ck_notifications_kind',
+            model_name="notification",
+            name="ck_notifications_kind",
         ),
         migrations.AlterField(
-            model_name='notification',
-            name='kind',
-            field=models.CharField(choices=[('reply', 'Reply in a followed thread'), ('answer', 'Answer to a question'), ('endorsement', 'Answer endorsed'), ('mention', 'Mention'), ('review_hidden', 'Review hidden'), ('waitlist_promoted', 'Waiting list promotion'), ('enrollment_requested', 'Enrollment request received'), ('enrollment_approved', 'Enrollment approved'), ('enrollment_declined', 'Enrollment declined'), ('grade_posted', 'Grade posted'), ('certificate_issued', 'Certificate issued')], max_length=32),
+            model_name="notification",
+            name="kind",
+            field=models.CharField(
+                choices=[
+                    ("reply", "Reply in a followed thread"),
+                    ("answer", "Answer to a question"),
+                    ("endorsement", "Answer endorsed"),
+                    ("mention", "Mention"),
+                    ("review_hidden", "Review hidden"),
+                    ("waitlist_promoted", "Waiting list promotion"),
+                    ("enrollment_requested", "Enrollment request received"),
+                    ("enrollment_approved", "Enrollment approved"),
+                    ("enrollment_declined", "Enrollment declined"),
+                    ("grade_posted", "Grade posted"),
+                    ("certificate_issued", "Certificate issued"),
+                ],
+                max_length=32,
+            ),
         ),
         migrations.AddConstraint(
-            model_name='notification',
-            constraint=models.CheckConstraint(condition=models.Q(('kind__in', ['reply', 'answer', 'endorsement', 'mention', 'review_hidden', 'waitlist_promoted', 'enrollment_requested', 'enrollment_approved', 'enrollment_declined', 'grade_posted', 'certificate_issued'])), name='ck_notifications_kind'),
+            model_name="notification",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    (
+                        "kind__in",
+                        [
+                            "reply",
+                            "answer",
+                            "endorsement",
+                            "mention",
+                            "review_hidden",
+                            "waitlist_promoted",
+                            "enrollment_requested",
+                            "enrollment_approved",
+                            "enrollment_declined",
+                            "grade_posted",
+                            "certificate_issued",
+                        ],
+                    )
+                ),
+                name="ck_notifications_kind",
+            ),
         ),
     ]

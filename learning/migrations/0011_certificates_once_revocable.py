@@ -5,35 +5,41 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_courses_published_language_index'),
-        ('learning', '0010_quiz_attempt_deadline_mode_one_open'),
+        ("catalog", "0007_courses_published_language_index"),
+        ("learning", "0010_quiz_attempt_deadline_mode_one_open"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='certificate',
-            name='revocation_reason',
-            field=models.TextField(blank=True, default=''),
+            model_name="certificate",
+            name="revocation_reason",
+            field=models.TextField(blank=True, default=""),
         ),
         migrations.AddField(
-            model_name='certificate',
-            name='revoked_at',
+            model_name="certificate",
+            name="revoked_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='certificate',
-            name='show_grade',
+            model_name="certificate",
+            name="show_grade",
             field=models.BooleanField(db_default=False, default=False),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.UniqueConstraint(fields=('user', 'course_offering'), name='ux_certificates_user_offering'),
+            model_name="certificate",
+            constraint=models.UniqueConstraint(
+                fields=("user", "course_offering"), name="ux_certificates_user_offering"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='certificate',
-            constraint=models.CheckConstraint(condition=models.Q(('revoked_at__isnull', True), models.Q(('revocation_reason', ''), _negated=True), _connector='OR'), name='ck_certificates_revocation_has_reason'),
+            model_name="certificate",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("revoked_at__isnull", True), models.Q(("revocation_reason", ""), _negated=True), _connector="OR"
+                ),
+                name="ck_certificates_revocation_has_reason",
+            ),
         ),
     ]

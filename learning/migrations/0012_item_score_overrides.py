@@ -7,34 +7,108 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_courses_published_language_index'),
-        ('learning', '0011_certificates_once_revocable'),
-        ('syllabus', '0008_question_grading_options'),
+        ("catalog", "0007_courses_published_language_index"),
+        ("learning", "0011_certificates_once_revocable"),
+        ("syllabus", "0008_question_grading_options"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='ItemScoreOverride',
+            name="ItemScoreOverride",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('score', models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
-                ('excused', models.BooleanField(db_default=False, default=False)),
-                ('reason', models.TextField()),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('updated_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
-                ('content_item', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='score_overrides', to='syllabus.contentitem')),
-                ('course_offering', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='item_score_overrides', to='catalog.courseoffering')),
-                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
-                ('student', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='item_score_overrides', to=settings.AUTH_USER_MODEL)),
-                ('university', models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.university')),
-                ('updated_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("score", models.DecimalField(blank=True, decimal_places=2, max_digits=7, null=True)),
+                ("excused", models.BooleanField(db_default=False, default=False)),
+                ("reason", models.TextField()),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "updated_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
+                (
+                    "content_item",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="score_overrides",
+                        to="syllabus.contentitem",
+                    ),
+                ),
+                (
+                    "course_offering",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="item_score_overrides",
+                        to="catalog.courseoffering",
+                    ),
+                ),
+                (
+                    "created_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "student",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="item_score_overrides",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
+                (
+                    "university",
+                    models.ForeignKey(
+                        db_index=False,
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="+",
+                        to="catalog.university",
+                    ),
+                ),
+                (
+                    "updated_by",
+                    models.ForeignKey(
+                        blank=True,
+                        null=True,
+                        on_delete=django.db.models.deletion.SET_NULL,
+                        related_name="+",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'db_table': 'item_score_overrides',
-                'constraints': [models.UniqueConstraint(fields=('course_offering', 'student', 'content_item'), name='ux_item_score_overrides_student_item'), models.CheckConstraint(condition=models.Q(models.Q(('excused', True), ('score__isnull', True)), models.Q(('excused', False), ('score__isnull', False)), _connector='OR'), name='ck_item_score_overrides_score_or_excused'), models.CheckConstraint(condition=models.Q(('score__gte', 0)), name='ck_item_score_overrides_score_nonnegative'), models.CheckConstraint(condition=models.Q(('reason', ''), _negated=True), name='ck_item_score_overrides_reason')],
+                "db_table": "item_score_overrides",
+                "constraints": [
+                    models.UniqueConstraint(
+                        fields=("course_offering", "student", "content_item"),
+                        name="ux_item_score_overrides_student_item",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(
+                            models.Q(("excused", True), ("score__isnull", True)),
+                            models.Q(("excused", False), ("score__isnull", False)),
+                            _connector="OR",
+                        ),
+                        name="ck_item_score_overrides_score_or_excused",
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("score__gte", 0)), name="ck_item_score_overrides_score_nonnegative"
+                    ),
+                    models.CheckConstraint(
+                        condition=models.Q(("reason", ""), _negated=True), name="ck_item_score_overrides_reason"
+                    ),
+                ],
             },
         ),
     ]

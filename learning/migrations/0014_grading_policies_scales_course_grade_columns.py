@@ -7,235 +7,355 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('catalog', '0007_courses_published_language_index'),
-        ('learning', '0013_notification_digests'),
-        ('syllabus', '0008_question_grading_options'),
+        ("catalog", "0007_courses_published_language_index"),
+        ("learning", "0013_notification_digests"),
+        ("syllabus", "0008_question_grading_options"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='GradingCategory',
+            name="GradingCategory",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('weight', models.DecimalField(decimal_places=2, max_digits=5)),
-                ('drop_lowest', models.IntegerField(db_default=0, default=0)),
-                ('position', models.IntegerField(db_default=1, default=1)),
-                ('default_kind', models.CharField(blank=True, choices=[('quiz', 'Quizzes'), ('engineering_lab', 'Labs'), ('assignment', 'Assignments')], max_length=32, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                ("weight", models.DecimalField(decimal_places=2, max_digits=5)),
+                ("drop_lowest", models.IntegerField(db_default=0, default=0)),
+                ("position", models.IntegerField(db_default=1, default=1)),
+                (
+                    "default_kind",
+                    models.CharField(
+                        blank=True,
+                        choices=[("quiz", "Quizzes"), ("engineering_lab", "Labs"), ("assignment", "Assignments")],
+                        max_length=32,
+                        null=True,
+                    ),
+                ),
             ],
             options={
-                'verbose_name_plural': 'grading categories',
-                'db_table': 'grading_categories',
-                'ordering': ['course_offering_id', 'position', 'id'],
+                "verbose_name_plural": "grading categories",
+                "db_table": "grading_categories",
+                "ordering": ["course_offering_id", "position", "id"],
             },
         ),
         migrations.CreateModel(
-            name='GradingItem',
+            name="GradingItem",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('never_drop', models.BooleanField(db_default=False, default=False)),
-                ('extra_credit', models.BooleanField(db_default=False, default=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("never_drop", models.BooleanField(db_default=False, default=False)),
+                ("extra_credit", models.BooleanField(db_default=False, default=False)),
             ],
             options={
-                'db_table': 'grading_items',
+                "db_table": "grading_items",
             },
         ),
         migrations.CreateModel(
-            name='GradingPolicy',
+            name="GradingPolicy",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('pass_mark', models.DecimalField(db_default=50, decimal_places=2, default=50, max_digits=5)),
-                ('certificate_rule', models.CharField(choices=[('passing_grade', 'Completion with a passing final grade'), ('completion', 'Completion only')], db_default='passing_grade', default='passing_grade', max_length=16)),
-                ('certificate_valid_months', models.IntegerField(blank=True, help_text='Empty: never expires.', null=True)),
-                ('grades_finalized_at', models.DateTimeField(blank=True, null=True)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("pass_mark", models.DecimalField(db_default=50, decimal_places=2, default=50, max_digits=5)),
+                (
+                    "certificate_rule",
+                    models.CharField(
+                        choices=[
+                            ("passing_grade", "Completion with a passing final grade"),
+                            ("completion", "Completion only"),
+                        ],
+                        db_default="passing_grade",
+                        default="passing_grade",
+                        max_length=16,
+                    ),
+                ),
+                (
+                    "certificate_valid_months",
+                    models.IntegerField(blank=True, help_text="Empty: never expires.", null=True),
+                ),
+                ("grades_finalized_at", models.DateTimeField(blank=True, null=True)),
             ],
             options={
-                'verbose_name_plural': 'grading policies',
-                'db_table': 'grading_policies',
+                "verbose_name_plural": "grading policies",
+                "db_table": "grading_policies",
             },
         ),
         migrations.CreateModel(
-            name='GradingScale',
+            name="GradingScale",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('name', models.CharField(max_length=100)),
-                ('created_at', models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("name", models.CharField(max_length=100)),
+                (
+                    "created_at",
+                    models.DateTimeField(db_default=django.db.models.functions.datetime.Now(), editable=False),
+                ),
             ],
             options={
-                'db_table': 'grading_scales',
-                'ordering': ['name', 'id'],
+                "db_table": "grading_scales",
+                "ordering": ["name", "id"],
             },
         ),
         migrations.CreateModel(
-            name='GradingScaleRow',
+            name="GradingScaleRow",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('letter', models.CharField(max_length=8)),
-                ('lower_bound', models.DecimalField(decimal_places=2, max_digits=5)),
+                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
+                ("letter", models.CharField(max_length=8)),
+                ("lower_bound", models.DecimalField(decimal_places=2, max_digits=5)),
             ],
             options={
-                'db_table': 'grading_scale_rows',
-                'ordering': ['scale_id', '-lower_bound'],
+                "db_table": "grading_scale_rows",
+                "ordering": ["scale_id", "-lower_bound"],
             },
         ),
         migrations.AddField(
-            model_name='coursegrade',
-            name='current_score',
+            model_name="coursegrade",
+            name="current_score",
             field=models.DecimalField(blank=True, decimal_places=2, max_digits=6, null=True),
         ),
         migrations.AddField(
-            model_name='coursegrade',
-            name='finalized_at',
+            model_name="coursegrade",
+            name="finalized_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='coursegrade',
-            name='overridden_at',
+            model_name="coursegrade",
+            name="overridden_at",
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name='coursegrade',
-            name='overridden_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="coursegrade",
+            name="overridden_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='coursegrade',
-            name='override_reason',
-            field=models.TextField(blank=True, db_default='', default=''),
+            model_name="coursegrade",
+            name="override_reason",
+            field=models.TextField(blank=True, db_default="", default=""),
         ),
         migrations.AddConstraint(
-            model_name='coursegrade',
-            constraint=models.CheckConstraint(condition=models.Q(('current_score__gte', 0)), name='ck_course_grades_current_score_nonnegative'),
+            model_name="coursegrade",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("current_score__gte", 0)), name="ck_course_grades_current_score_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='coursegrade',
-            constraint=models.CheckConstraint(condition=models.Q(('overridden_at__isnull', True), models.Q(('override_reason', ''), _negated=True), _connector='OR'), name='ck_course_grades_override_has_reason'),
+            model_name="coursegrade",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("overridden_at__isnull", True), models.Q(("override_reason", ""), _negated=True), _connector="OR"
+                ),
+                name="ck_course_grades_override_has_reason",
+            ),
         ),
         migrations.AddField(
-            model_name='gradingcategory',
-            name='course_offering',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='grading_categories', to='catalog.courseoffering'),
+            model_name="gradingcategory",
+            name="course_offering",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="grading_categories",
+                to="catalog.courseoffering",
+            ),
         ),
         migrations.AddField(
-            model_name='gradingcategory',
-            name='university',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.university'),
+            model_name="gradingcategory",
+            name="university",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.university"
+            ),
         ),
         migrations.AddField(
-            model_name='gradingitem',
-            name='category',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='items', to='learning.gradingcategory'),
+            model_name="gradingitem",
+            name="category",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="items", to="learning.gradingcategory"
+            ),
         ),
         migrations.AddField(
-            model_name='gradingitem',
-            name='content_item',
-            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='grading_items', to='syllabus.contentitem'),
+            model_name="gradingitem",
+            name="content_item",
+            field=models.ForeignKey(
+                on_delete=django.db.models.deletion.CASCADE, related_name="grading_items", to="syllabus.contentitem"
+            ),
         ),
         migrations.AddField(
-            model_name='gradingitem',
-            name='course_offering',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='grading_items', to='catalog.courseoffering'),
+            model_name="gradingitem",
+            name="course_offering",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="grading_items",
+                to="catalog.courseoffering",
+            ),
         ),
         migrations.AddField(
-            model_name='gradingitem',
-            name='university',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.university'),
+            model_name="gradingitem",
+            name="university",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.university"
+            ),
         ),
         migrations.AddField(
-            model_name='gradingpolicy',
-            name='course_offering',
-            field=models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='grading_policy', to='catalog.courseoffering'),
+            model_name="gradingpolicy",
+            name="course_offering",
+            field=models.OneToOneField(
+                on_delete=django.db.models.deletion.CASCADE, related_name="grading_policy", to="catalog.courseoffering"
+            ),
         ),
         migrations.AddField(
-            model_name='gradingpolicy',
-            name='grades_finalized_by',
-            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL),
+            model_name="gradingpolicy",
+            name="grades_finalized_by",
+            field=models.ForeignKey(
+                blank=True,
+                null=True,
+                on_delete=django.db.models.deletion.SET_NULL,
+                related_name="+",
+                to=settings.AUTH_USER_MODEL,
+            ),
         ),
         migrations.AddField(
-            model_name='gradingpolicy',
-            name='university',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.university'),
+            model_name="gradingpolicy",
+            name="university",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.university"
+            ),
         ),
         migrations.AddField(
-            model_name='gradingscale',
-            name='university',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='catalog.university'),
+            model_name="gradingscale",
+            name="university",
+            field=models.ForeignKey(
+                db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name="+", to="catalog.university"
+            ),
         ),
         migrations.AddField(
-            model_name='gradingpolicy',
-            name='grading_scale',
-            field=models.ForeignKey(blank=True, help_text='Empty: the platform default.', null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='learning.gradingscale'),
+            model_name="gradingpolicy",
+            name="grading_scale",
+            field=models.ForeignKey(
+                blank=True,
+                help_text="Empty: the platform default.",
+                null=True,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="+",
+                to="learning.gradingscale",
+            ),
         ),
         migrations.AddField(
-            model_name='gradingscalerow',
-            name='scale',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='rows', to='learning.gradingscale'),
+            model_name="gradingscalerow",
+            name="scale",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="rows",
+                to="learning.gradingscale",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingcategory',
-            constraint=models.UniqueConstraint(fields=('course_offering', 'name'), name='ux_grading_categories_offering_name'),
+            model_name="gradingcategory",
+            constraint=models.UniqueConstraint(
+                fields=("course_offering", "name"), name="ux_grading_categories_offering_name"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingcategory',
-            constraint=models.UniqueConstraint(condition=models.Q(('default_kind__isnull', False)), fields=('course_offering', 'default_kind'), name='ux_grading_categories_offering_default_kind'),
+            model_name="gradingcategory",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("default_kind__isnull", False)),
+                fields=("course_offering", "default_kind"),
+                name="ux_grading_categories_offering_default_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingcategory',
-            constraint=models.CheckConstraint(condition=models.Q(('weight__gte', 0), ('weight__lte', 100)), name='ck_grading_categories_weight_range'),
+            model_name="gradingcategory",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("weight__gte", 0), ("weight__lte", 100)), name="ck_grading_categories_weight_range"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingcategory',
-            constraint=models.CheckConstraint(condition=models.Q(('drop_lowest__gte', 0)), name='ck_grading_categories_drop_lowest_nonnegative'),
+            model_name="gradingcategory",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("drop_lowest__gte", 0)), name="ck_grading_categories_drop_lowest_nonnegative"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingcategory',
-            constraint=models.CheckConstraint(condition=models.Q(('position__gte', 1)), name='ck_grading_categories_position_positive'),
+            model_name="gradingcategory",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("position__gte", 1)), name="ck_grading_categories_position_positive"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingcategory',
-            constraint=models.CheckConstraint(condition=models.Q(('default_kind__isnull', True), ('default_kind__in', ['quiz', 'engineering_lab', 'assignment']), _connector='OR'), name='ck_grading_categories_default_kind'),
+            model_name="gradingcategory",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("default_kind__isnull", True),
+                    ("default_kind__in", ["quiz", "engineering_lab", "assignment"]),
+                    _connector="OR",
+                ),
+                name="ck_grading_categories_default_kind",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingcategory',
-            constraint=models.CheckConstraint(condition=models.Q(('name', ''), _negated=True), name='ck_grading_categories_name_nonempty'),
+            model_name="gradingcategory",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("name", ""), _negated=True), name="ck_grading_categories_name_nonempty"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingitem',
-            constraint=models.UniqueConstraint(fields=('course_offering', 'content_item'), name='ux_grading_items_offering_item'),
+            model_name="gradingitem",
+            constraint=models.UniqueConstraint(
+                fields=("course_offering", "content_item"), name="ux_grading_items_offering_item"
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingscale',
-            constraint=models.UniqueConstraint(fields=('university', 'name'), name='ux_grading_scales_university_name'),
+            model_name="gradingscale",
+            constraint=models.UniqueConstraint(fields=("university", "name"), name="ux_grading_scales_university_name"),
         ),
         migrations.AddConstraint(
-            model_name='gradingpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('pass_mark__gte', 0), ('pass_mark__lte', 100)), name='ck_grading_policies_pass_mark_range'),
+            model_name="gradingpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("pass_mark__gte", 0), ("pass_mark__lte", 100)),
+                name="ck_grading_policies_pass_mark_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('certificate_rule__in', ['passing_grade', 'completion'])), name='ck_grading_policies_certificate_rule'),
+            model_name="gradingpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("certificate_rule__in", ["passing_grade", "completion"])),
+                name="ck_grading_policies_certificate_rule",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingpolicy',
-            constraint=models.CheckConstraint(condition=models.Q(('certificate_valid_months__isnull', True), models.Q(('certificate_valid_months__gte', 1), ('certificate_valid_months__lte', 1200)), _connector='OR'), name='ck_grading_policies_valid_months_range'),
+            model_name="gradingpolicy",
+            constraint=models.CheckConstraint(
+                condition=models.Q(
+                    ("certificate_valid_months__isnull", True),
+                    models.Q(("certificate_valid_months__gte", 1), ("certificate_valid_months__lte", 1200)),
+                    _connector="OR",
+                ),
+                name="ck_grading_policies_valid_months_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingscalerow',
-            constraint=models.UniqueConstraint(fields=('scale', 'letter'), name='ux_grading_scale_rows_letter'),
+            model_name="gradingscalerow",
+            constraint=models.UniqueConstraint(fields=("scale", "letter"), name="ux_grading_scale_rows_letter"),
         ),
         migrations.AddConstraint(
-            model_name='gradingscalerow',
-            constraint=models.UniqueConstraint(fields=('scale', 'lower_bound'), name='ux_grading_scale_rows_bound'),
+            model_name="gradingscalerow",
+            constraint=models.UniqueConstraint(fields=("scale", "lower_bound"), name="ux_grading_scale_rows_bound"),
         ),
         migrations.AddConstraint(
-            model_name='gradingscalerow',
-            constraint=models.CheckConstraint(condition=models.Q(('lower_bound__gte', 0), ('lower_bound__lte', 100)), name='ck_grading_scale_rows_bound_range'),
+            model_name="gradingscalerow",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("lower_bound__gte", 0), ("lower_bound__lte", 100)),
+                name="ck_grading_scale_rows_bound_range",
+            ),
         ),
         migrations.AddConstraint(
-            model_name='gradingscalerow',
-            constraint=models.CheckConstraint(condition=models.Q(('letter', ''), _negated=True), name='ck_grading_scale_rows_letter_nonempty'),
+            model_name="gradingscalerow",
+            constraint=models.CheckConstraint(
+                condition=models.Q(("letter", ""), _negated=True), name="ck_grading_scale_rows_letter_nonempty"
+            ),
         ),
     ]

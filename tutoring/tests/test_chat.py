@@ -8,7 +8,7 @@ from django.db import connection
 from prompts import services as prompt_services
 from syllabus.tests.factories import ContentItemFactory, LabContentItemFactory, QuizContentItemFactory
 from tutoring import budgets, chat, guard, moderation
-from tutoring.context import CONTEXT_CHAR_LIMIT, build_snapshot
+from tutoring.context import CONTEXT_CHAR_LIMIT, build_snapshot, snapshot_as_text
 from tutoring.models import ChatMessage, ChatSession, MessageRole
 from tutoring.prompting import DEFAULT_PROMPT_NAME
 from tutoring.providers.base import PROVIDER_REFUSED
@@ -224,12 +224,20 @@ def test_snapshot_is_capped_and_holds_no_answers(tutor):
     assert "4 is right" not in str(snapshot) and "correct" not in str(snapshot)
     lab = LabContentItemFactory(module=tutor.a_video.module)
     lab.data_json["files"] = [
-        {"path": "main.py", "role": "student_visible"},
-        {"path": "test_secret.py", "role": "hidden_test"},
-        {"path": "sol.py", "role": "solution"},
+        {"path": "main.py", "role": "student_visible", "content": "def area(r):\n    pass  # your code"},
+        {"path": "data.csv", "role": "read_only", "content": "r,area\n1,3.14"},
+        {"path": "test_secret.py", "role": "hidden_test", "content": "assert area(2) == 12.566"},
+        {"path": "sol.py", "role": "solution", "content": "return 3.14159 * r * r"},
     ]
     snapshot = build_snapshot(lab)
-    assert snapshot["lab"]["visible_files"] == ["main.py"]
+    assert snapshot["lab"]["visible_files"] == ["main.py", "data.csv"]
+    assert snapshot["lab"]["files"] == [
+        {"path": "main.py", "text": "def area(r):\n    pass  # your code"},
+        {"path": "data.csv", "text": "r,area\n1,3.14"},
+    ]
+    text = snapshot_as_text(snapshot)
+    assert "pass  # your code" in text and "12.566" not in text and "3.14159" not in text
+    assert "test_secret.py" not in str(snapshot) and "sol.py" not in str(snapshot)
 
 
 def test_a_changed_item_gets_a_fresh_snapshot_on_the_next_start(tutor):
