@@ -204,11 +204,23 @@ window.addEventListener("message", function (e) {
 </script></body></html>"""
 
 
+def _new_tab(request, journey: Journey) -> bool:
+    try:
+        return request.frame.page != journey.page
+    except Exception:  # noqa: BLE001 (a popup's first navigation is issued before its frame exists)
+        return True
+
+
 def _route_outside(journey: Journey):
     def handle(route):
         url = route.request.url
         if url.startswith("https://www.youtube-nocookie.com/embed/"):
             route.fulfill(status=200, content_type="text/html", body=FAKE_YOUTUBE_EMBED)
+            return
+        request = route.request
+        if request.is_navigation_request() and request.resource_type == "document" and _new_tab(request, journey):
+            # A link the site opens in a new tab (a resource's external URL): the site's part is done.
+            route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>Elsewhere</title>")
             return
         journey.errors.append(f"request outside the site: {url}")
         route.abort()
@@ -223,7 +235,7 @@ def journey(page, request):
     shutil.rmtree(directory, ignore_errors=True)
     watched = Journey(page=page, directory=directory)
     watched.watch(page)
-    page.route(re.compile(r"^https?://(?!localhost[:/]|127\.0\.0\.1[:/])"), _route_outside(watched))
+    page.context.route(re.compile(r"^https?://(?!localhost[:/]|127\.0\.0\.1[:/])"), _route_outside(watched))
     page.set_default_timeout(15_000)
     yield watched
     watched.check()
