@@ -23,7 +23,7 @@ from types import SimpleNamespace
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts import services as account_services
 from accounts.models import UniversityRole
@@ -45,6 +45,14 @@ from syllabus.models import Module, ModuleType
 from syllabus.tests.factories import CourseRootModuleFactory
 
 __all__ = ["WORLD_PASSWORD"]
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """Requests activate a language on the thread (LocaleMiddleware) and nothing resets it: a German page in
+    one test must not leave the next test's direct service calls speaking German."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

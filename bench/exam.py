@@ -161,20 +161,6 @@ def _setup(students: int):
     return offering, item, users
 
 
-def _session_cookie(user) -> str:
-    from importlib import import_module
-
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY
-
-    session = import_module(settings.SESSION_ENGINE).SessionStore()
-    session[SESSION_KEY] = str(user.pk)
-    session[BACKEND_SESSION_KEY] = settings.AUTHENTICATION_BACKENDS[0]
-    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
-
-
 @dataclass
 class Stats:
     start: list[float] = field(default_factory=list)
@@ -345,6 +331,8 @@ def main() -> None:
         sys.exit("Set DATABASE_URL to a dedicated database, e.g. postgres://postgres@127.0.0.1:5432/lms_bench_exam")
     threading.stack_size(256 * 1024)
     offering, item, users = _setup(args.students)
+    from bench.player import _session_cookie
+
     cookies = [_session_cookie(user) for user in users]
     print(f"offering {offering.pk}, exam item {item.pk}: {len(users)} students, {QUESTIONS} of {POOL_SIZE} questions")
 

@@ -11,6 +11,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from lms.models_base import LongNameIndex, before, choices_check, non_negative, nullable_choices_check
 
@@ -141,20 +142,20 @@ class Subject(models.Model):
 class CourseLevel(models.TextChoices):
     """Seed 000's ``course_level_enum`` (academic level)."""
 
-    UNDERGRADUATE = "undergraduate", "Undergraduate"
-    GRADUATE = "graduate", "Graduate"
-    POSTGRADUATE = "postgraduate", "Postgraduate"
-    CERTIFICATE = "certificate", "Certificate"
-    OTHER = "other", "Other"
+    UNDERGRADUATE = "undergraduate", _("Undergraduate")
+    GRADUATE = "graduate", _("Graduate")
+    POSTGRADUATE = "postgraduate", _("Postgraduate")
+    CERTIFICATE = "certificate", _("Certificate")
+    OTHER = "other", _("Other")
 
 
 class CourseDifficulty(models.TextChoices):
     """Seed 001's CourseLevel, kept as a separate ``difficulty`` column."""
 
-    INTRODUCTORY = "introductory", "Introductory"
-    INTERMEDIATE = "intermediate", "Intermediate"
-    ADVANCED = "advanced", "Advanced"
-    EXPERT = "expert", "Expert"
+    INTRODUCTORY = "introductory", _("Introductory")
+    INTERMEDIATE = "intermediate", _("Intermediate")
+    ADVANCED = "advanced", _("Advanced")
+    EXPERT = "expert", _("Expert")
 
 
 class Course(models.Model):
@@ -255,9 +256,9 @@ class CourseSubject(models.Model):
 
 
 class PrerequisiteType(models.TextChoices):
-    STRICT = "strict", "Strict"
-    RECOMMENDED = "recommended", "Recommended"
-    CO_REQUISITE = "co_requisite", "Co-requisite"
+    STRICT = "strict", _("Strict")
+    RECOMMENDED = "recommended", _("Recommended")
+    CO_REQUISITE = "co_requisite", _("Co-requisite")
 
 
 class CoursePrerequisite(models.Model):

@@ -17,7 +17,10 @@ Contract:
   ``waitlist_count``, ``courses.rating_avg`` / ``rating_count``, ``courses.structure_version``) are written
   only through ``set_offering_counts``, ``set_course_rating`` and ``bump_structure_version``, which higher
   apps call from inside their own transactions (learning's enrollment service the counts, syllabus's
-  services the structure version; no review service calls ``set_course_rating`` yet).
+  services the structure version, community's review services the rating).
+- Every write that changes what a catalog page shows bumps the catalog version
+  (:func:`catalog.pagecache.bump_catalog_version`): model saves and deletes through the receivers
+  :mod:`catalog.pagecache` connects, ``QuerySet.update()`` writes here explicitly.
 - ``courses.primary_subject_id`` and the ``course_subjects`` row with ``is_primary`` are kept in step.
 - Subjects form a tree per domain: a parent is in the child's domain, never a descendant, and
   ``depth`` = parent depth + 1 for the whole subtree after every move or delete (one recursive UPDATE;
@@ -50,6 +53,7 @@ from catalog.models import (
     Subject,
     University,
 )
+from catalog.pagecache import bump_catalog_version
 from catalog.permissions import (
     can_administer_course,
     can_administer_university,
@@ -125,13 +129,16 @@ _BINDING_PREREQUISITES = (PrerequisiteType.STRICT, PrerequisiteType.CO_REQUISITE
 def set_offering_counts(*, offering_id: int, enrolled_count: int, waitlist_count: int) -> None:
     """Write the offering's summary counts (one UPDATE; the caller holds the offering row lock)."""
     CourseOffering.objects.filter(pk=offering_id).update(enrolled_count=enrolled_count, waitlist_count=waitlist_count)
+    # No catalog version bump: no shared catalog fragment shows the counts (the course page's seats are
+    # in the per-request enroll panel), and every enrollment would otherwise empty the catalog cache.
 
 
 def set_course_rating(*, course_id: int, rating_avg: Decimal | None, rating_count: int) -> None:
-    """Write the course's review summary. Nothing calls it yet: there is no review service (reviews are
-    made only in the staff console), so ``rating_avg``/``rating_count`` keep their defaults until the
-    reviews work computes them and calls this."""
+    """Write the course's review summary (learning's review services call it whenever a review is written,
+    changed, hidden or shown again). The cards show the rating and the catalog sorts by it: the catalog
+    version is bumped."""
     Course.objects.filter(pk=course_id).update(rating_avg=rating_avg, rating_count=rating_count)
+    bump_catalog_version()
 
 
 def bump_structure_version(*, course_id: int) -> int:
@@ -220,6 +227,7 @@ def set_course_published(*, actor=None, course: Course, is_published: bool) -> C
         changed = Course.objects.filter(pk=course.pk).exclude(is_published=is_published).update(is_published=is_published)
         if changed:
             course.structure_version = bump_structure_version(course_id=course.pk)
+            bump_catalog_version()
     course.is_published = is_published
     return course
 
@@ -239,6 +247,7 @@ def set_primary_subject(*, actor=None, course: Course, subject: Subject | None) 
         if subject is not None:
             CourseSubject.objects.update_or_create(course=course, subject=subject, defaults={"is_primary": True})
         Course.objects.filter(pk=course.pk).update(primary_subject=subject)
+        bump_catalog_version()
     course.primary_subject = subject
 
 
@@ -269,6 +278,7 @@ def remove_course_subject(*, actor=None, course: Course, subject: Subject) -> No
     _require_course_edit(actor, course)
     with transaction.atomic():
         CourseSubject.objects.filter(course=course, subject=subject).delete()
+        bump_catalog_version()
         if Course.objects.filter(pk=course.pk, primary_subject=subject).update(primary_subject=None):
             course.primary_subject = None
 

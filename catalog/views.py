@@ -9,16 +9,23 @@ prerequisite standing and the outline are learning's, composed in the template w
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.views.generic import TemplateView
 
-from catalog import browse
+from catalog import browse, pagecache
 from catalog.models import Domain, Subject
 from catalog.permissions import get_course_for_user
 
 
 class CourseListView(TemplateView):
+    """The result list (and, here, its filter form) is shared: rendered once per catalog version, viewer
+    visibility, language and query (:mod:`catalog.pagecache`), without the request, so nothing personal
+    is in it; the page around it is rendered per request."""
+
     template_name = "catalog/course_list.html"
-    fixed: dict[str, str] = {}
+    # The partials the page shows, by the name the template inserts them under (``catalog.<name>``).
+    fragments = {"filters": "catalog/_partials/filters.html", "results": "catalog/_partials/results.html"}
+    variant = "list"
 
     def get_fixed(self) -> dict[str, str]:
         return {}
@@ -28,9 +35,14 @@ class CourseListView(TemplateView):
         data = self.request.GET.copy()
         for key, value in self.get_fixed().items():
             data[key] = value
-        context["result"] = browse.search_courses(
-            user=self.request.user, data=data, page_number=self.request.GET.get("page") or 1
-        )
+        user = self.request.user
+
+        def render() -> dict[str, str]:
+            result = browse.search_courses(user=user, data=data, page_number=self.request.GET.get("page") or 1)
+            return {name: render_to_string(template, {"result": result}) for name, template in self.fragments.items()}
+
+        key = pagecache.fragment_key(user=user, variant=self.variant, data=data)
+        context["catalog"] = pagecache.cached_fragments(key, render)
         return context
 
 
@@ -45,6 +57,8 @@ class SubjectIndexView(TemplateView):
 
 class SubjectBrowseView(CourseListView):
     template_name = "catalog/subject_browse.html"
+    fragments = {"results": "catalog/_partials/results.html"}
+    variant = "subject"
 
     def get_fixed(self) -> dict[str, str]:
         self.subject = get_object_or_404(Subject.objects.select_related("domain"), code=self.kwargs["code"])
@@ -60,6 +74,8 @@ class SubjectBrowseView(CourseListView):
 
 class DomainBrowseView(CourseListView):
     template_name = "catalog/domain_browse.html"
+    fragments = {"results": "catalog/_partials/results.html"}
+    variant = "domain"
 
     def get_fixed(self) -> dict[str, str]:
         self.domain = get_object_or_404(Domain, code=self.kwargs["code"])

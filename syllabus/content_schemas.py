@@ -13,6 +13,7 @@ import json
 import re
 from typing import Any
 
+from django.utils.translation import gettext_noop
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import SchemaError, ValidationError
 
@@ -323,13 +324,14 @@ BUILTIN_CONTENT_SCHEMAS: dict[str, dict[str, Any]] = {
     "resource": RESOURCE_SCHEMA,
 }
 
+# English, as stored in content_types.label; pages show them through gettext (the German catalog has them).
 BUILTIN_CONTENT_LABELS: dict[str, str] = {
-    "video": "Video",
-    "quiz": "Quiz",
-    "engineering_lab": "Engineering lab",
-    "text": "Text",
-    "assignment": "Assignment",
-    "resource": "Resources",
+    "video": gettext_noop("Video"),
+    "quiz": gettext_noop("Quiz"),
+    "engineering_lab": gettext_noop("Engineering lab"),
+    "text": gettext_noop("Text"),
+    "assignment": gettext_noop("Assignment"),
+    "resource": gettext_noop("Resources"),
 }
 
 _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")

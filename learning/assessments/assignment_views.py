@@ -17,6 +17,8 @@ from django.db.models import Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from learning.assessments import access, assignments
 from learning.assessments.audit import grade_changes_for
@@ -24,19 +26,21 @@ from learning.assessments.lab_views import MultipleFileField
 from learning.assessments.models_submissions import AssignmentStatus, AssignmentSubmission, SubmissionFile
 from learning.assessments.uploads import read_upload
 
-SAVED_DRAFT = "Draft saved."
-SUBMITTED = "Submitted. You can see your grade here once it is posted."
-GRADED = "Grade saved."
+SAVED_DRAFT = gettext_noop("Draft saved.")
+SUBMITTED = gettext_noop("Submitted. You can see your grade here once it is posted.")
+GRADED = gettext_noop("Grade saved.")
 POSTED = "Posted {count} grade(s)."
-MISSING_APPLIED = "Missing score given to {count} student(s)."
-EXEMPTION_SET = "Late policy exemption updated."
-BAD_ACTION = "That action could not be understood; use the buttons on this page."
-FILE_TOO_LARGE = "The file back must be at most 10 MB."
+MISSING_APPLIED = gettext_noop("Missing score given to {count} student(s).")
+EXEMPTION_SET = gettext_noop("Late policy exemption updated.")
+BAD_ACTION = gettext_noop("That action could not be understood; use the buttons on this page.")
+FILE_TOO_LARGE = gettext_noop("The file back must be at most 10 MB.")
 
 
 class AssignmentForm(forms.Form):
-    text = forms.CharField(required=False, max_length=assignments.TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 10}))
-    files = MultipleFileField(required=False)
+    text = forms.CharField(
+        required=False, max_length=assignments.TEXT_LIMIT, widget=forms.Textarea(attrs={"rows": 10}), label=_("Text")
+    )
+    files = MultipleFileField(required=False, label=_("Files"))
 
 
 class GradeForm(forms.Form):
@@ -69,7 +73,7 @@ class GradeForm(forms.Form):
     def clean_feedback_file(self):
         upload = self.cleaned_data.get("feedback_file")
         if upload is not None and upload.size > 10 * 1024 * 1024:
-            raise ValidationError(FILE_TOO_LARGE)
+            raise ValidationError(gettext(FILE_TOO_LARGE))
         return upload
 
     def grade_kwargs(self) -> dict:
@@ -101,7 +105,7 @@ def assignment_page(request, offering_id: int, item_id: int):
         form = AssignmentForm(request.POST, request.FILES)
         action = request.POST.get("action")
         if action not in ("save", "submit"):
-            messages.error(request, BAD_ACTION)
+            messages.error(request, gettext(BAD_ACTION))
             status = 400
         elif form.is_valid():
             try:
@@ -114,7 +118,7 @@ def assignment_page(request, offering_id: int, item_id: int):
             except ValidationError as error:
                 form.add_error(None, error)
             else:
-                messages.success(request, SUBMITTED if action == "submit" else SAVED_DRAFT)
+                messages.success(request, gettext(SUBMITTED) if action == "submit" else gettext(SAVED_DRAFT))
                 return redirect(request.path)
         if form.errors:
             status = 400
@@ -181,9 +185,9 @@ def grading_start(request, offering_id: int, item_id: int):
                 )
             elif action == "missing":
                 count = assignments.apply_missing_scores(actor=request.user, offering=offering, item=item)
-                messages.success(request, MISSING_APPLIED.format(count=count))
+                messages.success(request, gettext(MISSING_APPLIED).format(count=count))
             else:
-                messages.error(request, BAD_ACTION)
+                messages.error(request, gettext(BAD_ACTION))
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect(request.path)
@@ -236,7 +240,7 @@ def grade_submission(request, offering_id: int, assignment_submission_id: int):
                 except ValidationError as error:
                     form.add_error(None, error)
                 else:
-                    messages.success(request, GRADED)
+                    messages.success(request, gettext(GRADED))
                     following = (
                         _queue(offering, item)
                         .filter(id__gt=submission.pk)
@@ -255,10 +259,10 @@ def grade_submission(request, offering_id: int, assignment_submission_id: int):
             except ValidationError as error:
                 messages.error(request, " ".join(error.messages))
             else:
-                messages.success(request, EXEMPTION_SET)
+                messages.success(request, gettext(EXEMPTION_SET))
             return redirect(request.path)
         else:
-            messages.error(request, BAD_ACTION)
+            messages.error(request, gettext(BAD_ACTION))
             status = 400
         if form.errors:
             status = 400

@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext, gettext_noop
 
 from learning.assessments.access import can_grade
 from learning.assessments.audit import record_grade_change
@@ -41,21 +42,22 @@ from learning.assessments.models_submissions import (
     SubmissionFile,
     SubmissionFileRole,
 )
+from learning.assessments.signals import send_grades_changed
 from learning.assessments.uploads import UploadLimits
 from learning.enrollment.models import CourseEnrollment
 from learning.progress import services as progress
 
-ASSIGNMENT_NOT_ENROLLED = "Only students enrolled in this offering can hand in this assignment."
-ASSIGNMENT_NOT_OPEN = "This assignment opens on {date}."
-ASSIGNMENT_CLOSED = "This assignment closed on {date}; nothing can be handed in any more."
-ASSIGNMENT_NO_RESUBMISSION = "You have already submitted this assignment, and it does not allow resubmission."
-ASSIGNMENT_EMPTY = "Write an answer or attach a file before submitting."
-ASSIGNMENT_NO_TEXT = "This assignment takes files only, not a text answer."
-ASSIGNMENT_NO_FILES = "This assignment takes a text answer only, not files."
-ASSIGNMENT_DENIED = "You may not grade submissions of this offering."
-ASSIGNMENT_SCORE_RANGE = "The score must be between 0 and {max}."
-ASSIGNMENT_RUBRIC_INCOMPLETE = "Choose a level for every rubric criterion."
-ASSIGNMENT_NOT_SUBMITTED = "This student has not submitted anything to grade."
+ASSIGNMENT_NOT_ENROLLED = gettext_noop("Only students enrolled in this offering can hand in this assignment.")
+ASSIGNMENT_NOT_OPEN = gettext_noop("This assignment opens on {date}.")
+ASSIGNMENT_CLOSED = gettext_noop("This assignment closed on {date}; nothing can be handed in any more.")
+ASSIGNMENT_NO_RESUBMISSION = gettext_noop("You have already submitted this assignment, and it does not allow resubmission.")
+ASSIGNMENT_EMPTY = gettext_noop("Write an answer or attach a file before submitting.")
+ASSIGNMENT_NO_TEXT = gettext_noop("This assignment takes files only, not a text answer.")
+ASSIGNMENT_NO_FILES = gettext_noop("This assignment takes a text answer only, not files.")
+ASSIGNMENT_DENIED = gettext_noop("You may not grade submissions of this offering.")
+ASSIGNMENT_SCORE_RANGE = gettext_noop("The score must be between 0 and {max}.")
+ASSIGNMENT_RUBRIC_INCOMPLETE = gettext_noop("Choose a level for every rubric criterion.")
+ASSIGNMENT_NOT_SUBMITTED = gettext_noop("This student has not submitted anything to grade.")
 TEXT_LIMIT = 100_000
 _CENT = Decimal("0.01")
 
@@ -88,12 +90,12 @@ class AssignmentSettings:
 
     def rubric_total(self, levels: list[int]) -> Decimal:
         if len(levels) != len(self.rubric):
-            raise ValidationError(ASSIGNMENT_RUBRIC_INCOMPLETE, code="rubric")
+            raise ValidationError(gettext(ASSIGNMENT_RUBRIC_INCOMPLETE), code="rubric")
         total = Decimal(0)
         for criterion, level in zip(self.rubric, levels, strict=True):
             options = criterion.get("levels") or []
             if not isinstance(level, int) or not 0 <= level < len(options):
-                raise ValidationError(ASSIGNMENT_RUBRIC_INCOMPLETE, code="rubric")
+                raise ValidationError(gettext(ASSIGNMENT_RUBRIC_INCOMPLETE), code="rubric")
             total += Decimal(str(options[level].get("points", 0)))
         return total
 
@@ -169,16 +171,16 @@ def save_assignment(
     text = (text or "").strip()[:TEXT_LIMIT]
     files = files or {}
     if text and not config.takes_text:
-        raise ValidationError(ASSIGNMENT_NO_TEXT, code="no_text")
+        raise ValidationError(gettext(ASSIGNMENT_NO_TEXT), code="no_text")
     if files and not config.takes_files:
-        raise ValidationError(ASSIGNMENT_NO_FILES, code="no_files")
+        raise ValidationError(gettext(ASSIGNMENT_NO_FILES), code="no_files")
     if config.available_from is not None and now < config.available_from:
         raise ValidationError(
-            ASSIGNMENT_NOT_OPEN.format(date=f"{config.available_from:%d %b %Y, %H:%M} UTC"), code="not_open"
+            gettext(ASSIGNMENT_NOT_OPEN).format(date=f"{config.available_from:%d %b %Y, %H:%M} UTC"), code="not_open"
         )
     times = student_deadlines(settings_=config, offering=offering, item=item, student_id=actor.pk)
     if times is not None and times.cutoff_at is not None and now > times.cutoff_at:
-        raise ValidationError(ASSIGNMENT_CLOSED.format(date=f"{times.cutoff_at:%d %b %Y, %H:%M} UTC"), code="closed")
+        raise ValidationError(gettext(ASSIGNMENT_CLOSED).format(date=f"{times.cutoff_at:%d %b %Y, %H:%M} UTC"), code="closed")
     with transaction.atomic():
         enrolled = (
             CourseEnrollment.objects.select_for_update()
@@ -186,7 +188,7 @@ def save_assignment(
             .first()
         )
         if enrolled is None:
-            raise ValidationError(ASSIGNMENT_NOT_ENROLLED, code="not_enrolled")
+            raise ValidationError(gettext(ASSIGNMENT_NOT_ENROLLED), code="not_enrolled")
         submission, _ = AssignmentSubmission.objects.select_for_update().get_or_create(
             user_id=actor.pk,
             course_offering_id=offering.pk,
@@ -194,7 +196,7 @@ def save_assignment(
             defaults={"university_id": offering.university_id, "max_score": config.max_points},
         )
         if submission.status == AssignmentStatus.SUBMITTED and not config.allow_resubmission:
-            raise ValidationError(ASSIGNMENT_NO_RESUBMISSION, code="no_resubmission")
+            raise ValidationError(gettext(ASSIGNMENT_NO_RESUBMISSION), code="no_resubmission")
         has_files = bool(files) or (
             not files
             and SubmissionFile.objects.filter(
@@ -202,7 +204,7 @@ def save_assignment(
             ).exists()
         )
         if submit and not text and not has_files:
-            raise ValidationError(ASSIGNMENT_EMPTY, code="empty")
+            raise ValidationError(gettext(ASSIGNMENT_EMPTY), code="empty")
         submission.text_answer = text
         if files:
             SubmissionFile.objects.filter(assignment_submission=submission, role=SubmissionFileRole.SUBMISSION).delete()
@@ -242,7 +244,7 @@ def save_assignment(
 
 def _require_grader(actor, offering) -> None:
     if not can_grade(actor, offering):
-        raise ValidationError(ASSIGNMENT_DENIED, code="denied")
+        raise ValidationError(gettext(ASSIGNMENT_DENIED), code="denied")
 
 
 def _complete_if_posted(submission: AssignmentSubmission, config: AssignmentSettings) -> None:
@@ -314,10 +316,10 @@ def grade_assignment(
         try:
             raw = Decimal(str(raw_score)).quantize(_CENT)
         except (InvalidOperation, ValueError):
-            raise ValidationError(ASSIGNMENT_SCORE_RANGE.format(max=config.max_points), code="range") from None
+            raise ValidationError(gettext(ASSIGNMENT_SCORE_RANGE).format(max=config.max_points), code="range") from None
         kind = GradeChangeKind.MANUAL
     if raw < 0 or raw > config.max_points:
-        raise ValidationError(ASSIGNMENT_SCORE_RANGE.format(max=config.max_points), code="range")
+        raise ValidationError(gettext(ASSIGNMENT_SCORE_RANGE).format(max=config.max_points), code="range")
     with transaction.atomic():
         locked = (
             AssignmentSubmission.objects.select_for_update()
@@ -325,7 +327,7 @@ def grade_assignment(
             .get(pk=submission.pk)
         )
         if locked.status != AssignmentStatus.SUBMITTED and not locked.is_missing:
-            raise ValidationError(ASSIGNMENT_NOT_SUBMITTED, code="not_submitted")
+            raise ValidationError(gettext(ASSIGNMENT_NOT_SUBMITTED), code="not_submitted")
         before_raw, before_penalty = locked.raw_score, locked.late_penalty
         locked.raw_score = raw
         locked.rubric_json = {"levels": list(rubric_levels)} if config.rubric else None
@@ -371,8 +373,11 @@ def post_assignment_grades(*, actor, offering, item, now=None) -> int:
             .values_list("pk", flat=True)
         )
         AssignmentSubmission.objects.filter(pk__in=ids).update(posted_at=now)
-        for submission in AssignmentSubmission.objects.filter(pk__in=ids).select_related("user", "course_offering"):
+        posted = list(AssignmentSubmission.objects.filter(pk__in=ids).select_related("user", "course_offering"))
+        for submission in posted:
             _complete_if_posted(submission, config)
+        if posted:  # the posted grades now count (signals.grades_changed: the course grades)
+            send_grades_changed(offering_id=offering.pk, user_ids=[submission.user_id for submission in posted])
     return len(ids)
 
 

@@ -9,6 +9,7 @@ from django.contrib.contenttypes.models import ContentType
 from django.db.models import QuerySet
 
 from learning.assessments.models_submissions import GradeChange
+from learning.assessments.signals import send_grades_changed
 
 
 def _decimal(value) -> Decimal | None:
@@ -28,10 +29,12 @@ def record_grade_change(
     reason: str = "",
     field: str = "score",
 ) -> GradeChange | None:
-    """Write one audit row when the value really changes (``None`` otherwise). ``actor`` None = the system."""
+    """Write one audit row when the value really changes (``None`` otherwise). ``actor`` None = the system.
+    A change tells the layers above (``signals.grades_changed``: the course grade is recomputed after commit)."""
     before, after = _decimal(from_value), _decimal(to_value)
     if before == after and kind != "override":
         return None
+    send_grades_changed(offering_id=offering.pk, user_ids=[student_id])
     return GradeChange.objects.create(
         university_id=offering.university_id,
         course_offering_id=offering.pk,

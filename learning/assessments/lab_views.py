@@ -18,15 +18,17 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
+from django.utils.translation import gettext_lazy as _
 
 from learning.assessments import access, lab_selectors, labs
 from learning.assessments.audit import grade_changes_for
 from learning.assessments.uploads import read_upload
 
-RERUN_QUEUED = "Grading queued again for {count} submission(s)."
-OVERRIDDEN = "Score set to {score}."
-FEEDBACK_SAVED = "Feedback saved."
-BAD_ACTION = "That action could not be understood; use the buttons on this page."
+RERUN_QUEUED = gettext_noop("Grading queued again for {count} submission(s).")
+OVERRIDDEN = gettext_noop("Score set to {score}.")
+FEEDBACK_SAVED = gettext_noop("Feedback saved.")
+BAD_ACTION = gettext_noop("That action could not be understood; use the buttons on this page.")
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -49,7 +51,8 @@ class MultipleFileField(forms.FileField):
 class LabUploadForm(forms.Form):
     files = MultipleFileField(
         required=False,
-        help_text="Your files, or one .zip archive (at most 20 files, 1 MB in total).",
+        label=_("Files"),
+        help_text=_("Your files, or one .zip archive (at most 20 files, 1 MB in total)."),
     )
 
 
@@ -191,7 +194,7 @@ def grading_list(request, offering_id: int, item_id: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         else:
-            messages.success(request, RERUN_QUEUED.format(count=count))
+            messages.success(request, gettext(RERUN_QUEUED).format(count=count))
         return redirect("labs:grading-list", offering_id=offering_id, item_id=item_id)
     page = lab_selectors.grading_page(offering=offering, item=item, page_number=request.GET.get("page"))
     return render(
@@ -218,20 +221,20 @@ def grading_detail(request, offering_id: int, submission_id: int):
                 override_form = OverrideForm(request.POST, prefix="override")
                 if override_form.is_valid():
                     labs.override_lab_score(actor=request.user, submission=submission, **override_form.cleaned_data)
-                    messages.success(request, OVERRIDDEN.format(score=override_form.cleaned_data["score"]))
+                    messages.success(request, gettext(OVERRIDDEN).format(score=override_form.cleaned_data["score"]))
                     return redirect(request.path)
             elif action == "feedback":
                 feedback_form = FeedbackForm(request.POST, prefix="feedback")
                 if feedback_form.is_valid():
                     labs.set_lab_feedback(actor=request.user, submission=submission, **feedback_form.cleaned_data)
-                    messages.success(request, FEEDBACK_SAVED)
+                    messages.success(request, gettext(FEEDBACK_SAVED))
                     return redirect(request.path)
             elif action == "rerun":
                 labs.rerun_lab_grading(actor=request.user, submission=submission)
-                messages.success(request, RERUN_QUEUED.format(count=1))
+                messages.success(request, gettext(RERUN_QUEUED).format(count=1))
                 return redirect(request.path)
             else:
-                messages.error(request, BAD_ACTION)
+                messages.error(request, gettext(BAD_ACTION))
                 status = 400
         except ValidationError as error:
             form = override_form if action == "override" else feedback_form

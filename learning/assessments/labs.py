@@ -30,6 +30,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from learning.assessments.access import can_grade
 from learning.assessments.audit import record_grade_change
@@ -43,13 +44,14 @@ from learning.progress import services as progress
 
 logger = logging.getLogger(__name__)
 
-LAB_NOT_ENROLLED = "Only students enrolled in this offering can hand in this lab."
-LAB_NO_ATTEMPTS_LEFT = "You have used all {limit} attempts of this lab."
-LAB_NOT_AUTOGRADED = "This lab is not graded automatically on this server (runtime “{runtime}”)."
-LAB_DENIED = "You may not grade submissions of this offering."
-LAB_REASON_REQUIRED = "Give a reason for overriding the score."
-LAB_SCORE_RANGE = "The score must be between 0 and {max}."
-LAB_NO_STUDENT_FILES = "This lab has no files for students to hand in."
+LAB_NOT_ENROLLED = gettext_noop("Only students enrolled in this offering can hand in this lab.")
+LAB_NO_ATTEMPTS_LEFT = gettext_noop("You have used all {limit} attempts of this lab.")
+LAB_NOT_AUTOGRADED = gettext_noop("This lab is not graded automatically on this server (runtime “{runtime}”).")
+LAB_DENIED = gettext_noop("You may not grade submissions of this offering.")
+LAB_REASON_REQUIRED = gettext_noop("Give a reason for overriding the score.")
+LAB_SCORE_RANGE = gettext_noop("The score must be between 0 and {max}.")
+LAB_NO_STUDENT_FILES = gettext_noop("This lab has no files for students to hand in.")
+# Stored in the submission's report by the grading worker (no request, no language): stays English.
 LAB_RUN_LOST = (
     "Grading stopped without a result {runs} times (the grading worker ended during the run), so it was not "
     "retried again. Your instructor can re-run it."
@@ -128,7 +130,7 @@ def submit_lab(*, actor, offering, item, files: dict[str, bytes]) -> LabSubmissi
             .first()
         )
         if enrollment is None:  # a completed student may still improve a lab within its attempts
-            raise ValidationError(LAB_NOT_ENROLLED, code="not_enrolled")
+            raise ValidationError(gettext(LAB_NOT_ENROLLED), code="not_enrolled")
         used = LabSubmission.objects.filter(
             user_id=actor.pk, course_offering_id=offering.pk, content_item_id=item.pk
         ).count()
@@ -136,7 +138,7 @@ def submit_lab(*, actor, offering, item, files: dict[str, bytes]) -> LabSubmissi
             settings_=lab, extra_attempts=_extra_attempts(student=actor, offering=offering, item=item)
         )
         if limit is not None and used >= limit:
-            raise ValidationError(LAB_NO_ATTEMPTS_LEFT.format(limit=limit), code="no_attempts")
+            raise ValidationError(gettext(LAB_NO_ATTEMPTS_LEFT).format(limit=limit), code="no_attempts")
         submission = LabSubmission.objects.create(
             user_id=actor.pk,
             course_offering_id=offering.pk,
@@ -375,13 +377,13 @@ def update_lab_completion(*, student, offering, item) -> None:
 
 def _require_grader(actor, offering) -> None:
     if not can_grade(actor, offering):
-        raise ValidationError(LAB_DENIED, code="denied")
+        raise ValidationError(gettext(LAB_DENIED), code="denied")
 
 
 def rerun_lab_grading(*, actor, submission: LabSubmission) -> None:
     _require_grader(actor, submission.course_offering)
     if not lab_settings(submission.content_item).autograded:
-        raise ValidationError(LAB_NOT_AUTOGRADED.format(runtime=lab_settings(submission.content_item).runtime))
+        raise ValidationError(gettext(LAB_NOT_AUTOGRADED).format(runtime=lab_settings(submission.content_item).runtime))
     LabSubmission.objects.filter(pk=submission.pk).update(status=LabSubmissionStatus.SUBMITTED)
     transaction.on_commit(lambda: _enqueue(submission.pk))
 
@@ -390,7 +392,7 @@ def rerun_lab_grading_all(*, actor, offering, item) -> int:
     _require_grader(actor, offering)
     lab = lab_settings(item)
     if not lab.autograded:
-        raise ValidationError(LAB_NOT_AUTOGRADED.format(runtime=lab.runtime))
+        raise ValidationError(gettext(LAB_NOT_AUTOGRADED).format(runtime=lab.runtime))
     ids = list(
         LabSubmission.objects.filter(course_offering_id=offering.pk, content_item_id=item.pk)
         .exclude(status=LabSubmissionStatus.RUNNING)
@@ -407,11 +409,11 @@ def override_lab_score(*, actor, submission: LabSubmission, score: Decimal, reas
     _require_grader(actor, offering)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(LAB_REASON_REQUIRED, code="reason")
+        raise ValidationError(gettext(LAB_REASON_REQUIRED), code="reason")
     lab = lab_settings(submission.content_item)
     score = Decimal(score).quantize(_CENT)
     if score < 0 or score > lab.max_points:
-        raise ValidationError(LAB_SCORE_RANGE.format(max=lab.max_points), code="range")
+        raise ValidationError(gettext(LAB_SCORE_RANGE).format(max=lab.max_points), code="range")
     with transaction.atomic():
         locked = LabSubmission.objects.select_for_update().get(pk=submission.pk)
         before = locked.score_obtained

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from learning.assessments import rules
 from lms.models_base import LongNameIndex, choices_check, non_negative
@@ -17,8 +18,8 @@ USER = settings.AUTH_USER_MODEL
 
 
 class QuizMode(models.TextChoices):
-    PRACTICE = rules.PRACTICE, "Practice"
-    EXAM = rules.EXAM, "Exam"
+    PRACTICE = rules.PRACTICE, _("Practice")
+    EXAM = rules.EXAM, _("Exam")
 
 
 class QuizAttempt(models.Model):
@@ -81,11 +82,11 @@ class LabSubmissionStatus(models.TextChoices):
     """Seed 000: "submitted", "graded", etc.; completed as the autograder's life cycle
     (submitted → queued → running → graded | error; docs/labs.md)."""
 
-    SUBMITTED = "submitted", "Submitted"
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Running"
-    GRADED = "graded", "Graded"
-    ERROR = "error", "Error"
+    SUBMITTED = "submitted", _("Submitted")
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    GRADED = "graded", _("Graded")
+    ERROR = "error", _("Error")
 
 
 class LabSubmission(models.Model):
@@ -223,11 +224,11 @@ class QuizAttemptQuestion(models.Model):
 
 
 class MasteryLevel(models.TextChoices):
-    NOT_STARTED = rules.NOT_STARTED, "Not started"
-    ATTEMPTED = rules.ATTEMPTED, "Attempted"
-    FAMILIAR = rules.FAMILIAR, "Familiar"
-    PROFICIENT = rules.PROFICIENT, "Proficient"
-    MASTERED = rules.MASTERED, "Mastered"
+    NOT_STARTED = rules.NOT_STARTED, _("Not started")
+    ATTEMPTED = rules.ATTEMPTED, _("Attempted")
+    FAMILIAR = rules.FAMILIAR, _("Familiar")
+    PROFICIENT = rules.PROFICIENT, _("Proficient")
+    MASTERED = rules.MASTERED, _("Mastered")
 
 
 class QuizMastery(models.Model):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.utils.html import escape, linebreaks
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext as _
 
 
 def _checked(flag: bool) -> str:
@@ -26,11 +27,12 @@ def question_html(q: dict) -> SafeString:
     """One question as a ``<fieldset>`` (``q``: the attempt view's dict: row, name, kind, prompt,
     choices, value, values, error, feedback, explanation)."""
     row, name, kind, value = q["row"], q["name"], q["kind"], q["value"]
+    legend = escape(_("Question %(position)s") % {"position": row.position})
+    points = escape(_("%(points)s pt") % {"points": row.snapshot.get("points", "1")})
     parts = [
         f'<fieldset class="card mb-3 quiz-question" id="{name}" data-position="{row.position}" data-kind="{escape(kind)}">',
         '<div class="card-body">',
-        f'<legend class="h6">Question {row.position} <span class="text-muted small">'
-        f"({escape(row.snapshot.get('points', '1'))} pt)</span></legend>",
+        f'<legend class="h6">{legend} <span class="text-muted small">({points})</span></legend>',
         f'<div class="quiz-prompt">{linebreaks(escape(q["prompt"]))}</div>',
     ]
     if kind == "multiple_choice":
@@ -46,23 +48,26 @@ def question_html(q: dict) -> SafeString:
                     "checkbox", name, index, choice["key"], choice.get("text", ""), choice["key"] in q["values"]
                 )
             )
-        parts.append('<div class="form-text">Tick every correct option.</div>')
+        tick = escape(_("Tick every correct option."))
+        parts.append(f'<div class="form-text">{tick}</div>')
     elif kind == "true_false":
-        for suffix, label, flag in (
-            ("t", "True", value is True or value == "true"),
-            ("f", "False", value is False or value == "false"),
+        for suffix, key, label, flag in (
+            ("t", "true", escape(_("True")), value is True or value == "true"),
+            ("f", "false", escape(_("False")), value is False or value == "false"),
         ):
             parts.append(
                 f'<div class="form-check form-check-inline"><input class="form-check-input" type="radio" '
-                f'name="{name}" id="{name}-{suffix}" value="{label.lower()}"{_checked(flag)}>'
+                f'name="{name}" id="{name}-{suffix}" value="{key}"{_checked(flag)}>'
                 f'<label class="form-check-label" for="{name}-{suffix}">{label}</label></div>'
             )
     else:
         invalid = " is-invalid" if q["error"] else ""
-        numeric = ' inputmode="decimal" placeholder="e.g. 1000.5 or 1.0005e3"' if kind == "numeric" else ""
+        example = escape(_("e.g. 1000.5 or 1.0005e3"))
+        numeric = f' inputmode="decimal" placeholder="{example}"' if kind == "numeric" else ""
         shown = "" if value is None else escape(value)
+        your_answer = escape(_("Your answer"))
         parts.append(
-            f'<label class="visually-hidden" for="{name}-input">Your answer</label>'
+            f'<label class="visually-hidden" for="{name}-input">{your_answer}</label>'
             f'<input class="form-control{invalid}" id="{name}-input" type="text" name="{name}" maxlength="2000" '
             f'autocomplete="off" value="{shown}"{numeric}>'
         )
@@ -72,10 +77,13 @@ def question_html(q: dict) -> SafeString:
     outcome = q["feedback"]
     if outcome is not None:
         if outcome.correct:
-            feedback = '<span class="text-success">✓ Correct.</span>'
+            correct = escape(_("Correct."))
+            feedback = f'<span class="text-success">✓ {correct}</span>'
         else:
-            partly = f" (partly: {outcome.score} pt)" if outcome.score else ""
-            feedback = f'<span class="text-danger">✗ Not right{partly}.</span>'
+            wrong = (
+                _("Not right (partly: %(score)s pt).") % {"score": outcome.score} if outcome.score else _("Not right.")
+            )
+            feedback = f'<span class="text-danger">✗ {escape(wrong)}</span>'
         if q["explanation"]:
             feedback += " " + escape(q["explanation"])
     parts.append(f'<div class="quiz-feedback small mt-2" aria-live="polite">{feedback}</div></div></fieldset>')

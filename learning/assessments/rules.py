@@ -18,6 +18,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from decimal import Decimal
 
+from django.utils.translation import gettext_noop
+
 PRACTICE = "practice"
 EXAM = "exam"
 REVIEW_IMMEDIATELY = "immediately"
@@ -31,12 +33,13 @@ FAMILIAR = "familiar"
 PROFICIENT = "proficient"
 MASTERED = "mastered"
 LEVELS = (NOT_STARTED, ATTEMPTED, FAMILIAR, PROFICIENT, MASTERED)
+# English; shown through gettext (the German catalog has them).
 LEVEL_LABELS = {
-    NOT_STARTED: "Not started",
-    ATTEMPTED: "Attempted",
-    FAMILIAR: "Familiar",
-    PROFICIENT: "Proficient",
-    MASTERED: "Mastered",
+    NOT_STARTED: gettext_noop("Not started"),
+    ATTEMPTED: gettext_noop("Attempted"),
+    FAMILIAR: gettext_noop("Familiar"),
+    PROFICIENT: gettext_noop("Proficient"),
+    MASTERED: gettext_noop("Mastered"),
 }
 # Share of the quiz's ``mastery.points`` a level earns (Khan Academy's 0 / 50 / 80 / 100 per skill).
 LEVEL_POINT_SHARE = {

@@ -24,6 +24,7 @@ from django.db import connection
 from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from catalog.models import CourseOffering
 from learning.assessments import grading, permissions, rules
@@ -222,7 +223,7 @@ class QuizCard:
 
     @property
     def mastery_label(self) -> str:
-        return rules.LEVEL_LABELS[self.mastery_level]
+        return gettext(rules.LEVEL_LABELS[self.mastery_level])
 
     @property
     def closed(self) -> bool:

@@ -37,6 +37,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from learning.assessments import grading, permissions, rules
 from learning.assessments.accommodations import accommodation_for
@@ -49,28 +50,29 @@ from learning.assessments.models import (
     QuizRegrade,
 )
 from learning.assessments.models_submissions import GradeChangeKind
+from learning.assessments.signals import send_grades_changed
 from learning.progress.services import lock_learner_enrollment, record_item_progress
 from learning.progress.structure import get_course_structure
 from syllabus.models import ContentItem, Question
 
 log = logging.getLogger(__name__)
 
-NOT_A_QUIZ = "This item is not a quiz of the course."
-POOL_EMPTY = "This quiz has no questions yet."
-QUIZ_CLOSED = "This quiz closed on {closed}."
-NO_ATTEMPTS_LEFT = "You have no attempts left for this quiz."
-ATTEMPT_OPEN = "You already have an attempt in progress: continue it."
-ATTEMPT_CLOSED = "This attempt has been submitted; answers can no longer change."
-AFTER_DEADLINE = "Time is up: the attempt was submitted with the answers saved before the deadline."
-QUESTION_NOT_IN_ATTEMPT = "That question is not part of this attempt."
-REASON_REQUIRED = "Say why (it is kept in the audit line)."
-NO_STUDENTS = "Choose at least one student."
-NOT_STUDENTS = "Only students of this offering can have accommodations."
-NOTHING_TO_GRANT = "Set a time multiplier above 1, extra attempts or a later close date."
-MULTIPLIER_RANGE = "The time multiplier must be between 1 and 10."
-EXTRA_ATTEMPTS_RANGE = "Extra attempts must be between 0 and 100."
-CONCURRENT_EDIT = "Someone changed these accommodations at the same moment; look at the list and save again."
-ITEM_NOT_IN_OFFERING = "That quiz is not part of this offering's course."
+NOT_A_QUIZ = gettext_noop("This item is not a quiz of the course.")
+POOL_EMPTY = gettext_noop("This quiz has no questions yet.")
+QUIZ_CLOSED = gettext_noop("This quiz closed on {closed}.")
+NO_ATTEMPTS_LEFT = gettext_noop("You have no attempts left for this quiz.")
+ATTEMPT_OPEN = gettext_noop("You already have an attempt in progress: continue it.")
+ATTEMPT_CLOSED = gettext_noop("This attempt has been submitted; answers can no longer change.")
+AFTER_DEADLINE = gettext_noop("Time is up: the attempt was submitted with the answers saved before the deadline.")
+QUESTION_NOT_IN_ATTEMPT = gettext_noop("That question is not part of this attempt.")
+REASON_REQUIRED = gettext_noop("Say why (it is kept in the audit line).")
+NO_STUDENTS = gettext_noop("Choose at least one student.")
+NOT_STUDENTS = gettext_noop("Only students of this offering can have accommodations.")
+NOTHING_TO_GRANT = gettext_noop("Set a time multiplier above 1, extra attempts or a later close date.")
+MULTIPLIER_RANGE = gettext_noop("The time multiplier must be between 1 and 10.")
+EXTRA_ATTEMPTS_RANGE = gettext_noop("Extra attempts must be between 0 and 100.")
+CONCURRENT_EDIT = gettext_noop("Someone changed these accommodations at the same moment; look at the list and save again.")
+ITEM_NOT_IN_OFFERING = gettext_noop("That quiz is not part of this offering's course.")
 
 CLOSED_BY_STUDENT = "student"
 CLOSED_BY_DEADLINE = "deadline"
@@ -86,7 +88,7 @@ def quiz_item(*, offering, item_id: int) -> ContentItem:
     course = offering.course
     structure = get_course_structure(course_id=course.pk, structure_version=course.structure_version)
     if structure.item_type.get(item_id) != "quiz":
-        raise ValidationError(NOT_A_QUIZ, code="not_a_quiz")
+        raise ValidationError(gettext(NOT_A_QUIZ), code="not_a_quiz")
     return ContentItem.objects.only("id", "title", "data_json", "course_id", "university_id", "module_id").get(
         pk=item_id
     )
@@ -162,11 +164,11 @@ def start_attempt(
         Question.objects.filter(pool_id=settings.pool_id, pool__course_id=offering.course_id).order_by("sequence_index")
     )
     if not questions:
-        raise ValidationError(POOL_EMPTY, code="empty")
+        raise ValidationError(gettext(POOL_EMPTY), code="empty")
     accommodation = accommodation_for(student=actor, offering=offering, item=item)
     closes_at = rules.close_date(offering_end=offering.ends_at, extended_until=accommodation.extended_until)
     if closes_at is not None and now >= closes_at:
-        raise ValidationError(QUIZ_CLOSED, code="closed", params={"closed": closes_at})
+        raise ValidationError(gettext(QUIZ_CLOSED), code="closed", params={"closed": closes_at})
     try:
         with transaction.atomic():
             # The permission check: only a student of the offering has an enrollment row to lock.
@@ -192,9 +194,9 @@ def start_attempt(
                     extra_attempts=accommodation.extra_attempts,
                 )
             if allowance.open_attempt_id is not None:
-                raise ValidationError(ATTEMPT_OPEN, code="open", params={"attempt_id": allowance.open_attempt_id})
+                raise ValidationError(gettext(ATTEMPT_OPEN), code="open", params={"attempt_id": allowance.open_attempt_id})
             if allowance.left == 0:
-                raise ValidationError(NO_ATTEMPTS_LEFT, code="no_attempts")
+                raise ValidationError(gettext(NO_ATTEMPTS_LEFT), code="no_attempts")
             seen = (
                 {}
                 if not allowance.used
@@ -247,7 +249,7 @@ def start_attempt(
     except IntegrityError:
         # A start on another server won the race past the lock (or the lock was skipped): one attempt.
         open_id = _open_attempt_id(user=actor, offering=offering, item=item)
-        raise ValidationError(ATTEMPT_OPEN, code="open", params={"attempt_id": open_id}) from None
+        raise ValidationError(gettext(ATTEMPT_OPEN), code="open", params={"attempt_id": open_id}) from None
     if deadline is not None:
         transaction.on_commit(lambda: _schedule_close(attempt.pk, deadline))
     return attempt
@@ -313,11 +315,11 @@ def save_answers(
     expired = False
     positions = [position for position in answers if isinstance(position, int) and 0 < position < 10_000]
     if len(positions) != len(answers):
-        raise ValidationError(QUESTION_NOT_IN_ATTEMPT, code="foreign_question")
+        raise ValidationError(gettext(QUESTION_NOT_IN_ATTEMPT), code="foreign_question")
     with transaction.atomic():
         locked = _locked_attempt_state(attempt.pk)
         if locked["submitted_at"] is not None:
-            raise ValidationError(ATTEMPT_CLOSED, code="closed")
+            raise ValidationError(gettext(ATTEMPT_CLOSED), code="closed")
         if locked["deadline_at"] is not None and now > locked["deadline_at"]:
             expired = True
         else:
@@ -332,7 +334,7 @@ def save_answers(
             for position, raw in answers.items():
                 row = rows.get(position)
                 if row is None:
-                    raise ValidationError(QUESTION_NOT_IN_ATTEMPT, code="foreign_question")
+                    raise ValidationError(gettext(QUESTION_NOT_IN_ATTEMPT), code="foreign_question")
                 try:
                     cleaned[position] = grading.clean_answer(row.snapshot, raw)
                 except grading.AnswerInvalid as exc:
@@ -355,7 +357,7 @@ def save_answers(
                 QuizAttemptQuestion.objects.bulk_update(changed, ["answer", "answered_at"])
     if expired:
         close_expired_attempt(attempt_id=attempt.pk, now=now)
-        raise ValidationError(AFTER_DEADLINE, code="after_deadline")
+        raise ValidationError(gettext(AFTER_DEADLINE), code="after_deadline")
     return feedback
 
 
@@ -431,8 +433,10 @@ def _pass_mark(attempt: QuizAttempt) -> Decimal:
 
 
 def _after_grading(*, attempt: QuizAttempt, now: datetime) -> None:
-    """Mastery and progress after an attempt's grade changed (inside the caller's transaction)."""
+    """Mastery and progress after an attempt's grade changed (inside the caller's transaction); the layers
+    above hear of it (``signals.grades_changed``: the course grade)."""
     offering = attempt.course_offering
+    send_grades_changed(offering_id=attempt.course_offering_id, user_ids=[attempt.user_id])
     item = ContentItem.objects.only("id", "data_json").get(pk=attempt.content_item_id)
     settings = rules.quiz_settings(item.data_json)
     mastery = refresh_mastery(user_id=attempt.user_id, offering=offering, item=item, settings=settings, now=now)
@@ -506,13 +510,13 @@ def regrade_attempt(*, actor, attempt: QuizAttempt, reason: str, now: datetime |
         raise PermissionDenied
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError({"reason": [REASON_REQUIRED]}, code="reason")
+        raise ValidationError({"reason": [gettext(REASON_REQUIRED)]}, code="reason")
     with transaction.atomic():
         with contextlib.suppress(ValidationError):
             lock_learner_enrollment(user_id=attempt.user_id, offering_id=attempt.course_offering_id)
         locked = _locked_attempt(attempt.pk)
         if locked.submitted_at is None:
-            raise ValidationError(ATTEMPT_OPEN, code="open")
+            raise ValidationError(gettext(ATTEMPT_OPEN), code="open")
         rows = list(QuizAttemptQuestion.objects.filter(attempt_id=locked.pk).order_by("position"))
         bank = Question.objects.in_bulk([row.question_id for row in rows if row.question_id])
         for row in rows:
@@ -567,7 +571,7 @@ def regrade_item(*, actor, offering, item_id: int, reason: str) -> int:
     if not permissions.can_grade_quiz(actor, offering):
         raise PermissionDenied
     if not (reason or "").strip():
-        raise ValidationError({"reason": [REASON_REQUIRED]}, code="reason")
+        raise ValidationError({"reason": [gettext(REASON_REQUIRED)]}, code="reason")
     changed = 0
     attempts = QuizAttempt.objects.filter(
         course_offering_id=offering.pk, content_item_id=item_id, submitted_at__isnull=False
@@ -589,13 +593,13 @@ def _offering_students(offering, student_ids) -> list[int]:
         ).values_list("user_id", flat=True)
     )
     if found != set(student_ids):
-        raise ValidationError({"students": [NOT_STUDENTS]}, code="students")
+        raise ValidationError({"students": [gettext(NOT_STUDENTS)]}, code="students")
     return sorted(found)
 
 
 def _check_item(offering, item_id: int | None) -> None:
     if item_id is not None and not ContentItem.objects.filter(pk=item_id, course_id=offering.course_id).exists():
-        raise ValidationError({"content_item": [ITEM_NOT_IN_OFFERING]}, code="item")
+        raise ValidationError({"content_item": [gettext(ITEM_NOT_IN_OFFERING)]}, code="item")
 
 
 def set_accommodations(
@@ -614,13 +618,13 @@ def set_accommodations(
         raise PermissionDenied
     errors: dict[str, list[str]] = {}
     if not student_ids:
-        errors["students"] = [NO_STUDENTS]
+        errors["students"] = [gettext(NO_STUDENTS)]
     if time_multiplier is None or not (Decimal(1) <= Decimal(time_multiplier) <= Decimal(10)):
-        errors["time_multiplier"] = [MULTIPLIER_RANGE]
+        errors["time_multiplier"] = [gettext(MULTIPLIER_RANGE)]
     if extra_attempts is None or not (0 <= extra_attempts <= 100):
-        errors["extra_attempts"] = [EXTRA_ATTEMPTS_RANGE]
+        errors["extra_attempts"] = [gettext(EXTRA_ATTEMPTS_RANGE)]
     if not errors and Decimal(time_multiplier) == 1 and not extra_attempts and extended_until is None:
-        errors["__all__"] = [NOTHING_TO_GRANT]
+        errors["__all__"] = [gettext(NOTHING_TO_GRANT)]
     if errors:
         raise ValidationError(errors, code="accommodation")
     _check_item(offering, item_id)
@@ -630,7 +634,7 @@ def set_accommodations(
             actor, offering, students, item_id, time_multiplier, extra_attempts, extended_until, reason
         )
     except IntegrityError:  # another instructor saved one of these rows at the same moment
-        raise ValidationError(CONCURRENT_EDIT, code="concurrent") from None
+        raise ValidationError(gettext(CONCURRENT_EDIT), code="concurrent") from None
     return len(students)
 
 

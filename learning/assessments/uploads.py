@@ -18,20 +18,21 @@ from dataclasses import dataclass
 from pathlib import PurePosixPath
 
 from django.core.exceptions import ValidationError
+from django.utils.translation import gettext, gettext_noop
 
-UPLOAD_EMPTY = "Choose at least one file (or a .zip archive)."
-UPLOAD_TOO_MANY = "At most {limit} files per submission; this upload has {count}."
-UPLOAD_FILE_TOO_LARGE = "“{name}” is larger than {limit_kb} KB."
-UPLOAD_TOO_LARGE = "The files together are larger than {limit_kb} KB."
-UPLOAD_BAD_PATH = (
+UPLOAD_EMPTY = gettext_noop("Choose at least one file (or a .zip archive).")
+UPLOAD_TOO_MANY = gettext_noop("At most {limit} files per submission; this upload has {count}.")
+UPLOAD_FILE_TOO_LARGE = gettext_noop("“{name}” is larger than {limit_kb} KB.")
+UPLOAD_TOO_LARGE = gettext_noop("The files together are larger than {limit_kb} KB.")
+UPLOAD_BAD_PATH = gettext_noop(
     "“{name}” is not allowed: a file path must stay inside the submission (no “..”, “/” or “\\” at the start)."
 )
-UPLOAD_DUPLICATE = "“{name}” appears twice in this upload."
-UPLOAD_BAD_ZIP = "“{name}” is not a valid zip archive."
-UPLOAD_ZIP_BOMB = "“{name}” expands to more than {limit_kb} KB (or compresses suspiciously well); it was refused."
-UPLOAD_SYMLINK = "“{name}” is a symbolic link; upload the file itself."
-UPLOAD_SHADOWS = "“{name}” has the name of a Python module the tests need ({module}); please rename it."
-UPLOAD_FILE_TYPE = "“{name}” is not an allowed file type ({allowed})."
+UPLOAD_DUPLICATE = gettext_noop("“{name}” appears twice in this upload.")
+UPLOAD_BAD_ZIP = gettext_noop("“{name}” is not a valid zip archive.")
+UPLOAD_ZIP_BOMB = gettext_noop("“{name}” expands to more than {limit_kb} KB (or compresses suspiciously well); it was refused.")
+UPLOAD_SYMLINK = gettext_noop("“{name}” is a symbolic link; upload the file itself.")
+UPLOAD_SHADOWS = gettext_noop("“{name}” has the name of a Python module the tests need ({module}); please rename it.")
+UPLOAD_FILE_TYPE = gettext_noop("“{name}” is not an allowed file type ({allowed}).")
 
 RESERVED_MODULES = frozenset(sys.stdlib_module_names) | {"pytest", "_pytest", "pluggy", "numpy", "wire", "harness",
                                                          "host", "py", "conftest"}  # fmt: skip
@@ -51,10 +52,10 @@ class UploadLimits:
 
 def _clean_path(name: str) -> str:
     if not name or "\x00" in name or "\\" in name:
-        raise ValidationError(UPLOAD_BAD_PATH.format(name=name[:100]), code="bad_path")
+        raise ValidationError(gettext(UPLOAD_BAD_PATH).format(name=name[:100]), code="bad_path")
     pure = PurePosixPath(name)
     if pure.is_absolute() or any(part in ("", ".", "..") for part in pure.parts) or len(pure.parts) > 8:
-        raise ValidationError(UPLOAD_BAD_PATH.format(name=name[:100]), code="bad_path")
+        raise ValidationError(gettext(UPLOAD_BAD_PATH).format(name=name[:100]), code="bad_path")
     return pure.as_posix()
 
 
@@ -66,10 +67,10 @@ class _Collector:
 
     def add(self, path: str, content: bytes) -> None:
         if path in self.files:
-            raise ValidationError(UPLOAD_DUPLICATE.format(name=path), code="duplicate")
+            raise ValidationError(gettext(UPLOAD_DUPLICATE).format(name=path), code="duplicate")
         if len(self.files) + 1 > self.limits.max_files:
             raise ValidationError(
-                UPLOAD_TOO_MANY.format(limit=self.limits.max_files, count=len(self.files) + 1), code="too_many"
+                gettext(UPLOAD_TOO_MANY).format(limit=self.limits.max_files, count=len(self.files) + 1), code="too_many"
             )
         self.check_size(path, len(content))
         self.files[path] = content
@@ -78,11 +79,11 @@ class _Collector:
     def check_size(self, path: str, size: int) -> None:
         if size > self.limits.max_file_bytes:
             raise ValidationError(
-                UPLOAD_FILE_TOO_LARGE.format(name=path, limit_kb=self.limits.max_file_bytes // 1024), code="too_large"
+                gettext(UPLOAD_FILE_TOO_LARGE).format(name=path, limit_kb=self.limits.max_file_bytes // 1024), code="too_large"
             )
         if self.total + size > self.limits.max_total_bytes:
             raise ValidationError(
-                UPLOAD_TOO_LARGE.format(limit_kb=self.limits.max_total_bytes // 1024), code="too_large"
+                gettext(UPLOAD_TOO_LARGE).format(limit_kb=self.limits.max_total_bytes // 1024), code="too_large"
             )
 
 
@@ -97,7 +98,7 @@ def _read_member(archive: zipfile.ZipFile, info: zipfile.ZipInfo, *, budget: int
             size += len(chunk)
             if size > budget:
                 raise ValidationError(
-                    UPLOAD_ZIP_BOMB.format(name=archive_name, limit_kb=budget // 1024), code="zip_bomb"
+                    gettext(UPLOAD_ZIP_BOMB).format(name=archive_name, limit_kb=budget // 1024), code="zip_bomb"
                 )
             chunks.append(chunk)
     return b"".join(chunks)
@@ -109,23 +110,23 @@ def _extract_zip(name: str, data: bytes, collector: _Collector) -> None:
         archive = zipfile.ZipFile(io.BytesIO(data))
         members = archive.infolist()
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, OSError):
-        raise ValidationError(UPLOAD_BAD_ZIP.format(name=name), code="bad_zip") from None
+        raise ValidationError(gettext(UPLOAD_BAD_ZIP).format(name=name), code="bad_zip") from None
     entries = []
     for info in members:
         if info.filename.startswith(_JUNK_PREFIXES) or PurePosixPath(info.filename).name in _JUNK_NAMES:
             continue
         if stat.S_ISLNK(info.external_attr >> 16):
-            raise ValidationError(UPLOAD_SYMLINK.format(name=info.filename[:100]), code="symlink")
+            raise ValidationError(gettext(UPLOAD_SYMLINK).format(name=info.filename[:100]), code="symlink")
         path = _clean_path(info.filename.rstrip("/") if info.is_dir() else info.filename)
         if not info.is_dir():
             entries.append((path, info))
     if len(entries) > limits.max_files:
-        raise ValidationError(UPLOAD_TOO_MANY.format(limit=limits.max_files, count=len(entries)), code="too_many")
+        raise ValidationError(gettext(UPLOAD_TOO_MANY).format(limit=limits.max_files, count=len(entries)), code="too_many")
     declared = sum(info.file_size for _, info in entries)
     compressed = max(1, sum(info.compress_size for _, info in entries))
     if declared > limits.max_total_bytes or declared / compressed > limits.max_ratio:
         raise ValidationError(
-            UPLOAD_ZIP_BOMB.format(name=name, limit_kb=limits.max_total_bytes // 1024), code="zip_bomb"
+            gettext(UPLOAD_ZIP_BOMB).format(name=name, limit_kb=limits.max_total_bytes // 1024), code="zip_bomb"
         )
     tops = {PurePosixPath(path).parts[0] for path, _ in entries}
     unwrap = len(tops) == 1 and all(len(PurePosixPath(path).parts) > 1 for path, _ in entries)
@@ -136,7 +137,7 @@ def _extract_zip(name: str, data: bytes, collector: _Collector) -> None:
         except ValidationError:
             raise
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, NotImplementedError):
-            raise ValidationError(UPLOAD_BAD_ZIP.format(name=name), code="bad_zip") from None
+            raise ValidationError(gettext(UPLOAD_BAD_ZIP).format(name=name), code="bad_zip") from None
         if unwrap:
             path = PurePosixPath(*PurePosixPath(path).parts[1:]).as_posix()
         collector.add(path, content)
@@ -147,21 +148,21 @@ def _check_names(files: dict[str, bytes], limits: UploadLimits) -> None:
         parts = PurePosixPath(path).parts
         if limits.allowed_suffixes and not path.lower().endswith(limits.allowed_suffixes):
             raise ValidationError(
-                UPLOAD_FILE_TYPE.format(name=path, allowed=", ".join(limits.allowed_suffixes)), code="file_type"
+                gettext(UPLOAD_FILE_TYPE).format(name=path, allowed=", ".join(limits.allowed_suffixes)), code="file_type"
             )
         if limits.python_modules:
             module = parts[0][:-3] if len(parts) == 1 and parts[0].endswith(".py") else parts[0]
             if module in RESERVED_MODULES:
-                raise ValidationError(UPLOAD_SHADOWS.format(name=path, module=module), code="shadows")
+                raise ValidationError(gettext(UPLOAD_SHADOWS).format(name=path, module=module), code="shadows")
 
 
 def read_upload(uploaded, *, limits: UploadLimits, unpack_zip: bool = True) -> dict[str, bytes]:
     """``uploaded``: Django ``UploadedFile`` objects (or anything with ``.name``, ``.size`` and ``.read``)."""
     uploaded = [item for item in uploaded if item is not None]
     if not uploaded:
-        raise ValidationError(UPLOAD_EMPTY, code="empty")
+        raise ValidationError(gettext(UPLOAD_EMPTY), code="empty")
     if len(uploaded) > limits.max_files:
-        raise ValidationError(UPLOAD_TOO_MANY.format(limit=limits.max_files, count=len(uploaded)), code="too_many")
+        raise ValidationError(gettext(UPLOAD_TOO_MANY).format(limit=limits.max_files, count=len(uploaded)), code="too_many")
     collector = _Collector(limits)
     for item in uploaded:
         name = _clean_path(str(item.name or ""))
@@ -174,7 +175,7 @@ def read_upload(uploaded, *, limits: UploadLimits, unpack_zip: bool = True) -> d
         if is_zip:
             if len(data) > limits.max_total_bytes:
                 raise ValidationError(
-                    UPLOAD_TOO_LARGE.format(limit_kb=limits.max_total_bytes // 1024), code="too_large"
+                    gettext(UPLOAD_TOO_LARGE).format(limit_kb=limits.max_total_bytes // 1024), code="too_large"
                 )
             _extract_zip(name, data, collector)
         else:

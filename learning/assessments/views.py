@@ -20,6 +20,7 @@ from django.http import Http404, HttpResponseRedirect, JsonResponse, StreamingHt
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 from django.views import View
 from django.views.generic import TemplateView
 
@@ -29,24 +30,24 @@ from learning.enrollment.imports import neutralise_formula
 from learning.enrollment.models import CourseEnrollment
 from learning.enrollment.permissions import LEARNER_STATUSES
 
-SAVED = "Your answers are saved."
-SUBMITTED = "Your attempt is submitted."
-STARTED_ALREADY = "You already have an attempt in progress: here it is."
+SAVED = gettext_noop("Your answers are saved.")
+SUBMITTED = gettext_noop("Your attempt is submitted.")
+STARTED_ALREADY = gettext_noop("You already have an attempt in progress: here it is.")
 REGRADED = "Re-graded: {old} → {new}."
-REGRADE_UNCHANGED = "Re-graded: the score did not change."
-REGRADED_ITEM = "Re-graded {count} attempt(s) whose score changed."
-NEW_ATTEMPT_ALLOWED = "{name} may start one more attempt."
-ACCOMMODATIONS_SAVED = "Accommodation saved for {count} student(s)."
-ACCOMMODATION_DELETED = "Accommodation removed."
-FIX_ERRORS = "Some answers could not be read; nothing was saved. Fix them and save again."
-BAD_POSITION = "Say which question this answer is for."
+REGRADE_UNCHANGED = gettext_noop("Re-graded: the score did not change.")
+REGRADED_ITEM = gettext_noop("Re-graded {count} attempt(s) whose score changed.")
+NEW_ATTEMPT_ALLOWED = gettext_noop("{name} may start one more attempt.")
+ACCOMMODATIONS_SAVED = gettext_noop("Accommodation saved for {count} student(s).")
+ACCOMMODATION_DELETED = gettext_noop("Accommodation removed.")
+FIX_ERRORS = gettext_noop("Some answers could not be read; nothing was saved. Fix them and save again.")
+BAD_POSITION = gettext_noop("Say which question this answer is for.")
 ATTEMPTS_PAGE_SIZE = 50
 
 
 def _message(error: ValidationError | PermissionDenied) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
-    return str(error) or "You may not do that."
+    return str(error) or gettext("You may not do that.")
 
 
 # --- students ------------------------------------------------------------------------------------------
@@ -102,7 +103,7 @@ class StartAttemptView(LoginRequiredMixin, View):
             if code == "not_a_quiz":
                 raise Http404 from None
             if code == "open" and error.params and error.params.get("attempt_id"):
-                messages.info(request, STARTED_ALREADY)
+                messages.info(request, gettext(STARTED_ALREADY))
                 attempt = selectors.get_own_attempt(user=request.user, attempt_id=error.params["attempt_id"])
                 return HttpResponseRedirect(_attempt_url(attempt))
             messages.error(request, _message(error))
@@ -171,7 +172,7 @@ class AttemptView(OwnAttemptMixin, View):
         attempt = self.attempt
         if attempt.submitted_at is None and attempt.deadline_at is not None and attempt.deadline_at <= timezone.now():
             services.close_expired_attempt(attempt_id=attempt.pk)
-            messages.warning(request, services.AFTER_DEADLINE)
+            messages.warning(request, gettext(services.AFTER_DEADLINE))
             return HttpResponseRedirect(_result_url(attempt))
         if attempt.submitted_at is not None:
             return HttpResponseRedirect(_result_url(attempt))
@@ -192,16 +193,16 @@ class AttemptView(OwnAttemptMixin, View):
         except ValidationError as error:
             if hasattr(error, "error_dict"):
                 errors = error.message_dict
-                messages.error(request, FIX_ERRORS)
+                messages.error(request, gettext(FIX_ERRORS))
                 context = _attempt_context(self.attempt, questions, errors=errors, posted=answers)
                 return render(request, self.template_name, context, status=400)
             messages.error(request, _message(error))
             return HttpResponseRedirect(_result_url(self.attempt))
         if request.POST.get("action") == "submit":
             services.submit_attempt(actor=request.user, attempt=self.attempt)
-            messages.success(request, SUBMITTED)
+            messages.success(request, gettext(SUBMITTED))
             return HttpResponseRedirect(_result_url(self.attempt))
-        messages.success(request, SAVED)
+        messages.success(request, gettext(SAVED))
         return HttpResponseRedirect(_attempt_url(self.attempt))
 
 
@@ -214,7 +215,7 @@ class AnswerView(OwnAttemptMixin, View):
     def post(self, request, **kwargs):
         raw = request.POST.get("position", "")
         if not (raw.isascii() and raw.isdigit() and 0 < int(raw) < 10_000):
-            return JsonResponse({"error": BAD_POSITION}, status=400)
+            return JsonResponse({"error": gettext(BAD_POSITION)}, status=400)
         position = int(raw)
         name = f"q{position}"
         value = request.POST.getlist(name) if request.POST.get("multiple") == "1" else request.POST.get(name)
@@ -238,7 +239,7 @@ class SubmitView(OwnAttemptMixin, View):
 
     def post(self, request, **kwargs):
         services.submit_attempt(actor=request.user, attempt=self.attempt)
-        messages.success(request, SUBMITTED)
+        messages.success(request, gettext(SUBMITTED))
         return HttpResponseRedirect(_result_url(self.attempt))
 
 
@@ -381,7 +382,7 @@ class StaffAttemptView(StaffOfferingMixin, TemplateView):
                 form.add_error(None, _message(error))
                 return self.render_to_response(self.get_context_data(attempt=attempt, regrade_form=form), status=400)
             messages.success(
-                request, REGRADED.format(old=audit.old_score, new=audit.new_score) if audit else REGRADE_UNCHANGED
+                request, REGRADED.format(old=audit.old_score, new=audit.new_score) if audit else gettext(REGRADE_UNCHANGED)
             )
         elif action == "allow":
             form = forms.AllowAttemptForm(request.POST)
@@ -398,7 +399,7 @@ class StaffAttemptView(StaffOfferingMixin, TemplateView):
             except ValidationError as error:
                 form.add_error(None, _message(error))
                 return self.render_to_response(self.get_context_data(attempt=attempt, allow_form=form), status=400)
-            messages.success(request, NEW_ATTEMPT_ALLOWED.format(name=attempt.user.full_name or attempt.user.email))
+            messages.success(request, gettext(NEW_ATTEMPT_ALLOWED).format(name=attempt.user.full_name or attempt.user.email))
         else:
             return self.render_to_response(self.get_context_data(attempt=attempt), status=400)
         return redirect(
@@ -417,12 +418,12 @@ class RegradeItemView(StaffOfferingMixin, View):
             "assessments:staff-attempts", kwargs={"offering_id": self.offering.pk, "item_id": self.item.pk}
         )
         if not form.is_valid():
-            messages.error(request, services.REASON_REQUIRED)
+            messages.error(request, gettext(services.REASON_REQUIRED))
             return HttpResponseRedirect(target)
         count = services.regrade_item(
             actor=request.user, offering=self.offering, item_id=self.item.pk, reason=form.cleaned_data["reason"]
         )
-        messages.success(request, REGRADED_ITEM.format(count=count))
+        messages.success(request, gettext(REGRADED_ITEM).format(count=count))
         return HttpResponseRedirect(target)
 
 
@@ -498,7 +499,7 @@ class AccommodationsView(StaffOfferingMixin, TemplateView):
                     for field, errors in error.message_dict.items():
                         form.add_error(None if field not in form.fields else field, errors)
             else:
-                messages.success(request, ACCOMMODATIONS_SAVED.format(count=count))
+                messages.success(request, gettext(ACCOMMODATIONS_SAVED).format(count=count))
                 return redirect("assessments:accommodations", offering_id=self.offering.pk)
         return self.render_to_response(self.get_context_data(form=form), status=400)
 
@@ -509,5 +510,5 @@ class DeleteAccommodationView(StaffOfferingMixin, View):
     def post(self, request, offering_id: int, accommodation_id: int):
         accommodation = selectors.get_accommodation(offering=self.offering, accommodation_id=accommodation_id)
         services.delete_accommodation(actor=request.user, accommodation=accommodation)
-        messages.success(request, ACCOMMODATION_DELETED)
+        messages.success(request, gettext(ACCOMMODATION_DELETED))
         return redirect("assessments:accommodations", offering_id=self.offering.pk)

@@ -14,6 +14,7 @@ from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from lms.models_base import LongNameIndex, choices_check, non_negative
 
@@ -22,8 +23,8 @@ SEARCH_CONFIG = "english"
 
 
 class ThreadKind(models.TextChoices):
-    QUESTION = "question", "Question"
-    DISCUSSION = "discussion", "Discussion"
+    QUESTION = "question", _("Question")
+    DISCUSSION = "discussion", _("Discussion")
 
 
 class DiscussionThread(models.Model):

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from lms.models_base import choices_check, non_negative
 
@@ -17,11 +18,11 @@ USER = settings.AUTH_USER_MODEL
 class EnrollmentStatus(models.TextChoices):
     """Seed 000's ``enrollment_status_enum``."""
 
-    ACTIVE = "active", "Active"
-    COMPLETED = "completed", "Completed"
-    DROPPED = "dropped", "Dropped"
-    PENDING = "pending", "Pending approval"
-    WAITLISTED = "waitlisted", "Waitlisted"
+    ACTIVE = "active", _("Active")
+    COMPLETED = "completed", _("Completed")
+    DROPPED = "dropped", _("Dropped")
+    PENDING = "pending", _("Pending approval")
+    WAITLISTED = "waitlisted", _("Waitlisted")
 
 
 class CourseEnrollment(models.Model):

@@ -92,6 +92,8 @@ class GradingPolicy(models.Model):
     certificate_valid_months = models.IntegerField(null=True, blank=True, help_text="Empty: never expires.")
     grades_finalized_at = models.DateTimeField(null=True, blank=True)
     grades_finalized_by = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # the end-of-offering recompute ran at this time (grades.recompute_ended_offerings; again if the end moves)
+    ended_recomputed_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "grading_policies"

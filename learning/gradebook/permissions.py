@@ -2,11 +2,19 @@
 
 - Revoking: whoever manages the offering's enrollments (its instructors, its university's admins).
 - Showing or hiding the grade: the certificate's owner only.
+- The grading policy, finalising and overriding course grades, revoking from the course-grades page
+  (``grading_offerings_managed_by`` / ``can_manage_grading``): the offering's instructors and the admins whose
+  scope covers it (the enrollment managers). Reading the course-grades page
+  (``course_grades_visible_to`` / ``can_view_course_grades``): also the offering's TAs (the roster's readers).
+- A student's own grades page: the student, while enrolled (active or completed).
 """
 
 from __future__ import annotations
 
-from learning.enrollment.permissions import can_manage_enrollments
+from django.db.models import QuerySet
+
+from catalog.models import CourseOffering
+from learning.enrollment.permissions import can_manage_enrollments, offerings_managed_by, rosters_visible_to
 
 
 def can_revoke_certificate(user, certificate) -> bool:
@@ -15,3 +23,19 @@ def can_revoke_certificate(user, certificate) -> bool:
 
 def can_set_grade_visibility(user, certificate) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and certificate.user_id == user.pk
+
+
+def grading_offerings_managed_by(user) -> QuerySet[CourseOffering]:
+    return offerings_managed_by(user)
+
+
+def can_manage_grading(user, offering) -> bool:
+    return grading_offerings_managed_by(user).filter(pk=offering.pk).exists()
+
+
+def course_grades_visible_to(user) -> QuerySet[CourseOffering]:
+    return rosters_visible_to(user)
+
+
+def can_view_course_grades(user, offering) -> bool:
+    return course_grades_visible_to(user).filter(pk=offering.pk).exists()

@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Now
+from django.utils.translation import gettext_lazy as _
 
 from lms.models_base import LongNameIndex, choices_check
 
@@ -12,17 +13,17 @@ URL_MAX_LENGTH = 500
 
 
 class NotificationKind(models.TextChoices):
-    REPLY = "reply", "Reply in a followed thread"
-    ANSWER = "answer", "Answer to a question"
-    ENDORSEMENT = "endorsement", "Answer endorsed"
-    MENTION = "mention", "Mention"
-    REVIEW_HIDDEN = "review_hidden", "Review hidden"
-    WAITLIST_PROMOTED = "waitlist_promoted", "Waiting list promotion"
-    ENROLLMENT_REQUESTED = "enrollment_requested", "Enrollment request received"
-    ENROLLMENT_APPROVED = "enrollment_approved", "Enrollment approved"
-    ENROLLMENT_DECLINED = "enrollment_declined", "Enrollment declined"
-    GRADE_POSTED = "grade_posted", "Grade posted"
-    CERTIFICATE_ISSUED = "certificate_issued", "Certificate issued"
+    REPLY = "reply", _("Reply in a followed thread")
+    ANSWER = "answer", _("Answer to a question")
+    ENDORSEMENT = "endorsement", _("Answer endorsed")
+    MENTION = "mention", _("Mention")
+    REVIEW_HIDDEN = "review_hidden", _("Review hidden")
+    WAITLIST_PROMOTED = "waitlist_promoted", _("Waiting list promotion")
+    ENROLLMENT_REQUESTED = "enrollment_requested", _("Enrollment request received")
+    ENROLLMENT_APPROVED = "enrollment_approved", _("Enrollment approved")
+    ENROLLMENT_DECLINED = "enrollment_declined", _("Enrollment declined")
+    GRADE_POSTED = "grade_posted", _("Grade posted")
+    CERTIFICATE_ISSUED = "certificate_issued", _("Certificate issued")
 
 
 class Notification(models.Model):

@@ -28,6 +28,7 @@ from django.utils import dateformat, timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext, gettext_noop
 
 from learning.assessments import permissions as quiz_permissions
 from learning.assessments import selectors as quiz_selectors
@@ -291,7 +292,7 @@ def quiz_context(data: dict, *, user, offering, item) -> dict[str, Any]:
     }
 
 
-LAB_MODES = {"code": "Code lab"}
+LAB_MODES = {"code": gettext_noop("Code lab")}
 
 
 def lab_context(data: dict, *, user_id: int, offering_id: int, item_id: int) -> dict[str, Any]:
@@ -302,7 +303,7 @@ def lab_context(data: dict, *, user_id: int, offering_id: int, item_id: int) -> 
         user_id=user_id, course_offering_id=offering_id, content_item_id=item_id
     ).count()
     return {
-        "mode": LAB_MODES.get(data.get("lab_type"), data.get("lab_type") or "Lab"),
+        "mode": gettext(LAB_MODES[data.get("lab_type")]) if data.get("lab_type") in LAB_MODES else (data.get("lab_type") or gettext("Lab")),
         "runtime": data.get("runtime"),
         "timeout_minutes": (data["timeout_seconds"] + 59) // 60 if data.get("timeout_seconds") else None,
         "grading": grading.get("type"),
@@ -315,7 +316,7 @@ def lab_context(data: dict, *, user_id: int, offering_id: int, item_id: int) -> 
 
 
 # Formatted in Python: the template ``date`` filter would convert a local time back to the server's zone.
-DUE_FORMAT = "D j M Y, H:i T"
+DUE_FORMAT = gettext_noop("D j M Y, H:i T")  # through gettext where used: each language orders it its way
 
 
 def due_date(*, due_at: Any, due_offset_days: Any, starts_at: datetime | None, enrolled_at: datetime | None):
@@ -382,17 +383,17 @@ def assignment_context(
     return {
         "instructions": render_blocks(data.get("instructions", []), assets),
         "deadline": state,
-        "late_until_display": dateformat.format(late_until, DUE_FORMAT) if late_until is not None else None,
+        "late_until_display": dateformat.format(late_until, gettext(DUE_FORMAT)) if late_until is not None else None,
         "due_at": local,
-        "due_display": dateformat.format(local, DUE_FORMAT) if local is not None else None,
+        "due_display": dateformat.format(local, gettext(DUE_FORMAT)) if local is not None else None,
         "due_offset_days": data.get("due_offset_days"),
         "max_points": _number(data.get("max_points")),
-        "submission_types": [SUBMISSION_LABELS.get(t, t) for t in data.get("submission_types", [])],
+        "submission_types": [gettext(SUBMISSION_LABELS[t]) if t in SUBMISSION_LABELS else t for t in data.get("submission_types", [])],
         "late_policy": late_policy,
     }
 
 
-SUBMISSION_LABELS = {"file_upload": "file upload", "text_entry": "text entry", "url": "link"}
+SUBMISSION_LABELS = {"file_upload": gettext_noop("file upload"), "text_entry": gettext_noop("text entry"), "url": gettext_noop("link")}
 
 
 def _number(value: Any) -> Any:

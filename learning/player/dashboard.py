@@ -16,6 +16,7 @@ from datetime import datetime
 from django.db import connection
 from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import dateformat, timezone
+from django.utils.translation import gettext
 
 from catalog.models import Course, CourseOffering
 from learning.assessments import selectors as quiz_selectors
@@ -225,7 +226,7 @@ def _set_mastery(*, user, enrollments: list[CourseEnrollment]) -> None:
     for enrollment in enrollments:
         counts = summary.get(enrollment.course_offering_id, {})
         enrollment.mastery_text = ", ".join(
-            f"{counts[level]} {LEVEL_LABELS[level].lower()}" for level in MASTERY_ORDER if counts.get(level)
+            f"{counts[level]} {gettext(LEVEL_LABELS[level]).lower()}" for level in MASTERY_ORDER if counts.get(level)
         )
 
 

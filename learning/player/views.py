@@ -39,6 +39,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, gettext_noop
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from catalog.models import CourseOffering
@@ -55,19 +57,19 @@ from learning.progress.streaks import displayed_streak, user_zone
 from learning.progress.structure import CourseStructure, get_course_structure
 from syllabus.models import ContentItem
 
-NOT_ENROLLED_MESSAGE = "You are not enrolled in this course. Enroll from the course page to start learning."
+NOT_ENROLLED_MESSAGE = gettext_noop("You are not enrolled in this course. Enroll from the course page to start learning.")
 DENIED_MESSAGES = {
-    EnrollmentStatus.DROPPED: "You dropped this course. Enroll again from the course page to continue.",
-    EnrollmentStatus.PENDING: "Your enrollment is waiting for approval; the course opens once it is approved.",
-    EnrollmentStatus.WAITLISTED: "You are on the waiting list for this course; it opens when a place frees up.",
+    EnrollmentStatus.DROPPED: gettext_noop("You dropped this course. Enroll again from the course page to continue."),
+    EnrollmentStatus.PENDING: gettext_noop("Your enrollment is waiting for approval; the course opens once it is approved."),
+    EnrollmentStatus.WAITLISTED: gettext_noop("You are on the waiting list for this course; it opens when a place frees up."),
 }
-MARKED_DONE_MESSAGE = "Marked as done."
+MARKED_DONE_MESSAGE = gettext_noop("Marked as done.")
 PROGRESS_EVENT = "sigma:progress"  # the htmx event (HX-Trigger) carrying a write's new progress
 KNOWN_RENDERERS = {"text", "video", "resource", "quiz", "engineering_lab", "assignment"}
 
 
 def _deny(request: HttpRequest, access: PlayerAccess) -> HttpResponse:
-    messages.warning(request, DENIED_MESSAGES.get(access.enrollment_status, NOT_ENROLLED_MESSAGE))
+    messages.warning(request, _(DENIED_MESSAGES.get(access.enrollment_status, NOT_ENROLLED_MESSAGE)))
     return HttpResponseRedirect(access.course_url)
 
 
@@ -142,24 +144,25 @@ def _module_items_html(
     Built here rather than in the template: a dozen template nodes per row were a measurable share of the
     page (issue 8). Titles are escaped; everything else is an integer or fixed text."""
     mastery = mastery or {}
+    completed_label, not_completed_label = escape(_("Completed:")), escape(_("Not completed:"))
     rows = []
     for iid in module_items:
         done = progress_of.get(iid, (0, False))[1]
         mark = (
-            '<span aria-hidden="true">✓</span><span class="visually-hidden">Completed:</span>'
+            f'<span aria-hidden="true">✓</span><span class="visually-hidden">{completed_label}</span>'
             if done
-            else '<span aria-hidden="true">○</span><span class="visually-hidden">Not completed:</span>'
+            else f'<span aria-hidden="true">○</span><span class="visually-hidden">{not_completed_label}</span>'
         )
         current_attrs = ' class="fw-bold" aria-current="true"' if iid == current else ""
         level = mastery.get(iid)
         badge = (
-            f' <span class="badge text-bg-light mastery-{level}">{LEVEL_LABELS[level]}</span>'
+            f' <span class="badge text-bg-light mastery-{level}">{escape(_(LEVEL_LABELS[level]))}</span>'
             if level in LEVEL_LABELS and level != NOT_STARTED
             else ""
         )
         rows.append(
             f'<li{current_attrs}>{mark} <a href="{item_base}{iid}/">{escape(structure.item_title[iid])}</a> '
-            f'<span class="text-muted">({escape(structure.item_type_label[iid])})</span>{badge}</li>'
+            f'<span class="text-muted">({escape(_(structure.item_type_label[iid]))})</span>{badge}</li>'
         )
     return mark_safe('<ol class="list-unstyled small mb-0">' + "".join(rows) + "</ol>")  # noqa: S308 - escaped above
 
@@ -183,11 +186,12 @@ def _item_navigation(structure: CourseStructure, chain: list[int], item, item_ba
             title = f'<a href="{item_base}{first_items[mid]}/">{title}</a>'
         crumbs.append(f'<li class="breadcrumb-item">{title}</li>')
     crumbs.append(f'<li class="breadcrumb-item active" aria-current="page">{escape(item.title)}</li>')
-    breadcrumbs = '<nav aria-label="breadcrumb"><ol class="breadcrumb small mb-2">' + "".join(crumbs) + "</ol></nav>"
+    breadcrumb_label, pager_label = escape(_("Breadcrumb")), escape(_("Previous and next"))
+    breadcrumbs = f'<nav aria-label="{breadcrumb_label}"><ol class="breadcrumb small mb-2">' + "".join(crumbs) + "</ol></nav>"
     previous_id, next_id = structure.neighbours(item.pk)
     previous = (previous_id, structure.item_title[previous_id]) if previous_id else None
     following = (next_id, structure.item_title[next_id]) if next_id else None
-    pager = ['<nav class="player-pager d-flex justify-content-between mt-4" aria-label="Previous and next">']
+    pager = [f'<nav class="player-pager d-flex justify-content-between mt-4" aria-label="{pager_label}">']
     if previous:
         pager.append(
             f'<a class="btn btn-outline-secondary" rel="prev" href="{item_base}{previous_id}/">← {escape(previous[1])}</a>'
@@ -201,11 +205,11 @@ def _item_navigation(structure: CourseStructure, chain: list[int], item, item_ba
 
 
 @functools.cache
-def _chrome() -> dict[str, str]:
+def _chrome(language: str | None) -> dict[str, str]:
     """The parts of the layout that are the same for every request (stylesheets, scripts, the left of
-    the navigation bar) rendered once per process from their partials, and the URLs of the rest: the
-    URLconf and the static files manifest do not change while a process runs. First called inside a
-    request, so the script prefix is set."""
+    the navigation bar) rendered once per process and language from their partials, and the URLs of the
+    rest: the URLconf and the static files manifest do not change while a process runs. First called
+    inside a request, so the script prefix is set."""
     return {
         "head": render_to_string("learning/player/_chrome_head.html"),
         "nav": render_to_string("learning/player/_chrome_nav.html"),
@@ -267,7 +271,7 @@ def _render_player(request: HttpRequest, offering_id: int, item_id: int | None) 
     # by staff or an import carries no item progress; items added later do not reopen it).
     enrollment_complete = access.enrollment_status == EnrollmentStatus.COMPLETED
     context: dict = {
-        "chrome": _chrome(),
+        "chrome": _chrome(get_language()),
         "offering": offering,
         "course": offering.course,
         "streak_days": displayed_streak(request.user),
@@ -300,7 +304,7 @@ def _render_player(request: HttpRequest, offering_id: int, item_id: int | None) 
         {
             "item": item,
             "kind": kind,
-            "kind_label": structure.item_type_label[item_id],
+            "kind_label": _(structure.item_type_label[item_id]),
             "renderer": f"learning/_partials/content_{kind if kind in KNOWN_RENDERERS else 'other'}.html",
             "item_percent": pct,
             "item_complete": complete,
@@ -354,7 +358,7 @@ def item_progress(request: HttpRequest, offering_id: int, item_id: int) -> JsonR
     """``event``: ``start`` (the item was shown), ``watch`` (``percent`` of a video), ``ended``."""
     access, structure = _progress_target(request, offering_id, item_id)
     if not access.allowed:
-        return JsonResponse({"error": NOT_ENROLLED_MESSAGE}, status=403)
+        return JsonResponse({"error": _(NOT_ENROLLED_MESSAGE)}, status=403)
     event = request.POST.get("event", "start")
     kw = {"user": request.user, "offering": access.offering, "item_id": item_id, "structure": structure}
     try:
@@ -365,10 +369,10 @@ def item_progress(request: HttpRequest, offering_id: int, item_id: int) -> JsonR
             percent = request.POST.get("percent", "100" if event == "ended" else "")
             result = progress_services.report_video_progress(**kw, percent=percent, ended=event == "ended")
         else:
-            return JsonResponse({"error": "Unknown event."}, status=400)
+            return JsonResponse({"error": _("Unknown event.")}, status=400)
     except ValidationError as exc:
         status = 403 if exc.code == "not_enrolled" else 400
-        return JsonResponse({"error": exc.messages[0]}, status=status)
+        return JsonResponse({"error": _(exc.messages[0])}, status=status)
     return JsonResponse(_progress_payload(item_id, result))
 
 
@@ -400,7 +404,7 @@ def item_done(request: HttpRequest, offering_id: int, item_id: int) -> HttpRespo
     except ValidationError as exc:
         if request.htmx:
             return HttpResponse(exc.messages[0], status=400)
-        messages.error(request, exc.messages[0])
+        messages.error(request, _(exc.messages[0]))
         return redirect(item_url)
     if request.htmx:
         response = render(
@@ -411,7 +415,7 @@ def item_done(request: HttpRequest, offering_id: int, item_id: int) -> HttpRespo
         # player.js listens for this event and patches the outline, the header and "In this module".
         response["HX-Trigger"] = json.dumps({PROGRESS_EVENT: _progress_payload(item_id, result)})
         return response
-    messages.success(request, MARKED_DONE_MESSAGE)
+    messages.success(request, _(MARKED_DONE_MESSAGE))
     return redirect(item_url)
 
 

@@ -37,6 +37,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from learning.enrollment import services as enrollment_services
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
@@ -44,11 +45,11 @@ from learning.progress.selectors import CENT, HUNDRED, exact_percent, shown_perc
 from learning.progress.streaks import touch_streak
 from learning.progress.structure import CourseStructure, get_course_structure
 
-NOT_ENROLLED = "You need an active enrollment in this offering to record progress."
-ITEM_NOT_AVAILABLE = "This item is not part of the published course."
-NOT_MARKABLE = "This kind of content is completed automatically, not with “mark as done”."
-PERCENT_OUT_OF_RANGE = "Percent must be between 0 and 100."
-PERCENT_NOT_A_NUMBER = "Percent must be a number between 0 and 100."
+NOT_ENROLLED = gettext_noop("You need an active enrollment in this offering to record progress.")
+ITEM_NOT_AVAILABLE = gettext_noop("This item is not part of the published course.")
+NOT_MARKABLE = gettext_noop("This kind of content is completed automatically, not with “mark as done”.")
+PERCENT_OUT_OF_RANGE = gettext_noop("Percent must be between 0 and 100.")
+PERCENT_NOT_A_NUMBER = gettext_noop("Percent must be a number between 0 and 100.")
 
 VIDEO_TYPE = "video"
 ASSESSMENT_TYPES = frozenset({"quiz", "engineering_lab", "assignment"})

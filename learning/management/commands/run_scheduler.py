@@ -8,6 +8,8 @@ processes at once without a user getting anything twice:
 - ``notification digests``: from ``NOTIFICATION_DIGEST_HOUR`` (site time zone) on, today's digest for each
   user due one (:func:`learning.notifications.tasks.queue_due_digests`; one per user and day by a unique
   constraint).
+- ``course grades of ended offerings``: once after an offering ends, its course grades are recomputed
+  (:func:`learning.gradebook.grades.queue_ended_offerings`; stamped on the offering's grading policy).
 
 A failing tick (the database restarting, say) is logged and the next one tries again; the connection is
 closed after every tick, so the loop never holds a dead one. SIGTERM or SIGINT stops it between ticks.
@@ -23,11 +25,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from learning.gradebook.grades import queue_ended_offerings
 from learning.notifications.tasks import queue_due_digests
 
 logger = logging.getLogger(__name__)
 
-JOBS = (("notification digests", queue_due_digests),)
+JOBS = (
+    ("notification digests", queue_due_digests),
+    ("course grades of ended offerings", queue_ended_offerings),
+)
 
 
 def run_jobs() -> dict[str, int | None]:

@@ -1,0 +1,171 @@
+"""The catalog's shared page cache: rendered result fragments, keyed by a catalog version.
+
+The catalog list (with its filters, counts and pages), the subject and domain pages and the course page's
+course-level parts are the same for everyone who may see the same courses. They are rendered once into
+HTML and kept in Django's cache (Redis or the database cache table: shared by every worker); a request
+then reads one string instead of running the search, the count, the filter choices and the card
+templates. The per-user parts (the navigation bar, the course page's enroll panel and review button)
+are rendered per request around them.
+
+Contract:
+- :func:`catalog_state` is the token every key starts with: the **catalog version** (a random token in
+  the cache, replaced by :func:`bump_catalog_version`) and the **clock boundary** (the next moment an
+  offering ends or an enrollment window opens or closes: what "next offering", "open for enrollment
+  now" and the start-date sort depend on), so an entry is never served once a change or the clock has
+  made it wrong. Both are read in one cache round trip; the boundary costs one query when it has passed
+  (or after a bump).
+- :func:`bump_catalog_version` is called for every write that changes what a catalog page shows: a course
+  saved, published or deleted, an offering created, changed or deleted, its enrollment counts (seats
+  left) or a course's rating (:mod:`catalog.services`), a subject, department, university or course
+  subject link changed (the filters show their names), and any save or delete of those models that
+  bypasses the services (``post_save``/``post_delete`` receivers registered in ``CatalogConfig.ready``).
+  It replaces the token at once (the writing request and the rest of its transaction see fresh pages;
+  not with the database cache, whose write would join the transaction) and again when the transaction
+  commits: an entry built from the old data before the commit lands under an older token, which
+  nobody reads afterwards. Tokens are random, never counters, so two
+  writers racing cannot leave a token that an older entry was stored under.
+- A key names everything a fragment varies by: the state token; the viewer's **visibility** (anonymous;
+  signed in; signed in with member universities and invite-only offerings listed to them, by id: two
+  users share an entry only when :func:`catalog.permissions.listed_courses_q` lists the same courses to
+  both); the active **language**; the page's **variant**; and every GET parameter (page, filters, sort,
+  and unknown ones, which the pagination links repeat).
+- Fragments are rendered without the request or the user (``render_to_string`` with no request), so
+  nothing personal can reach a shared entry.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from collections.abc import Callable
+from datetime import datetime
+
+from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
+from django.core.cache.backends.db import DatabaseCache
+from django.db import connection, transaction
+from django.utils import timezone, translation
+
+from catalog.permissions import invite_only_listed, member_university_ids
+
+logger = logging.getLogger(__name__)
+
+VERSION_KEY = "catalog:version"
+CLOCK_KEY = "catalog:clock"
+PREFIX = "catalog:fragment:v1"
+# An entry's longest life: keys change with every bump, so this only returns memory.
+FRAGMENT_TIMEOUT = 3600
+NO_BOUNDARY = "none"
+
+# The next moment after %s when a course offering ends or an enrollment window opens or closes (one pass
+# over the offerings; run when the previous boundary has passed or the catalog changed).
+_NEXT_BOUNDARY_SQL = """
+SELECT LEAST(min(ends_at) FILTER (WHERE ends_at > %(now)s),
+             min(enrollment_start) FILTER (WHERE enrollment_start > %(now)s),
+             min(enrollment_end) FILTER (WHERE enrollment_end > %(now)s))
+FROM course_offerings
+"""
+
+
+def _new_token() -> str:
+    return uuid.uuid4().hex
+
+
+def _replace_version() -> None:
+    cache.set_many({VERSION_KEY: _new_token()}, timeout=None)
+    # A new or changed offering may end (or open enrollment) before the boundary read so far.
+    cache.delete(CLOCK_KEY)
+
+
+def bump_catalog_version() -> None:
+    """Make every cached catalog fragment unreachable: now, and again when the transaction commits.
+
+    With the database cache inside a transaction, only on commit: its write would be part of the writer's
+    transaction and hold the version row's lock until the commit, queueing every other writer behind it
+    (and risking a deadlock with their own row locks); nothing outside the transaction could see it earlier
+    anyway."""
+    in_transaction = connection.in_atomic_block
+    if not (in_transaction and isinstance(caches[DEFAULT_CACHE_ALIAS], DatabaseCache)):
+        _replace_version()
+    if in_transaction:
+        transaction.on_commit(_replace_version, robust=True)
+
+
+def _next_boundary(now: datetime) -> datetime | None:
+    with connection.cursor() as cursor:
+        cursor.execute(_NEXT_BOUNDARY_SQL, {"now": now})
+        return cursor.fetchone()[0]
+
+
+def catalog_state(*, now: datetime | None = None) -> str:
+    """``"<version>.<boundary>"``: one cache read (both keys), plus one query when the clock boundary has
+    passed or was dropped by a bump."""
+    now = now or timezone.now()
+    found = cache.get_many([VERSION_KEY, CLOCK_KEY])
+    version = found.get(VERSION_KEY)
+    if version is None:  # first use, or evicted: a new token (never a reused one)
+        cache.add(VERSION_KEY, _new_token(), timeout=None)
+        version = cache.get(VERSION_KEY) or _new_token()
+    clock = found.get(CLOCK_KEY)
+    if clock is None or (clock != NO_BOUNDARY and float(clock) <= now.timestamp()):
+        boundary = _next_boundary(now)
+        clock = NO_BOUNDARY if boundary is None else repr(boundary.timestamp())
+        timeout = FRAGMENT_TIMEOUT if boundary is None else max(1, min(FRAGMENT_TIMEOUT, int((boundary - now).total_seconds()) + 1))
+        cache.set(CLOCK_KEY, clock, timeout)
+    return f"{version}.{clock}"
+
+
+def visibility_key(user) -> str:
+    """What the catalog lists to ``user``, as a short key: ``anon``; ``user`` (signed in, listed exactly
+    what anonymous visitors are, but a signed-in page); or the member universities and listed
+    invite-only offerings (read once per request, cached on the user by :mod:`catalog.permissions`)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not getattr(user, "is_active", False):
+        return "anon"
+    members = sorted(member_university_ids(user))
+    invited = sorted(invite_only_listed(user))
+    if not members and not invited:
+        return "user"
+    detail = f"m{','.join(map(str, members))};i{','.join(map(str, invited))}"
+    return "user:" + hashlib.sha256(detail.encode()).hexdigest()[:32]
+
+
+def params_key(data) -> str:
+    """Every GET parameter with all its values, in a stable order."""
+    if hasattr(data, "lists"):
+        items = sorted((key, tuple(values)) for key, values in data.lists())
+    else:
+        items = sorted((key, (value,)) for key, value in dict(data).items())
+    return hashlib.sha256(repr(items).encode()).hexdigest()[:40]
+
+
+def fragment_key(*, user, variant: str, data) -> str:
+    return ":".join(
+        (PREFIX, catalog_state(), visibility_key(user), translation.get_language() or "-", variant, params_key(data))
+    )
+
+
+def cached_fragments(key: str, render: Callable[[], dict[str, str]]) -> dict[str, str]:
+    """The fragments stored under ``key``, else ``render()``'s (stored for the next request)."""
+    found = cache.get(key)
+    if found is not None:
+        return found
+    fragments = render()
+    cache.set(key, fragments, FRAGMENT_TIMEOUT)
+    return fragments
+
+
+def _bump_on_write(sender, **kwargs) -> None:
+    bump_catalog_version()
+
+
+def connect_receivers() -> None:
+    """Bump on every save or delete of what a catalog fragment shows, whoever writes it (services, the
+    staff console, factories, a shell). Writes by ``QuerySet.update()`` send no signal: the services that
+    use one bump themselves."""
+    from django.db.models.signals import post_delete, post_save
+
+    from catalog.models import Course, CourseOffering, CourseSubject, Department, Domain, Subject, University
+
+    for model in (Course, CourseOffering, CourseSubject, Department, Domain, Subject, University):
+        post_save.connect(_bump_on_write, sender=model, dispatch_uid=f"catalog.pagecache.save.{model.__name__}")
+        post_delete.connect(_bump_on_write, sender=model, dispatch_uid=f"catalog.pagecache.delete.{model.__name__}")
