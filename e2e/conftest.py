@@ -117,9 +117,17 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(e2e_server, django_db_blocker):
-    """The demo world, committed, behind the live server, for the whole module (then flushed)."""
-    from django.core.management import call_command
+    """The demo world, committed, behind the live server, for the whole module (then flushed).
 
+    Every browser test carries ``pytest.mark.django_db``: pytest-django sets up the test database only for a
+    session whose tests ask for one, and without it `pytest e2e` alone would run against (and flush) the
+    database in DATABASE_URL. The mark's per-test transaction on the test's own connection changes nothing
+    here: the data is committed before it, and the server's requests run on their own connections."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        pytest.fail(f"refusing to flush {connection.settings_dict['NAME']!r}: not a test database", pytrace=False)
     with django_db_blocker.unblock():
         flush_database()
         restore_migration_data()

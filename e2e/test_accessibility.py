@@ -13,6 +13,8 @@ from e2e.axe import assert_no_serious_violations
 from e2e.conftest import log_in
 from e2e.demo import calculus
 
+pytestmark = pytest.mark.django_db  # the test database, not the developer's (e2e/conftest.py, site())
+
 STUDENT = "student1@nit.example.edu"
 INSTRUCTOR = "instructor@nit.example.edu"
 

@@ -16,7 +16,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
-from e2e.conftest import log_out
+from e2e.conftest import log_in, log_out
 from e2e.demo import calculus
 from learning.management import demo_data
 from learning.management.demo_lab_files import FINITE_DIFFERENCES_SOLUTION
@@ -26,8 +26,11 @@ NEW_PASSWORD = "a-long-new-password-2026"  # noqa: S105
 INSTRUCTOR = "instructor@nit.example.edu"
 QUESTION_TITLE = "Why is |x| not differentiable at 0?"
 EXAM_TITLE = "Unit 1 exam"
+STUDENT_ANSWER = "I think the slopes from the left (-1) and from the right (+1) disagree."
+STAFF_ANSWER = "Right: the difference quotient tends to -1 from the left and +1 from the right, so no limit."
+FEEDBACK = "Clear working on every problem; check the sign in problem 1."
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.django_db]  # django_db: see e2e/conftest.py, site()
 
 
 @pytest.fixture(scope="module")
@@ -235,6 +238,10 @@ def test_journey_1_student_learns(journey, site, course):
     page.locator("form").get_by_role("button", name=re.compile("Post|Ask|Publish", re.I)).last.click()
     expect(page.locator("h1")).to_contain_text(QUESTION_TITLE)
     journey.step("question posted")
+    page.get_by_label("Your reply").fill(STUDENT_ANSWER)
+    page.get_by_role("button", name="Post reply").click()
+    expect(page.locator("#posts")).to_contain_text(STUDENT_ANSWER)
+    journey.step("own answer posted")
     log_out(page)
 
 
@@ -251,9 +258,104 @@ def test_journey_1_student_progress_recorded(site, course):
     from learning.models import AssignmentSubmission, CourseEnrollment, LabSubmission
 
     enrollment = CourseEnrollment.objects.get(user__email=NEW_STUDENT, course_offering=course.offering)
-    assert enrollment.status == "active"
+    assert enrollment.status in ("active", "completed")
+    assert not _item_done(course, course.items["assignment"])  # completes when its grade is posted (journey 2)
     for kind in ("text", "video", "resource", "quiz", "engineering_lab"):
         assert _item_done(course, course.items[kind]), kind
     assert _item_done(course, course.exam)
     assert LabSubmission.objects.get(user__email=NEW_STUDENT).score_obtained > Decimal(0)
     assert AssignmentSubmission.objects.get(user__email=NEW_STUDENT).status == "submitted"
+
+
+def test_journey_2_instructor_teaches(journey, site, course):
+    page = journey.page
+    offering = course.offering.pk
+    log_in(page, site, INSTRUCTOR)
+    journey.step("instructor's start page")
+
+    # Grade the new student's assignment with the rubric, then post the grades.
+    assignment = course.items["assignment"]
+    page.goto(site(f"/learn/{offering}/assignments/{assignment.pk}/grading/"))
+    journey.step("assignment grading")
+    page.get_by_role("link", name="Start grading").click()
+    expect(page.locator("main")).to_contain_text("1. y = -x/4 + 1")
+    for criterion in page.locator("form fieldset, form .mb-3").filter(has=page.locator("input[type=radio]")).all():
+        criterion.locator("input[type=radio]").last.check()  # the top level of each criterion
+    page.locator("textarea[name=feedback]").fill(FEEDBACK)
+    journey.step("rubric filled")
+    page.get_by_role("button", name="Save grade").click()
+    expect(page.locator("main")).to_contain_text(re.compile("saved|graded", re.I))
+    journey.step("grade saved")
+    page.goto(site(f"/learn/{offering}/assignments/{assignment.pk}/grading/"))
+    page.get_by_role("button", name="Post grades").click()
+    expect(page.get_by_role("alert").first).to_contain_text(re.compile("post", re.I))
+    journey.step("grades posted")
+
+    # Read the student's tutor session.
+    page.goto(site(f"/tutor/teach/{offering}/"))
+    page.get_by_role("link", name=re.compile(r"Noor Haddad")).first.click()
+    expect(page.locator("main")).to_contain_text("What does the derivative measure?")
+    journey.step("student's tutor session")
+
+    # Answer the student's question and endorse the student's own answer.
+    page.goto(site(f"/learn/{offering}/discussions/"))
+    page.get_by_role("link", name=QUESTION_TITLE).click()
+    page.get_by_label("Your reply").fill(STAFF_ANSWER)
+    page.get_by_role("button", name="Post reply").click()
+    expect(page.locator("#staff-answers")).to_contain_text(STAFF_ANSWER)
+    page.locator(".post, article, div").filter(has_text=STUDENT_ANSWER).get_by_role("button", name="Endorse").last.click()
+    expect(page.locator("#staff-answers")).to_contain_text(STUDENT_ANSWER)
+    journey.step("answered and endorsed")
+
+    # An accommodation: 1.5x time on the exam for the new student.
+    page.goto(site(f"/learn/offerings/{offering}/accommodations/"))
+    page.locator("#accommodation-form").get_by_label(re.compile("Noor Haddad")).check()
+    page.get_by_label("For").select_option(label=EXAM_TITLE)
+    page.get_by_label("Extra time").select_option("1.5")
+    journey.step("accommodation form")
+    page.get_by_role("button", name="Save for the selected students").click()
+    expect(page.locator("main table")).to_contain_text("Noor Haddad")
+    journey.step("accommodation saved")
+    log_out(page)
+
+
+def test_journey_1_student_completes_the_course(journey, site, course):
+    page = journey.page
+    offering = course.offering.pk
+    log_in(page, site, NEW_STUDENT, NEW_PASSWORD)
+
+    # The posted grade completed the assignment, and with it the course.
+    page.goto(site(f"/learn/{offering}/assignments/{course.items['assignment'].pk}/"))
+    expect(page.locator("#grade")).to_be_visible()
+    journey.step("assignment grade and feedback")
+    expect(page.locator("main")).to_contain_text(FEEDBACK)
+    page.goto(site("/learn/"))
+    card = page.locator("main").get_by_text("Calculus I").first
+    expect(card).to_be_visible()
+    certificate = page.locator("a[data-certificate]").first
+    expect(certificate).to_be_visible()
+    journey.step("my learning: completed, grade and certificate")
+
+    # The certificate and its public verification page.
+    certificate.click()
+    expect(page).to_have_url(re.compile(r"/certificates/[^/]+/$"))
+    expect(page.locator("main")).to_contain_text("Noor Haddad")
+    journey.step("certificate")
+    code = page.url.rstrip("/").rsplit("/", 1)[-1]
+    log_out(page)
+    page.goto(site(f"/certificates/{code}/"))
+    expect(page.locator("main")).to_contain_text(re.compile("valid|verified|issued", re.I))
+    journey.step("certificate verification, signed out")
+
+    # A review, then the rating on the catalog card.
+    log_in(page, site, NEW_STUDENT, NEW_PASSWORD)
+    page.goto(site(f"/learn/{offering}/review/"))
+    page.get_by_label(re.compile("5")).first.check()
+    page.get_by_label("Your review (optional)").fill("Clear lectures, and the lab made finite differences click.")
+    journey.step("review")
+    page.locator("main form").get_by_role("button").last.click()
+    page.goto(site("/courses/?q=calculus"))
+    card = page.locator("article.card").filter(has_text="Calculus I: Derivatives")
+    expect(card).to_contain_text(re.compile(r"★ 5\.0"))
+    expect(card).to_contain_text("1 rating")
+    journey.step("rating on the catalog card")

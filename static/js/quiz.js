@@ -10,6 +10,15 @@
 
   function say(text) { if (status) status.textContent = text; }
 
+  // Submitting (or "Save answers") posts every answer with the form: autosaves still in flight are cancelled,
+  // so none of them reaches an attempt that is already submitted (a 409 on the way out).
+  var pending = [];
+  var leaving = false;
+  form.addEventListener("submit", function () {
+    leaving = true;
+    pending.forEach(function (controller) { controller.abort(); });
+  });
+
   function save(fieldset) {
     var position = fieldset.dataset.position;
     var name = "q" + position;
@@ -23,10 +32,15 @@
       var text = fieldset.querySelector("input[type=text][name='" + name + "']");
       body.append(name, checked ? checked.value : (text ? text.value : ""));
     }
+    if (leaving) return;
     say("Saving…");
-    fetch(url, { method: "POST", body: body, headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
+    var controller = new AbortController();
+    pending.push(controller);
+    var done = function () { pending = pending.filter(function (c) { return c !== controller; }); };
+    fetch(url, { method: "POST", body: body, headers: { "X-CSRFToken": csrf }, credentials: "same-origin", signal: controller.signal })
       .then(function (response) { return response.json().then(function (data) { return { ok: response.ok, status: response.status, data: data }; }); })
       .then(function (result) {
+        done();
         var feedback = fieldset.querySelector(".quiz-feedback");
         if (result.ok) {
           say("Saved question " + position + ".");
@@ -41,7 +55,11 @@
           if (result.status === 409) window.location.reload();
         }
       })
-      .catch(function () { say("Not saved (no connection). Use “Save answers” before you leave."); });
+      .catch(function (error) {
+        done();
+        if (error && error.name === "AbortError") return;
+        say("Not saved (no connection). Use “Save answers” before you leave.");
+      });
   }
 
   form.querySelectorAll(".quiz-question").forEach(function (fieldset) {
