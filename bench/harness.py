@@ -43,6 +43,46 @@ def ensure_database(url: str) -> None:
             print(f"created database {name}", flush=True)
 
 
+def setup_django() -> None:
+    """For a bench script run as ``python -m bench.<name>``: the database named by DATABASE_URL created when
+    missing, Django set up with the production settings, migrated, the cache table made."""
+    import django
+
+    ensure_database(os.environ["DATABASE_URL"])
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
+    os.environ.setdefault("SECRET_KEY", "bench-" + "k" * 50)
+    django.setup()
+    from django.core.management import call_command
+
+    call_command("migrate", verbosity=0)
+    call_command("createcachetable", verbosity=0)
+
+
+def session_cookie(user) -> str:
+    """A real session for ``user``, stored as ``django.contrib.auth.login`` stores it; the Cookie header value."""
+    from importlib import import_module
+
+    from django.conf import settings
+    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
+
+    session = import_module(settings.SESSION_ENGINE).SessionStore()
+    session[SESSION_KEY] = str(user.pk)
+    # The backend log-in records: the first that can read a user back (axes' LockoutBackend, first in
+    # the list, only refuses locked-out log-ins and has no get_user).
+    session[BACKEND_SESSION_KEY] = next(
+        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
+    )
+    session[HASH_SESSION_KEY] = user.get_session_auth_hash()
+    session.create()
+    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+
+
+def load_average() -> str:
+    """The machine's 1/5/15-minute load averages, printed beside the figures (the machine is shared)."""
+    one, five, fifteen = os.getloadavg()
+    return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} ({os.cpu_count()} CPUs)"
+
+
 @dataclass
 class Result:
     label: str

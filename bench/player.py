@@ -111,18 +111,9 @@ def build_big_course(*, university, course, offering, student, completed: int = 
 
 
 def _setup():
-    import django
+    from bench.harness import setup_django
 
-    from bench.harness import ensure_database
-
-    ensure_database(os.environ["DATABASE_URL"])
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-    os.environ.setdefault("SECRET_KEY", "bench-" + "k" * 50)
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
+    setup_django()
 
     from django.utils import timezone
 
@@ -159,21 +150,9 @@ def _setup():
 
 
 def _session_cookie(student) -> str:
-    from importlib import import_module
+    from bench.harness import session_cookie
 
-    from django.conf import settings
-    from django.contrib.auth import BACKEND_SESSION_KEY, HASH_SESSION_KEY, SESSION_KEY, load_backend
-
-    session = import_module(settings.SESSION_ENGINE).SessionStore()  # as django.contrib.auth.login stores it
-    session[SESSION_KEY] = str(student.pk)
-    # The backend log-in records: the first that can read a user back (axes' LockoutBackend, first in
-    # the list, only refuses locked-out log-ins and has no get_user).
-    session[BACKEND_SESSION_KEY] = next(
-        path for path in settings.AUTHENTICATION_BACKENDS if hasattr(load_backend(path), "get_user")
-    )
-    session[HASH_SESSION_KEY] = student.get_session_auth_hash()
-    session.create()
-    return f"{settings.SESSION_COOKIE_NAME}={session.session_key}"
+    return session_cookie(student)
 
 
 def main() -> None:

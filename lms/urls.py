@@ -21,9 +21,11 @@ urlpatterns = [
     path("learn/<int:offering_id>/", include("learning.player.urls")),
     path("learn/", include("learning.urls")),
     path("learn/", include("learning.assessments.urls")),
+    path("learn/offerings/<int:offering_id>/gradebook/", include("learning.gradebook.grid_urls")),
     path("certificates/", include("learning.gradebook.urls")),
     path("notifications/", include("learning.notifications.urls")),
     path("tutor/", include("tutoring.urls")),
+    path("learn/", include("learning.gradebook.grading_urls")),
     path("", include("catalog.urls")),
     path("teach/", include("syllabus.urls")),
 ]

@@ -2,7 +2,8 @@
 plain values ``policy.compute_grade`` reads. Selectors (reads only), a fixed number of queries each.
 
 ``offering_scores(offering, *, user_ids=None) -> OfferingScores`` — four queries whatever the size (the
-students, the graded items, one UNION of the three score sources, the extensions). Every (student, item)
+students, the graded items, one UNION of the three score sources and the gradebook's item overrides, the
+extensions). Every (student, item)
 pair has an ``ItemScore``:
 
 - **the counting score** (``earned`` in the item's points, ``None`` when nothing counts yet):
@@ -13,6 +14,10 @@ pair has an ``ItemScore``:
   * assignment: the submission's ``score`` (raw − late penalty, or the missing score) once it is posted
     (``posted_at``: students never see an unposted grade, so it does not count either); worth ``max_points``.
   A score stored against another maximum than the item's current one is scaled to the item's points.
+  * **an item override** (``item_score_overrides``, written by ``overrides.override_item_score`` and the CSV
+    import) replaces all of the above: its score (in the item's points, as the instructor typed it) counts,
+    or the item is excused; ``overridden`` is set and ``missing`` cleared. ``source_id`` stays the item's own
+    attempt/submission, so the cell still opens the work.
 - **flags**: ``late`` (an assignment handed in after the student's due time, not exempt), ``missing`` (the
   student's due date has passed and nothing was handed in — assignments: the due time with the student's
   extension, or the missing score given by ``apply_missing_scores``; quizzes and labs: the offering's end,
@@ -35,7 +40,7 @@ else in the first category.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 
@@ -62,6 +67,7 @@ LEARNER_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
 QUIZ_POINTS = Decimal(100)
 DEFAULT_LAB_POINTS = Decimal(100)
 DEFAULT_CATEGORY_NAMES = {ItemKind.QUIZ: "Quizzes", ItemKind.LAB: "Labs", ItemKind.ASSIGNMENT: "Assignments"}
+KIND_LABELS = {ItemKind.QUIZ: "Quiz", ItemKind.LAB: "Lab", ItemKind.ASSIGNMENT: "Assignment"}
 KIND_ORDER = (ItemKind.QUIZ, ItemKind.LAB, ItemKind.ASSIGNMENT)
 _CENT = Decimal("0.01")
 
@@ -87,6 +93,10 @@ class GradebookItem:
     @property
     def key(self) -> str:
         return str(self.id)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 def _decimal(value, default: Decimal) -> Decimal:
@@ -193,6 +203,7 @@ class ItemScore:
     excused: bool = False
     submitted: bool = False
     source_id: int | None = None  # the counted attempt/submission, else the latest one
+    overridden: bool = False  # an instructor's item override decides earned/excused
 
     @property
     def graded(self) -> bool:
@@ -252,18 +263,24 @@ SELECT 'assignment', s.user_id, s.content_item_id, s.id,
     s.seconds_late, s.is_missing, s.status = 'submitted', s.late_exempt
 FROM assignment_submissions s
 WHERE s.course_offering_id = %(offering)s {assignment_users}
+UNION ALL
+SELECT 'override', o.student_id, o.content_item_id, o.id, o.score, NULL::numeric,
+    0::bigint, FALSE, FALSE, o.excused
+FROM item_score_overrides o
+WHERE o.course_offering_id = %(offering)s {override_users}
 """
 
 
 def _score_rows(offering_id: int, user_ids: list[int] | None):
     params: dict = {"offering": offering_id}
-    filters = {"quiz_users": "", "lab_users": "", "assignment_users": ""}
+    filters = {"quiz_users": "", "lab_users": "", "assignment_users": "", "override_users": ""}
     if user_ids is not None:
         params["users"] = user_ids
         filters = {
             "quiz_users": "AND a.user_id = ANY(%(users)s)",
             "lab_users": "AND s.user_id = ANY(%(users)s)",
             "assignment_users": "AND s.user_id = ANY(%(users)s)",
+            "override_users": "AND o.student_id = ANY(%(users)s)",
         }
     with connection.cursor() as cursor:
         cursor.execute(_SCORES_SQL.format(**filters), params)
@@ -311,7 +328,9 @@ def offering_scores(offering, *, user_ids: Iterable[int] | None = None) -> Offer
                 result.scores[(student.id, item.id)] = ItemScore(earned=None, possible=item.points_possible)
         return result
     student_ids = [student.id for student in students]
-    rows = {(row[1], row[2]): row for row in _score_rows(offering.pk, student_ids)}
+    rows, overrides = {}, {}
+    for row in _score_rows(offering.pk, student_ids):
+        (overrides if row[0] == "override" else rows)[(row[1], row[2])] = row
     extensions = _extensions(offering.pk, student_ids)
     now = timezone.now()
     for student in students:
@@ -331,19 +350,24 @@ def offering_scores(offering, *, user_ids: Iterable[int] | None = None) -> Offer
             if due is not None and extended is not None and extended > due:
                 due = extended
             past_due = due is not None and now > due
+            override = overrides.get((student.id, item.id))
             if row is None:
-                result.scores[(student.id, item.id)] = ItemScore(earned=None, possible=possible, missing=past_due)
-                continue
-            _, _, _, source_id, score, row_max, seconds_late, is_missing, submitted, exempt = row
-            earned = _scaled(score, row_max, possible, item.kind)
-            result.scores[(student.id, item.id)] = ItemScore(
-                earned=earned,
-                possible=possible,
-                late=bool(submitted and seconds_late and not exempt),
-                missing=bool(is_missing) or (not submitted and not exempt and past_due),
-                submitted=bool(submitted),
-                source_id=source_id,
-            )
+                cell = ItemScore(earned=None, possible=possible, missing=past_due)
+            else:
+                _, _, _, source_id, score, row_max, seconds_late, is_missing, submitted, exempt = row
+                cell = ItemScore(
+                    earned=_scaled(score, row_max, possible, item.kind),
+                    possible=possible,
+                    late=bool(submitted and seconds_late and not exempt),
+                    missing=bool(is_missing) or (not submitted and not exempt and past_due),
+                    submitted=bool(submitted),
+                    source_id=source_id,
+                )
+            if override is not None:
+                excused = bool(override[9])
+                cell = replace(cell, earned=None if excused else override[4], excused=excused, missing=False,
+                               overridden=True)  # fmt: skip
+            result.scores[(student.id, item.id)] = cell
     return result
 
 

@@ -351,6 +351,8 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "session_id": a.chat_session.pk,
         "message_id": a.chat_reply.pk,
         "note_id": a.chat_note.pk,
+        "student_id": a.student.pk,
+        "certificate_id": a.certificate.pk,
     }
     other = {
         "offering_id": b.offering.pk,
@@ -375,6 +377,8 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "session_id": b.chat_session.pk,
         "message_id": b.chat_reply.pk,
         "note_id": b.chat_note.pk,
+        "student_id": b.student.pk,
+        "certificate_id": b.certificate.pk,
     }
     values = {"own": str(own[kwarg]), "other": str(other[kwarg]), "missing": MISSING, "huge": PAST_BIGINT}
     if kwarg == "offering_id":
