@@ -101,10 +101,18 @@ def restore_migration_data() -> None:
 
 
 def flush_database() -> None:
-    """What a transactional test does at its end: empty every table (post_migrate puts back permissions)."""
+    """What a transactional test does at its end: empty every table (post_migrate puts back permissions).
+
+    Ids start again at 1, so a world seeded next has the same ids and structure versions as the one before:
+    the per-process memos keyed by them (the course structure with its outline, a student's rollup freshness) are cleared
+    too, as learning/tests/conftest.py does around each test."""
     from django.core.management import call_command
 
+    from learning.progress import freshness, structure
+
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=False)
+    for memo in (structure, freshness):
+        memo.clear_memo()
 
 
 @dataclass
