@@ -60,6 +60,12 @@ _MARKS = (
 )
 
 
+_FINAL_OVERRIDDEN = (
+    '<span class="gb-mark" title="overridden"><span aria-hidden="true">O</span>'
+    '<span class="visually-hidden">overridden</span></span>'
+)
+
+
 def _number(value) -> str:
     return "" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
 
@@ -102,7 +108,8 @@ def _row_html(page: grid.GridPage, row: grid.Row) -> str:
         f'<tr><th scope="row" class="gb-student">{escape(row.student.full_name)}'
         f'<br><small>{escape(row.student.email)}</small></th>'
         f"<td>{escape(row.student.status)}</td>{_cells(page, row)}{categories}"
-        f'<td class="gb-grade">{_percent(row.current)}</td><td class="gb-grade">{_percent(row.final)}</td>'
+        f'<td class="gb-grade">{_percent(row.current)}</td><td class="gb-grade{" gb-overridden" if row.final_overridden else ""}">'
+        f"{_percent(row.final)}{_FINAL_OVERRIDDEN if row.final_overridden else ''}</td>"
         f'<td>{escape(row.letter or "–")}</td><td>{passed}</td></tr>'
     )
 

@@ -58,6 +58,18 @@ def test_the_grid_shows_scores_marks_links_subtotals_and_both_grades(client, gb)
     assert "Beta 0000" not in html and "@b.example.edu" not in html
 
 
+def test_an_overridden_course_grade_replaces_the_final_grade_and_is_marked(client, gb):
+    from learning.gradebook import grades
+
+    grades.override_course_grade(actor=gb.a.instructor, offering=gb.a.offering, student_id=gb.l1.pk, score="91",
+                                 reason="Oral exam.")  # fmt: skip
+    client.force_login(gb.a.instructor)
+    l1 = _row(client.get(_url(gb.a.offering)), "Learner 0001")
+    assert '<td class="gb-grade gb-overridden">91.00 %' in l1 and "<td>A-</td><td>pass</td>" in l1
+    response = client.get(_url(gb.a.offering, sort="final", dir="desc"))
+    assert _names(response)[0] == "Learner 0001"
+
+
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
