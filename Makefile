@@ -27,9 +27,12 @@ dev: $(VENV)/.installed
 	@scripts/system-deps.sh --warn
 	@PORT=$(PORT) SERVER=runserver scripts/serve.sh
 
-## make test: install, lint, check migrations, run the whole suite on PostgreSQL.
+## make test: install (the tutor's small model too), lint, check migrations, run the whole suite on PostgreSQL.
+## The suite includes a tutor exchange with a real model (tutoring/tests/test_real_model.py): the first install
+## on a machine compiles llama.cpp (~8 min on 2 cores, docs/tutor.md); pip caches the wheel, later runs take seconds.
 test: $(VENV)/.installed-dev
 	scripts/system-deps.sh
+	PYTHON=$(PYTHON) scripts/tutor-model.sh install
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=lms.settings_test $(PY) manage.py makemigrations --check --dry-run
 	$(VENV)/bin/pytest
@@ -42,7 +45,8 @@ tutor-model:
 run-with-model: $(VENV)/.installed
 	PYTHON=$(PYTHON) PORT=$(PORT) scripts/tutor-model.sh run
 
-## make test-tutor-model: a whole tutor exchange through the OpenAI-compatible provider against that server.
+## make test-tutor-model: only the tutor's real-model test (a whole exchange through the OpenAI-compatible
+## provider and the streaming view against that server; `make test` runs it with everything else).
 test-tutor-model: $(VENV)/.installed-dev
 	PYTHON=$(PYTHON) scripts/tutor-model.sh test
 

@@ -31,6 +31,7 @@ from learning.models import (
     CourseGrade,
     CourseInvitation,
     CourseReview,
+    CourseReviewModeration,
     DiscussionPost,
     DiscussionPostUpvote,
     DiscussionSettings,
@@ -530,6 +531,20 @@ class CourseReviewAdmin(OfferingScoped):
     search_fields = ("review_text", *USER_SEARCH, "course_offering__course__code")
     list_select_related = ("course_offering__course", "user")
     autocomplete_fields = ("user", "course_offering")
+    date_hierarchy = "created_at"
+
+
+@admin.register(CourseReviewModeration)
+class CourseReviewModerationAdmin(ReadOnlyConsoleMixin, TenantScopedAdmin):
+    """The audit trail of hiding and un-hiding reviews, read-only: rows come only from
+    ``learning.community.services`` (staff hide and un-hide on the course's reviews page)."""
+
+    tenant_path = "review__course_offering__university"
+    department_path = "review__course_offering__course__department"
+    list_display = ("review", "action", "actor", "reason", "created_at")
+    list_filter = ("action", "review__course_offering__university")
+    search_fields = ("reason", "actor__email", "actor__full_name", "review__course_offering__course__code")
+    list_select_related = ("review", "actor")
     date_hierarchy = "created_at"
 
 

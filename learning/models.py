@@ -36,11 +36,13 @@ from learning.assessments.models_submissions import (
 )
 from learning.community.models import (
     CourseReview,
+    CourseReviewModeration,
     DiscussionPost,
     DiscussionPostUpvote,
     DiscussionSettings,
     DiscussionThread,
     DiscussionThreadFollow,
+    ReviewModerationAction,
     ThreadKind,
 )
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
@@ -68,6 +70,7 @@ __all__ = [
     "CourseGrade",
     "CourseInvitation",
     "CourseReview",
+    "CourseReviewModeration",
     "DiscussionPost",
     "DiscussionPostUpvote",
     "DiscussionSettings",
@@ -92,6 +95,7 @@ __all__ = [
     "QuizAttemptQuestion",
     "QuizMastery",
     "QuizRegrade",
+    "ReviewModerationAction",
     "ThreadKind",
     "SubmissionFile",
     "SubmissionFileRole",

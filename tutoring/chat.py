@@ -18,8 +18,8 @@ Contract:
   (reader gone, or ``max_seconds`` reached: the partial reply is kept) or ``error`` (friendly text kept).
   The provider runs in its own thread with no database access; no transaction is open around it.
 - ``meta`` of an assistant message: ``status``, ``prompt_name``, ``prompt_version``, ``prompt_label``,
-  ``provider``, ``model``, ``tokens_in``, ``tokens_out``, ``latency_ms``, ``finish_reason``, ``mode``,
-  and when relevant ``flagged``/``flag_reason``/``withheld`` (guard), ``error_detail``, ``feedback``.
+  ``provider``, ``model``, ``tokens_in``, ``tokens_out`` (``tokens_estimated`` when the server reported no
+  usage), ``latency_ms``, ``finish_reason``, ``mode``, and when relevant ``flagged``/``flag_reason``/``withheld`` (guard), ``error_detail``, ``feedback``.
 """
 
 from __future__ import annotations
@@ -156,6 +156,21 @@ def _release_connection() -> None:
         connection.close()
 
 
+def reply_prompt(*, user, access: TutorAccess, snapshot: dict, mode: str):
+    """The system prompt of a reply: the prompt store's prompt for the item, compiled with the course, the
+    item, the snapshot as text, the student's first name and the guard's mode."""
+    return system_prompt(
+        item=access.item,
+        variables={
+            "course": access.offering.course.title,
+            "item_title": access.item.title,
+            "content": snapshot_as_text(snapshot),
+            "student_first_name": (user.full_name or "").split(" ")[0] or "the student",
+            "mode": mode,
+        },
+    )
+
+
 class ReplyRun:
     """One reply of the tutor. Iterate ``events()``: ``("delta", text)``, ``("heartbeat", None)``,
     ``("replace", text)`` (a guarded reply, shown whole), and finally ``("done", message)``."""
@@ -191,16 +206,7 @@ class ReplyRun:
             practice_answers_allowed=self.access.practice_answers_allowed,
         )
         snapshot = session.content_context or {}
-        prompt = system_prompt(
-            item=self.access.item,
-            variables={
-                "course": self.access.offering.course.title,
-                "item_title": self.access.item.title,
-                "content": snapshot_as_text(snapshot),
-                "student_first_name": (self.user.full_name or "").split(" ")[0] or "the student",
-                "mode": mode.mode,
-            },
-        )
+        prompt = reply_prompt(user=self.user, access=self.access, snapshot=snapshot, mode=mode.mode)
         messages = prompt.messages + _history(session.pk, message.pk)
         config = provider_config()
         _release_connection()
@@ -286,6 +292,8 @@ class ReplyRun:
                 tokens_out=finished.tokens_out,
                 model=finished.model or meta["model"],
             )
+            if finished.tokens_estimated:
+                meta["tokens_estimated"] = True
             if finished.finish_reason == "cancelled" and status == COMPLETE:
                 status = INTERRUPTED
         if failure is not None:

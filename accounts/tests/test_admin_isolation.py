@@ -101,6 +101,9 @@ BUILDERS = {
         thread=lf.DiscussionThreadFactory(course_offering=t.offering, created_by_user=t.student), user=t.student
     ),
     "learning.coursereview": lambda t: lf.CourseReviewFactory(user=t.student, course_offering=t.offering),
+    "learning.coursereviewmoderation": lambda t: lf.CourseReviewModerationFactory(
+        review=lf.CourseReviewFactory(user=t.student, course_offering=t.offering), actor=t.instructor
+    ),
     "learning.accommodation": lambda t: lf.AccommodationFactory(student=t.student, course_offering=t.offering),
     "learning.quizattemptquestion": lambda t: lf.QuizAttemptQuestionFactory(attempt=_attempt(t)),
     "learning.quizmastery": lambda t: lf.QuizMasteryFactory(user=t.student, course_offering=t.offering),

@@ -260,3 +260,32 @@ class CourseReview(models.Model):
 
     def __str__(self) -> str:
         return f"{self.rating}★ by {self.user_id} for {self.course_offering_id}"
+
+
+class ReviewModerationAction(models.TextChoices):
+    HIDE = "hide", "Hidden"
+    UNHIDE = "unhide", "Shown again"
+
+
+class CourseReviewModeration(models.Model):
+    """The audit trail of hiding and un-hiding a review: who, when, which way and why. Written only by
+    ``learning.community.services`` (``hide_review``/``unhide_review``), in the transaction that changes the
+    review, one row per change that took effect; never edited."""
+
+    review = models.ForeignKey(CourseReview, on_delete=models.CASCADE, related_name="moderations", db_index=False)
+    actor = models.ForeignKey(USER, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    action = models.CharField(max_length=16, choices=ReviewModerationAction.choices)
+    reason = models.CharField(max_length=500)
+    created_at = models.DateTimeField(db_default=Now(), editable=False)
+
+    class Meta:
+        db_table = "course_review_moderations"
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            choices_check("action", ReviewModerationAction, name="ck_course_review_moderations_action"),
+            models.CheckConstraint(condition=~Q(reason=""), name="ck_course_review_moderations_reason"),
+        ]
+        indexes = [LongNameIndex(fields=["review", "created_at"], name="ix_course_review_moderations_review")]
+
+    def __str__(self) -> str:
+        return f"{self.action} of review {self.review_id} by {self.actor_id}"

@@ -10,6 +10,7 @@ upvotes on the page and whether the viewer follows.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from django.contrib.postgres.search import SearchQuery
@@ -213,11 +214,21 @@ def rating_histogram(course_id: int) -> list[dict]:
     ]
 
 
-def reviews_page(course_id: int, number, *, include_hidden: bool = False, per_page: int = REVIEWS_PER_PAGE):
+def reviews_page(
+    course_id: int,
+    number,
+    *,
+    hidden_in_offerings: Iterable[int] = (),
+    only_hidden: bool = False,
+    per_page: int = REVIEWS_PER_PAGE,
+):
+    """A page of the course's reviews, newest first: the visible ones, plus the hidden ones of
+    ``hidden_in_offerings`` (the offerings the viewer moderates); ``only_hidden``: just those."""
+    offering_ids = list(hidden_in_offerings)
     reviews = CourseReview.objects.filter(course_offering__course_id=course_id)
-    if not include_hidden:
-        reviews = reviews.filter(hidden_at__isnull=True)
-    reviews = reviews.select_related("user", "course_offering").order_by("-created_at", "-id")
+    hidden_here = Q(hidden_at__isnull=False, course_offering_id__in=offering_ids)
+    reviews = reviews.filter(hidden_here if only_hidden else Q(hidden_at__isnull=True) | hidden_here)
+    reviews = reviews.select_related("user", "course_offering", "hidden_by").order_by("-created_at", "-id")
     return Paginator(reviews, per_page).get_page(number)
 
 

@@ -5,12 +5,15 @@ whose ``ValidationError`` goes back onto the form and whose ``PermissionDenied``
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth.mixins import LoginRequiredMixin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -226,7 +229,7 @@ def _row(access, post, upvoted: set) -> dict:
         "post": post,
         "depth": min(post.depth, selectors.MAX_SCREEN_DEPTH),
         "deep": post.depth > selectors.MAX_SCREEN_DEPTH,
-        "author": (post.user.full_name if shows_author else services.ANONYMOUS_NAME),
+        "author": (post.user.full_name if shows_author else gettext(services.ANONYMOUS_NAME)),
         "anonymous_note": post.is_anonymous and shows_author,
         "html": "" if hidden else post.body_html,
         "deleted": post.is_deleted,
@@ -279,7 +282,7 @@ class PostActionView(OfferingAccessMixin, View):
         try:
             if action == "delete":
                 services.delete_post(actor=request.user, post=post)
-                messages.success(request, "Your post was deleted.")
+                messages.success(request, gettext("Your post was deleted."))
             elif action == "upvote":
                 services.toggle_upvote(actor=request.user, access=self.access, post=post)
             else:
@@ -310,7 +313,7 @@ class PostRemoveView(OfferingAccessMixin, FormView):
     def form_valid(self, form):
         post = self.get_post()
         services.remove_post(actor=self.request.user, access=self.access, post=post, reason=form.cleaned_data["reason"])
-        messages.success(self.request, "The post was removed; students no longer see it.")
+        messages.success(self.request, gettext("The post was removed; students no longer see it."))
         return redirect(services.thread_url(post.thread, post.pk))
 
 
@@ -390,20 +393,23 @@ class ReviewEditView(OfferingAccessMixin, FormView):
             response = self.form_invalid(form)
             response.status_code = 403
             return response
-        messages.success(self.request, "Thank you: your review is saved.")
+        messages.success(self.request, gettext("Thank you: your review is saved."))
         course = self.offering.course
         return redirect(reverse("community:course-reviews", args=[course.university.short_code, course.code]))
 
 
-class ReviewHideView(LoginRequiredMixin, FormView):
-    template_name = "learning/community/review_hide.html"
+class _ReviewModerationView(LoginRequiredMixin, FormView):
+    """Hide or un-hide a review, with a reason: the offering's instructors and the admins over it
+    (``permissions.can_hide_review``); anyone else, and a review of another offering, gets 404."""
+
     form_class = forms.ReasonForm
+    hide: bool
 
     def dispatch(self, request, *args, **kwargs):
         if not request.user.is_authenticated:
             return self.handle_no_permission()
         self.review = (
-            CourseReview.objects.select_related("course_offering__course__university", "user")
+            CourseReview.objects.select_related("course_offering__course__university", "user", "hidden_by")
             .filter(pk=kwargs["review_id"], course_offering_id=kwargs["offering_id"])
             .first()
         )
@@ -411,16 +417,44 @@ class ReviewHideView(LoginRequiredMixin, FormView):
             raise Http404
         return super().dispatch(request, *args, **kwargs)
 
+    def _reviews_url(self, **params) -> str:
+        course = self.review.course_offering.course
+        url = reverse("community:course-reviews", args=[course.university.short_code, course.code])
+        return url + ("?" + urlencode(params) if params else "")
+
+    def get(self, request, *args, **kwargs):
+        if (self.review.hidden_at is not None) == self.hide:  # nothing to do: back to the list, saying so
+            messages.info(request, gettext(self.unchanged_message))
+            return redirect(self._reviews_url())
+        return super().get(request, *args, **kwargs)
+
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         context["review"] = self.review
         return context
 
     def form_valid(self, form):
-        services.hide_review(actor=self.request.user, review=self.review, reason=form.cleaned_data["reason"])
-        messages.success(self.request, "The review is hidden and no longer counts in the rating.")
-        course = self.review.course_offering.course
-        return redirect(reverse("community:course-reviews", args=[course.university.short_code, course.code]))
+        moderate = services.hide_review if self.hide else services.unhide_review
+        changed = moderate(actor=self.request.user, review=self.review, reason=form.cleaned_data["reason"])
+        if changed:
+            messages.success(self.request, gettext(self.done_message))
+        else:  # someone else got there first (a second tab, a colleague)
+            messages.info(self.request, gettext(self.unchanged_message))
+        return redirect(self._reviews_url())
+
+
+class ReviewHideView(_ReviewModerationView):
+    template_name = "learning/community/review_hide.html"
+    hide = True
+    done_message = gettext_noop("The review is hidden and no longer counts in the rating.")
+    unchanged_message = gettext_noop("The review is already hidden.")
+
+
+class ReviewUnhideView(_ReviewModerationView):
+    template_name = "learning/community/review_unhide.html"
+    hide = False
+    done_message = gettext_noop("The review is shown again and counts in the rating.")
+    unchanged_message = gettext_noop("The review is not hidden.")
 
 
 class CourseReviewsView(TemplateView):
@@ -431,14 +465,18 @@ class CourseReviewsView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         course = get_course_for_user(self.request.user, self.kwargs["short_code"], self.kwargs["code"])
-        page = selectors.reviews_page(course.pk, self.request.GET.get("page"))
+        managed = set(offerings_managed_by(self.request.user).filter(course_id=course.pk).values_list("pk", flat=True))
+        # Staff of an offering also see its hidden reviews (marked, with "Un-hide…"); ?hidden=1 lists only those.
+        only_hidden = bool(managed) and self.request.GET.get("hidden") == "1"
+        page = selectors.reviews_page(
+            course.pk, self.request.GET.get("page"), hidden_in_offerings=managed, only_hidden=only_hidden
+        )
         context.update(
             course=course,
             page=page,
             reviews=list(page.object_list),
             histogram=selectors.rating_histogram(course.pk),
-            managed_offering_ids=set(
-                offerings_managed_by(self.request.user).filter(course_id=course.pk).values_list("pk", flat=True)
-            ),
+            managed_offering_ids=managed,
+            only_hidden=only_hidden,
         )
         return context

@@ -18,6 +18,7 @@ class NotificationKind(models.TextChoices):
     ENDORSEMENT = "endorsement", _("Answer endorsed")
     MENTION = "mention", _("Mention")
     REVIEW_HIDDEN = "review_hidden", _("Review hidden")
+    REVIEW_UNHIDDEN = "review_unhidden", _("Review shown again")
     WAITLIST_PROMOTED = "waitlist_promoted", _("Waiting list promotion")
     ENROLLMENT_REQUESTED = "enrollment_requested", _("Enrollment request received")
     ENROLLMENT_APPROVED = "enrollment_approved", _("Enrollment approved")

@@ -20,6 +20,7 @@ from learning.models import (
     CourseGrade,
     CourseInvitation,
     CourseReview,
+    CourseReviewModeration,
     DiscussionPost,
     DiscussionPostUpvote,
     DiscussionSettings,
@@ -303,6 +304,16 @@ class NotificationFactory(DjangoModelFactory):
     kind = NotificationKind.GRADE_POSTED
     text = "Your grade for Lab 1 is posted."
     url = "/learn/"
+
+
+class CourseReviewModerationFactory(DjangoModelFactory):
+    class Meta:
+        model = CourseReviewModeration
+
+    review = factory.SubFactory(CourseReviewFactory)
+    actor = factory.SubFactory(UserFactory)
+    action = "hide"
+    reason = "Insults another student"
 
 
 class NotificationDigestFactory(DjangoModelFactory):

@@ -62,6 +62,8 @@ EXPECTED_RULES = {
     "notifications.university_id": ("universities", "NO ACTION"),
     "notifications.user_id": ("users", "NO ACTION"),
     "notification_digests.user_id": ("users", "NO ACTION"),
+    "course_review_moderations.review_id": ("course_reviews", "NO ACTION"),
+    "course_review_moderations.actor_id": ("users", "NO ACTION"),
     "submission_files.assignment_submission_id": ("assignment_submissions", "NO ACTION"),
     "submission_files.course_offering_id": ("course_offerings", "NO ACTION"),
     "submission_files.lab_submission_id": ("lab_submissions", "NO ACTION"),

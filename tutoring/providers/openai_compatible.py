@@ -1,7 +1,10 @@
 """The OpenAI-compatible provider: the official ``openai`` SDK with a base URL, so OpenAI, vLLM,
-Ollama, llama.cpp's server and LiteLLM all work. Streams with ``stream_options.include_usage`` (servers
-that ignore it leave the token counts empty) and no SDK retries (a retry would repeat a half-streamed
-reply). Every failure becomes a ``ProviderError`` with a message for the student.
+Ollama, llama.cpp's server and LiteLLM all work. Streams with ``stream_options.include_usage`` and no SDK
+retries (a retry would repeat a half-streamed reply). A server that ignores ``include_usage``
+(llama-cpp-python's server does) gets estimated counts, marked ``tokens_estimated``: the streamed pieces
+for the reply (these servers send one token per piece) and ``estimate_prompt_tokens`` for the prompt, so
+the token budget still counts its replies. Every failure becomes a ``ProviderError`` with a message for
+the student.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from tutoring.providers.base import (
     Delta,
     Finished,
     ProviderError,
+    estimate_prompt_tokens,
 )
 from tutoring.providers.config import ProviderConfig
 
@@ -44,6 +48,7 @@ class OpenAICompatibleProvider:
     ) -> Iterator[Delta | Finished]:
         finish_reason = None
         usage = None
+        pieces = 0
         model = self.model
         stream = None
         try:
@@ -64,6 +69,7 @@ class OpenAICompatibleProvider:
                 for choice in chunk.choices or []:
                     text = getattr(choice.delta, "content", None) if choice.delta is not None else None
                     if text:
+                        pieces += 1
                         yield Delta(text)
                     if choice.finish_reason:
                         finish_reason = choice.finish_reason
@@ -83,6 +89,15 @@ class OpenAICompatibleProvider:
         if finish_reason is None:
             # The server ended the stream without saying why: a cut connection on its side.
             raise ProviderError(PROVIDER_BROKEN_REPLY, detail="stream ended without a finish reason")
+        if usage is None:
+            yield Finished(
+                finish_reason=finish_reason,
+                tokens_in=estimate_prompt_tokens(messages),
+                tokens_out=pieces,
+                model=model,
+                tokens_estimated=True,
+            )
+            return
         yield Finished(
             finish_reason=finish_reason,
             tokens_in=getattr(usage, "prompt_tokens", None),

@@ -6,7 +6,7 @@ run the real ``openai`` SDK over real sockets.
 ``chunks`` pieces, ``delay`` seconds apart, then a usage chunk and ``[DONE]``), ``"status"`` (HTTP
 ``status`` with an OpenAI error body), ``"slow"`` (sleeps ``delay`` seconds before answering), ``"cut"``
 (sends ``cut_after`` pieces, then drops the connection without a finish reason). ``requests`` records
-every request body.
+every request body; ``send_usage = False`` leaves out the usage chunk, as llama-cpp-python's server does.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ class FakeOpenAI:
         self.status = 500
         self.cut_after = 2
         self.model = "fake-model-1"
+        self.send_usage = True  # False: like llama-cpp-python's server, no usage chunk despite include_usage
         self.requests: list[dict] = []
         # When set to an Event, every stream waits for it before its first piece (the bench releases
         # 100 streams at once this way).
@@ -107,11 +108,12 @@ class FakeOpenAI:
                 if self.delay and self.behaviour != "slow":
                     time.sleep(self.delay)
             handler.wfile.write(self._chunk(finish="stop"))
-            handler.wfile.write(
-                self._chunk(
-                    usage={"prompt_tokens": 42, "completion_tokens": len(pieces), "total_tokens": 42 + len(pieces)}
+            if self.send_usage:
+                handler.wfile.write(
+                    self._chunk(
+                        usage={"prompt_tokens": 42, "completion_tokens": len(pieces), "total_tokens": 42 + len(pieces)}
+                    )
                 )
-            )
             handler.wfile.write(b"data: [DONE]\n\n")
             handler.wfile.flush()
         except (BrokenPipeError, ConnectionResetError):

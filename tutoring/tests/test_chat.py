@@ -281,6 +281,21 @@ def test_a_blocked_term_is_kept_flagged_and_not_sent_to_the_model(tutor, fake_op
     assert fake_openai.requests == []
 
 
+def test_the_token_budget_counts_a_server_that_reports_no_usage(tutor, fake_openai):
+    from lms.services import set_system_setting
+
+    a = tutor.world.a
+    fake_openai.send_usage = False  # as llama-cpp-python's server
+    access, _, sent = send(a.student, a.offering, tutor.a_video, "one")
+    reply = reply_to_end(a.student, access, sent)
+    assert reply.meta["tokens_estimated"] is True and reply.meta["tokens_out"] == fake_openai.chunks
+    assert reply.meta["tokens_in"] > 100  # the system prompt with the transcript
+    set_system_setting(key="tutor.budget.daily_tokens", value=str(reply.meta["tokens_in"]), is_encrypted=False)
+    with pytest.raises(chat.ChatRefused) as refused:
+        send(a.student, a.offering, tutor.a_video, "two")
+    assert refused.value.message.startswith("You have used today's tutor allowance")
+
+
 def test_budget_refusal_says_when_it_resets_and_staff_are_exempt(tutor):
     from lms.services import set_system_setting
 

@@ -11,6 +11,7 @@ from tutoring.providers.base import (
     PROVIDER_REFUSED,
     PROVIDER_TIMEOUT,
     PROVIDER_UNAVAILABLE,
+    estimate_prompt_tokens,
 )
 from tutoring.providers.config import OFFLINE, OPENAI, ProviderConfig
 from tutoring.providers.offline import NO_MODEL_NOTICE, NOTHING_FOUND, OfflineProvider, rank
@@ -46,6 +47,22 @@ def test_streamed_chunks_arrive_in_order_with_usage(fake):
     # The server got the messages we built and a streaming request.
     assert fake.requests[0]["messages"] == MESSAGES
     assert fake.requests[0]["stream"] is True
+
+
+def test_a_server_that_reports_no_usage_gets_estimated_counts(fake):
+    # llama-cpp-python's server ignores stream_options.include_usage.
+    fake.send_usage = False
+    events = run(provider_for(fake))
+    assert "".join(e.text for e in events if isinstance(e, Delta)) == fake.reply
+    assert events[-1] == Finished(
+        finish_reason="stop",
+        tokens_in=estimate_prompt_tokens(MESSAGES),
+        tokens_out=5,
+        model="fake-model-1",
+        tokens_estimated=True,
+    )
+    # "Be Socratic." (12 chars) and "What is a derivative?" (21): 3 + (4 + 3) + (4 + 6).
+    assert estimate_prompt_tokens(MESSAGES) == 20
 
 
 @pytest.mark.parametrize(

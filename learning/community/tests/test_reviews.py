@@ -14,7 +14,7 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from catalog.models import Course
 from learning.community import services
-from learning.community.models import CourseReview
+from learning.community.models import CourseReview, CourseReviewModeration
 from learning.enrollment.models import EnrollmentStatus
 from learning.notifications.models import Notification, NotificationKind
 from learning.progress.models import UserModuleProgress
@@ -118,9 +118,11 @@ def test_hide_with_a_reason_stops_counting_and_tells_the_author(
     assert (course.rating_avg, course.rating_count) == (Decimal("5.00"), 1)
     note = Notification.objects.get(user=people.completed)
     assert note.kind == NotificationKind.REVIEW_HIDDEN and "Insults another student" in note.text
-    html = client.get(
-        reverse("community:course-reviews", args=[a.university.short_code, a.course.code])
-    ).content.decode()
+    reviews_url = reverse("community:course-reviews", args=[a.university.short_code, a.course.code])
+    html = client.get(reviews_url).content.decode()  # the instructor still sees it, marked, to un-hide it
+    assert "abusive words" in html and "Hidden by" in html and "Insults another student" in html
+    client.force_login(a.student)
+    html = client.get(reviews_url).content.decode()
     assert "abusive words" not in html and "Lovely" in html
     # University admins of A may hide too.
     with pytest.raises(PermissionDenied):
@@ -205,3 +207,172 @@ def test_concurrent_reviews_leave_the_exact_aggregate():
     course = Course.objects.get(pk=a.course.pk)
     assert course.rating_count == 10
     assert course.rating_avg == (Decimal(sum(reviews)) / 10).quantize(Decimal("0.01"))
+
+
+# --- un-hiding --------------------------------------------------------------------------------------------
+
+
+def _unhide_url(tenant, review):
+    return reverse("community:review-unhide", kwargs={"offering_id": tenant.offering.pk, "review_id": review.pk})
+
+
+def _reviews_url(tenant):
+    return reverse("community:course-reviews", args=[tenant.university.short_code, tenant.course.code])
+
+
+def test_unhide_counts_again_tells_the_author_and_is_audited(client, world, people, django_capture_on_commit_callbacks):
+    a = world.a
+    _halfway(a.student, a)
+    services.save_review(actor=a.student, offering=a.offering, rating=5, text="Lovely")
+    review = services.save_review(actor=people.completed, offering=a.offering, rating=1, text="Harsh but fair")
+    assert services.hide_review(actor=a.instructor, review=review, reason="Looked like abuse") is True
+    assert (_course(a).rating_avg, _course(a).rating_count) == (Decimal("5.00"), 1)
+    url = _unhide_url(a, review)
+
+    assert client.get(url).status_code == 302  # anonymous: to the log-in page
+    for outsider in (a.student, people.completed, a.ta, world.b.instructor, world.b.university_admin):
+        client.force_login(outsider)
+        assert client.get(url).status_code == 404
+        assert client.post(url, {"reason": "fine"}).status_code == 404
+    client.force_login(a.instructor)
+    foreign = reverse("community:review-unhide", kwargs={"offering_id": world.b.offering.pk, "review_id": review.pk})
+    assert client.post(foreign, {"reason": "fine"}).status_code == 404
+    page = client.get(url).content.decode()
+    assert "Looked like abuse" in page and "Harsh but fair" in page
+    for bad in ("", "   ", "x" * 501):
+        response = client.post(url, {"reason": bad})
+        assert response.status_code == 200 and response.context["form"].errors["reason"]
+    assert client.post(url, {"reason": "ok\x00"}).status_code == 400  # NUL: refused before the view
+    assert CourseReview.objects.get(pk=review.pk).hidden_at is not None
+    assert _course(a).rating_count == 1
+
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(url, {"reason": "Re-read it: criticism, not abuse"})
+    assert response.status_code == 302 and response.url == _reviews_url(a)
+    review.refresh_from_db()
+    assert (review.hidden_at, review.hidden_by_id, review.hidden_reason) == (None, None, "")
+    assert (_course(a).rating_avg, _course(a).rating_count) == (Decimal("3.00"), 2)
+    note = Notification.objects.get(user=people.completed, kind=NotificationKind.REVIEW_UNHIDDEN)
+    assert "shown again" in note.text and "criticism, not abuse" in note.text
+    log = list(CourseReviewModeration.objects.filter(review=review).order_by("id").values_list("action", "actor_id", "reason"))
+    assert log == [
+        ("hide", a.instructor.pk, "Looked like abuse"),
+        ("unhide", a.instructor.pk, "Re-read it: criticism, not abuse"),
+    ]
+    assert "Harsh but fair" in client.get(_reviews_url(a)).content.decode()
+
+    # Twice (a second tab): nothing changes, nobody is told again, and the page says so.
+    response = client.post(url, {"reason": "again"}, follow=True)
+    assert "The review is not hidden." in response.content.decode()
+    assert CourseReviewModeration.objects.filter(review=review).count() == 2
+    assert Notification.objects.filter(user=people.completed, kind=NotificationKind.REVIEW_UNHIDDEN).count() == 1
+    assert client.get(url).status_code == 302
+    # The service re-checks the policy.
+    services.hide_review(actor=a.university_admin, review=review, reason="Again")
+    with pytest.raises(PermissionDenied):
+        services.unhide_review(actor=a.ta, review=review, reason="no")
+    assert services.unhide_review(actor=a.university_admin, review=review, reason="Admin says fine") is True
+
+
+def test_staff_see_their_offerings_hidden_reviews_marked_students_do_not(
+    client, world, people, django_assert_num_queries
+):
+    a = world.a
+    services.save_review(actor=people.completed, offering=a.offering, rating=4, text="Visible review")
+    hidden = []
+    for n in range(12):
+        user = UserFactory()
+        CourseEnrollmentFactory(user=user, course_offering=a.offering, status=EnrollmentStatus.COMPLETED)
+        review = services.save_review(actor=user, offering=a.offering, rating=1, text=f"Hidden review {n}")
+        services.hide_review(actor=a.instructor, review=review, reason=f"Reason {n}")
+        hidden.append(review)
+    url = _reviews_url(a)
+
+    client.force_login(a.student)
+    html = client.get(url).content.decode()
+    assert "Visible review" in html and "Hidden review" not in html and "Un-hide" not in html
+    assert "Hidden review" not in client.get(url, {"hidden": "1"}).content.decode()
+
+    client.force_login(a.instructor)
+    html = client.get(url).content.decode()
+    assert html.count("data-hidden-review") == 10 and "Visible review" not in html  # page 1: the 10 newest
+    assert "Reason 11" in html and _unhide_url(a, hidden[11]) in html
+    html = client.get(url, {"hidden": "1"}).content.decode()
+    assert html.count("data-hidden-review") == 10 and "Page 1 of 2" in html and "Visible review" not in html
+    # One page, whatever the number of hidden reviews on it: no query per row (their hider included).
+    with django_assert_num_queries(_queries(client, url, {"hidden": "1", "page": "2"})):
+        client.get(url, {"hidden": "1", "page": "1"})
+
+
+def _queries(client, url, params) -> int:
+    from django.db import connection as conn
+    from django.test.utils import CaptureQueriesContext
+
+    with CaptureQueriesContext(conn) as captured:
+        assert client.get(url, params).status_code == 200
+    return len(captured.captured_queries)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_concurrent_hides_unhides_and_reviews_leave_the_exact_aggregate_and_log():
+    from conftest import build_world
+
+    world = build_world()
+    a = world.a
+    students = [UserFactory() for _ in range(12)]
+    for student in students:
+        CourseEnrollmentFactory(user=student, course_offering=a.offering, status=EnrollmentStatus.COMPLETED)
+    existing = [
+        services.save_review(actor=student, offering=a.offering, rating=1 + n % 5, text="")
+        for n, student in enumerate(students[:6])
+    ]
+    for review in existing[:3]:
+        services.hide_review(actor=a.instructor, review=review, reason="start hidden")
+    moderators = (a.instructor, a.university_admin)
+    threads_per_review = 2
+    barrier = threading.Barrier(len(existing) * threads_per_review + 6)
+    errors = []
+
+    def toggle(review, moderator, rounds=3):
+        try:
+            barrier.wait(timeout=30)
+            for n in range(rounds):
+                if n % 2 == 0:
+                    services.unhide_review(actor=moderator, review=review, reason=f"show {n}")
+                else:
+                    services.hide_review(actor=moderator, review=review, reason=f"hide {n}")
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    def review(student, rating):
+        try:
+            barrier.wait(timeout=30)
+            services.save_review(actor=student, offering=a.offering, rating=rating, text="")
+        except BaseException as exc:  # noqa: BLE001
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    workers = [
+        threading.Thread(target=toggle, args=(r, moderators[i])) for r in existing for i in range(threads_per_review)
+    ]
+    workers += [threading.Thread(target=review, args=(s, 5)) for s in students[6:]]
+    for w in workers:
+        w.start()
+    for w in workers:
+        w.join(timeout=120)
+    assert errors == []
+    visible = list(
+        CourseReview.objects.filter(course_offering=a.offering, hidden_at__isnull=True).values_list("rating", flat=True)
+    )
+    course = Course.objects.get(pk=a.course.pk)
+    assert course.rating_count == len(visible)
+    expected = (Decimal(sum(visible)) / len(visible)).quantize(Decimal("0.01")) if visible else None
+    assert course.rating_avg == expected
+    # The log alternates for every review (each entry is a change that took effect) and ends in its state.
+    for r in CourseReview.objects.filter(pk__in=[x.pk for x in existing]):
+        actions = list(CourseReviewModeration.objects.filter(review=r).order_by("id").values_list("action", flat=True))
+        assert all(x != y for x, y in zip(actions, actions[1:], strict=False))
+        assert actions[-1] == ("hide" if r.hidden_at else "unhide") if actions else r.hidden_at is None
