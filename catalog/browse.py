@@ -352,12 +352,21 @@ def share_path(offering: CourseOffering) -> str:
     return f"{path}?{urlencode({'link': unlisted_link_token(offering)}, safe=':')}"
 
 
+def course_subjects(*, course: Course) -> list[CourseSubject]:
+    """ONE query: the course's subjects, the primary one first."""
+    return list(
+        CourseSubject.objects.filter(course_id=course.pk).select_related("subject").order_by("-is_primary",
+                                                                                              "subject__name")
+    )
+
+
 def get_course_page(
-    *, user, course: Course, link_token: str | None = None, invitation_code: str | None = None
+    *, user, course: Course, link_token: str | None = None, invitation_code: str | None = None,
+    subjects: list[CourseSubject] | None = None,
 ) -> CoursePage:
     """Three queries: the offerings the user may reach or manage (with their staff, one prefetch) and
-    the course's subjects; plus the user's admin scope, cached on the user. Prerequisites and the enroll
-    panel are learning's (template tags)."""
+    the course's subjects (none when ``subjects`` are given); plus the user's admin scope, cached on the
+    user. Prerequisites and the enroll panel are learning's (template tags)."""
     reachable = reachable_offerings_q(user, link_token=link_token, invitation_code=invitation_code)
     offerings = list(
         CourseOffering.objects.filter(reachable | managed_offerings_q(user, course), course_id=course.pk)
@@ -382,10 +391,8 @@ def get_course_page(
         offering.share_path = (
             share_path(offering) if offering.can_manage and offering.visibility == OfferingVisibility.UNLISTED else None
         )
-    subjects = list(
-        CourseSubject.objects.filter(course_id=course.pk).select_related("subject").order_by("-is_primary",
-                                                                                              "subject__name")
-    )
+    if subjects is None:
+        subjects = course_subjects(course=course)
     return CoursePage(course=course, offerings=offerings, subjects=subjects)
 
 

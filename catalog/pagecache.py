@@ -36,10 +36,11 @@ Contract:
 from __future__ import annotations
 
 import hashlib
-import logging
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from django.core.cache import DEFAULT_CACHE_ALIAS, cache, caches
 from django.core.cache.backends.db import DatabaseCache
@@ -47,8 +48,6 @@ from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from catalog.permissions import invite_only_listed, member_university_ids
-
-logger = logging.getLogger(__name__)
 
 VERSION_KEY = "catalog:version"
 CLOCK_KEY = "catalog:clock"
@@ -97,11 +96,7 @@ def _next_boundary(now: datetime) -> datetime | None:
         return cursor.fetchone()[0]
 
 
-def catalog_state(*, now: datetime | None = None) -> str:
-    """``"<version>.<boundary>"``: one cache read (both keys), plus one query when the clock boundary has
-    passed or was dropped by a bump."""
-    now = now or timezone.now()
-    found = cache.get_many([VERSION_KEY, CLOCK_KEY])
+def _state_from(found: dict, now: datetime) -> str:
     version = found.get(VERSION_KEY)
     if version is None:  # first use, or evicted: a new token (never a reused one)
         cache.add(VERSION_KEY, _new_token(), timeout=None)
@@ -110,9 +105,60 @@ def catalog_state(*, now: datetime | None = None) -> str:
     if clock is None or (clock != NO_BOUNDARY and float(clock) <= now.timestamp()):
         boundary = _next_boundary(now)
         clock = NO_BOUNDARY if boundary is None else repr(boundary.timestamp())
-        timeout = FRAGMENT_TIMEOUT if boundary is None else max(1, min(FRAGMENT_TIMEOUT, int((boundary - now).total_seconds()) + 1))
-        cache.set(CLOCK_KEY, clock, timeout)
+        seconds = FRAGMENT_TIMEOUT if boundary is None else int((boundary - now).total_seconds()) + 1
+        cache.set(CLOCK_KEY, clock, max(1, min(FRAGMENT_TIMEOUT, seconds)))
     return f"{version}.{clock}"
+
+
+def catalog_state(*, now: datetime | None = None) -> str:
+    """``"<version>.<boundary>"``: one cache read (both keys), plus one query when the clock boundary has
+    passed or was dropped by a bump."""
+    return _state_from(cache.get_many([VERSION_KEY, CLOCK_KEY]), now or timezone.now())
+
+
+# The state this process read last: a request asks for its fragments under it in the same cache read as the
+# state itself, and uses them only if the state read is that one (a second read otherwise).
+_last_state: str | None = None
+_MISSING = object()
+
+
+def _key(state: str, tail: tuple[str, ...]) -> str:
+    return ":".join((PREFIX, state, *tail))
+
+
+@dataclass
+class Parts:
+    """Cached values of one request, by name (:func:`read_parts`)."""
+
+    state: str
+    tails: dict[str, tuple[str, ...]]
+    values: dict[str, Any] = field(default_factory=dict)
+
+    def get_or_set(self, name: str, compute: Callable[[], Any]) -> Any:
+        """The value stored under ``name``'s key, else ``compute()``'s, stored for the next request (a value
+        may be ``None``)."""
+        value = self.values.get(name, _MISSING)
+        if value is _MISSING:
+            value = compute()
+            cache.set(_key(self.state, self.tails[name]), (value,), FRAGMENT_TIMEOUT)
+            self.values[name] = value
+        return value
+
+
+def read_parts(tails: dict[str, tuple[str, ...]]) -> Parts:
+    """The catalog state and the values stored under it for each ``name: key tail``; one cache round trip
+    when this process's last state is still the current one, else two."""
+    global _last_state
+    guess = _last_state
+    asked = {name: _key(guess, tail) for name, tail in tails.items()} if guess else {}
+    found = cache.get_many([VERSION_KEY, CLOCK_KEY, *asked.values()])
+    state = _state_from(found, timezone.now())
+    if state != guess:
+        asked = {name: _key(state, tail) for name, tail in tails.items()}
+        found = cache.get_many(list(asked.values()))
+    _last_state = state
+    values = {name: found[key][0] for name, key in asked.items() if key in found}
+    return Parts(state=state, tails=tails, values=values)
 
 
 def visibility_key(user) -> str:
@@ -138,20 +184,31 @@ def params_key(data) -> str:
     return hashlib.sha256(repr(items).encode()).hexdigest()[:40]
 
 
+def list_tail(*, user, variant: str, data) -> tuple[str, ...]:
+    """The key of a result list, after the state: visibility, language, page variant, parameters."""
+    return (visibility_key(user), translation.get_language() or "-", variant, params_key(data))
+
+
 def fragment_key(*, user, variant: str, data) -> str:
-    return ":".join(
-        (PREFIX, catalog_state(), visibility_key(user), translation.get_language() or "-", variant, params_key(data))
-    )
+    return _key(catalog_state(), list_tail(user=user, variant=variant, data=data))
 
 
-def cached_fragments(key: str, render: Callable[[], dict[str, str]]) -> dict[str, str]:
-    """The fragments stored under ``key``, else ``render()``'s (stored for the next request)."""
-    found = cache.get(key)
-    if found is not None:
-        return found
-    fragments = render()
-    cache.set(key, fragments, FRAGMENT_TIMEOUT)
-    return fragments
+def course_tail(part: str, short_code: str, code: str, *more: str) -> tuple[str, ...]:
+    """The key of a course page part, after the state (the course by its URL: the page reads its parts
+    before it has the course row)."""
+    return ("course", part, hashlib.sha256(f"{short_code}\x00{code}".encode()).hexdigest()[:32], *more)
+
+
+def course_page_tails(*, user, short_code: str, code: str) -> dict[str, tuple[str, ...]]:
+    """The course page's shared parts: the course row as listed to the viewer's visibility, its subjects,
+    and learning's prerequisite links and rendered reviews (its template tags read them by these names)."""
+    language = translation.get_language() or "-"
+    return {
+        "course": course_tail("course", short_code, code, visibility_key(user)),
+        "subjects": course_tail("subjects", short_code, code),
+        "prerequisites": course_tail("prerequisites", short_code, code),
+        "reviews": course_tail("reviews", short_code, code, language),
+    }
 
 
 def _bump_on_write(sender, **kwargs) -> None:
@@ -164,8 +221,20 @@ def connect_receivers() -> None:
     use one bump themselves."""
     from django.db.models.signals import post_delete, post_save
 
-    from catalog.models import Course, CourseOffering, CourseSubject, Department, Domain, Subject, University
+    from catalog.models import (
+        Course,
+        CourseOffering,
+        CoursePrerequisite,
+        CourseSubject,
+        Department,
+        Domain,
+        Subject,
+        University,
+    )
+    from catalog.signals import structure_changed
 
-    for model in (Course, CourseOffering, CourseSubject, Department, Domain, Subject, University):
+    # The course page's cached course row carries the structure version its outline is read by.
+    structure_changed.connect(_bump_on_write, dispatch_uid="catalog.pagecache.structure")
+    for model in (Course, CourseOffering, CoursePrerequisite, CourseSubject, Department, Domain, Subject, University):
         post_save.connect(_bump_on_write, sender=model, dispatch_uid=f"catalog.pagecache.save.{model.__name__}")
         post_delete.connect(_bump_on_write, sender=model, dispatch_uid=f"catalog.pagecache.delete.{model.__name__}")

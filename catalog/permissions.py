@@ -33,14 +33,14 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.core import signing
-from django.db.models import BigIntegerField, Exists, F, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.models import UserUniversityRole
 from accounts.permissions import get_staff_scope, scope_q
 from catalog.models import Course, CourseOffering, CourseOfferingInstructor, OfferingStaffRole, OfferingVisibility
+from lms.db import prepared_cursor
 
 LINK_SALT = "catalog.unlisted-offering"
 _MEMBER_CACHE_ATTR = "_catalog_member_university_ids"
@@ -82,17 +82,33 @@ def invite_only_listed(user) -> dict[int, int]:
     return cached
 
 
+# The user's universities, as (NULL, university id) rows, and their listed invite-only offerings, as
+# (offering id, course id): invited by e-mail (a still-usable invitation, as valid_invitation_q), enrolled
+# (ENROLLED_STATUSES) or teaching. Fixed text, run as a prepared statement (it is read on every signed-in
+# catalog page); learning's tables by name, as the reverse relations in the ORM version reach them.
+_VIEWER_SQL = """
+SELECT NULL::bigint, r.university_id FROM user_university_roles r WHERE r.user_id = %(user)s
+UNION
+SELECT o.id, o.course_id FROM course_offerings o JOIN course_invitations i ON i.course_offering_id = o.id
+WHERE o.visibility = 'invite_only' AND UPPER(i.email::text) = UPPER(%(email)s::text)
+  AND (i.expires_at IS NULL OR i.expires_at > %(now)s::timestamptz)
+  AND (i.max_uses IS NULL OR i.used_count < i.max_uses)
+UNION
+SELECT o.id, o.course_id FROM course_offerings o JOIN course_enrollments e ON e.course_offering_id = o.id
+WHERE o.visibility = 'invite_only' AND e.user_id = %(user)s
+  AND e.status::text = ANY(%(statuses)s::text[])
+UNION
+SELECT o.id, o.course_id FROM course_offerings o JOIN course_offering_instructors t ON t.course_offering_id = o.id
+WHERE o.visibility = 'invite_only' AND t.user_id = %(user)s
+"""
+
+
 def _load_viewer(user) -> None:
-    """ONE query (a UNION read from the user's side, a handful of rows): the user's universities, as
-    ``(NULL, university id)`` rows, and their listed invite-only offerings, as ``(offering id, course id)``."""
-    invite_only = CourseOffering.objects.filter(visibility=OfferingVisibility.INVITE_ONLY).order_by()
-    invited = invite_only.filter(valid_invitation_q(email=user.email, prefix="invitations__"))
-    enrolled = invite_only.filter(enrollments__user_id=user.pk, enrollments__status__in=ENROLLED_STATUSES)
-    teaching = invite_only.filter(instructors__user_id=user.pk)
-    roles = UserUniversityRole.objects.filter(user_id=user.pk).order_by()
-    rows = roles.values_list(Value(None, output_field=BigIntegerField()), "university_id").union(
-        *(qs.values_list("pk", "course_id") for qs in (invited, enrolled, teaching))
-    )
+    """ONE query (a UNION read from the user's side, a handful of rows, prepared): the user's universities
+    and their listed invite-only offerings (:data:`_VIEWER_SQL`)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_VIEWER_SQL, {"user": user.pk, "email": user.email, "now": timezone.now(), "statuses": list(ENROLLED_STATUSES)})
+        rows = cursor.fetchall()
     members: set[int] = set()
     invite: dict[int, int] = {}
     for offering_id, other_id in rows:
@@ -268,6 +284,21 @@ def get_course_for_user(
     if course is None:
         raise Http404("No such course.")
     return course
+
+
+def get_listed_course(user, short_code: str, code: str) -> Course | None:
+    """The published course as :func:`get_course_for_user` reads it, if an offering of it is *listed* to
+    ``user`` or it has none yet; ``None`` otherwise (then ask :func:`get_course_for_user`: the user may
+    manage it). The same answer for everyone :func:`listed_courses_q` lists the same courses to, so the
+    course page may share it (:mod:`catalog.pagecache`). One query."""
+    listed = CourseOffering.objects.filter(listed_offerings_q(user), course_id=OuterRef("pk"))
+    return (
+        Course.objects.select_related("university", "department", "primary_subject__domain")
+        .defer("search_vector")
+        .filter(university__short_code=short_code, code=code, is_published=True)
+        .filter(Q(Exists(listed)) | has_no_offering_q())
+        .first()
+    )
 
 
 def can_view_course(user, course: Course) -> bool:

@@ -14,7 +14,7 @@ from django.views.generic import TemplateView
 
 from catalog import browse, pagecache
 from catalog.models import Domain, Subject
-from catalog.permissions import get_course_for_user
+from catalog.permissions import get_course_for_user, get_listed_course
 
 
 class CourseListView(TemplateView):
@@ -41,8 +41,8 @@ class CourseListView(TemplateView):
             result = browse.search_courses(user=user, data=data, page_number=self.request.GET.get("page") or 1)
             return {name: render_to_string(template, {"result": result}) for name, template in self.fragments.items()}
 
-        key = pagecache.fragment_key(user=user, variant=self.variant, data=data)
-        context["catalog"] = pagecache.cached_fragments(key, render)
+        parts = pagecache.read_parts({"list": pagecache.list_tail(user=user, variant=self.variant, data=data)})
+        context["catalog"] = parts.get_or_set("list", render)
         return context
 
 
@@ -89,17 +89,31 @@ class DomainBrowseView(CourseListView):
 
 
 class CourseDetailView(TemplateView):
+    """The course-level parts (the course row, its subjects, and learning's prerequisite links and reviews,
+    read by its template tags from ``request.catalog_parts``) are shared through :mod:`catalog.pagecache`,
+    read in one cache round trip; the offerings (seats, what the user may reach or manage) and the
+    per-user panel are read per request. A link token or an invitation code takes the uncached path."""
+
     template_name = "catalog/course_detail.html"
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         link = self.request.GET.get("link") or None
         invite = (self.request.GET.get("invite") or "").strip()[:64] or None
-        course = get_course_for_user(
-            self.request.user, self.kwargs["short_code"], self.kwargs["code"], link_token=link,
-            invitation_code=invite,
+        user = self.request.user
+        short_code, code = self.kwargs["short_code"], self.kwargs["code"]
+        course = subjects = parts = None
+        if link is None and invite is None:
+            parts = pagecache.read_parts(pagecache.course_page_tails(user=user, short_code=short_code, code=code))
+            self.request.catalog_parts = parts
+            course = parts.get_or_set("course", lambda: get_listed_course(user, short_code, code))
+        if course is None:  # reached by link or invitation, managed by the user, or a 404
+            course = get_course_for_user(user, short_code, code, link_token=link, invitation_code=invite)
+        if parts is not None:
+            subjects = parts.get_or_set("subjects", lambda: browse.course_subjects(course=course))
+        page = browse.get_course_page(
+            user=user, course=course, link_token=link, invitation_code=invite, subjects=subjects
         )
-        page = browse.get_course_page(user=self.request.user, course=course, link_token=link, invitation_code=invite)
         # No offerings here means none exist yet (the access selector refused courses whose offerings
         # are all hidden from this user): the page says "coming soon" and offers no Enroll button.
         for offering in page.offerings:

@@ -13,7 +13,14 @@ from django.utils import timezone, translation
 
 from catalog import pagecache, services
 from catalog.models import OfferingVisibility
-from catalog.tests.factories import CourseFactory, CourseOfferingFactory, SubjectFactory
+from catalog.tests.factories import (
+    CourseFactory,
+    CourseOfferingFactory,
+    CourseOfferingInstructorFactory,
+    CoursePrerequisiteFactory,
+    CourseSubjectFactory,
+    SubjectFactory,
+)
 from learning.community import services as community_services
 from learning.models import CourseEnrollment, EnrollmentStatus
 from learning.tests.factories import CourseEnrollmentFactory, CourseInvitationFactory
@@ -275,3 +282,99 @@ def test_keys_vary_by_visibility_language_variant_and_every_parameter(world, rf)
     assert pagecache.fragment_key(user=AnonymousUser(), variant="list", data=rf.get(LIST + "?page=2&q=optics").GET) == anonymous
     assert pagecache.visibility_key(AnonymousUser()) == "anon"
     assert pagecache.visibility_key(CourseEnrollmentFactory(course_offering=world.a.offering).user) == "user"
+
+
+# --- the course page: shared course-level parts, per-user panel -------------------------------------
+
+
+def course_page(course) -> str:
+    return reverse("catalog:course-detail", args=[course.university.short_code, course.code])
+
+
+def test_the_course_page_reads_its_shared_parts_from_the_cache(world, client, django_assert_max_num_queries):
+    for n in range(8):
+        prereq = CourseFactory(university=world.a.university, code=f"P{n}")
+        CoursePrerequisiteFactory(course=world.a.course, prerequisite_course=prereq)
+        CourseSubjectFactory(course=world.a.course)
+    client.force_login(world.a.student)
+    client.get(course_page(world.a.course))
+    # session+user, viewer, staff scope, offerings, their staff, Teach check, the student's enrollments,
+    # prerequisite standing, review eligibility: the course row, subjects, links and reviews are cached.
+    with django_assert_max_num_queries(9):
+        content = client.get(course_page(world.a.course)).content.decode()
+    assert "P7" in content and "You are enrolled" in content
+
+
+def test_the_course_page_shows_each_change_at_once(world, client):
+    page = course_page(world.a.course)
+    assert "Prerequisites" not in client.get(page).content.decode()
+    prereq = CourseFactory(university=world.a.university, code="PRE1", title="Calculus")
+    services.add_prerequisite(actor=world.a.university_admin, course=world.a.course, prerequisite_course=prereq)
+    assert "PRE1 Calculus" in client.get(page).content.decode()
+    subject = SubjectFactory(name="Topology")
+    services.add_course_subject(actor=world.a.university_admin, course=world.a.course, subject=subject)
+    assert "Topology" in client.get(page).content.decode()
+    services.update_course(actor=world.a.university_admin, course=world.a.course, description="Vectors and maps.")
+    assert "Vectors and maps." in client.get(page).content.decode()
+    CourseEnrollment.objects.filter(user=world.a.student, course_offering=world.a.offering).update(
+        status=EnrollmentStatus.COMPLETED
+    )
+    community_services.save_review(actor=world.a.student, offering=world.a.offering, rating=5, text="Superb maps.")
+    content = client.get(page).content.decode()
+    assert "Superb maps." in content and "★ 5.0" in content
+
+
+def test_a_published_module_shows_in_the_course_page_outline_at_once(world, client):
+    from syllabus import services as syllabus_services
+    from syllabus.tests.factories import ModuleFactory
+
+    page = course_page(world.a.course)
+    module = ModuleFactory(course=world.a.course, parent_module=world.a.root_module, title="Eigenvalues",
+                           is_published=False)
+    assert "Eigenvalues" not in client.get(page).content.decode()
+    syllabus_services.publish_module(actor=world.a.instructor, module=module, include_subtree=False)
+    assert "Eigenvalues" in client.get(page).content.decode()
+
+
+def test_the_enroll_panel_is_each_users_own(world, client):
+    """Two students of the same university share the cached course parts, never the panel."""
+    other = CourseEnrollmentFactory(course_offering=world.b.offering).user
+    from accounts.models import UniversityRole
+    from accounts.services import grant_role
+
+    grant_role(actor=None, user=other, university=world.a.university, role=UniversityRole.STUDENT)
+    page = course_page(world.a.course)
+    client.force_login(world.a.student)
+    assert "You are enrolled" in client.get(page).content.decode()
+    client.force_login(other)
+    content = client.get(page).content.decode()
+    assert "You are enrolled" not in content and "Leave this course" not in content
+    client.logout()
+    assert "Sign in to enroll" in client.get(page).content.decode()
+
+
+def test_a_managers_course_page_never_opens_it_for_others(world, client):
+    """Only an unlisted offering: nobody has it listed, its instructor reaches the page as a manager, and
+    that answer is not shared with anyone of the same visibility."""
+    course = open_course(world.b, "Hidden Beta", OfferingVisibility.UNLISTED)
+    teacher = CourseEnrollmentFactory(course_offering=world.a.offering).user  # no university role
+    CourseOfferingInstructorFactory(course_offering=course.offerings.get(), user=teacher)
+    stranger = CourseEnrollmentFactory(course_offering=world.a.offering).user
+    client.force_login(teacher)
+    assert client.get(course_page(course)).status_code == 200
+    client.force_login(stranger)
+    assert client.get(course_page(course)).status_code == 404
+    client.logout()
+    assert client.get(course_page(course)).status_code == 404
+    client.force_login(teacher)
+    assert client.get(course_page(course)).status_code == 200
+
+
+def test_a_members_private_course_page_is_not_shared_with_another_tenant(world, client):
+    course = open_course(world.a, "Private Alpha", OfferingVisibility.PRIVATE)
+    client.force_login(world.a.student)
+    assert client.get(course_page(course)).status_code == 200
+    client.force_login(world.b.student)
+    assert client.get(course_page(course)).status_code == 404
+    client.logout()
+    assert client.get(course_page(course)).status_code == 404

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from django import template
 from django.db.models import Exists, OuterRef
+from django.template.loader import render_to_string
 
 from learning.community import permissions, selectors
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
@@ -41,16 +42,29 @@ def _reviewable_offering_id(user, course) -> int | None:
     return None
 
 
+def _shared_reviews_html(course) -> str:
+    """The rating summary and the newest reviews: the same for every visitor (two queries)."""
+    return render_to_string(
+        "learning/community/_partials/course_reviews_shared.html",
+        {
+            "course": course,
+            "histogram": selectors.rating_histogram(course.pk) if course.rating_count else [],
+            "reviews": list(selectors.reviews_page(course.pk, 1, per_page=COURSE_PAGE_REVIEWS).object_list)
+            if course.rating_count
+            else [],
+            "managed_offering_ids": set(),
+        },
+    )
+
+
 @register.inclusion_tag("learning/community/_partials/course_reviews.html", takes_context=True)
 def course_reviews(context, course):
+    """The shared part is rendered without the request and kept in the catalog's page cache when the course
+    page read it (``request.catalog_parts``; every review change recomputes the course's rating through
+    ``catalog.services.set_course_rating``, which bumps the catalog version); the "Review the course"
+    button is the user's."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    return {
-        "course": course,
-        "histogram": selectors.rating_histogram(course.pk) if course.rating_count else [],
-        "reviews": list(selectors.reviews_page(course.pk, 1, per_page=COURSE_PAGE_REVIEWS).object_list)
-        if course.rating_count
-        else [],
-        "review_offering_id": _reviewable_offering_id(user, course),
-        "managed_offering_ids": set(),
-    }
+    parts = getattr(request, "catalog_parts", None)
+    shared = parts.get_or_set("reviews", lambda: _shared_reviews_html(course)) if parts else _shared_reviews_html(course)
+    return {"course": course, "shared_html": shared, "review_offering_id": _reviewable_offering_id(user, course)}

@@ -6,6 +6,7 @@ from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
 from learning.enrollment.selectors import enroll_panel as build_enroll_panel
+from learning.enrollment.selectors import prerequisite_links
 from learning.progress.structure import get_course_structure
 
 register = template.Library()
@@ -15,9 +16,15 @@ OUTLINE_DEPTH = 2  # visitors see units and their chapters; deeper levels stay i
 
 @register.simple_tag(takes_context=True)
 def enroll_panel(context, course, offerings, invitation_code=None):
+    """The per-user panel; the course's prerequisite links are the same for everyone, shared through the
+    catalog's page cache when the course page read it (``request.catalog_parts``)."""
     request = context.get("request")
     user = getattr(request, "user", None)
-    return build_enroll_panel(user=user, course=course, offerings=offerings, invitation_code=invitation_code)
+    parts = getattr(request, "catalog_parts", None)
+    links = parts.get_or_set("prerequisites", lambda: list(prerequisite_links(course=course))) if parts else None
+    return build_enroll_panel(
+        user=user, course=course, offerings=offerings, invitation_code=invitation_code, links=links
+    )
 
 
 @register.simple_tag
