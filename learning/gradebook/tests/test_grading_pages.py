@@ -328,3 +328,51 @@ def test_the_student_sees_current_final_and_missing(client, world, course, djang
         assert client.get(page).status_code == 404
     client.force_login(world.b.student)
     assert client.get(reverse("grading:my-grades", kwargs={"offering_id": world.b.offering.pk})).status_code == 200
+
+
+def _completed_with_certificate(tenant, months=12):
+    from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+
+    GradingPolicy.objects.update_or_create(
+        course_offering=tenant.offering,
+        defaults={"certificate_rule": CertificateRule.COMPLETION, "certificate_valid_months": months},
+        create_defaults={
+            "university": tenant.university, "certificate_rule": CertificateRule.COMPLETION,
+            "certificate_valid_months": months,
+        },
+    )  # fmt: skip
+    enrollment = CourseEnrollment.objects.get(user=tenant.student, course_offering=tenant.offering)
+    CourseEnrollment.objects.filter(pk=enrollment.pk).update(status=EnrollmentStatus.COMPLETED)
+    enrollment.refresh_from_db()
+    return services.issue_certificate(enrollment=enrollment)[0]
+
+
+def test_the_course_page_of_a_completed_course_shows_the_certificate(client, world, django_assert_max_num_queries):
+    a = world.a
+    certificate = _completed_with_certificate(a)
+    page = reverse("catalog:course-detail", args=[a.university.short_code, a.course.code])
+    client.force_login(a.student)
+    client.get(page)
+    with django_assert_max_num_queries(13):
+        response = client.get(page)
+    text = response.content.decode()
+    assert f'href="/certificates/{certificate.certificate_code}/"' in text and "Your certificate" in text
+    assert "valid until" in text and reverse("grading:my-grades", args=[a.offering.pk]) in text
+    client.force_login(world.b.student)  # another university's student sees no one's certificate
+    assert certificate.certificate_code not in client.get(page).content.decode()
+
+
+def test_expiry_shows_on_the_page_and_in_the_credential(client, world):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    certificate = _completed_with_certificate(world.a, months=6)
+    page = reverse("certificate_page", args=[certificate.certificate_code])
+    text = client.get(page).content.decode()
+    assert "valid until" in text and "Valid" in text
+    credential = client.get(reverse("certificate_credential_json", args=[certificate.certificate_code])).json()
+    assert credential["validUntil"].startswith(str(certificate.expires_at.year))
+    past = timezone.now() - timedelta(days=400)
+    Certificate.objects.filter(pk=certificate.pk).update(issued_at=past, expires_at=past + timedelta(days=180))
+    assert "Expired" in client.get(page).content.decode()
