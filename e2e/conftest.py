@@ -62,6 +62,14 @@ def chromium_executable(playwright) -> str:
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every browser test asks for the test database (see :func:`site`), also when a module forgets the mark."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(playwright, pytestconfig):
     """pytest-playwright's launch options: always Chromium from :func:`chromium_executable`, headless."""
@@ -127,8 +135,8 @@ class Site:
 def site(e2e_server, django_db_blocker):
     """The demo world, committed, behind the live server, for the whole module (then flushed).
 
-    Every browser test carries ``pytest.mark.django_db``: pytest-django sets up the test database only for a
-    session whose tests ask for one, and without it `pytest e2e` alone would run against (and flush) the
+    Every browser test carries ``pytest.mark.django_db`` (added by :func:`pytest_collection_modifyitems` where
+    a module does not): pytest-django sets up the test database only for a session whose tests ask for one, and without it `pytest e2e` alone would run against (and flush) the
     database in DATABASE_URL. The mark's per-test transaction on the test's own connection changes nothing
     here: the data is committed before it, and the server's requests run on their own connections."""
     from django.core.management import call_command
