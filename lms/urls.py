@@ -25,6 +25,7 @@ urlpatterns = [
     path("certificates/", include("learning.gradebook.urls")),
     path("notifications/", include("learning.notifications.urls")),
     path("tutor/", include("tutoring.urls")),
+    path("learn/", include("learning.gradebook.grading_urls")),
     path("", include("catalog.urls")),
     path("teach/", include("syllabus.urls")),
 ]

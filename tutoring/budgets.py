@@ -22,6 +22,7 @@ from django.db.models import Count, IntegerField, Max, Min, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, Coalesce
 from django.utils import formats, timezone
+from django.utils.translation import gettext, gettext_noop
 
 from lms.models import SystemSetting
 from tutoring.models import ChatMessage, MessageRole
@@ -29,9 +30,9 @@ from tutoring.models import ChatMessage, MessageRole
 DEFAULTS = {"daily_messages": 100, "daily_tokens": 100_000, "per_minute": 6}
 # Advisory-lock namespace of the tutor's per-user budget (an arbitrary constant of this app).
 BUDGET_LOCK_NAMESPACE = 20_020
-DAILY_MESSAGES_SPENT = "You have used today's {limit} tutor messages. Your budget resets at {reset}."
-DAILY_TOKENS_SPENT = "You have used today's tutor allowance. Your budget resets at {reset}."
-TOO_FAST = "You are sending messages faster than the tutor allows ({limit} a minute). You can send again at {reset}."
+DAILY_MESSAGES_SPENT = gettext_noop("You have used today's {limit} tutor messages. Your budget resets at {reset}.")
+DAILY_TOKENS_SPENT = gettext_noop("You have used today's tutor allowance. Your budget resets at {reset}.")
+TOO_FAST = gettext_noop("You are sending messages faster than the tutor allows ({limit} a minute). You can send again at {reset}.")
 
 
 class BudgetExceeded(Exception):
@@ -93,13 +94,13 @@ def check_budget(*, user, now: datetime | None = None) -> None:
     )
     if current.daily_messages and usage["messages"] >= current.daily_messages:
         raise BudgetExceeded(
-            DAILY_MESSAGES_SPENT.format(limit=current.daily_messages, reset=_clock(tomorrow)), resets_at=tomorrow
+            gettext(DAILY_MESSAGES_SPENT).format(limit=current.daily_messages, reset=_clock(tomorrow)), resets_at=tomorrow
         )
     if current.daily_tokens and usage["tokens"] >= current.daily_tokens:
-        raise BudgetExceeded(DAILY_TOKENS_SPENT.format(reset=_clock(tomorrow)), resets_at=tomorrow)
+        raise BudgetExceeded(gettext(DAILY_TOKENS_SPENT).format(reset=_clock(tomorrow)), resets_at=tomorrow)
     if current.per_minute and usage["last_minute"] >= current.per_minute:
         resets = usage["first_in_minute"] + timedelta(seconds=60)
         raise BudgetExceeded(
-            TOO_FAST.format(limit=current.per_minute, reset=formats.date_format(timezone.localtime(resets), "H:i:s")),
+            gettext(TOO_FAST).format(limit=current.per_minute, reset=formats.date_format(timezone.localtime(resets), "H:i:s")),
             resets_at=resets,
         )

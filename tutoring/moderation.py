@@ -12,12 +12,14 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from django.utils.translation import gettext, gettext_noop
+
 from lms.selectors import get_setting_value
 
 DEFAULT_MAX_INPUT_CHARS = 2000
-MESSAGE_EMPTY = "Write a question first."
-MESSAGE_TOO_LONG = "Your message is too long: at most {limit} characters, please."
-MESSAGE_NUL = "Your message contains a character that cannot be stored (NUL)."
+MESSAGE_EMPTY = gettext_noop("Write a question first.")
+MESSAGE_TOO_LONG = gettext_noop("Your message is too long: at most {limit} characters, please.")
+MESSAGE_NUL = gettext_noop("Your message contains a character that cannot be stored (NUL).")
 MESSAGE_BLOCKED_REPLY = (
     "I can't respond to that message. It has been kept for your instructor to see. "
     "If you need help with something personal, please reach out to your instructor or your university's support services."
@@ -48,15 +50,15 @@ def blocked_terms() -> list[str]:
 def moderate_input(text: str, *, limit: int | None = None, terms: list[str] | None = None) -> ModerationResult:
     """Raises ``ValueError`` with a message for the form; answers the cleaned text and whether it is flagged."""
     if text is None or not isinstance(text, str):
-        raise ValueError(MESSAGE_EMPTY)
+        raise ValueError(gettext(MESSAGE_EMPTY))
     if "\x00" in text:
-        raise ValueError(MESSAGE_NUL)
+        raise ValueError(gettext(MESSAGE_NUL))
     cleaned = text.strip()
     if not cleaned:
-        raise ValueError(MESSAGE_EMPTY)
+        raise ValueError(gettext(MESSAGE_EMPTY))
     limit = max_input_chars() if limit is None else limit
     if len(cleaned) > limit:
-        raise ValueError(MESSAGE_TOO_LONG.format(limit=limit))
+        raise ValueError(gettext(MESSAGE_TOO_LONG).format(limit=limit))
     for term in blocked_terms() if terms is None else terms:
         if re.search(rf"(?<!\w){re.escape(term)}(?!\w)", cleaned, re.I):
             return ModerationResult(cleaned, flagged=True, reason="blocked term")

@@ -17,17 +17,18 @@ import secrets
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.utils.translation import gettext, gettext_noop
 
 from tutoring.models import ChatSession
 from tutoring.permissions import can_share_session
 
 SHARE_TOKEN_BYTES = 32
-SHARE_NOT_ALLOWED = "You may not change how this chat is shared."
+SHARE_NOT_ALLOWED = gettext_noop("You may not change how this chat is shared.")
 
 
 def _set_sharing(*, actor, session: ChatSession, enabled: bool) -> ChatSession:
     if actor is not None and not can_share_session(actor, session):
-        raise PermissionDenied(SHARE_NOT_ALLOWED)
+        raise PermissionDenied(gettext(SHARE_NOT_ALLOWED))
     with transaction.atomic():
         locked = ChatSession.objects.select_for_update().only("pk", "share_enabled", "share_token").get(pk=session.pk)
         if enabled and locked.share_enabled and locked.share_token:

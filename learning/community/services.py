@@ -30,6 +30,7 @@ from django.db.models import Avg, Count, F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from catalog import services as catalog_services
 from catalog.models import Course, CourseOffering, CourseOfferingInstructor
@@ -66,29 +67,30 @@ REVIEW_MAX_LENGTH = 5_000
 RATE_LIMIT_POSTS = 10
 RATE_LIMIT_WINDOW = timedelta(minutes=1)
 
-BODY_REQUIRED = "Write something first."
+BODY_REQUIRED = gettext_noop("Write something first.")
 BODY_TOO_LONG = f"A post is at most {BODY_MAX_LENGTH:,} characters."
-TITLE_REQUIRED = "Give the thread a title."
+TITLE_REQUIRED = gettext_noop("Give the thread a title.")
 TITLE_TOO_LONG = f"A title is at most {TITLE_MAX_LENGTH} characters."
-BAD_KIND = "Choose question or discussion."
-ITEM_NOT_IN_COURSE = "That module or item is not part of this course."
-THREAD_LOCKED = "This thread is locked: staff closed it to new posts."
+BAD_KIND = gettext_noop("Choose question or discussion.")
+ITEM_NOT_IN_COURSE = gettext_noop("That module or item is not part of this course.")
+THREAD_LOCKED = gettext_noop("This thread is locked: staff closed it to new posts.")
 RATE_LIMITED = f"You are posting too fast: at most {RATE_LIMIT_POSTS} posts a minute. Wait a moment and try again."
-PARENT_GONE = "That post was deleted or removed; reply to the thread instead."
-ANONYMOUS_NOT_ALLOWED = "Anonymous posts are not enabled in this course."
-NOT_YOURS = "You can only change your own posts."
-NOT_MODERATOR = "Only the course's instructors and TAs may do this."
-REASON_REQUIRED = "Give a reason (the author sees it)."
+PARENT_GONE = gettext_noop("That post was deleted or removed; reply to the thread instead.")
+ANONYMOUS_NOT_ALLOWED = gettext_noop("Anonymous posts are not enabled in this course.")
+NOT_YOURS = gettext_noop("You can only change your own posts.")
+NOT_MODERATOR = gettext_noop("Only the course's instructors and TAs may do this.")
+REASON_REQUIRED = gettext_noop("Give a reason (the author sees it).")
 REASON_TOO_LONG = f"A reason is at most {REASON_MAX_LENGTH} characters."
-NOT_AN_ANSWER = "Only answers to a question (direct replies to it) can be endorsed or upvoted."
-OWN_POST_VOTE = "You cannot upvote your own post."
-NOT_A_QUESTION = "Only questions can be marked answered."
-ENDORSE_STAFF_ANSWER = "Staff answers are shown apart already; endorse a student's answer."
-REVIEW_NOT_ELIGIBLE = "You can review this course once you have completed half of it (or all of it)."
-RATING_RANGE = "Choose a rating from 1 to 5 stars."
+NOT_AN_ANSWER = gettext_noop("Only answers to a question (direct replies to it) can be endorsed or upvoted.")
+OWN_POST_VOTE = gettext_noop("You cannot upvote your own post.")
+NOT_A_QUESTION = gettext_noop("Only questions can be marked answered.")
+ENDORSE_STAFF_ANSWER = gettext_noop("Staff answers are shown apart already; endorse a student's answer.")
+REVIEW_NOT_ELIGIBLE = gettext_noop("You can review this course once you have completed half of it (or all of it).")
+RATING_RANGE = gettext_noop("Choose a rating from 1 to 5 stars.")
 REVIEW_TOO_LONG = f"A review is at most {REVIEW_MAX_LENGTH:,} characters."
-REVIEW_NOT_ALLOWED = "Only the course's instructors and admins may hide or un-hide reviews."
-ANONYMOUS_NAME = "An anonymous classmate"
+REVIEW_NOT_ALLOWED = gettext_noop("Only the course's instructors and admins may hide or un-hide reviews.")
+# Notification text and a name shown to others: said through gettext where shown on a page.
+ANONYMOUS_NAME = gettext_noop("An anonymous classmate")
 
 
 def _clean_text(value: str | None, *, required: str, max_length: int, too_long: str, field: str) -> str:
@@ -101,12 +103,12 @@ def _clean_text(value: str | None, *, required: str, max_length: int, too_long: 
 
 
 def _clean_body(body: str | None) -> str:
-    return _clean_text(body, required=BODY_REQUIRED, max_length=BODY_MAX_LENGTH, too_long=BODY_TOO_LONG, field="body")
+    return _clean_text(body, required=gettext(BODY_REQUIRED), max_length=BODY_MAX_LENGTH, too_long=BODY_TOO_LONG, field="body")
 
 
 def _clean_reason(reason: str | None) -> str:
     return _clean_text(
-        reason, required=REASON_REQUIRED, max_length=REASON_MAX_LENGTH, too_long=REASON_TOO_LONG, field="reason"
+        reason, required=gettext(REASON_REQUIRED), max_length=REASON_MAX_LENGTH, too_long=REASON_TOO_LONG, field="reason"
     )
 
 
@@ -161,7 +163,7 @@ def _check_anonymous(access: OfferingAccess, anonymous: bool) -> None:
         return
     settings = DiscussionSettings.objects.filter(course_offering_id=access.offering.pk).first()
     if access.is_staff or settings is None or not settings.allow_anonymous:
-        raise ValidationError({"anonymous": [ValidationError(ANONYMOUS_NOT_ALLOWED, code="anonymous")]})
+        raise ValidationError({"anonymous": [ValidationError(gettext(ANONYMOUS_NOT_ALLOWED), code="anonymous")]})
 
 
 def _next_post_id() -> int:
@@ -182,6 +184,7 @@ def thread_url(thread: DiscussionThread, post_id: int | None = None) -> str:
 
 
 def _author_name(post: DiscussionPost, actor) -> str:
+    # Notification text (stored, read by other people in their own language): kept in English.
     return ANONYMOUS_NAME if post.is_anonymous else (actor.full_name or "Someone")
 
 
@@ -198,22 +201,22 @@ def create_thread(
 ) -> DiscussionThread:
     """Open a thread (its opening post holds ``body``) in ``access.offering``."""
     if not access.may_read or access.user.pk != actor.pk:
-        raise PermissionDenied(NOT_MODERATOR)
+        raise PermissionDenied(gettext(NOT_MODERATOR))
     if kind not in ThreadKind.values:
-        raise ValidationError({"kind": [ValidationError(BAD_KIND, code="invalid")]})
+        raise ValidationError({"kind": [ValidationError(gettext(BAD_KIND), code="invalid")]})
     title = " ".join(
         _clean_text(
-            title, required=TITLE_REQUIRED, max_length=TITLE_MAX_LENGTH, too_long=TITLE_TOO_LONG, field="title"
+            title, required=gettext(TITLE_REQUIRED), max_length=TITLE_MAX_LENGTH, too_long=TITLE_TOO_LONG, field="title"
         ).split()
     )
     body = _clean_body(body)
     offering = access.offering
     if content_item is not None:
         if content_item.course_id != offering.course_id or not content_item.is_active:
-            raise ValidationError({"content_item": [ValidationError(ITEM_NOT_IN_COURSE, code="invalid")]})
+            raise ValidationError({"content_item": [ValidationError(gettext(ITEM_NOT_IN_COURSE), code="invalid")]})
         module = content_item.module
     if module is not None and module.course_id != offering.course_id:
-        raise ValidationError({"module": [ValidationError(ITEM_NOT_IN_COURSE, code="invalid")]})
+        raise ValidationError({"module": [ValidationError(gettext(ITEM_NOT_IN_COURSE), code="invalid")]})
     _check_anonymous(access, anonymous)
     html, mentioned = _render(body, offering)
     with transaction.atomic():
@@ -270,23 +273,23 @@ def reply(
 ) -> DiscussionPost:
     """Reply to ``parent`` (the opening post when None) in ``thread``."""
     if not access.may_read or access.user.pk != actor.pk or thread.course_offering_id != access.offering.pk:
-        raise PermissionDenied(NOT_MODERATOR)
+        raise PermissionDenied(gettext(NOT_MODERATOR))
     body = _clean_body(body)
     _check_anonymous(access, anonymous)
     html, mentioned = _render(body, access.offering)
     with transaction.atomic():
         locked = _lock_thread(thread)
         if locked.is_locked and not access.is_staff:
-            raise ValidationError({"body": [ValidationError(THREAD_LOCKED, code="locked")]})
+            raise ValidationError({"body": [ValidationError(gettext(THREAD_LOCKED), code="locked")]})
         if locked.is_removed and not access.is_staff:
-            raise PermissionDenied(THREAD_LOCKED)
+            raise PermissionDenied(gettext(THREAD_LOCKED))
         if parent is None:
             parent = DiscussionPost.objects.get(thread_id=thread.pk, parent_post__isnull=True)
         elif parent.thread_id != thread.pk:
-            raise ValidationError({"body": [ValidationError(PARENT_GONE, code="parent")]})
+            raise ValidationError({"body": [ValidationError(gettext(PARENT_GONE), code="parent")]})
         parent = DiscussionPost.objects.get(pk=parent.pk)
         if (parent.is_deleted or parent.removed_at is not None) and parent.parent_post_id is not None:
-            raise ValidationError({"body": [ValidationError(PARENT_GONE, code="parent")]})
+            raise ValidationError({"body": [ValidationError(gettext(PARENT_GONE), code="parent")]})
         _check_rate(actor)
         post_id = _next_post_id()
         post = DiscussionPost.objects.create(
@@ -347,7 +350,7 @@ def _followers(thread: DiscussionThread, offering: CourseOffering) -> set[int]:
 
 def edit_post(*, actor, access: OfferingAccess, post: DiscussionPost, body: str) -> DiscussionPost:
     if not can_edit_post(actor, post):
-        raise PermissionDenied(NOT_YOURS)
+        raise PermissionDenied(gettext(NOT_YOURS))
     body = _clean_body(body)
     html, mentioned = _render(body, access.offering)
     with transaction.atomic():
@@ -360,7 +363,7 @@ def edit_post(*, actor, access: OfferingAccess, post: DiscussionPost, body: str)
 def delete_post(*, actor, post: DiscussionPost) -> None:
     """The author's soft delete: the text goes (from every page and the search), the row and its replies stay."""
     if not can_edit_post(actor, post):
-        raise PermissionDenied(NOT_YOURS)
+        raise PermissionDenied(gettext(NOT_YOURS))
     with transaction.atomic():
         DiscussionPost.objects.filter(pk=post.pk).update(
             is_deleted=True, body="", body_html="", updated_at=timezone.now()
@@ -371,7 +374,7 @@ def delete_post(*, actor, post: DiscussionPost) -> None:
 
 def _require_moderator(access: OfferingAccess, actor) -> None:
     if access.user.pk != actor.pk or not can_moderate_discussions(access):
-        raise PermissionDenied(NOT_MODERATOR)
+        raise PermissionDenied(gettext(NOT_MODERATOR))
 
 
 def remove_post(*, actor, access: OfferingAccess, post: DiscussionPost, reason: str) -> None:
@@ -403,9 +406,9 @@ def set_thread_flags(
 def set_thread_answered(*, actor, access: OfferingAccess, thread: DiscussionThread, answered: bool) -> None:
     """The asker or staff mark a question answered (or not)."""
     if thread.created_by_user_id != actor.pk and not can_moderate_discussions(access):
-        raise PermissionDenied(NOT_MODERATOR)
+        raise PermissionDenied(gettext(NOT_MODERATOR))
     if thread.kind != ThreadKind.QUESTION:
-        raise ValidationError(NOT_A_QUESTION, code="not_question")
+        raise ValidationError(gettext(NOT_A_QUESTION), code="not_question")
     DiscussionThread.objects.filter(pk=thread.pk).update(is_answered=answered)
 
 
@@ -418,9 +421,9 @@ def endorse_post(*, actor, access: OfferingAccess, post: DiscussionPost, endorse
     _require_moderator(access, actor)
     thread = post.thread
     if not _is_answer(post, thread) or post.is_deleted or post.removed_at is not None:
-        raise ValidationError(NOT_AN_ANSWER, code="not_answer")
+        raise ValidationError(gettext(NOT_AN_ANSWER), code="not_answer")
     if post.by_staff:
-        raise ValidationError(ENDORSE_STAFF_ANSWER, code="staff_answer")
+        raise ValidationError(gettext(ENDORSE_STAFF_ANSWER), code="staff_answer")
     with transaction.atomic():
         if endorsed:
             changed = DiscussionPost.objects.filter(pk=post.pk, endorsed_at__isnull=True).update(
@@ -443,11 +446,11 @@ def toggle_upvote(*, actor, access: OfferingAccess, post: DiscussionPost) -> boo
     """Upvote an answer (or take the upvote back); answers whether the actor now upvotes it. The post row
     is locked while its counter is recomputed, so concurrent votes leave the exact count."""
     if not access.may_read or access.user.pk != actor.pk:
-        raise PermissionDenied(NOT_MODERATOR)
+        raise PermissionDenied(gettext(NOT_MODERATOR))
     if not _is_answer(post, post.thread) or post.is_deleted or post.removed_at is not None:
-        raise ValidationError(NOT_AN_ANSWER, code="not_answer")
+        raise ValidationError(gettext(NOT_AN_ANSWER), code="not_answer")
     if post.user_id == actor.pk:
-        raise ValidationError(OWN_POST_VOTE, code="own_post")
+        raise ValidationError(gettext(OWN_POST_VOTE), code="own_post")
     with transaction.atomic():
         DiscussionPost.objects.select_for_update().filter(pk=post.pk).values_list("pk").get()
         deleted, _ = DiscussionPostUpvote.objects.filter(post_id=post.pk, user_id=actor.pk).delete()
@@ -460,7 +463,7 @@ def toggle_upvote(*, actor, access: OfferingAccess, post: DiscussionPost) -> boo
 
 def follow_thread(*, actor, access: OfferingAccess, thread: DiscussionThread, follow: bool) -> None:
     if not access.may_read or access.user.pk != actor.pk:
-        raise PermissionDenied(NOT_MODERATOR)
+        raise PermissionDenied(gettext(NOT_MODERATOR))
     if follow:
         _follow(thread.pk, actor.pk)
     else:
@@ -508,13 +511,13 @@ def _recompute_course_rating(course_id: int) -> None:
 def save_review(*, actor, offering: CourseOffering, rating, text: str | None) -> CourseReview:
     """Create or edit the actor's review of ``offering`` (eligible students only)."""
     if not review_eligibility(actor, offering):
-        raise PermissionDenied(REVIEW_NOT_ELIGIBLE)
+        raise PermissionDenied(gettext(REVIEW_NOT_ELIGIBLE))
     try:
         rating = int(rating)
     except (TypeError, ValueError):
         rating = 0
     if not 1 <= rating <= 5:
-        raise ValidationError({"rating": [ValidationError(RATING_RANGE, code="range")]})
+        raise ValidationError({"rating": [ValidationError(gettext(RATING_RANGE), code="range")]})
     text = (text or "").replace("\x00", "").strip()
     if len(text) > REVIEW_MAX_LENGTH:
         raise ValidationError({"review_text": [ValidationError(REVIEW_TOO_LONG, code="max_length")]})
@@ -555,7 +558,7 @@ def unhide_review(*, actor, review: CourseReview, reason: str) -> bool:
 def _moderate_review(*, actor, review: CourseReview, reason: str, hide: bool) -> bool:
     offering = review.course_offering
     if not can_hide_review(actor, offering):
-        raise PermissionDenied(REVIEW_NOT_ALLOWED)
+        raise PermissionDenied(gettext(REVIEW_NOT_ALLOWED))
     reason = _clean_reason(reason)
     with transaction.atomic():
         # The course lock: hides, un-hides and reviews of one course queue here, so each recompute (and the

@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpResponseBadRequest
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views import View
 from django.views.generic import FormView, TemplateView
 
@@ -228,7 +229,7 @@ def _row(access, post, upvoted: set) -> dict:
         "post": post,
         "depth": min(post.depth, selectors.MAX_SCREEN_DEPTH),
         "deep": post.depth > selectors.MAX_SCREEN_DEPTH,
-        "author": (post.user.full_name if shows_author else services.ANONYMOUS_NAME),
+        "author": (post.user.full_name if shows_author else gettext(services.ANONYMOUS_NAME)),
         "anonymous_note": post.is_anonymous and shows_author,
         "html": "" if hidden else post.body_html,
         "deleted": post.is_deleted,
@@ -281,7 +282,7 @@ class PostActionView(OfferingAccessMixin, View):
         try:
             if action == "delete":
                 services.delete_post(actor=request.user, post=post)
-                messages.success(request, "Your post was deleted.")
+                messages.success(request, gettext("Your post was deleted."))
             elif action == "upvote":
                 services.toggle_upvote(actor=request.user, access=self.access, post=post)
             else:
@@ -312,7 +313,7 @@ class PostRemoveView(OfferingAccessMixin, FormView):
     def form_valid(self, form):
         post = self.get_post()
         services.remove_post(actor=self.request.user, access=self.access, post=post, reason=form.cleaned_data["reason"])
-        messages.success(self.request, "The post was removed; students no longer see it.")
+        messages.success(self.request, gettext("The post was removed; students no longer see it."))
         return redirect(services.thread_url(post.thread, post.pk))
 
 
@@ -392,7 +393,7 @@ class ReviewEditView(OfferingAccessMixin, FormView):
             response = self.form_invalid(form)
             response.status_code = 403
             return response
-        messages.success(self.request, "Thank you: your review is saved.")
+        messages.success(self.request, gettext("Thank you: your review is saved."))
         course = self.offering.course
         return redirect(reverse("community:course-reviews", args=[course.university.short_code, course.code]))
 
@@ -423,7 +424,7 @@ class _ReviewModerationView(LoginRequiredMixin, FormView):
 
     def get(self, request, *args, **kwargs):
         if (self.review.hidden_at is not None) == self.hide:  # nothing to do: back to the list, saying so
-            messages.info(request, self.unchanged_message)
+            messages.info(request, gettext(self.unchanged_message))
             return redirect(self._reviews_url())
         return super().get(request, *args, **kwargs)
 
@@ -436,24 +437,24 @@ class _ReviewModerationView(LoginRequiredMixin, FormView):
         moderate = services.hide_review if self.hide else services.unhide_review
         changed = moderate(actor=self.request.user, review=self.review, reason=form.cleaned_data["reason"])
         if changed:
-            messages.success(self.request, self.done_message)
+            messages.success(self.request, gettext(self.done_message))
         else:  # someone else got there first (a second tab, a colleague)
-            messages.info(self.request, self.unchanged_message)
+            messages.info(self.request, gettext(self.unchanged_message))
         return redirect(self._reviews_url())
 
 
 class ReviewHideView(_ReviewModerationView):
     template_name = "learning/community/review_hide.html"
     hide = True
-    done_message = "The review is hidden and no longer counts in the rating."
-    unchanged_message = "The review is already hidden."
+    done_message = gettext_noop("The review is hidden and no longer counts in the rating.")
+    unchanged_message = gettext_noop("The review is already hidden.")
 
 
 class ReviewUnhideView(_ReviewModerationView):
     template_name = "learning/community/review_unhide.html"
     hide = False
-    done_message = "The review is shown again and counts in the rating."
-    unchanged_message = "The review is not hidden."
+    done_message = gettext_noop("The review is shown again and counts in the rating.")
+    unchanged_message = gettext_noop("The review is not hidden.")
 
 
 class CourseReviewsView(TemplateView):

@@ -164,6 +164,8 @@ class EnrollState:
     opens_at: datetime | None = None
     can_submit: bool = False
     needs_code: bool = False
+    # set by the layer that shows certificates (learning_tags.enroll_panel) for a completed enrollment
+    certificate: object | None = None
 
     @property
     def seats_left(self) -> int | None:

@@ -6,6 +6,7 @@
   (``grading_offerings_managed_by`` / ``can_manage_grading``): the offering's instructors and the admins whose
   scope covers it (the enrollment managers). Reading the course-grades page
   (``course_grades_visible_to`` / ``can_view_course_grades``): also the offering's TAs (the roster's readers).
+- A university's grading scales (``can_manage_scales``): its university admins (and platform admins).
 - A student's own grades page: the student, while enrolled (active or completed).
 - The instructor gradebook (``gradebooks_visible_to`` / ``can_view_gradebook``): the course-grades page's
   readers (instructors, TAs, admins in scope); grid, CSV export.
@@ -18,6 +19,7 @@ from __future__ import annotations
 
 from django.db.models import QuerySet
 
+from accounts.permissions import get_staff_scope
 from catalog.models import CourseOffering
 from learning.enrollment.permissions import can_manage_enrollments, offerings_managed_by, rosters_visible_to
 
@@ -44,6 +46,11 @@ def course_grades_visible_to(user) -> QuerySet[CourseOffering]:
 
 def can_view_course_grades(user, offering) -> bool:
     return course_grades_visible_to(user).filter(pk=offering.pk).exists()
+
+
+def can_manage_scales(user, university) -> bool:
+    scope = get_staff_scope(user)
+    return scope.platform or university.pk in scope.university_ids
 
 
 def _signed_in(user) -> bool:

@@ -67,6 +67,7 @@ LEARNER_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
 QUIZ_POINTS = Decimal(100)
 DEFAULT_LAB_POINTS = Decimal(100)
 DEFAULT_CATEGORY_NAMES = {ItemKind.QUIZ: "Quizzes", ItemKind.LAB: "Labs", ItemKind.ASSIGNMENT: "Assignments"}
+KIND_LABELS = {ItemKind.QUIZ: "Quiz", ItemKind.LAB: "Lab", ItemKind.ASSIGNMENT: "Assignment"}
 KIND_ORDER = (ItemKind.QUIZ, ItemKind.LAB, ItemKind.ASSIGNMENT)
 _CENT = Decimal("0.01")
 
@@ -92,6 +93,10 @@ class GradebookItem:
     @property
     def key(self) -> str:
         return str(self.id)
+
+    @property
+    def kind_label(self) -> str:
+        return KIND_LABELS.get(self.kind, self.kind)
 
 
 def _decimal(value, default: Decimal) -> Decimal:

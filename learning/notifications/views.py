@@ -9,6 +9,7 @@ from django.core.paginator import Paginator
 from django.http import Http404
 from django.shortcuts import redirect
 from django.utils.decorators import method_decorator
+from django.utils.translation import gettext, gettext_noop, ngettext
 from django.views import View
 from django.views.decorators.csrf import csrf_exempt
 from django.views.generic import TemplateView
@@ -18,8 +19,8 @@ from learning.notifications import selectors, services
 from learning.notifications.tasks import user_id_from_token
 
 PAGE_SIZE = 30
-UNSUBSCRIBED = "You will get no more notification e-mails. Change this any time on your profile page."
-BAD_UNSUBSCRIBE_LINK = "This unsubscribe link is not valid. Sign in and choose on your profile page."
+UNSUBSCRIBED = gettext_noop("You will get no more notification e-mails. Change this any time on your profile page.")
+BAD_UNSUBSCRIBE_LINK = gettext_noop("This unsubscribe link is not valid. Sign in and choose on your profile page.")
 
 
 class NotificationListView(LoginRequiredMixin, TemplateView):
@@ -47,7 +48,11 @@ class NotificationOpenView(LoginRequiredMixin, View):
 class NotificationReadAllView(LoginRequiredMixin, View):
     def post(self, request):
         count = services.mark_all_read(actor=request.user)
-        messages.success(request, f"{count} notification{'s' if count != 1 else ''} marked read.")
+        messages.success(
+            request,
+            ngettext("%(count)d notification marked read.", "%(count)d notifications marked read.", count)
+            % {"count": count},
+        )
         return redirect("notifications:list")
 
 
@@ -60,13 +65,13 @@ class UnsubscribeView(TemplateView):
     def get(self, request, token: str):
         valid = user_id_from_token(token) is not None
         return self.render_to_response(
-            {"valid": valid, "done": False, "message": "" if valid else BAD_UNSUBSCRIBE_LINK}
+            {"valid": valid, "done": False, "message": "" if valid else gettext(BAD_UNSUBSCRIBE_LINK)}
         )
 
     def post(self, request, token: str):
         user_id = user_id_from_token(token)
         if user_id is None or not account_services.unsubscribe_notification_email(user_id=user_id):
-            response = self.render_to_response({"valid": False, "done": False, "message": BAD_UNSUBSCRIBE_LINK})
+            response = self.render_to_response({"valid": False, "done": False, "message": gettext(BAD_UNSUBSCRIBE_LINK)})
             response.status_code = 400
             return response
-        return self.render_to_response({"valid": True, "done": True, "message": UNSUBSCRIBED})
+        return self.render_to_response({"valid": True, "done": True, "message": gettext(UNSUBSCRIBED)})

@@ -96,6 +96,7 @@ def dashboard_enrollments(*, user) -> QuerySet[CourseEnrollment]:
             last_item_title=Subquery(last.values("content_item__title")[:1]),
             letter_grade=Subquery(grade.values("letter_grade")[:1]),
             final_score=Subquery(grade.values("final_score")[:1]),
+            current_score=Subquery(grade.values("current_score")[:1]),
             certificate_code=Subquery(
                 Certificate.objects.filter(user_id=user.pk, course_offering_id=offering)
                 .order_by("-issued_at")

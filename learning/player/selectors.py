@@ -64,7 +64,9 @@ WHERE o.id = %(offering)s
 #   outline overlay and the course percent), as arrays: decoding 2,000 integers of an array costs a
 #   fraction of decoding 2,000 rows;
 # - [item id, percent, completed 0/1] of the items of the item's module ("In this module", the item's
-#   own state).
+#   own state);
+# - [item id, level] of the student's quiz mastery in the offering, started levels only (the mastery badges
+#   of the outline and of "In this module"; ``ux_quiz_mastery_unique`` serves it).
 # Progress is read on every request: nothing per student is cached.
 _PAGE_SQL = """
 SELECT o.id, o.course_id, o.university_id, o.term_name, o.starts_at,
@@ -81,7 +83,9 @@ SELECT o.id, o.course_id, o.university_id, o.term_name, o.starts_at,
                AND m.progress_percent > 0),
        ARRAY(SELECT ARRAY[p.content_item_id, p.progress_percent, (p.completed_at IS NOT NULL)::int]
              FROM user_content_progress p JOIN content_items s ON s.id = p.content_item_id
-             WHERE p.user_id = %(user)s AND p.course_offering_id = o.id AND s.module_id = ci.module_id)
+             WHERE p.user_id = %(user)s AND p.course_offering_id = o.id AND s.module_id = ci.module_id),
+       ARRAY(SELECT ARRAY[q.content_item_id::text, q.level] FROM quiz_mastery q
+             WHERE q.user_id = %(user)s AND q.course_offering_id = o.id AND q.level <> 'not_started')
 FROM course_offerings o
 JOIN courses c ON c.id = o.course_id
 JOIN universities u ON u.id = o.university_id
@@ -142,6 +146,7 @@ class PlayerPage:
     completed_modules: list[int]
     module_percent: dict[int, int]  # started, not completed modules -> whole percent
     items: dict[int, tuple[Decimal, bool]]  # items of the target's module -> (percent, complete)
+    mastery: dict[int, str]  # quiz item -> mastery level (started levels only)
 
     def module_state(self, module_id: int | None) -> tuple[int, bool]:
         if module_id in self.completed_modules:
@@ -158,7 +163,7 @@ def load_player_page(*, user, offering_id: int, item_id: int | None) -> PlayerPa
     if row is None:
         raise Http404("No such course offering.")
     access = _access_from_row(row)
-    pk, module_id, title, description, data, university_id, done_ids, started, own = row[11:]
+    pk, module_id, title, description, data, university_id, done_ids, started, own, mastery = row[11:]
     item = None
     if pk is not None:
         item = _partial_instance(
@@ -178,4 +183,5 @@ def load_player_page(*, user, offering_id: int, item_id: int | None) -> PlayerPa
         completed_modules=done_ids,
         module_percent=dict(started),
         items={int(iid): (pct, bool(done)) for iid, pct, done in own},
+        mastery={int(iid): level for iid, level in mastery},
     )

@@ -1,12 +1,15 @@
-"""Learning's pieces of other apps' pages: the enroll panel and the syllabus outline of the catalog's
-course page (the catalog composes them in its template and never imports learning)."""
+"""Learning's pieces of other apps' pages: the enroll panel (with the certificate of a completed offering) and
+the syllabus outline of the catalog's course page (the catalog composes them in its template and never imports
+learning)."""
 
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from learning.enrollment.selectors import enroll_panel as build_enroll_panel
 from learning.enrollment.selectors import prerequisite_links
+from learning.gradebook.selectors import certificates_of
 from learning.progress.structure import get_course_structure
 
 register = template.Library()
@@ -22,9 +25,14 @@ def enroll_panel(context, course, offerings, invitation_code=None):
     user = getattr(request, "user", None)
     parts = getattr(request, "catalog_parts", None)
     links = parts.get_or_set("prerequisites", lambda: list(prerequisite_links(course=course))) if parts else None
-    return build_enroll_panel(
+    panel = build_enroll_panel(
         user=user, course=course, offerings=offerings, invitation_code=invitation_code, links=links
     )
+    completed = {state.offering.pk: state for state in panel.states if state.code == "completed"}
+    if completed:  # the certificate of a completed offering (one query, only then)
+        for certificate in certificates_of(user).filter(course_offering_id__in=list(completed)):
+            completed[certificate.course_offering_id].certificate = certificate
+    return panel
 
 
 @register.simple_tag
@@ -50,4 +58,5 @@ def course_outline(course):
 
     html = render(structure.root_id, 1)
     # Every title went through escape() above.
-    return mark_safe(html or '<p class="text-muted small">The syllabus is being prepared.</p>')  # noqa: S308
+    preparing = escape(gettext("The syllabus is being prepared."))
+    return mark_safe(html or f'<p class="text-muted small">{preparing}</p>')  # noqa: S308

@@ -77,7 +77,9 @@ def test_sections_progress_resume_waitlist_and_completion(world, client):
     assert "Eigenvectors 101" in body
     assert "Later course" in body and "starts" in body
     assert "#3 in line" in body
-    assert "Grade A-" in body and 'href="/certificates/CERT-XYZ/"' in body
+    # both grades, labelled (issue 19: "current" = graded work only, "final" = missing work as zero)
+    assert "Final grade: 87.50 % (A-)" in body and "Current grade: —" in body
+    assert 'href="/certificates/CERT-XYZ/"' in body
     assert "Dropped course" not in body
     # Nothing of another student leaks in.
     client.force_login(world.b.student)

@@ -173,3 +173,93 @@ def test_an_assignment_page_and_its_bad_input_in_german(client, world):
     response = client.post(url, {"action": "submit", "text": ""})
     assert response.status_code == 400
     assert "Schreiben Sie eine Antwort oder hängen Sie eine Datei an, bevor Sie abgeben." in response.content.decode()
+
+
+# --- discussions, reviews, notifications, the tutor, certificates ------------------------------------
+
+
+def test_discussions_in_german_and_their_bad_input(client, world):
+    from learning.community.models import DiscussionThread
+
+    _german_student(client, world.a)
+    offering = world.a.offering
+    html = client.get(reverse("community:thread-list", kwargs={"offering_id": offering.pk})).content.decode()
+    assert "<h1 class=\"h3 mb-0\">Diskussionen</h1>" in html and "Noch keine Themen: Stellen Sie die erste Frage." in html
+    url = reverse("community:thread-create", kwargs={"offering_id": offering.pk})
+    response = client.post(url, {"kind": "question", "title": "   ", "body": ""})
+    assert response.status_code == 200
+    errors = response.context["form"].errors
+    assert errors["title"] == ["Geben Sie dem Thema einen Titel."] and errors["body"] == ["Schreiben Sie zuerst etwas."]
+    assert DiscussionThread.objects.count() == 0
+    response = client.post(url, {"kind": "question", "title": "Grenzwerte?", "body": "Wie geht das?"}, follow=True)
+    html = response.content.decode()
+    assert "Grenzwerte?" in html and "Gefolgt: beenden" in html and "Antwort veröffentlichen" in html
+
+
+def test_reviews_in_german(client, world):
+    _german_student(client, world.a)
+    html = client.get(reverse("community:review-edit", kwargs={"offering_id": world.a.offering.pk})).content.decode()
+    assert "bewerten" in html and "Sie können diesen Kurs bewerten, sobald Sie" in html
+    course = world.a.course
+    html = client.get(reverse("community:course-reviews", args=[course.university.short_code, course.code])).content
+    assert "Noch keine Rezensionen." in html.decode()
+
+
+def test_notifications_in_german(client, world):
+    _german_student(client, world.a)
+    html = client.get(reverse("notifications:list")).content.decode()
+    assert "<h1 class=\"h3 mb-0\">Benachrichtigungen</h1>" in html and "Noch keine Benachrichtigungen." in html
+
+
+def test_the_tutor_panel_in_german_and_its_bad_input(client, world, tree):
+    _german_student(client, world.a)
+    html = client.get(reverse("tutoring:panel", args=[tree.offering.pk, tree.t1.pk])).content.decode()
+    assert "Die Antworten schreibt eine KI" in html and ">Senden</button>" in html and "Meine Notizen" in html
+    response = client.post(reverse("tutoring:send", args=[tree.offering.pk, tree.t1.pk]), {"content": "   "})
+    assert response.status_code == 400
+    assert "Schreiben Sie zuerst eine Frage." in response.content.decode()
+
+
+def test_the_certificate_page_speaks_german_around_an_english_certificate(client, world):
+    from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
+    from learning.gradebook import services as gradebook_services
+
+    enrollment = CourseEnrollment.objects.get(user=world.a.student, course_offering=world.a.offering)
+    CourseEnrollment.objects.filter(pk=enrollment.pk).update(status=EnrollmentStatus.COMPLETED)
+    certificate = gradebook_services.issue_certificate(enrollment=enrollment)[0]
+    _german_student(client, world.a)
+    html = client.get(reverse("certificate_page", args=[certificate.certificate_code])).content.decode()
+    assert "PDF herunterladen" in html and "Meine Note auf diesem Zertifikat" in html
+    assert 'lang="en"' in html and "Certificate of completion" in html  # the issuer's words, as in the PDF
+    anonymous = client.__class__().get(reverse("certificate_page", args=[certificate.certificate_code]), **{
+        "HTTP_ACCEPT_LANGUAGE": "de"}).content.decode()
+    assert "PDF herunterladen" in anonymous and "Certificate of completion" in anonymous
+
+
+# --- the catalog: list, search, course page (cached pages are kept per language) -----------------------
+
+
+def test_the_catalog_and_a_course_page_in_german(client, world):
+    _german_student(client, world.a)
+    html = client.get(reverse("catalog:course-list")).content.decode()
+    assert "<h1 class=\"h3 mb-0\">Kurse</h1>" in html and "Nach Fachgebiet stöbern" in html
+    assert "Alle Hochschulen" in html and ">Anwenden</button>" in html and "Jetzt zur Einschreibung offen" in html
+    assert world.a.course.title in html  # course content as written
+    html = client.get(reverse("catalog:course-list"), {"q": "zzzz-nothing"}).content.decode()
+    assert "Kein Kurs entspricht diesen Filtern." in html
+    course = world.a.course
+    html = client.get(reverse("catalog:course-detail", args=[course.university.short_code, course.code])).content.decode()
+    assert "Kursangebote" in html and "Lehrplan" in html and "Bewertungen und Rezensionen" in html
+    assert "Weiterlernen" in html or "Einschreiben" in html  # the student's enroll button
+
+
+def test_cached_catalog_pages_are_kept_per_language(client, world):
+    english = client.get(reverse("catalog:course-list")).content.decode()
+    german = client.get(reverse("catalog:course-list"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    again = client.get(reverse("catalog:course-list")).content.decode()
+    assert "Browse by subject" in english and "Nach Fachgebiet stöbern" in german and "Browse by subject" in again
+    course = world.a.course
+    url = reverse("catalog:course-detail", args=[course.university.short_code, course.code])
+    assert "Offerings" in client.get(url).content.decode()
+    assert "Kursangebote" in client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Offerings" in client.get(url).content.decode()

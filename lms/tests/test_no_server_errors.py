@@ -352,6 +352,7 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "message_id": a.chat_reply.pk,
         "note_id": a.chat_note.pk,
         "student_id": a.student.pk,
+        "certificate_id": a.certificate.pk,
     }
     other = {
         "offering_id": b.offering.pk,
@@ -377,6 +378,7 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "message_id": b.chat_reply.pk,
         "note_id": b.chat_note.pk,
         "student_id": b.student.pk,
+        "certificate_id": b.certificate.pk,
     }
     values = {"own": str(own[kwarg]), "other": str(other[kwarg]), "missing": MISSING, "huge": PAST_BIGINT}
     if kwarg == "offering_id":

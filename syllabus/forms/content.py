@@ -11,6 +11,7 @@ order and delete columns: add, remove and reorder work without JavaScript.
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django import forms
@@ -29,7 +30,13 @@ from syllabus.transcripts import TranscriptError, parse_transcript, to_srt
 FIELD_REQUIRED = "This field is required."
 LINKS_FORMAT = "One link per line: “Label | https://…”. Line {line} is not like that."
 ENV_FORMAT = "One variable per line: “NAME=value”. Line {line} is not like that."
-FILES_FORMAT = "One file per line: “path | role” (role: {roles}). Line {line} is not like that."
+RUBRIC_FORMAT = "Line {line}: write “Criterion | Level = points | Level = points …” (a title and at least one level)."
+RUBRIC_POINTS = "Line {line}: “{level}” is not “Level title = points” with points a number from 0."
+RUBRIC_OVER_MAX = "The rubric's best levels add up to {total} points, more than the assignment's {max}."
+RUBRIC_TOO_MANY = "A rubric has at most {criteria} criteria of at most {levels} levels each."
+RUBRIC_MAX_CRITERIA = 30
+RUBRIC_MAX_LEVELS = 10
+AVAILABLE_AFTER_DUE = "The assignment must open before it is due."
 VIDEO_SOURCE_REQUIRED = "Give a video id, a URL or an uploaded asset."
 DUE_EXACTLY_ONE = "Give either a due date or a number of days after the start, not both and not neither."
 JSON_INVALID = "{error}"  # lms.json_input says what is wrong: not JSON, too deep, too large
@@ -39,11 +46,38 @@ PROMPT_LABEL_WITHOUT_NAME = "Choose a tutor prompt before a label (without one, 
 
 BLOCK_KINDS = [("paragraph", "Paragraph"), ("math", "Math (LaTeX)"), ("image", "Image"), ("link_list", "Link list")]
 LAB_FILE_ROLES = ["student_visible", "hidden_test", "read_only", "solution"]
+LAB_FILE_ROLE_LABELS = {
+    "student_visible": "Starter file (students download and edit it)",
+    "hidden_test": "Hidden test (never leaves the server)",
+    "read_only": "Read-only file (given to students and to the run)",
+    "solution": "Solution (staff only)",
+}
+LAB_PATH_MAX = 255
+LAB_MAX_FILES = 30
+LAB_FILE_MAX_CHARS = 262_144  # the schema's maxLength of a file's content
+LAB_FILES_MAX_TOTAL_CHARS = 1_048_576
+LAB_FILE_PATH_INVALID = (
+    "“{path}” is not a safe file path: use a relative path inside the lab (like src/main.py), without “..”, "
+    "a leading “/”, backslashes or empty parts, at most 8 levels."
+)
+LAB_FILE_DUPLICATE = "Two files are named “{path}”."
+LAB_FILE_TOO_LARGE = "A file can hold at most {size} KiB of text."
+LAB_FILES_TOO_LARGE = "The lab's files can hold at most {size} KiB of text together."
+LAB_TOO_MANY_FILES = "A lab has at most {count} files."
 LAB_RUNTIME_LABELS = {"python": "Python 3", "python-datascience": "Python (data science, NumPy)", "matlab": "MATLAB"}
 LAB_RUNTIME_UNSUPPORTED = (
     "This server cannot run “{runtime}” labs; it runs: {supported}. Other runtimes need a container engine "
     "(see docs/labs.md)."
 )
+
+
+def _plain(number: Decimal) -> str:
+    """``70``, ``2.5``: a decimal without exponent or trailing zeros."""
+    return format(number.normalize(), "f")
+
+
+def _iso(value) -> str:
+    return value.isoformat().replace("+00:00", "Z")
 
 
 def _lines(value: str) -> list[str]:
@@ -185,8 +219,71 @@ class ResourceLinkForm(forms.Form):
     SUBPATHS = {"label": "label", "url": "url", "kind": "kind"}
 
 
+def lab_file_path(path: str) -> str:
+    """A lab file's path, normalised: relative, inside the lab's work directory (no ``..``, no absolute path, no
+    backslash or NUL, at most 8 levels, 255 characters). ValidationError otherwise. The sandbox checks again
+    when it writes the files (``learning.assessments.sandbox.safe_relative_path``)."""
+    path = (path or "").strip()
+    parts = path.split("/")
+    if (
+        not path or len(path) > LAB_PATH_MAX or "\x00" in path or "\\" in path or path.startswith("/")
+        or any(part in ("", ".", "..") for part in parts) or len(parts) > 8
+        or any(ord(ch) < 32 for ch in path)
+    ):  # fmt: skip
+        raise ValidationError(LAB_FILE_PATH_INVALID.format(path=path[:80]))
+    return path
+
+
+class LabFileForm(forms.Form):
+    """One file of a lab: its path, role and text (starter code, read-only data, hidden tests, solution)."""
+
+    path = forms.CharField(max_length=LAB_PATH_MAX, label="File path", help_text="e.g. src/solver.py")
+    # The initial is what the select shows first, so an untouched extra row counts as unchanged (ignored).
+    role = forms.ChoiceField(
+        choices=[(r, LAB_FILE_ROLE_LABELS[r]) for r in LAB_FILE_ROLES], initial="student_visible", label="Role"
+    )
+    content = forms.CharField(
+        required=False, strip=False, label="Content",
+        widget=forms.Textarea(attrs={"rows": 8, "class": "font-monospace", "spellcheck": "false"}),
+    )  # fmt: skip
+    SUBPATHS = {"path": "path", "role": "role", "content": "content"}
+
+    def clean_path(self) -> str:
+        return lab_file_path(self.cleaned_data.get("path", ""))
+
+    def clean_content(self) -> str:
+        content = (self.cleaned_data.get("content") or "").replace("\r\n", "\n")  # browsers post CRLF
+        if len(content) > LAB_FILE_MAX_CHARS:
+            raise ValidationError(LAB_FILE_TOO_LARGE.format(size=LAB_FILE_MAX_CHARS // 1024))
+        return content
+
+
+class BaseLabFileFormSet(forms.BaseFormSet):
+    def clean(self):
+        if any(self.errors):
+            return
+        seen: set[str] = set()
+        total = count = 0
+        for form in self.forms:
+            if not form.cleaned_data or form.cleaned_data.get("DELETE") or not form.has_changed() and (
+                form not in self.initial_forms
+            ):  # fmt: skip
+                continue
+            path = form.cleaned_data["path"]
+            if path in seen:
+                form.add_error("path", LAB_FILE_DUPLICATE.format(path=path))
+            seen.add(path)
+            count += 1
+            total += len(form.cleaned_data.get("content") or "")
+        if count > LAB_MAX_FILES:
+            raise ValidationError(LAB_TOO_MANY_FILES.format(count=LAB_MAX_FILES))
+        if total > LAB_FILES_MAX_TOTAL_CHARS:
+            raise ValidationError(LAB_FILES_TOO_LARGE.format(size=LAB_FILES_MAX_TOTAL_CHARS // 1024))
+
+
 BlockFormSet = formset_factory(BlockForm, extra=1, can_order=True, can_delete=True)
 ResourceFormSet = formset_factory(ResourceLinkForm, extra=1, can_order=True, can_delete=True)
+LabFileFormSet = formset_factory(LabFileForm, formset=BaseLabFileFormSet, extra=1, can_delete=True)
 
 
 # --- the common part ---------------------------------------------------------------------------------
@@ -206,6 +303,9 @@ class ContentItemForm(forms.Form):
     is_active = forms.BooleanField(required=False, initial=True, label="Active")
     position = forms.IntegerField(required=False, min_value=1, label="Order within the module")
 
+    # Top-level payload keys this form builds; every other key of the stored payload is kept on save
+    # (``keep_unmanaged``), so options a newer feature added survive an editor that does not show them.
+    MANAGED_KEYS: frozenset[str] = frozenset()
     # JSON path (prefix) → field name, for errors from the schema.
     PATHS: dict[str, str] = {}
     # name → (formset class, data key); formsets are bound with the same data.
@@ -301,6 +401,18 @@ class ContentItemForm(forms.Form):
     def build_data(self) -> dict:
         raise NotImplementedError
 
+    def stored_data(self) -> dict:
+        data = self.item.data_json if self.item is not None else None
+        return dict(data) if isinstance(data, dict) else {}
+
+    def managed_keys(self) -> frozenset[str]:
+        return self.MANAGED_KEYS
+
+    def keep_unmanaged(self, payload: dict) -> dict:
+        """``payload`` over the stored payload's keys this form does not manage."""
+        managed = self.managed_keys()
+        return {**{k: v for k, v in self.stored_data().items() if k not in managed}, **payload}
+
     # validation
     def is_valid(self) -> bool:
         valid = super().is_valid()
@@ -325,7 +437,11 @@ class ContentItemForm(forms.Form):
         """The ordered, not deleted items of a formset; remembers which form each JSON index came from."""
         formset = self.formsets[name]
         result = []
-        for form in formset.ordered_forms:
+        if formset.can_order:
+            forms_in_order = formset.ordered_forms
+        else:
+            forms_in_order = [form for form in formset.forms if not formset._should_delete_form(form)]
+        for form in forms_in_order:
             if not form.has_changed() and form not in formset.initial_forms:
                 continue
             result.append(form.to_block() if hasattr(form, "to_block") else self.item_from_form(form))
@@ -471,17 +587,34 @@ class QuizForm(ContentItemForm):
     mastery_points = forms.IntegerField(required=False, min_value=0, label="Mastery points")
     mastery_threshold = forms.IntegerField(required=False, min_value=1, label="Mastery: correct in a row")
     mastery_max_attempts = forms.IntegerField(required=False, min_value=1, label="Max attempts")
+    pass_mark_percent = forms.DecimalField(
+        required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2, label="Pass mark (%)",
+        help_text="Default 50 %",
+    )  # fmt: skip
+    review = forms.ChoiceField(
+        required=False, initial="immediately", label="Exam review",
+        choices=[("immediately", "Answers shown after submitting"), ("after_due", "After the due date"),
+                 ("never", "Never")],
+    )  # fmt: skip
     TYPE_FIELDS = ["question_pool", "quiz_mode", "num_questions_per_attempt", "randomize_order",
-                   "time_limit_seconds", "mastery_points", "mastery_threshold", "mastery_max_attempts"]  # fmt: skip
+                   "time_limit_seconds", "mastery_points", "mastery_threshold", "mastery_max_attempts",
+                   "pass_mark_percent", "review"]  # fmt: skip
+    MANAGED_KEYS = frozenset({"question_pool_id", "quiz_mode", "num_questions_per_attempt", "randomize_order",
+                              "time_limit_seconds", "mastery", "pass_mark_percent", "review"})  # fmt: skip
     PATHS = {"$.question_pool_id": "question_pool", "$.quiz_mode": "quiz_mode",
              "$.num_questions_per_attempt": "num_questions_per_attempt", "$.randomize_order": "randomize_order",
              "$.time_limit_seconds": "time_limit_seconds", "$.mastery.points": "mastery_points",
              "$.mastery.threshold_correct_in_row": "mastery_threshold",
-             "$.mastery.max_attempts": "mastery_max_attempts"}  # fmt: skip
+             "$.mastery.max_attempts": "mastery_max_attempts", "$.pass_mark_percent": "pass_mark_percent",
+             "$.review": "review"}  # fmt: skip
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["question_pool"].queryset = QuestionPool.objects.filter(course=self.course).order_by("title")
+
+    def managed_keys(self) -> frozenset[str]:
+        # an editor page from before these fields (they are not in the POST at all) keeps the stored values
+        return self.MANAGED_KEYS - {key for key in ("pass_mark_percent", "review") if key not in self.data}
 
     def initial_from_data(self, data: dict) -> dict:
         mastery = data.get("mastery") or {}
@@ -494,6 +627,8 @@ class QuizForm(ContentItemForm):
             "mastery_points": mastery.get("points"),
             "mastery_threshold": mastery.get("threshold_correct_in_row"),
             "mastery_max_attempts": mastery.get("max_attempts"),
+            "pass_mark_percent": data.get("pass_mark_percent"),
+            "review": data.get("review", "immediately"),
         }
 
     def build_data(self) -> dict:
@@ -515,7 +650,11 @@ class QuizForm(ContentItemForm):
         }  # fmt: skip
         if mastery:
             payload["mastery"] = mastery
-        return payload
+        if data.get("pass_mark_percent") is not None:
+            payload["pass_mark_percent"] = float(data["pass_mark_percent"])
+        if data.get("review"):
+            payload["review"] = data["review"]
+        return self.keep_unmanaged(payload)
 
 
 class EngineeringLabForm(ContentItemForm):
@@ -531,10 +670,6 @@ class EngineeringLabForm(ContentItemForm):
         label="Environment variables",
         help_text="NAME=value per line",
     )
-    files = forms.CharField(
-        required=False, widget=forms.Textarea(attrs={"rows": 3}),
-        help_text="path | role per line; role: " + ", ".join(LAB_FILE_ROLES),
-    )  # fmt: skip
     grading_type = forms.ChoiceField(choices=[("unit_tests", "Unit tests"), ("manual", "Manual"), ("none", "None")])
     # Bounded like an assignment's points: "1e999" would become float infinity, which JSON cannot hold.
     max_points = forms.DecimalField(required=False, min_value=0, max_digits=8, decimal_places=2)
@@ -546,12 +681,16 @@ class EngineeringLabForm(ContentItemForm):
         required=False, initial="best", choices=[("best", "Best score counts"), ("latest", "Latest score counts")]
     )
     show_hidden_test_names = forms.BooleanField(required=False, label="Show hidden test names to students")
+    FORMSETS = {"files": (LabFileFormSet, "files")}
+    MANAGED_KEYS = frozenset({"lab_type", "runtime", "container_image", "cpu_limit", "memory_limit", "timeout_seconds",
+                              "entrypoint", "env", "files", "grading", "pass_mark_percent", "max_attempts",
+                              "score_policy", "show_hidden_test_names"})  # fmt: skip
     TYPE_FIELDS = ["runtime", "container_image", "cpu_limit", "memory_limit", "timeout_seconds", "entrypoint", "env",
-                   "files", "grading_type", "max_points", "pass_mark_percent", "max_attempts", "score_policy",
+                   "grading_type", "max_points", "pass_mark_percent", "max_attempts", "score_policy",
                    "show_hidden_test_names"]  # fmt: skip
     PATHS = {"$.runtime": "runtime", "$.container_image": "container_image", "$.cpu_limit": "cpu_limit",
              "$.memory_limit": "memory_limit", "$.timeout_seconds": "timeout_seconds", "$.entrypoint": "entrypoint",
-             "$.env": "env", "$.files": "files", "$.grading": "grading_type", "$.grading.max_points": "max_points",
+             "$.env": "env", "$.grading": "grading_type", "$.grading.max_points": "max_points",
              "$.lab_type": "runtime", "$.pass_mark_percent": "pass_mark_percent", "$.max_attempts": "max_attempts",
              "$.score_policy": "score_policy", "$.show_hidden_test_names": "show_hidden_test_names"}  # fmt: skip
 
@@ -581,7 +720,6 @@ class EngineeringLabForm(ContentItemForm):
             "timeout_seconds": data.get("timeout_seconds"),
             "entrypoint": data.get("entrypoint", ""),
             "env": "\n".join(f"{k}={v}" for k, v in (data.get("env") or {}).items()),
-            "files": "\n".join(f"{f.get('path')} | {f.get('role')}" for f in data.get("files") or []),
             "grading_type": grading.get("type", "unit_tests"),
             "max_points": grading.get("max_points"),
         }
@@ -595,14 +733,21 @@ class EngineeringLabForm(ContentItemForm):
             env[name.strip()] = value.strip()
         return env
 
-    def clean_files(self) -> list[dict]:
-        files = []
-        for number, line in enumerate(_lines(self.cleaned_data.get("files", "")), start=1):
-            path, sep, role = line.partition("|")
-            if not sep or not path.strip() or role.strip() not in LAB_FILE_ROLES:
-                raise ValidationError(FILES_FORMAT.format(line=number, roles=", ".join(LAB_FILE_ROLES)))
-            files.append({"path": path.strip(), "role": role.strip()})
-        return files
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and "files-TOTAL_FORMS" not in self.data:
+            # a POST without the files (an older editor page, a script): the stored files are kept as they are
+            self.formsets.pop("files")
+
+    def managed_keys(self) -> frozenset[str]:
+        return self.MANAGED_KEYS if "files" in self.formsets else self.MANAGED_KEYS - {"files"}
+
+    def formset_initial(self, key: str, data: dict) -> list[dict]:
+        return [
+            {"path": f.get("path", ""), "role": f.get("role", "student_visible"), "content": f.get("content", "")}
+            for f in data.get(key) or []
+            if isinstance(f, dict)
+        ]
 
     def build_data(self) -> dict:
         data = self.cleaned_data
@@ -616,15 +761,9 @@ class EngineeringLabForm(ContentItemForm):
                 payload[key] = data[key]
         if data.get("env"):
             payload["env"] = data["env"]
-        if data.get("files"):
-            # the form edits paths and roles; a file's content (starter code, hidden tests) is kept
-            existing = {f.get("path"): f for f in ((self.item.data_json or {}).get("files") or [])} if self.item else {}
-            payload["files"] = [
-                {**file, "content": existing[file["path"]]["content"]}
-                if "content" in existing.get(file["path"], {})
-                else file
-                for file in data["files"]
-            ]
+        files = self.list_from_formset("files", "$.files") if "files" in self.formsets else []
+        if files:
+            payload["files"] = files
         if data.get("pass_mark_percent") is not None:
             payload["pass_mark_percent"] = float(data["pass_mark_percent"])
         if data.get("max_attempts"):
@@ -635,49 +774,185 @@ class EngineeringLabForm(ContentItemForm):
         if data.get("max_points") is not None:
             grading["max_points"] = float(data["max_points"])
         payload["grading"] = grading
-        return payload
+        return self.keep_unmanaged(payload)
+
+
+def parse_rubric(text: str, *, max_points=None) -> dict | None:
+    """The rubric textarea: one criterion per line, ``Criterion | Level = points | Level = points …``.
+    None for an empty text; ValidationError naming the line for anything else that is not like that, and
+    when the best levels add up to more than ``max_points`` (the grader could not give full marks)."""
+    criteria = []
+    lines = _lines(text)
+    if len(lines) > RUBRIC_MAX_CRITERIA:
+        raise ValidationError(RUBRIC_TOO_MANY.format(criteria=RUBRIC_MAX_CRITERIA, levels=RUBRIC_MAX_LEVELS))
+    for number, line in enumerate(lines, start=1):
+        title, *levels = (part.strip() for part in line.split("|"))
+        if not title or not levels or not all(levels):
+            raise ValidationError(RUBRIC_FORMAT.format(line=number))
+        if len(levels) > RUBRIC_MAX_LEVELS:
+            raise ValidationError(RUBRIC_TOO_MANY.format(criteria=RUBRIC_MAX_CRITERIA, levels=RUBRIC_MAX_LEVELS))
+        parsed = []
+        for level in levels:
+            name, sep, points = level.rpartition("=")
+            try:
+                value = Decimal(points.strip())
+            except InvalidOperation:
+                value = None
+            if not sep or not name.strip() or value is None or not value.is_finite() or value < 0 or value > 10**6:
+                raise ValidationError(RUBRIC_POINTS.format(line=number, level=level))
+            parsed.append({"title": name.strip()[:200], "points": int(value) if value == int(value) else float(value)})
+        criteria.append({"title": title[:200], "levels": parsed})
+    if not criteria:
+        return None
+    best = sum(max(Decimal(str(level["points"])) for level in c["levels"]) for c in criteria)
+    if max_points is not None and best > max_points:
+        raise ValidationError(RUBRIC_OVER_MAX.format(total=_plain(best), max=_plain(Decimal(max_points))))
+    return {"criteria": criteria}
+
+
+def rubric_text(rubric: dict | None) -> str:
+    return "\n".join(
+        " | ".join([str(c.get("title", ""))] + [f"{lv.get('title', '')} = {_plain(Decimal(str(lv.get('points', 0))))}"
+                                                 for lv in c.get("levels") or []])
+        for c in (rubric or {}).get("criteria") or []
+        if isinstance(c, dict)
+    )  # fmt: skip
 
 
 class AssignmentForm(ContentItemForm):
+    """The assignment's payload (docs/assignments.md): dates, points, submission types, the late policy, the
+    grading options and the rubric (a structured textarea, see ``parse_rubric``). The hidden
+    ``assignment_options`` marker tells a page with these fields from an older editor page without them:
+    only with the marker are the options rebuilt from the POST; without it the stored options are kept."""
+
     due_at = forms.DateTimeField(required=False, label="Due date (absolute)", help_text="YYYY-MM-DD HH:MM (UTC)")
     due_offset_days = forms.IntegerField(required=False, min_value=0, label="…or due days after the offering starts")
+    available_from = forms.DateTimeField(
+        required=False, label="Available from", help_text="YYYY-MM-DD HH:MM (UTC); empty: open now"
+    )
     max_points = forms.DecimalField(min_value=0, max_digits=8, decimal_places=2)
     submission_types = forms.MultipleChoiceField(
         choices=[("file_upload", "File upload"), ("text_entry", "Text entry"), ("url", "URL")],
         widget=forms.CheckboxSelectMultiple,
     )
     allowed_file_types = forms.CharField(required=False, help_text="Comma-separated, e.g. .pdf, .zip")
+    allow_resubmission = forms.BooleanField(required=False, label="Allow resubmission until the cut-off")
     accept_late = forms.BooleanField(required=False, label="Accept late submissions")
-    penalty_percent_per_day = forms.DecimalField(required=False, min_value=0, max_value=100)
-    max_late_days = forms.IntegerField(required=False, min_value=0)
+    penalty_percent_per_day = forms.DecimalField(
+        required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2, label="Late deduction (%)",
+        help_text="Of the points, per started interval late",
+    )  # fmt: skip
+    penalty_interval = forms.ChoiceField(
+        choices=[("day", "per day late"), ("hour", "per hour late")], initial="day", label="Deduction interval"
+    )
+    max_late_days = forms.IntegerField(required=False, min_value=0, help_text="Cut-off = due + this many days")
+    floor_percent = forms.DecimalField(
+        required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2, label="Late floor (%)",
+        help_text="The deduction never takes a grade below this share of the points",
+    )  # fmt: skip
+    missing_score_percent = forms.DecimalField(
+        required=False, min_value=0, max_value=100, max_digits=5, decimal_places=2, label="Missing score (%)",
+        help_text="Given after the cut-off to a student with nothing handed in; empty: none",
+    )  # fmt: skip
+    completion = forms.ChoiceField(
+        choices=[("graded", "When a grade is posted"), ("submitted", "When submitted")], initial="graded",
+        label="The item completes",
+    )  # fmt: skip
+    grade_posting = forms.ChoiceField(
+        choices=[("automatic", "Automatically, when saved"), ("manual", "Manually, by a grader")],
+        initial="automatic", label="Grades are posted",
+    )  # fmt: skip
+    anonymous_grading = forms.BooleanField(required=False, label="Anonymous grading (no names until posted)")
+    rubric = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4, "class": "font-monospace"}),
+        help_text="One criterion per line: “Criterion | Level = points | Level = points …”, e.g. "
+        "“Working shown | Missing = 0 | Partial = 10 | Complete = 20”. Empty: a plain score.",
+    )
+    assignment_options = forms.CharField(required=False, widget=forms.HiddenInput, initial="1")
     FORMSETS = {"instructions": (BlockFormSet, "instructions")}
-    TYPE_FIELDS = ["due_at", "due_offset_days", "max_points", "submission_types", "allowed_file_types", "accept_late",
-                   "penalty_percent_per_day", "max_late_days"]  # fmt: skip
+    TYPE_FIELDS = ["due_at", "due_offset_days", "available_from", "max_points", "submission_types",
+                   "allowed_file_types", "allow_resubmission", "accept_late", "penalty_percent_per_day",
+                   "penalty_interval", "max_late_days", "floor_percent", "missing_score_percent", "completion",
+                   "grade_posting", "anonymous_grading", "rubric", "assignment_options"]  # fmt: skip
     PATHS = {"$.due_at": "due_at", "$.due_offset_days": "due_offset_days", "$.max_points": "max_points",
              "$.submission_types": "submission_types", "$.allowed_file_types": "allowed_file_types",
              "$.late_policy": "accept_late", "$.late_policy.penalty_percent_per_day": "penalty_percent_per_day",
-             "$.late_policy.max_late_days": "max_late_days"}  # fmt: skip
+             "$.late_policy.penalty_percent_per_hour": "penalty_percent_per_day",
+             "$.late_policy.max_late_days": "max_late_days", "$.late_policy.floor_percent": "floor_percent",
+             "$.late_policy.missing_score_percent": "missing_score_percent", "$.available_from": "available_from",
+             "$.allow_resubmission": "allow_resubmission", "$.completion": "completion",
+             "$.grade_posting": "grade_posting", "$.anonymous_grading": "anonymous_grading",
+             "$.rubric": "rubric"}  # fmt: skip
+    BASE_KEYS = frozenset({"instructions", "due_at", "due_offset_days", "max_points", "submission_types",
+                           "allowed_file_types", "late_policy"})  # fmt: skip
+    OPTION_KEYS = frozenset({"available_from", "allow_resubmission", "completion", "grade_posting",
+                             "anonymous_grading", "rubric"})  # fmt: skip
+    LATE_OPTION_KEYS = ("floor_percent", "missing_score_percent", "penalty_percent_per_hour")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.is_bound and "assignment_options" not in self.data:
+            # an editor page from before the options: they are kept as stored, not read from the POST
+            for name in (
+                "available_from",
+                "allow_resubmission",
+                "floor_percent",
+                "missing_score_percent",
+                "completion",
+                "grade_posting",
+                "anonymous_grading",
+                "rubric",
+                "penalty_interval",
+            ):
+                self.fields[name].required = False  # fmt: skip
+
+    @property
+    def has_options(self) -> bool:
+        return not self.is_bound or "assignment_options" in self.data
+
+    def managed_keys(self) -> frozenset[str]:
+        return self.BASE_KEYS | self.OPTION_KEYS if self.has_options else self.BASE_KEYS
 
     def formset_form_kwargs(self) -> dict:
         return {"asset_choices": _asset_choices(self.course)}
 
     def initial_from_data(self, data: dict) -> dict:
         late = data.get("late_policy") or {}
+        per_hour = late.get("penalty_percent_per_hour")
         return {
             "due_at": data.get("due_at"),
             "due_offset_days": data.get("due_offset_days"),
+            "available_from": data.get("available_from"),
             "max_points": data.get("max_points"),
             "submission_types": data.get("submission_types", []),
             "allowed_file_types": ", ".join(data.get("allowed_file_types", [])),
+            "allow_resubmission": data.get("allow_resubmission", False),
             "accept_late": late.get("accept_late", False),
-            "penalty_percent_per_day": late.get("penalty_percent_per_day"),
+            "penalty_percent_per_day": per_hour if per_hour is not None else late.get("penalty_percent_per_day"),
+            "penalty_interval": "hour" if per_hour is not None else "day",
             "max_late_days": late.get("max_late_days"),
+            "floor_percent": late.get("floor_percent"),
+            "missing_score_percent": late.get("missing_score_percent"),
+            "completion": data.get("completion", "graded"),
+            "grade_posting": data.get("grade_posting", "automatic"),
+            "anonymous_grading": data.get("anonymous_grading", False),
+            "rubric": rubric_text(data.get("rubric")),
         }
 
     def clean(self):
         data = super().clean()
         if (data.get("due_at") is None) == (data.get("due_offset_days") is None):
             self.add_error("due_at", DUE_EXACTLY_ONE)
+        if self.has_options:
+            opens, due = data.get("available_from"), data.get("due_at")
+            if opens is not None and due is not None and opens >= due:
+                self.add_error("available_from", AVAILABLE_AFTER_DUE)
+            if "rubric" not in self.errors and "max_points" not in self.errors:
+                try:
+                    data["rubric"] = parse_rubric(data.get("rubric") or "", max_points=data.get("max_points"))
+                except ValidationError as error:
+                    self.add_error("rubric", error)
         return data
 
     def build_data(self) -> dict:
@@ -688,19 +963,41 @@ class AssignmentForm(ContentItemForm):
             "submission_types": list(data["submission_types"]),
         }
         if data.get("due_at") is not None:
-            payload["due_at"] = data["due_at"].isoformat().replace("+00:00", "Z")
+            payload["due_at"] = _iso(data["due_at"])
         if data.get("due_offset_days") is not None:
             payload["due_offset_days"] = data["due_offset_days"]
         types = [t.strip() for t in (data.get("allowed_file_types") or "").split(",") if t.strip()]
         if types:
             payload["allowed_file_types"] = types
         late: dict[str, Any] = {"accept_late": bool(data.get("accept_late"))}
-        if data.get("penalty_percent_per_day") is not None:
-            late["penalty_percent_per_day"] = float(data["penalty_percent_per_day"])
+        deduction = data.get("penalty_percent_per_day")
+        if self.has_options:
+            if deduction is not None:
+                key = (
+                    "penalty_percent_per_hour" if data.get("penalty_interval") == "hour" else "penalty_percent_per_day"
+                )
+                late[key] = float(deduction)
+            for key in ("floor_percent", "missing_score_percent"):
+                if data.get(key) is not None:
+                    late[key] = float(data[key])
+            if data.get("available_from") is not None:
+                payload["available_from"] = _iso(data["available_from"])
+            payload["allow_resubmission"] = bool(data.get("allow_resubmission"))
+            payload["completion"] = data.get("completion") or "graded"
+            payload["grade_posting"] = data.get("grade_posting") or "automatic"
+            payload["anonymous_grading"] = bool(data.get("anonymous_grading"))
+            if data.get("rubric"):
+                payload["rubric"] = data["rubric"]
+        else:  # an older editor page: its three late fields over the stored policy's others
+            stored = self.stored_data().get("late_policy") or {}
+            late.update({key: stored[key] for key in self.LATE_OPTION_KEYS if key in stored})
+            if deduction is not None:
+                late.pop("penalty_percent_per_hour", None)
+                late["penalty_percent_per_day"] = float(deduction)
         if data.get("max_late_days") is not None:
             late["max_late_days"] = data["max_late_days"]
         payload["late_policy"] = late
-        return payload
+        return self.keep_unmanaged(payload)
 
 
 class ResourceForm(ContentItemForm):

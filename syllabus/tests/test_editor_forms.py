@@ -165,16 +165,17 @@ def test_quiz_pool_picker_is_limited_to_the_course(client, world, lesson):
 
 def test_engineering_lab(client, world, lesson):
     builtin_content_type("engineering_lab")
+    files = [{"path": "main.py", "role": "student_visible", "content": "def f():\n    pass\n"},
+             {"path": "tests.py", "role": "hidden_test", "content": "from main import f\n"}]  # fmt: skip
     fields = {"runtime": "python-datascience", "container_image": "reg/labs:1", "memory_limit": "512Mi",
-              "env": "SEED=1", "files": "main.py | student_visible\ntests.py | hidden_test", "grading_type": "unit_tests",
-              "max_points": "10"}  # fmt: skip
+              "env": "SEED=1", "grading_type": "unit_tests", "max_points": "10", **_formset("files", files)}  # fmt: skip
     assert _post(client, world, lesson, "engineering_lab", {**fields, "memory_limit": "lots"}).status_code == 200
     assert not ContentItem.objects.exists()  # the schema's memory pattern, on the memory_limit field
-    response = _post(client, world, lesson, "engineering_lab", {**fields, "files": "main.py | secret"})
-    assert "files" in response.context["form"].errors
+    response = _post(client, world, lesson, "engineering_lab", {**fields, "files-0-role": "secret"})
+    assert "role" in response.context["form"].formsets["files"].forms[0].errors
     assert _post(client, world, lesson, "engineering_lab", fields).status_code == 302
     data = ContentItem.objects.get().data_json
-    assert data["env"] == {"SEED": "1"} and data["files"][1] == {"path": "tests.py", "role": "hidden_test"}
+    assert data["env"] == {"SEED": "1"} and data["files"][1] == files[1]
 
 
 def test_engineering_lab_refuses_a_runtime_this_server_cannot_run(client, world, lesson):
@@ -191,23 +192,20 @@ def test_engineering_lab_refuses_a_runtime_this_server_cannot_run(client, world,
 
 def test_engineering_lab_keeps_file_contents_and_grading_options(client, world, lesson):
     builtin_content_type("engineering_lab")
+    main = {"path": "main.py", "role": "student_visible", "content": "def f():\n    pass\n"}
     fields = {"runtime": "python", "container_image": "reg/labs:1", "grading_type": "unit_tests",
-              "files": "main.py | student_visible", "pass_mark_percent": "60", "max_attempts": "3",
-              "score_policy": "latest", "show_hidden_test_names": "on"}  # fmt: skip
+              "pass_mark_percent": "60", "max_attempts": "3", "score_policy": "latest",
+              "show_hidden_test_names": "on", **_formset("files", [main])}  # fmt: skip
     assert _post(client, world, lesson, "engineering_lab", fields).status_code == 302
     item = ContentItem.objects.get()
-    item.data_json["files"][0]["content"] = "def f():\n    pass\n"
-    item.save(update_fields=["data_json"])
+    tests = {"path": "tests.py", "role": "hidden_test", "content": "def test_f():\n    assert True\n"}
     form = EngineeringLabForm(
-        data={**COMMON, **fields, "files": "main.py | student_visible\ntests.py | hidden_test"},
+        data={**COMMON, **fields, **_formset("files", [main, tests], initial=1)},
         course=lesson.course, content_type=item.content_type, item=item,
     )  # fmt: skip
     assert form.is_valid(), form.errors
     data = form.build_data()
-    assert data["files"] == [
-        {"path": "main.py", "role": "student_visible", "content": "def f():\n    pass\n"},
-        {"path": "tests.py", "role": "hidden_test"},
-    ]
+    assert data["files"] == [main, tests]
     assert (data["pass_mark_percent"], data["max_attempts"], data["score_policy"], data["show_hidden_test_names"]) == (
         60.0, 3, "latest", True)  # fmt: skip
 

@@ -6,6 +6,7 @@ read through ``learning.assessments.selectors.exam_answer_keys``."""
 import json
 
 import pytest
+from django.urls import reverse
 
 from learning.assessments import selectors as assessment_selectors
 from learning.assessments import services as assessment_services
@@ -129,3 +130,21 @@ def test_the_exam_guard_reads_a_real_attempts_keys_for_each_kind(world, kind):
     assessment_services.submit_attempt(actor=student, attempt=attempt)
     after = guard.mode_for(user=student, offering=quiz.offering, item=quiz.item, practice_answers_allowed=True)
     assert after.mode != "exam" and guard.check_reply(revealing, after) == (revealing, "")
+
+
+@pytest.mark.parametrize(("mode", "shown"), [("practice", True), ("exam", False)])
+def test_the_tutor_sits_beside_a_practice_attempt_and_not_an_exam(client, world, mode, shown):
+    quiz = build_quiz(world.a, questions=2, quiz_mode=mode)
+    attempt = assessment_services.start_attempt(actor=world.a.student, offering=quiz.offering, item_id=quiz.item.pk)
+    client.force_login(world.a.student)
+    page = client.get(
+        reverse(
+            "assessments:attempt",
+            kwargs={"offering_id": quiz.offering.pk, "item_id": quiz.item.pk, "attempt_id": attempt.pk},
+        )
+    ).content.decode()
+    panel = reverse("tutoring:panel", args=[quiz.offering.pk, quiz.item.pk])
+    assert "Question 1" in page
+    assert (panel + "?next=" in page) is shown and ("js/tutor.js" in page) is shown
+    if shown:  # the panel it opens is the quiz item's, where the attempt's questions ground the tutor
+        assert client.get(panel).status_code == 200

@@ -24,6 +24,8 @@ def test_the_command_prints_precision_recall_and_f1(capsys):
     call_command("evaluate_reveal_guard", str(DATA / "mrbench_v2_half_a.json"))
     out = capsys.readouterr().out
     assert "precision 0.7" in out and "recall 0.9" in out and "F1 0." in out
+    # The naive baseline beside it, the figure docs/tutor.md and the README quote.
+    assert "naive final-number check: precision 0.544  recall 0.321  F1 0.404" in out
 
 
 def test_the_command_refuses_a_missing_or_foreign_file(tmp_path):

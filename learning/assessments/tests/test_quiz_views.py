@@ -195,6 +195,10 @@ def test_mastery_shows_in_the_module_list_and_on_my_learning(client, world):
     services.submit_attempt(actor=world.a.student, attempt=attempt)
     _login(client, world.a.student)
     item_page = client.get(reverse("player:item", kwargs={"offering_id": quiz.offering.pk, "item_id": quiz.item.pk}))
-    assert 'class="badge text-bg-light mastery-mastered">Mastered</span>' in item_page.content.decode()
+    badge = (
+        '<span class="badge text-bg-light border po-mastery mastery-mastered">'
+        f'<span class="visually-hidden">{quiz.item.title} mastery: </span>Mastered</span>'
+    )
+    assert item_page.content.decode().count(badge) == 2  # "In this module" and the outline
     dashboard = client.get(reverse("learning:dashboard")).content.decode()
     assert "Quiz skills: 1 mastered" in dashboard

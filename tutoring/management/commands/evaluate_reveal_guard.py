@@ -1,5 +1,6 @@
 """``manage.py evaluate_reveal_guard PATH``: precision, recall and F1 of ``tutoring.reveal.reveals_answer``
-against MRBench V2's human ``Revealing_of_the_Answer`` labels (any "Yes…" counts as revealing).
+against MRBench V2's human ``Revealing_of_the_Answer`` labels (any "Yes…" counts as revealing), and of the
+naive baseline beside it (``naive_reveals``: the reply states the solution's final number).
 
 PATH is an MRBench V2 JSON file (a list of dialogues with ``conversation_history``,
 ``Ground_Truth_Solution`` and ``anno_llm_responses``) or a folder holding such files. The repository
@@ -13,7 +14,7 @@ from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
 
-from tutoring.reveal import reveals_answer
+from tutoring.reveal import _close, final_number, numbers_in, reveals_answer
 
 NOT_FOUND = "No MRBench file at {path}."
 NOT_MRBENCH = "{path} is not MRBench V2 JSON (a list of dialogues with anno_llm_responses)."
@@ -35,7 +36,13 @@ def load_dialogues(path: Path) -> list[dict]:
     return dialogues
 
 
-def evaluate(dialogues: list[dict]) -> dict:
+def naive_reveals(reply: str, *, solution: str | None = None, history: str | None = None) -> bool:
+    """The issue's naive check: the reply contains the solution's final number (never, without one)."""
+    answer = final_number(solution)
+    return answer is not None and any(_close(n, answer) for n in numbers_in(reply))
+
+
+def evaluate(dialogues: list[dict], check=reveals_answer) -> dict:
     counts = {"tp": 0, "fp": 0, "fn": 0, "tn": 0}
     by_tutor: dict[str, dict[str, int]] = {}
     for dialogue in dialogues:
@@ -45,7 +52,7 @@ def evaluate(dialogues: list[dict]) -> dict:
                 continue
             truth = label.startswith("Yes")
             predicted = bool(
-                reveals_answer(
+                check(
                     answer.get("response") or "",
                     solution=dialogue.get("Ground_Truth_Solution"),
                     history=dialogue.get("conversation_history"),
@@ -80,3 +87,8 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {tutor:<12} replies {row['replies']:>4}  revealing {row['revealing']:>4}  flagged {row['flagged']:>4}"
             )
+        naive = evaluate(load_dialogues(Path(path)), check=naive_reveals)
+        self.stdout.write(
+            f"naive final-number check: precision {naive['precision']:.3f}  recall {naive['recall']:.3f}  "
+            f"F1 {naive['f1']:.3f}"
+        )
