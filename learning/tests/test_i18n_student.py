@@ -234,3 +234,32 @@ def test_the_certificate_page_speaks_german_around_an_english_certificate(client
     anonymous = client.__class__().get(reverse("certificate_page", args=[certificate.certificate_code]), **{
         "HTTP_ACCEPT_LANGUAGE": "de"}).content.decode()
     assert "PDF herunterladen" in anonymous and "Certificate of completion" in anonymous
+
+
+# --- the catalog: list, search, course page (cached pages are kept per language) -----------------------
+
+
+def test_the_catalog_and_a_course_page_in_german(client, world):
+    _german_student(client, world.a)
+    html = client.get(reverse("catalog:course-list")).content.decode()
+    assert "<h1 class=\"h3 mb-0\">Kurse</h1>" in html and "Nach Fachgebiet stöbern" in html
+    assert "Alle Hochschulen" in html and ">Anwenden</button>" in html and "Jetzt zur Einschreibung offen" in html
+    assert world.a.course.title in html  # course content as written
+    html = client.get(reverse("catalog:course-list"), {"q": "zzzz-nothing"}).content.decode()
+    assert "Kein Kurs entspricht diesen Filtern." in html
+    course = world.a.course
+    html = client.get(reverse("catalog:course-detail", args=[course.university.short_code, course.code])).content.decode()
+    assert "Kursangebote" in html and "Lehrplan" in html and "Bewertungen und Rezensionen" in html
+    assert "Weiterlernen" in html or "Einschreiben" in html  # the student's enroll button
+
+
+def test_cached_catalog_pages_are_kept_per_language(client, world):
+    english = client.get(reverse("catalog:course-list")).content.decode()
+    german = client.get(reverse("catalog:course-list"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    again = client.get(reverse("catalog:course-list")).content.decode()
+    assert "Browse by subject" in english and "Nach Fachgebiet stöbern" in german and "Browse by subject" in again
+    course = world.a.course
+    url = reverse("catalog:course-detail", args=[course.university.short_code, course.code])
+    assert "Offerings" in client.get(url).content.decode()
+    assert "Kursangebote" in client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Offerings" in client.get(url).content.decode()
