@@ -263,3 +263,13 @@ def test_cached_catalog_pages_are_kept_per_language(client, world):
     assert "Offerings" in client.get(url).content.decode()
     assert "Kursangebote" in client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Offerings" in client.get(url).content.decode()
+
+
+def test_the_students_grades_page_in_german(client, world):
+    _german_student(client, world.a)
+    response = client.get(reverse("grading:my-grades", args=[world.a.offering.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1 class=\"h3\">Ihre Noten</h1>" in html and ">Mein Lernen</a>" in html
+    other = client.get(reverse("grading:my-grades", args=[world.b.offering.pk]))
+    assert other.status_code == 404  # another university's offering
