@@ -78,13 +78,26 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="session")
-def e2e_server(django_db_setup):
-    """One threaded live server (with static files) for every browser test of the session."""
+def e2e_server(django_db_setup, django_db_blocker):
+    """One threaded live server (with static files) for every browser test of the session.
+
+    pytest-django creates the test database only for the databases the collected tests mark (``django_db``,
+    ``db``), and browser tests mark none: run alone (``pytest e2e``) they would seed and then flush the
+    database of ``DATABASE_URL`` itself. So when no test database is in place yet, create one here."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
     from pytest_django.live_server_helper import LiveServer
 
+    created = None
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        with django_db_blocker.unblock():
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     server = LiveServer("localhost")
     yield server
     server.stop()
+    if created is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
 
 
 def restore_migration_data() -> None:
