@@ -16,6 +16,7 @@ from decimal import Decimal
 import pytest
 from playwright.sync_api import expect
 
+from e2e.axe import assert_no_serious_violations
 from e2e.conftest import log_in, log_out
 from e2e.demo import calculus
 from learning.management import demo_data
@@ -294,6 +295,16 @@ def test_journey_2_instructor_teaches(journey, site, course):
     expect(page.get_by_role("alert").first).to_contain_text(re.compile("post", re.I))
     journey.step("grades posted")
 
+    # The gradebook: the student's row, and the course grades (axe-checked: issue 22 lists the gradebook).
+    page.goto(site(f"/learn/offerings/{offering}/gradebook/"))
+    expect(page.locator("main")).to_contain_text("Noor Haddad")
+    journey.step("gradebook")
+    assert_no_serious_violations(page, site, "gradebook")
+    page.goto(site(f"/learn/offerings/{offering}/grading/course-grades/"))
+    expect(page.locator("main")).to_contain_text("Noor Haddad")
+    journey.step("course grades")
+    assert_no_serious_violations(page, site, "course grades")
+
     # Read the student's tutor session.
     page.goto(site(f"/tutor/teach/{offering}/"))
     page.get_by_role("link", name=re.compile(r"Noor Haddad")).first.click()
@@ -332,6 +343,10 @@ def test_journey_1_student_completes_the_course(journey, site, course):
     expect(page.locator("#grade")).to_be_visible()
     journey.step("assignment grade and feedback")
     expect(page.locator("main")).to_contain_text(FEEDBACK)
+    page.goto(site(f"/learn/{offering}/grades/"))
+    expect(page.locator("[data-grade=final]")).to_contain_text("%")
+    journey.step("course grade")
+    assert_no_serious_violations(page, site, "my grades")
     page.goto(site("/learn/"))
     card = page.locator("main").get_by_text("Calculus I").first
     expect(card).to_be_visible()
@@ -362,3 +377,58 @@ def test_journey_1_student_completes_the_course(journey, site, course):
     expect(card).to_contain_text(re.compile(r"★ 5\.0"))
     expect(card).to_contain_text("1 rating")
     journey.step("rating on the catalog card")
+
+
+NEW_LESSON = "Lesson 2.0: Rules recap"
+
+
+def test_journey_2_instructor_builds_a_module(journey, site, course):
+    """Last in the module: the new lesson adds required items, which must not stand between the student above
+    and the completed course (completion is not reverted by a later structure change)."""
+    page = journey.page
+    log_in(page, site, INSTRUCTOR)
+    page.goto(site(f"/teach/{course.course.pk}/syllabus/"))
+    journey.step("syllabus editor")
+
+    # A new lesson in chapter 2, through the row's Actions menu.
+    chapter = page.locator(".tree-row").filter(has_text="Chapter 2: Practice and Computation")
+    chapter.locator("summary").click()
+    chapter.get_by_role("link", name="Add child").click()
+    page.locator("input[name=title]").fill(NEW_LESSON)
+    page.get_by_role("button", name="Save").click()
+    lesson = page.locator(".tree-row").filter(has_text=NEW_LESSON)
+    expect(lesson).to_contain_text("draft")
+    journey.step("new lesson")
+
+    # A text item and a quiz in it.
+    lesson.get_by_role("link", name="Add content").click()
+    page.get_by_role("link", name=re.compile(r"^\s*Text")).first.click()
+    page.locator("input[name=title]").fill("Recap: the derivative rules")
+    page.get_by_label("Paragraph text").first.fill("Power, product and chain rule, side by side.")
+    journey.step("text item form")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("main")).to_contain_text("Recap: the derivative rules")
+    lesson = page.locator(".tree-row").filter(has_text=NEW_LESSON)
+    lesson.get_by_role("link", name="Add content").click()
+    page.get_by_role("link", name=re.compile(r"^\s*Quiz")).first.click()
+    page.locator("input[name=title]").fill("Recap quiz")
+    page.get_by_label("Question pool").select_option(index=1)
+    journey.step("quiz item form")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.locator("main")).to_contain_text("Recap quiz")
+
+    # Drag the lesson before "Lesson 2.1" (the upper part of its row), then publish it.
+    lesson = page.locator(".tree-row").filter(has_text=NEW_LESSON)
+    target = page.locator(".tree-row").filter(has_text="Lesson 2.1: Checkpoint quiz")
+    with page.expect_response(lambda r: "/modules/reorder/" in r.url):
+        lesson.drag_to(target, target_position={"x": 60, "y": 2})
+    page.wait_for_load_state("load")
+    titles = page.locator(".tree-row strong").all_inner_texts()
+    assert titles.index(NEW_LESSON) < titles.index("Lesson 2.1: Checkpoint quiz"), titles
+    journey.step("lesson dragged before lesson 2.1")
+    lesson = page.locator(".tree-row").filter(has_text=NEW_LESSON)
+    lesson.locator("summary").click()
+    lesson.get_by_role("link", name="Publish").click()
+    page.get_by_role("button", name="Save").click()
+    expect(page.locator(".tree-row").filter(has_text=NEW_LESSON)).to_contain_text("published")
+    journey.step("lesson published")
