@@ -422,9 +422,12 @@ def test_journey_2_instructor_builds_a_module(journey, site, course):
     target = page.locator(".tree-row").filter(has_text="Lesson 2.1: Checkpoint quiz")
     with page.expect_response(lambda r: "/modules/reorder/" in r.url):
         lesson.drag_to(target, target_position={"x": 60, "y": 2})
+    page.wait_for_function(  # the page reloads after a saved move: the lesson now comes first
+        """([moved, before]) => { const t = [...document.querySelectorAll('.tree-row strong')].map(e => e.textContent);
+                                   return t.indexOf(moved) !== -1 && t.indexOf(moved) < t.indexOf(before); }""",
+        arg=[NEW_LESSON, "Lesson 2.1: Checkpoint quiz"],
+    )
     page.wait_for_load_state("load")
-    titles = page.locator(".tree-row strong").all_inner_texts()
-    assert titles.index(NEW_LESSON) < titles.index("Lesson 2.1: Checkpoint quiz"), titles
     journey.step("lesson dragged before lesson 2.1")
     lesson = page.locator(".tree-row").filter(has_text=NEW_LESSON)
     lesson.locator("summary").click()
