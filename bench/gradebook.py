@@ -172,9 +172,9 @@ def main() -> None:
         results = measure_interleaved(
             server,
             [
-                ("hello (trivial view)", "/hello", "", 2000),
-                ("gradebook, by name (page 1)", base, cookie, 100),
-                ("gradebook, by final grade", base + "?sort=final&dir=desc", cookie, 50),
+                ("hello (trivial view)", "/hello", "", 1000),
+                ("gradebook, by name (page 1)", base, cookie, 60),
+                ("gradebook, by final grade", base + "?sort=final&dir=desc", cookie, 20),
             ],
             rounds=5,
             deadline_s=300,

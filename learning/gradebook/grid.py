@@ -48,7 +48,7 @@ from learning.gradebook.scores import (
 )
 
 PAGE_SIZE = 50
-CSV_CHUNK = 500
+CSV_CHUNK = 200
 STATUS_CHOICES = (("", "Active and completed"), ("active", "Active"), ("completed", "Completed"))
 # Sorts done in SQL on the enrollments (only the page is graded); every other key sorts the graded rows.
 SQL_SORTS = {

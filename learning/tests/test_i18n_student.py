@@ -137,6 +137,7 @@ def test_a_quiz_attempt_and_its_result_in_german(client, world):
     page = client.get(client.post(start)["Location"]).content.decode()
     assert "Frage 1" in page and "Antworten speichern" in page and "Versuch abgeben" in page
     assert "Antworten werden laufend gespeichert." in page and "Wahr" in page and "Falsch" in page
+    assert 'data-text-saved="Frage {n} gespeichert."' in page  # quiz.js says it
     assert "Question 1 (" in page  # the question's own prompt is content
     attempt = QuizAttempt.objects.get()
     rows = list(QuizAttemptQuestion.objects.filter(attempt=attempt).order_by("position"))
@@ -263,3 +264,21 @@ def test_cached_catalog_pages_are_kept_per_language(client, world):
     assert "Offerings" in client.get(url).content.decode()
     assert "Kursangebote" in client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
     assert "Offerings" in client.get(url).content.decode()
+
+
+def test_the_students_grades_page_in_german(client, world):
+    _german_student(client, world.a)
+    response = client.get(reverse("grading:my-grades", args=[world.a.offering.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1 class=\"h3\">Ihre Noten</h1>" in html and ">Mein Lernen</a>" in html
+    other = client.get(reverse("grading:my-grades", args=[world.b.offering.pk]))
+    assert other.status_code == 404  # another university's offering
+
+
+def test_the_scripts_get_their_words_from_the_page(german, tree):
+    """player.js, quiz.js and tutor.js write status texts; the page hands them the reader's words."""
+    html = german.get(item_url(tree, tree.t1)).content.decode()
+    assert 'data-text-complete="Kurs abgeschlossen ✓"' in html and 'data-text-percent="{percent} % erledigt"' in html
+    html = german.get(reverse("tutoring:panel", args=[tree.offering.pk, tree.t1.pk])).content.decode()
+    assert 'data-text-send-failed="Senden fehlgeschlagen."' in html

@@ -69,6 +69,7 @@ from learning.tests.factories import (
     DiscussionThreadFactory,
     DiscussionThreadFollowFactory,
     GradeChangeFactory,
+    ItemScoreOverrideFactory,
     LabSubmissionFactory,
     NotificationDigestFactory,
     QuizAttemptFactory,
@@ -245,6 +246,7 @@ def _extend(tenant) -> None:
     enable_session_sharing(actor=student, session=tenant.chat_session)
     # One row per university for the staff console's newer pages, so each change page has a row to open.
     GradeChangeFactory(target=tenant.lab_submission)
+    ItemScoreOverrideFactory(course_offering=offering, student=student)
     DiscussionPostUpvoteFactory(post=tenant.post, user=student)
     DiscussionThreadFollowFactory(thread=thread, user=student)
     DiscussionSettingsFactory(course_offering=offering)
