@@ -73,7 +73,9 @@
     }
     var streak = document.getElementById("streak");
     if (streak && typeof data.streak_days === "number") {
-      streak.textContent = "🔥 " + data.streak_days + " day" + (data.streak_days === 1 ? "" : "s") + " streak";
+      var fire = document.createElement("i");
+      fire.className = "bi bi-fire"; fire.setAttribute("aria-hidden", "true");
+      streak.replaceChildren(fire, " " + data.streak_days + " day" + (data.streak_days === 1 ? "" : "s") + " streak");
     }
   }
   // htmx raises this event from the HX-Trigger header of the "mark as done" response.

@@ -12,6 +12,15 @@
   // The words come from the page (data-text-* on the form, in the reader's language); English without them.
   function word(key, english) { return form.dataset["text" + key.charAt(0).toUpperCase() + key.slice(1)] || english; }
 
+  // Submitting (or "Save answers") posts every answer with the form: autosaves still in flight are cancelled,
+  // so none of them reaches an attempt that is already submitted (a 409 on the way out).
+  var pending = [];
+  var leaving = false;
+  form.addEventListener("submit", function () {
+    leaving = true;
+    pending.forEach(function (controller) { controller.abort(); });
+  });
+
   function save(fieldset) {
     var position = fieldset.dataset.position;
     var name = "q" + position;
@@ -25,10 +34,15 @@
       var text = fieldset.querySelector("input[type=text][name='" + name + "']");
       body.append(name, checked ? checked.value : (text ? text.value : ""));
     }
+    if (leaving) return;
     say(word("saving", "Saving…"));
-    fetch(url, { method: "POST", body: body, headers: { "X-CSRFToken": csrf }, credentials: "same-origin" })
+    var controller = new AbortController();
+    pending.push(controller);
+    var done = function () { pending = pending.filter(function (c) { return c !== controller; }); };
+    fetch(url, { method: "POST", body: body, headers: { "X-CSRFToken": csrf }, credentials: "same-origin", signal: controller.signal })
       .then(function (response) { return response.json().then(function (data) { return { ok: response.ok, status: response.status, data: data }; }); })
       .then(function (result) {
+        done();
         var feedback = fieldset.querySelector(".quiz-feedback");
         if (result.ok) {
           say(word("saved", "Saved question {n}.").replace("{n}", position));
@@ -43,7 +57,11 @@
           if (result.status === 409) window.location.reload();
         }
       })
-      .catch(function () { say(word("offline", "Not saved (no connection). Use “Save answers” before you leave.")); });
+      .catch(function (error) {
+        done();
+        if (error && error.name === "AbortError") return;
+        say(word("offline", "Not saved (no connection). Use “Save answers” before you leave."));
+      });
   }
 
   form.querySelectorAll(".quiz-question").forEach(function (fieldset) {
