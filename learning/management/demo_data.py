@@ -295,6 +295,8 @@ USERS = [
     ("student1@dus.example.edu", "Ananya Rao", "student", "DUS", None),
     ("student2@dus.example.edu", "Vikram Nair", "student", "DUS", None),
 ]
+# Accounts whose own language (users.locale) is not English: THR's second student sees the site in German.
+LOCALES = {"student2@thr.example.edu": "de"}
 
 # email, university, course, when, status (waitlisted rows get the next position)
 ENROLLMENTS = [

@@ -62,6 +62,7 @@ from learning.tests.factories import (
     CourseGradeFactory,
     CourseInvitationFactory,
     CourseReviewFactory,
+    CourseReviewModerationFactory,
     DiscussionPostFactory,
     DiscussionPostUpvoteFactory,
     DiscussionSettingsFactory,
@@ -70,6 +71,7 @@ from learning.tests.factories import (
     GradeChangeFactory,
     ItemScoreOverrideFactory,
     LabSubmissionFactory,
+    NotificationDigestFactory,
     QuizAttemptFactory,
     QuizAttemptQuestionFactory,
     QuizMasteryFactory,
@@ -248,6 +250,8 @@ def _extend(tenant) -> None:
     DiscussionPostUpvoteFactory(post=tenant.post, user=student)
     DiscussionThreadFollowFactory(thread=thread, user=student)
     DiscussionSettingsFactory(course_offering=offering)
+    CourseReviewModerationFactory(review=tenant.review, actor=tenant.instructor)
+    NotificationDigestFactory(user=student)
     TutorCourseSettingFactory(course=course)
     TutorItemSettingFactory(content_item=tenant.tree.t1)
     tenant.chat_session.refresh_from_db()
