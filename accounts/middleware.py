@@ -3,6 +3,7 @@ while the session store may hand over the user row it read with the session (``a
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import auth
 from django.contrib.auth.middleware import AuthenticationMiddleware as DjangoAuthenticationMiddleware
 from django.utils import translation
@@ -35,6 +36,9 @@ class UserLocaleMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
+        # No session cookie, no signed-in user: leave the session (and the database) untouched.
+        if settings.SESSION_COOKIE_NAME not in request.COOKIES:
+            return self.get_response(request)
         user = request.user
         if user.is_authenticated and user.locale:
             try:

@@ -103,34 +103,34 @@ class User(AbstractBaseUser, PermissionsMixin):
 class LearningGoal(models.TextChoices):
     """Seed 001's LearningGoal, plus ``other``."""
 
-    CAREER_ADVANCEMENT = "career_advancement", "Career advancement"
-    SKILL_DEVELOPMENT = "skill_development", "Skill development"
-    ACADEMIC_REQUIREMENT = "academic_requirement", "Academic requirement"
-    PERSONAL_INTEREST = "personal_interest", "Personal interest"
-    CERTIFICATION = "certification", "Certification"
-    OTHER = "other", "Other"
+    CAREER_ADVANCEMENT = "career_advancement", _("Career advancement")
+    SKILL_DEVELOPMENT = "skill_development", _("Skill development")
+    ACADEMIC_REQUIREMENT = "academic_requirement", _("Academic requirement")
+    PERSONAL_INTEREST = "personal_interest", _("Personal interest")
+    CERTIFICATION = "certification", _("Certification")
+    OTHER = "other", _("Other")
 
 
 class StudyLevel(models.TextChoices):
     """Seed 001's StudyLevel, plus ``other``."""
 
-    HIGH_SCHOOL = "high_school", "High school"
-    UNDERGRADUATE = "undergraduate", "Undergraduate"
-    GRADUATE = "graduate", "Graduate"
-    DOCTORATE = "doctorate", "Doctorate"
-    PROFESSIONAL = "professional", "Professional"
-    OTHER = "other", "Other"
+    HIGH_SCHOOL = "high_school", _("High school")
+    UNDERGRADUATE = "undergraduate", _("Undergraduate")
+    GRADUATE = "graduate", _("Graduate")
+    DOCTORATE = "doctorate", _("Doctorate")
+    PROFESSIONAL = "professional", _("Professional")
+    OTHER = "other", _("Other")
 
 
 class Grade(models.TextChoices):
     """Year of study; seed 001 gives FRESHMAN, SOPHOMORE, "etc."."""
 
-    FRESHMAN = "freshman", "Freshman"
-    SOPHOMORE = "sophomore", "Sophomore"
-    JUNIOR = "junior", "Junior"
-    SENIOR = "senior", "Senior"
-    GRADUATE = "graduate", "Graduate"
-    OTHER = "other", "Other"
+    FRESHMAN = "freshman", _("Freshman")
+    SOPHOMORE = "sophomore", _("Sophomore")
+    JUNIOR = "junior", _("Junior")
+    SENIOR = "senior", _("Senior")
+    GRADUATE = "graduate", _("Graduate")
+    OTHER = "other", _("Other")
 
 
 class UserProfile(models.Model):

@@ -69,30 +69,39 @@ def get_staff_scope(user) -> StaffScope:
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is not None:
         return cached
-    if user.is_superuser:
-        scope = StaffScope(platform=True)
-    else:
-        rows = UserUniversityRole.objects.filter(user_id=user.pk, role__in=ADMIN_ROLES).values_list(
-            "role", "university_id", "department_id"
-        )
-        platform = False
-        universities: set[int] = set()
-        departments: set[int] = set()
-        department_universities: set[int] = set()
-        for role, university_id, department_id in rows:
-            if role == UniversityRole.PLATFORM_ADMIN:
-                platform = True
-            elif role == UniversityRole.UNIVERSITY_ADMIN:
-                universities.add(university_id)
-            elif department_id is not None:
-                departments.add(department_id)
-                department_universities.add(university_id)
-        scope = StaffScope(
-            platform=platform,
-            university_ids=frozenset(universities),
-            department_ids=frozenset(departments),
-            department_university_ids=frozenset(department_universities),
-        )
+    rows = () if user.is_superuser else UserUniversityRole.objects.filter(
+        user_id=user.pk, role__in=ADMIN_ROLES
+    ).values_list("role", "university_id", "department_id")
+    return remember_staff_scope(user, rows)
+
+
+def staff_scope_known(user) -> bool:
+    """Whether :func:`get_staff_scope` has the user's scope cached (and will read nothing)."""
+    return hasattr(user, _CACHE_ATTR)
+
+
+def remember_staff_scope(user, rows) -> StaffScope:
+    """Cache on ``user`` the scope their ``(role, university id, department id)`` rows give (all of their
+    roles, or only the admin ones), so :func:`get_staff_scope` reads nothing: for a caller that reads the
+    user's roles anyway (the catalog's viewer query)."""
+    platform = bool(user.is_superuser)
+    universities: set[int] = set()
+    departments: set[int] = set()
+    department_universities: set[int] = set()
+    for role, university_id, department_id in rows:
+        if role == UniversityRole.PLATFORM_ADMIN:
+            platform = True
+        elif role == UniversityRole.UNIVERSITY_ADMIN:
+            universities.add(university_id)
+        elif role == UniversityRole.DEPARTMENT_ADMIN and department_id is not None:
+            departments.add(department_id)
+            department_universities.add(university_id)
+    scope = StaffScope(platform=True) if user.is_superuser else StaffScope(
+        platform=platform,
+        university_ids=frozenset(universities),
+        department_ids=frozenset(departments),
+        department_university_ids=frozenset(department_universities),
+    )
     setattr(user, _CACHE_ATTR, scope)
     return scope
 

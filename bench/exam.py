@@ -26,18 +26,16 @@ the value sent, and every acknowledged submit must have a submitted attempt.
 from __future__ import annotations
 
 import argparse
-import http.client
 import os
 import random
 import re
-import secrets
-import statistics
 import sys
 import threading
 import time
 from dataclasses import dataclass, field
 from datetime import timedelta
-from urllib.parse import urlencode
+
+from bench.harness import FormClient, percentiles
 
 POOL_SIZE = 48
 QUESTIONS = 16
@@ -190,30 +188,9 @@ def _answer_for(kind: str, rng: random.Random):
     return rng.choice(["Eigenvalue", "eigen  value", "determinant"])
 
 
-class Client:
-    def __init__(self, port: int, cookie: str):
-        self.port = port
-        self.csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
-        self.cookie = f"{cookie}; csrftoken={self.csrf}"
-
-    def request(self, method: str, path: str, body: dict | list | None = None) -> tuple[int, str, bytes]:
-        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=120)
-        headers = {"Cookie": self.cookie, "X-CSRFToken": self.csrf, "Referer": f"http://127.0.0.1:{self.port}/"}
-        data = None
-        if body is not None:
-            data = urlencode(body, doseq=True)
-            headers["Content-Type"] = "application/x-www-form-urlencoded"
-        try:
-            conn.request(method, path, body=data, headers=headers)
-            response = conn.getresponse()
-            return response.status, response.getheader("Location") or "", response.read()
-        finally:
-            conn.close()
-
-
 def _student(port, cookie, offering_id, item_id, stats: Stats, *, start_delay, think, stop_at, seed):
     rng = random.Random(seed)
-    client = Client(port, cookie)
+    client = FormClient(port, cookie)
     time.sleep(start_delay)
     try:
         began = time.perf_counter()
@@ -282,14 +259,6 @@ def _editor(item_id: int, course_id: int, stop: threading.Event, edits: list[flo
             time.sleep(0.5)
         edits.append(time.perf_counter() - began)
     connection.close()
-
-
-def _percentiles(values: list[float]) -> str:
-    if not values:
-        return "no samples"
-    ordered = sorted(values)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    return f"median {statistics.median(ordered) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms   ({len(ordered)})"
 
 
 def _lost_writes(stats: Stats) -> tuple[int, int]:
@@ -381,13 +350,13 @@ def main() -> None:
     all_started = (max(stats.started_at) - began) if stats.started_at else float("nan")
     lost_answers, lost_submits = _lost_writes(stats)
     print(hello_after.line())
-    print(f"wall time {wall:.0f} s; instructor edits during the run: {len(edits)} ({_percentiles(edits)})")
+    print(f"wall time {wall:.0f} s; instructor edits during the run: {len(edits)} ({percentiles(edits)})")
     print(
         f"attempts started: {len(stats.start)} of {len(users)}; all started {all_started:.1f} s after the first request"
     )
-    print(f"start  (POST + attempt page)  {_percentiles(stats.start)}")
-    print(f"answer save                   {_percentiles(stats.save)}")
-    print(f"submit (POST + result page)   {_percentiles(stats.submit)}")
+    print(f"start  (POST + attempt page)  {percentiles(stats.start)}")
+    print(f"answer save                   {percentiles(stats.save)}")
+    print(f"submit (POST + result page)   {percentiles(stats.submit)}")
     print(f"errors: {len(stats.errors)}; unfinished at the time bound: {stats.unfinished + still_running}")
     for error in sorted(set(stats.errors))[:10]:
         print(f"  {error}")

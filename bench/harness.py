@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import http.client
 import os
+import secrets
 import signal
 import socket
 import statistics
@@ -20,6 +21,7 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlencode
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -81,6 +83,43 @@ def load_average() -> str:
     """The machine's 1/5/15-minute load averages, printed beside the figures (the machine is shared)."""
     one, five, fifteen = os.getloadavg()
     return f"load average {one:.2f} / {five:.2f} / {fifteen:.2f} ({os.cpu_count()} CPUs)"
+
+
+class FormClient:
+    """A browser-like client of one signed-in user (a ``session_cookie``): a CSRF cookie and header, form
+    posts, one connection per request (so a restarted server or database costs no stale connection)."""
+
+    def __init__(self, port: int, cookie: str, timeout: float = 120):
+        self.port = port
+        self.timeout = timeout
+        self.csrf = secrets.token_hex(16)  # 32 characters: an unmasked CSRF secret
+        self.cookie = f"{cookie}; csrftoken={self.csrf}"
+
+    def request(self, method: str, path: str, body: dict | list | None = None,
+                headers: dict[str, str] | None = None) -> tuple[int, str, bytes]:
+        """(status, Location header or "", body); raises OSError/HTTPException when the connection fails."""
+        conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=self.timeout)
+        sent = {"Cookie": self.cookie, "X-CSRFToken": self.csrf, "Referer": f"http://127.0.0.1:{self.port}/",
+                **(headers or {})}
+        data = None
+        if body is not None:
+            data = urlencode(body, doseq=True)
+            sent["Content-Type"] = "application/x-www-form-urlencoded"
+        try:
+            conn.request(method, path, body=data, headers=sent)
+            response = conn.getresponse()
+            return response.status, response.getheader("Location") or "", response.read()
+        finally:
+            conn.close()
+
+
+def percentiles(values: list[float]) -> str:
+    """"median … ms   p95 … ms   (n)" of durations in seconds."""
+    if not values:
+        return "no samples"
+    ordered = sorted(values)
+    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
+    return f"median {statistics.median(ordered) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms   ({len(ordered)})"
 
 
 @dataclass

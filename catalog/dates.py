@@ -14,11 +14,14 @@ from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from django.utils import dateformat, timezone
+from django.utils.formats import get_format
+from django.utils.translation import gettext, gettext_noop
 
-DATE_FORMAT = "j M Y"
-SELF_PACED = "Self-paced"
-EACH_UNIVERSITYS_ZONE = "Dates and times are in each university's time zone."
-ZONE_NOTE = "Dates and times are in {zone} time."
+DATE_FORMAT = "SHORT_DATE_FORMAT"  # the active language's short date (lms/formats: "6 Mar 2027", "6. März 2027")
+# English; said through gettext (the German catalog has them).
+SELF_PACED = gettext_noop("Self-paced")
+EACH_UNIVERSITYS_ZONE = gettext_noop("Dates and times are in each university's time zone.")
+ZONE_NOTE = gettext_noop("Dates and times are in {zone} time.")
 
 
 def university_zone(zone_name: str | None) -> ZoneInfo:
@@ -41,7 +44,7 @@ def in_zone(value: datetime | None, zone_name: str | None) -> datetime | None:
 
 def format_date(value: datetime | None, zone_name: str | None, fmt: str = DATE_FORMAT) -> str:
     local = in_zone(value, zone_name)
-    return dateformat.format(local, fmt) if local else ""
+    return dateformat.format(local, get_format(fmt)) if local else ""
 
 
 def offering_dates(starts_at: datetime | None, ends_at: datetime | None, zone_name: str | None) -> str:
@@ -50,10 +53,10 @@ def offering_dates(starts_at: datetime | None, ends_at: datetime | None, zone_na
     if start and end:
         return f"{start} – {end}"
     if start:
-        return f"from {start}"
+        return gettext("from %(date)s") % {"date": start}
     if end:
-        return f"until {end}"
-    return SELF_PACED
+        return gettext("until %(date)s") % {"date": end}
+    return gettext(SELF_PACED)
 
 
 def zone_note(zone_names: Iterable[str | None]) -> str:
@@ -62,4 +65,4 @@ def zone_note(zone_names: Iterable[str | None]) -> str:
     zones = {university_zone(name).key for name in zone_names}
     if not zones:
         return ""
-    return ZONE_NOTE.format(zone=zones.pop()) if len(zones) == 1 else EACH_UNIVERSITYS_ZONE
+    return gettext(ZONE_NOTE).format(zone=zones.pop()) if len(zones) == 1 else gettext(EACH_UNIVERSITYS_ZONE)

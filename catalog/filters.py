@@ -12,6 +12,8 @@ from django.db import connection
 from django.db.models import Exists, F, Lookup, OuterRef, Q, Value
 from django.db.models.expressions import RawSQL
 from django.utils import timezone
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from catalog.models import (
     Course,
@@ -27,10 +29,10 @@ from catalog.models import (
 from catalog.permissions import courses_visible_to, has_no_offering_q, listed_offerings_q
 
 SORT_CHOICES = [
-    ("relevance", "Relevance"),
-    ("title", "Title"),
-    ("start", "Start date"),
-    ("rating", "Rating"),
+    ("relevance", _("Relevance")),
+    ("title", _("Title")),
+    ("start", _("Start date")),
+    ("rating", _("Rating")),
 ]
 # ONE row per language of the published courses: the first course of each (by id), found by a loose index
 # scan of ix_courses_published_language (one index probe per language, not a pass over every course).
@@ -48,9 +50,10 @@ FROM languages WHERE code IS NOT NULL
 
 
 def language_label(code: str) -> str:
-    """"fr" → "French" (Django's language names); an unknown code is shown as itself."""
+    """"fr" → "French" (Django's language names, in the active language: "Französisch"); an unknown code is
+    shown as itself."""
     info = LANG_INFO.get(code.lower()) or {}
-    return info.get("name") or code.upper()
+    return gettext(info["name"]) if info.get("name") else code.upper()
 
 
 def language_choices(user) -> list[tuple[str, str]]:
@@ -156,35 +159,37 @@ class CourseFilter(django_filters.FilterSet):
     name, which django-filter shows as "[invalid name]": every such filter names its ``label``.
     """
 
-    q = django_filters.CharFilter(method="filter_q", label="Search", max_length=200)
+    q = django_filters.CharFilter(method="filter_q", label=_("Search"), max_length=200)
     university = django_filters.ModelChoiceFilter(
         queryset=University.objects.filter(is_active=True).only("short_code", "name"),
-        to_field_name="short_code", empty_label="Any university",
+        to_field_name="short_code", label=_("University"), empty_label=_("Any university"),
     )
     department = django_filters.ModelChoiceFilter(
-        queryset=Department.objects.all(), empty_label="Any department",
+        queryset=Department.objects.all(), label=_("Department"), empty_label=_("Any department"),
     )
     domain = django_filters.ModelChoiceFilter(
         queryset=Domain.objects.only("code", "name"), to_field_name="code", method="filter_domain",
-        label="Domain", empty_label="Any domain",
+        label=_("Domain"), empty_label=_("Any domain"),
     )
     subject = django_filters.ModelChoiceFilter(
         queryset=Subject.objects.only("code", "name", "depth").order_by("code"), to_field_name="code",
-        method="filter_subject", label="Subject", empty_label="Any subject",
+        method="filter_subject", label=_("Subject"), empty_label=_("Any subject"),
     )
-    level = django_filters.ChoiceFilter(choices=CourseLevel.choices, empty_label="Any level")
-    difficulty = django_filters.ChoiceFilter(choices=CourseDifficulty.choices, empty_label="Any difficulty")
+    level = django_filters.ChoiceFilter(choices=CourseLevel.choices, label=_("Level"), empty_label=_("Any level"))
+    difficulty = django_filters.ChoiceFilter(
+        choices=CourseDifficulty.choices, label=_("Difficulty"), empty_label=_("Any difficulty")
+    )
     # Choices are the languages of the courses the user may see (set per request in __init__).
     language = django_filters.ChoiceFilter(
-        field_name="language_code", choices=[], label="Language", empty_label="Any language"
+        field_name="language_code", choices=[], label=_("Language"), empty_label=_("Any language")
     )
     open = django_filters.BooleanFilter(
-        method="filter_open", label="Open for enrollment now", widget=forms.CheckboxInput
+        method="filter_open", label=_("Open for enrollment now"), widget=forms.CheckboxInput
     )
     coming_soon = django_filters.BooleanFilter(
-        method="filter_coming_soon", label="Coming soon", widget=forms.CheckboxInput
+        method="filter_coming_soon", label=_("Coming soon"), widget=forms.CheckboxInput
     )
-    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_noop", label="Sort by", empty_label=None)
+    sort = django_filters.ChoiceFilter(choices=SORT_CHOICES, method="filter_noop", label=_("Sort by"), empty_label=None)
 
     class Meta:
         model = Course

@@ -51,7 +51,7 @@ from catalog.permissions import invite_only_listed, member_university_ids
 
 VERSION_KEY = "catalog:version"
 CLOCK_KEY = "catalog:clock"
-PREFIX = "catalog:fragment:v1"
+PREFIX = "catalog:fragment:v2"  # v2: values wrapped in a 1-tuple (a value may be None)
 # An entry's longest life: keys change with every bump, so this only returns memory.
 FRAGMENT_TIMEOUT = 3600
 NO_BOUNDARY = "none"

@@ -38,7 +38,7 @@ from django.db.models.lookups import IsNull
 from django.http import Http404
 from django.utils import timezone
 
-from accounts.permissions import get_staff_scope, scope_q
+from accounts.permissions import get_staff_scope, remember_staff_scope, scope_q, staff_scope_known
 from catalog.models import Course, CourseOffering, CourseOfferingInstructor, OfferingStaffRole, OfferingVisibility
 from lms.db import prepared_cursor
 
@@ -87,37 +87,43 @@ def invite_only_listed(user) -> dict[int, int]:
 # (ENROLLED_STATUSES) or teaching. Fixed text, run as a prepared statement (it is read on every signed-in
 # catalog page); learning's tables by name, as the reverse relations in the ORM version reach them.
 _VIEWER_SQL = """
-SELECT NULL::bigint, r.university_id FROM user_university_roles r WHERE r.user_id = %(user)s
+SELECT NULL::bigint, r.university_id, r.role::text, r.department_id FROM user_university_roles r
+WHERE r.user_id = %(user)s
 UNION
-SELECT o.id, o.course_id FROM course_offerings o JOIN course_invitations i ON i.course_offering_id = o.id
+SELECT o.id, o.course_id, NULL, NULL FROM course_offerings o JOIN course_invitations i ON i.course_offering_id = o.id
 WHERE o.visibility = 'invite_only' AND UPPER(i.email::text) = UPPER(%(email)s::text)
   AND (i.expires_at IS NULL OR i.expires_at > %(now)s::timestamptz)
   AND (i.max_uses IS NULL OR i.used_count < i.max_uses)
 UNION
-SELECT o.id, o.course_id FROM course_offerings o JOIN course_enrollments e ON e.course_offering_id = o.id
+SELECT o.id, o.course_id, NULL, NULL FROM course_offerings o JOIN course_enrollments e ON e.course_offering_id = o.id
 WHERE o.visibility = 'invite_only' AND e.user_id = %(user)s
   AND e.status::text = ANY(%(statuses)s::text[])
 UNION
-SELECT o.id, o.course_id FROM course_offerings o JOIN course_offering_instructors t ON t.course_offering_id = o.id
+SELECT o.id, o.course_id, NULL, NULL FROM course_offerings o JOIN course_offering_instructors t ON t.course_offering_id = o.id
 WHERE o.visibility = 'invite_only' AND t.user_id = %(user)s
 """
 
 
 def _load_viewer(user) -> None:
     """ONE query (a UNION read from the user's side, a handful of rows, prepared): the user's universities
-    and their listed invite-only offerings (:data:`_VIEWER_SQL`)."""
+    and their listed invite-only offerings (:data:`_VIEWER_SQL`); the same role rows give their admin
+    scope (:func:`accounts.permissions.get_staff_scope` then reads nothing)."""
     with prepared_cursor() as cursor:
         cursor.execute(_VIEWER_SQL, {"user": user.pk, "email": user.email, "now": timezone.now(), "statuses": list(ENROLLED_STATUSES)})
         rows = cursor.fetchall()
     members: set[int] = set()
     invite: dict[int, int] = {}
-    for offering_id, other_id in rows:
+    roles = []
+    for offering_id, other_id, role, department_id in rows:
         if offering_id is None:
             members.add(other_id)
+            roles.append((role, other_id, department_id))
         else:
             invite[offering_id] = other_id
     setattr(user, _MEMBER_CACHE_ATTR, frozenset(members))
     setattr(user, _INVITE_ONLY_CACHE_ATTR, invite)
+    if not staff_scope_known(user):  # the user's roles are read here anyway: their admin scope too
+        remember_staff_scope(user, roles)
 
 
 def forget_membership(user) -> None:
@@ -150,16 +156,11 @@ def listed_offerings_q(user, *, prefix: str = "") -> Q:
     members = member_university_ids(user)
     if members:
         q |= Q(**{f"{p}visibility": OfferingVisibility.PRIVATE, f"{p}university_id__in": sorted(members)})
-    invited = CourseOffering.objects.filter(
-        valid_invitation_q(email=user.email, prefix="invitations__")
-    ).values("pk")
-    enrolled = CourseOffering.objects.filter(
-        enrollments__user_id=user.pk, enrollments__status__in=ENROLLED_STATUSES
-    ).values("pk")
-    teaching = CourseOffering.objects.filter(instructors__user_id=user.pk).values("pk")
-    q |= Q(**{f"{p}visibility": OfferingVisibility.INVITE_ONLY}) & (
-        Q(**{f"{p}pk__in": invited}) | Q(**{f"{p}pk__in": enrolled}) | Q(**{f"{p}pk__in": teaching})
-    )
+    # The invite-only offerings listed to the user (invited, enrolled, teaching), read with their
+    # universities in the same query: literal ids, no subquery to compile and plan on every page.
+    invite_only = invite_only_listed(user)
+    if invite_only:
+        q |= Q(**{f"{p}visibility": OfferingVisibility.INVITE_ONLY, f"{p}pk__in": sorted(invite_only)})
     return q
 
 

@@ -62,6 +62,14 @@ def chromium_executable(playwright) -> str:
     )
 
 
+def pytest_collection_modifyitems(config, items):
+    """Every browser test asks for the test database (see :func:`site`), also when a module forgets the mark."""
+    here = Path(__file__).resolve().parent
+    for item in items:
+        if here in Path(str(item.path)).resolve().parents and item.get_closest_marker("django_db") is None:
+            item.add_marker(pytest.mark.django_db)
+
+
 @pytest.fixture(scope="session")
 def browser_type_launch_args(playwright, pytestconfig):
     """pytest-playwright's launch options: always Chromium from :func:`chromium_executable`, headless."""
@@ -78,13 +86,26 @@ def browser_context_args(browser_context_args):
 
 
 @pytest.fixture(scope="session")
-def e2e_server(django_db_setup):
-    """One threaded live server (with static files) for every browser test of the session."""
+def e2e_server(django_db_setup, django_db_blocker):
+    """One threaded live server (with static files) for every browser test of the session.
+
+    pytest-django creates the test database only for the databases the collected tests mark (``django_db``,
+    ``db``), and browser tests mark none: run alone (``pytest e2e``) they would seed and then flush the
+    database of ``DATABASE_URL`` itself. So when no test database is in place yet, create one here."""
+    from django.db import connection
+    from django.test.utils import setup_databases, teardown_databases
     from pytest_django.live_server_helper import LiveServer
 
+    created = None
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        with django_db_blocker.unblock():
+            created = setup_databases(verbosity=0, interactive=False, aliases={"default"})
     server = LiveServer("localhost")
     yield server
     server.stop()
+    if created is not None:
+        with django_db_blocker.unblock():
+            teardown_databases(created, verbosity=0)
 
 
 def restore_migration_data() -> None:
@@ -101,10 +122,18 @@ def restore_migration_data() -> None:
 
 
 def flush_database() -> None:
-    """What a transactional test does at its end: empty every table (post_migrate puts back permissions)."""
+    """What a transactional test does at its end: empty every table (post_migrate puts back permissions).
+
+    Ids start again at 1, so a world seeded next has the same ids and structure versions as the one before:
+    the per-process memos keyed by them (the course structure with its outline, a student's rollup freshness) are cleared
+    too, as learning/tests/conftest.py does around each test."""
     from django.core.management import call_command
 
+    from learning.progress import freshness, structure
+
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=False)
+    for memo in (structure, freshness):
+        memo.clear_memo()
 
 
 @dataclass
@@ -117,9 +146,17 @@ class Site:
 
 @pytest.fixture(scope="module")
 def site(e2e_server, django_db_blocker):
-    """The demo world, committed, behind the live server, for the whole module (then flushed)."""
-    from django.core.management import call_command
+    """The demo world, committed, behind the live server, for the whole module (then flushed).
 
+    Every browser test carries ``pytest.mark.django_db`` (added by :func:`pytest_collection_modifyitems` where
+    a module does not): pytest-django sets up the test database only for a session whose tests ask for one, and without it `pytest e2e` alone would run against (and flush) the
+    database in DATABASE_URL. The mark's per-test transaction on the test's own connection changes nothing
+    here: the data is committed before it, and the server's requests run on their own connections."""
+    from django.core.management import call_command
+    from django.db import connection
+
+    if not connection.settings_dict["NAME"].startswith("test_"):
+        pytest.fail(f"refusing to flush {connection.settings_dict['NAME']!r}: not a test database", pytrace=False)
     with django_db_blocker.unblock():
         flush_database()
         restore_migration_data()
@@ -184,14 +221,16 @@ class Journey:
 # The demo's lecture videos are YouTube embeds and the tests run without the internet: a stand-in for the
 # embed answers YouTube's postMessage protocol (the handshake, infoDelivery, seekTo) the way the real player
 # does, so the course player's own code (static/js/player.js) is what is tested. Its current time is shown in
-# #yt-time and kept in window.ytTime.
+# #yt-time and kept in window.ytTime; finish() plays it to the end.
 FAKE_YOUTUBE_EMBED = """<!doctype html><html lang="en"><head><title>Video</title></head>
 <body style="margin:0;background:#111;color:#fff;font:16px sans-serif"><p>Stand-in video at <span id="yt-time">0</span> s</p>
 <script>
 var t = 0, duration = 600;
-function say(event) {
-  parent.postMessage(JSON.stringify({event: event, info: {currentTime: t, duration: duration, playerState: 1}}), "*");
+function say(event, state) {
+  parent.postMessage(JSON.stringify({event: event, info: {currentTime: t, duration: duration,
+                                                          playerState: state === undefined ? 1 : state}}), "*");
 }
+function finish() { t = duration; document.getElementById("yt-time").textContent = t; say("infoDelivery", 0); }
 window.addEventListener("message", function (e) {
   var m; try { m = JSON.parse(e.data); } catch (x) { return; }
   if (m.event === "listening") say("initialDelivery");
@@ -202,11 +241,23 @@ window.addEventListener("message", function (e) {
 </script></body></html>"""
 
 
+def _new_tab(request, journey: Journey) -> bool:
+    try:
+        return request.frame.page != journey.page
+    except Exception:  # noqa: BLE001 (a popup's first navigation is issued before its frame exists)
+        return True
+
+
 def _route_outside(journey: Journey):
     def handle(route):
         url = route.request.url
         if url.startswith("https://www.youtube-nocookie.com/embed/"):
             route.fulfill(status=200, content_type="text/html", body=FAKE_YOUTUBE_EMBED)
+            return
+        request = route.request
+        if request.is_navigation_request() and request.resource_type == "document" and _new_tab(request, journey):
+            # A link the site opens in a new tab (a resource's external URL): the site's part is done.
+            route.fulfill(status=200, content_type="text/html", body="<!doctype html><title>Elsewhere</title>")
             return
         journey.errors.append(f"request outside the site: {url}")
         route.abort()
@@ -221,7 +272,7 @@ def journey(page, request):
     shutil.rmtree(directory, ignore_errors=True)
     watched = Journey(page=page, directory=directory)
     watched.watch(page)
-    page.route(re.compile(r"^https?://(?!localhost[:/]|127\.0\.0\.1[:/])"), _route_outside(watched))
+    page.context.route(re.compile(r"^https?://(?!localhost[:/]|127\.0\.0\.1[:/])"), _route_outside(watched))
     page.set_default_timeout(15_000)
     yield watched
     watched.check()

@@ -13,6 +13,8 @@ from e2e.axe import assert_no_serious_violations
 from e2e.conftest import log_in
 from e2e.demo import calculus
 
+pytestmark = pytest.mark.django_db  # the test database, not the developer's (e2e/conftest.py, site())
+
 STUDENT = "student1@nit.example.edu"
 INSTRUCTOR = "instructor@nit.example.edu"
 
@@ -70,3 +72,62 @@ def test_instructor_pages(journey, site, demo):
     log_in(journey.page, site, INSTRUCTOR)
     check(journey, site, "syllabus editor", f"/teach/{demo.course.pk}/syllabus/")
     check(journey, site, "tutor sessions", f"/tutor/teach/{demo.offering.pk}/")
+
+
+def tab_to(page, name: re.Pattern, limit: int = 120) -> str:
+    """Press Tab until the focused element's text or label matches ``name``; fail if it never does.
+    Every stop must show a focus indicator (an outline or a box shadow)."""
+    for _ in range(limit):
+        page.keyboard.press("Tab")
+        focused = page.evaluate(
+            """() => { const el = document.activeElement; if (!el || el === document.body) return null;
+                 const style = getComputedStyle(el);
+                 const label = el.getAttribute('aria-label') || (el.labels && el.labels[0] && el.labels[0].innerText)
+                               || el.innerText || el.value || '';
+                 return {label: label.trim(), tag: el.tagName,
+                         ring: style.outlineStyle !== 'none' || style.boxShadow !== 'none'}; }"""
+        )
+        if focused is None:
+            continue
+        assert focused["ring"], f"no visible focus on {focused}"
+        if name.search(focused["label"]):
+            return focused["label"]
+    pytest.fail(f"Tab never reached {name.pattern!r}")
+
+
+def test_keyboard_only_player_and_quiz(journey, site, demo):
+    page = journey.page
+    log_in(page, site, STUDENT)
+    offering = demo.offering.pk
+    text = demo.course.content_items.get(title="The power, product and chain rules")
+    page.goto(site(f"/learn/{offering}/item/{text.pk}/"))
+    assert tab_to(page, re.compile(r"^Skip to content$"), limit=3)
+    tab_to(page, re.compile(r"^Mark as done$"))
+    page.keyboard.press("Enter")
+    expect(page.locator("#mark-done")).to_contain_text("Done")
+    journey.step("player: marked done with the keyboard")
+
+    # A quiz attempt: start, answer and submit with the keyboard alone.
+    page.goto(site(f"/learn/{offering}/item/{demo.items['quiz'].pk}/"))
+    tab_to(page, re.compile(r"^(Start|Continue)"))
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/attempts/\d+/$"))
+    first = page.locator("fieldset.quiz-question").first
+    target = first.locator("input").first
+    for _ in range(80):
+        page.keyboard.press("Tab")
+        if page.evaluate("(el) => el === document.activeElement", target.element_handle()):
+            break
+    else:
+        pytest.fail("Tab never reached the first question")
+    if target.get_attribute("type") in ("radio", "checkbox"):
+        page.keyboard.press("Space")
+        expect(target).to_be_checked()
+    else:
+        page.keyboard.type("1")
+    journey.step("quiz: answered with the keyboard")
+    tab_to(page, re.compile(r"^Submit attempt$"))
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.keyboard.press("Enter")
+    expect(page).to_have_url(re.compile(r"/result/$"))
+    journey.step("quiz: submitted with the keyboard")

@@ -5,9 +5,12 @@ from __future__ import annotations
 
 import re
 
+import pytest
 from playwright.sync_api import expect
 
 from e2e.conftest import log_in, log_out
+
+pytestmark = pytest.mark.django_db  # the test database, not the developer's (e2e/conftest.py, site())
 
 NIT_ADMIN = "uni-admin@nit.example.edu"
 THR_STUDENT = "student1@thr.example.edu"

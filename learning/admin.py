@@ -525,7 +525,11 @@ class DiscussionSettingsAdmin(OfferingScoped):
 
 
 @admin.register(CourseReview)
-class CourseReviewAdmin(OfferingScoped):
+class CourseReviewAdmin(ReadOnlyConsoleMixin, OfferingScoped):
+    """Read-only: reviews are written by their students and hidden or shown again by staff on the course's
+    reviews page, through ``learning.community.services``, which keep the course's rating right (an edit
+    here would not recompute it) and audit every hide and un-hide."""
+
     list_display = ("course_offering", "user", "rating", "created_at")
     list_filter = ("rating", "course_offering__university")
     search_fields = ("review_text", *USER_SEARCH, "course_offering__course__code")

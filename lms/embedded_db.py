@@ -52,18 +52,33 @@ def stop(data_dir: Path = DEFAULT_DATA_DIR) -> None:
     if not (data_dir / "postmaster.pid").exists():
         return
     import atexit
-    import os
 
-    from pgserver._commands import pg_ctl
     from pgserver.postgres_server import PostgresServer
 
-    user = "pgserver" if os.geteuid() == 0 else None
-    pg_ctl(["-w", "-m", "fast", "stop"], pgdata=data_dir, user=user)
+    _pg_ctl(["-w", "-m", "fast", "stop"], data_dir)
     # pgserver keeps one handle per data directory in this process and would hand the stopped one back:
     # forget it, so a later database_url() here starts the server again (a restart, as tests do).
     handle = PostgresServer._instances.pop(data_dir.expanduser().resolve(), None)
     if handle is not None:
         atexit.unregister(handle._cleanup)  # it would look the handle up again at exit
+
+
+def _pg_ctl(args: list[str], data_dir: Path) -> str:
+    """pg_ctl on the server of ``data_dir``, as the user that owns it (as root pgserver runs it as ``pgserver``)."""
+    import os
+
+    from pgserver._commands import pg_ctl
+
+    return pg_ctl(args, pgdata=data_dir, user="pgserver" if os.geteuid() == 0 else None)
+
+
+def restart(data_dir: Path = DEFAULT_DATA_DIR, mode: str = "fast") -> None:
+    """``pg_ctl restart -m <mode>`` of a running server, waiting until it accepts connections again: ``fast``
+    (clients are disconnected, a clean shutdown) or ``immediate`` (no shutdown checkpoint: the server
+    recovers from its WAL on start, as after a crash). Same options, same socket, log appended."""
+    if mode not in ("smart", "fast", "immediate"):
+        raise ValueError(f"unknown shutdown mode {mode!r}")
+    _pg_ctl(["-w", "-t", "60", "-m", mode, "-l", str(data_dir / "log"), "restart"], data_dir)
 
 
 def main(argv: list[str]) -> int:

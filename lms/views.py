@@ -6,13 +6,16 @@ from django.core.cache import caches
 from django.db import InterfaceError, OperationalError, connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template import loader
+from django.utils.translation import gettext, gettext_noop
 from django.views import defaults
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import requires_csrf_token
 from django.views.decorators.http import require_GET
 
 HEALTH_CACHE_KEY = "lms:healthz"
-UNAVAILABLE = "The service is briefly unavailable (its database is not answering). Please try again in a minute."
+UNAVAILABLE = gettext_noop(
+    "The service is briefly unavailable (its database is not answering). Please try again in a minute."
+)
 RETRY_AFTER_SECONDS = 30
 
 
@@ -80,6 +83,6 @@ def server_error(request: HttpRequest, template_name: str = "500.html") -> HttpR
     if request.path.startswith("/api/"):
         response = JsonResponse({"message": UNAVAILABLE, "error": "ServiceUnavailableError"}, status=503)
     else:
-        response = HttpResponse(loader.render_to_string("503.html", {"message": UNAVAILABLE}), status=503)
+        response = HttpResponse(loader.render_to_string("503.html", {"message": gettext(UNAVAILABLE)}), status=503)
     response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     return response

@@ -80,7 +80,7 @@ class PromptListFilterForm(forms.Form):
     tag = forms.ChoiceField(required=False)
     type = forms.ChoiceField(required=False, choices=[("", "Any type"), *PromptType.choices])
     updated_since = forms.DateField(
-        required=False, label="Changed since", widget=forms.DateInput(attrs={"type": "date"})
+        required=False, label="Changed since", widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
 
     def __init__(self, *args: Any, labels: list[str], tags: list[str], **kwargs: Any) -> None:

@@ -1,6 +1,7 @@
 """Small display helpers of the catalog templates."""
 
 from django import template
+from django.utils import formats
 
 from catalog import dates
 
@@ -53,8 +54,9 @@ def page_url(context, query_string, page):
 
 @register.filter
 def intcomma_plain(value):
-    """``1000`` → ``1,000`` (a thousands separator without loading django.contrib.humanize)."""
+    """``1000`` → ``1,000`` (``1.000`` in German: the active language's separator, without loading
+    django.contrib.humanize)."""
     try:
-        return f"{int(value):,}"
+        return formats.number_format(int(value), force_grouping=True)
     except (TypeError, ValueError):
         return value

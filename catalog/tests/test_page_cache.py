@@ -378,3 +378,31 @@ def test_a_members_private_course_page_is_not_shared_with_another_tenant(world, 
     assert client.get(course_page(course)).status_code == 404
     client.logout()
     assert client.get(course_page(course)).status_code == 404
+
+
+# --- My learning's suggestions: a shared ranking, the student's own courses taken out ----------------
+
+
+def test_suggestions_share_the_ranking_but_never_a_students_courses_or_another_tenants(world, client):
+    from accounts.tests.factories import UserSubjectPreferenceFactory
+    from learning.enrollment.selectors import suggested_courses
+
+    subject = SubjectFactory(name="Optics")
+    courses = []
+    for n, rating in enumerate(("4.50", "4.00", "3.50")):
+        course = open_course(world.a, f"Optics {n}", primary_subject=subject)
+        services.set_course_rating(course_id=course.pk, rating_avg=rating, rating_count=2)
+        courses.append(course)
+    private = open_course(world.b, "Private Optics", OfferingVisibility.PRIVATE, primary_subject=subject)
+    first = CourseEnrollmentFactory(course_offering=world.a.offering).user
+    second = CourseEnrollmentFactory(course_offering=world.a.offering).user
+    for user in (first, second, world.b.student):
+        UserSubjectPreferenceFactory(user=user, subject=subject)
+    CourseEnrollmentFactory(user=first, course_offering=courses[0].offerings.get())
+    assert [c.title for c in suggested_courses(user=first)] == ["Optics 1", "Optics 2"]
+    assert [c.title for c in suggested_courses(user=second)] == ["Optics 0", "Optics 1", "Optics 2"]
+    assert "Private Optics" in [c.title for c in suggested_courses(user=world.b.student)]
+    assert "Private Optics" not in [c.title for c in suggested_courses(user=second)]
+    services.set_course_rating(course_id=courses[2].pk, rating_avg="5.00", rating_count=3)
+    assert [c.title for c in suggested_courses(user=second)] == ["Optics 2", "Optics 0", "Optics 1"]
+    assert private.pk

@@ -28,6 +28,7 @@ from decimal import Decimal, InvalidOperation
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext, gettext_noop
@@ -45,6 +46,8 @@ from learning.assessments.models_submissions import (
 from learning.assessments.signals import send_grades_changed
 from learning.assessments.uploads import UploadLimits
 from learning.enrollment.models import CourseEnrollment
+from learning.notifications.models import NotificationKind
+from learning.notifications.services import notify
 from learning.progress import services as progress
 
 ASSIGNMENT_NOT_ENROLLED = gettext_noop("Only students enrolled in this offering can hand in this assignment.")
@@ -337,7 +340,8 @@ def grade_assignment(
         locked.graded_by = actor
         locked.graded_at = now
         locked.updated_at = now
-        if config.automatic_posting and locked.posted_at is None:
+        newly_posted = config.automatic_posting and locked.posted_at is None
+        if newly_posted:
             locked.posted_at = now
         locked.save()
         _audit(actor, locked, kind, before_raw, raw)
@@ -357,7 +361,20 @@ def grade_assignment(
                 uploaded_by=actor,
             )
         _complete_if_posted(locked, config)
+        if newly_posted:
+            _notify_posted(locked.course_offering, locked.content_item, [locked.user_id])
     return locked
+
+
+def _notify_posted(offering, item, user_ids: list[int]) -> None:
+    """Tell the students their grade is posted (after commit; the notification service)."""
+    notify(
+        user_ids=user_ids,
+        kind=NotificationKind.GRADE_POSTED,
+        text=f"Your grade for {item.title} is posted",
+        url=reverse("assignments:assignment", args=[offering.pk, item.pk]),
+        university_id=offering.university_id,
+    )
 
 
 def post_assignment_grades(*, actor, offering, item, now=None) -> int:
@@ -378,6 +395,7 @@ def post_assignment_grades(*, actor, offering, item, now=None) -> int:
             _complete_if_posted(submission, config)
         if posted:  # the posted grades now count (signals.grades_changed: the course grades)
             send_grades_changed(offering_id=offering.pk, user_ids=[submission.user_id for submission in posted])
+            _notify_posted(offering, item, [submission.user_id for submission in posted])
     return len(ids)
 
 

@@ -315,6 +315,12 @@ def recover_lost_runs(*, now=None, submission_id: int | None = None, limit: int 
     return Recovery(requeued=requeued, ended=ended)
 
 
+def queue_lost_runs() -> int:
+    """The scheduler's job (``manage.py run_scheduler``): recover lost runs; how many were queued or ended."""
+    recovery = recover_lost_runs(limit=500)
+    return len(recovery.requeued) + len(recovery.ended)
+
+
 def recover_if_lost(submission: LabSubmission, *, now=None) -> bool:
     """The page's "next touch": a submission shown as ``running`` past ``lost_run_after()`` is recovered now
     (no query otherwise). True when it was; the caller reloads the row."""

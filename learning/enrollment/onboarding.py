@@ -12,12 +12,13 @@ from collections.abc import Iterable
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from accounts.models import UserProfile, UserSubjectPreference
 from learning.enrollment.rules import signed_in
 from learning.enrollment.services import SIGN_IN_REQUIRED
 
-ONBOARDING_BIRTH_DATE_FUTURE = "The date of birth cannot be in the future."
+ONBOARDING_BIRTH_DATE_FUTURE = gettext_noop("The date of birth cannot be in the future.")
 
 
 def save_onboarding(
@@ -34,9 +35,9 @@ def save_onboarding(
     accounts owns these tables but has no service for them yet, and accounts cannot reach the subject
     list (catalog sits above it); this is the one writer until accounts grows one."""
     if not signed_in(actor):
-        raise PermissionDenied(SIGN_IN_REQUIRED)
+        raise PermissionDenied(gettext(SIGN_IN_REQUIRED))
     if date_of_birth is not None and date_of_birth > timezone.localdate():
-        raise ValidationError({"date_of_birth": ONBOARDING_BIRTH_DATE_FUTURE})
+        raise ValidationError({"date_of_birth": gettext(ONBOARDING_BIRTH_DATE_FUTURE)})
     subject_ids = sorted({s.pk for s in subjects})
     with transaction.atomic():
         UserProfile.objects.update_or_create(

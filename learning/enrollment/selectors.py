@@ -12,14 +12,16 @@ Contract:
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.db import connection
-from django.db.models import Exists, F, OuterRef, Q, QuerySet
+from django.db.models import F, Q, QuerySet
 from django.utils import timezone
 
 from accounts.models import UserSubjectPreference
+from catalog import pagecache
 from catalog.models import (
     Course,
     CourseOffering,
@@ -247,29 +249,51 @@ def _state_for(*, offering, enrollment, standing, signed_in, invited, invitation
 
 
 
-def suggested_courses(*, user, limit: int = 6) -> list[Course]:
-    """At most two queries: the preferred subjects with their children (ids, one query), then visible
-    courses whose primary or a listed subject is one of them, not already taken, best rated first.
-    The ids are read first so the course query can use the subject indexes (a correlated subquery
-    made PostgreSQL scan every course)."""
-    if not _signed_in(user):
-        return []
-    preferred = UserSubjectPreference.objects.filter(user_id=user.pk).values("subject_id")
-    subject_ids = list(
-        Subject.objects.filter(Q(pk__in=preferred) | Q(parent_subject_id__in=preferred)).values_list("pk", flat=True)
-    )
-    if not subject_ids:
-        return []
-    taken = CourseEnrollment.objects.filter(user_id=user.pk, course_offering__course_id=OuterRef("pk"))
+# Suggestions are the best-rated visible courses of the preferred subjects the student has not taken: the
+# ranking is shared (catalog.pagecache, by catalog version, visibility and subjects), this many deep, and the
+# student's own courses are taken out per request.
+SUGGESTION_POOL = 50
+
+
+def _ranked_in_subjects(*, user, subject_ids: list[int], limit: int) -> list[Course]:
     listed = CourseSubject.objects.filter(subject_id__in=subject_ids).values("course_id")
     return list(
         courses_visible_to(user)
         .filter(Q(primary_subject_id__in=subject_ids) | Q(pk__in=listed))
-        .exclude(Exists(taken))
         .select_related("university")
         .defer("search_vector", "description")
         .order_by(F("rating_avg").desc(nulls_last=True), "-rating_count", "title")[:limit]
     )
+
+
+def suggested_courses(*, user, limit: int = 6) -> list[Course]:
+    """Three queries and one cache read: the preferred subjects with their children (ids), the viewer's
+    visibility (cached on the user: the catalog pages read it too) and the courses the student has
+    enrolled in (any status); the ranking of the visible courses whose primary or a listed subject is one
+    of them, best rated first, comes from the catalog's page cache (built with one query, read by index:
+    the ids are read first so the course query can use the subject indexes). When the student has taken
+    so many of the best that the shared ranking runs out, the ranking is read for them alone (one query)."""
+    if not _signed_in(user):
+        return []
+    preferred = UserSubjectPreference.objects.filter(user_id=user.pk).values("subject_id")
+    subject_ids = sorted(
+        Subject.objects.filter(Q(pk__in=preferred) | Q(parent_subject_id__in=preferred)).values_list("pk", flat=True)
+    )
+    if not subject_ids:
+        return []
+    subjects_key = hashlib.sha256(",".join(map(str, subject_ids)).encode()).hexdigest()[:32]
+    parts = pagecache.read_parts(
+        {"ranked": ("suggestions", pagecache.visibility_key(user), subjects_key, str(SUGGESTION_POOL))}
+    )
+    ranked = parts.get_or_set(
+        "ranked", lambda: _ranked_in_subjects(user=user, subject_ids=subject_ids, limit=SUGGESTION_POOL)
+    )
+    taken = set(CourseEnrollment.objects.filter(user_id=user.pk).values_list("course_offering__course_id", flat=True))
+    suggestions = [course for course in ranked if course.pk not in taken][:limit]
+    if len(suggestions) < limit and len(ranked) == SUGGESTION_POOL:
+        untaken = _ranked_in_subjects(user=user, subject_ids=subject_ids, limit=limit + len(taken))
+        suggestions = [course for course in untaken if course.pk not in taken][:limit]
+    return suggestions
 
 
 def offering_invitations(*, offering: CourseOffering) -> QuerySet[CourseInvitation]:

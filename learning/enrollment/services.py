@@ -45,6 +45,7 @@ from django.db import transaction
 from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from catalog import services as catalog_services
 from catalog.models import CourseOffering
@@ -61,14 +62,14 @@ from learning.enrollment.signals import enrollments_completed
 from learning.notifications.models import NotificationKind
 from learning.notifications.services import notify
 
-SIGN_IN_REQUIRED = "Sign in to enroll."
-NOT_ALLOWED = "You may not manage the enrollments of this offering."
-NOT_YOUR_ENROLLMENT = "You may not change this enrollment."
-NOT_PENDING = "Only a request waiting for approval can be approved or declined."
-NOT_DROPPABLE = "Only an active, pending or waitlisted enrollment can be dropped."
-NOT_ACTIVE = "Only an active enrollment can be completed."
-NOT_WAITLISTED = "Only a waitlisted student can be promoted."
-NO_SEAT = "The offering is full: no seat is free for a promotion."
+SIGN_IN_REQUIRED = gettext_noop("Sign in to enroll.")
+NOT_ALLOWED = gettext_noop("You may not manage the enrollments of this offering.")
+NOT_YOUR_ENROLLMENT = gettext_noop("You may not change this enrollment.")
+NOT_PENDING = gettext_noop("Only a request waiting for approval can be approved or declined.")
+NOT_DROPPABLE = gettext_noop("Only an active, pending or waitlisted enrollment can be dropped.")
+NOT_ACTIVE = gettext_noop("Only an active enrollment can be completed.")
+NOT_WAITLISTED = gettext_noop("Only a waitlisted student can be promoted.")
+NO_SEAT = gettext_noop("The offering is full: no seat is free for a promotion.")
 
 SEAT_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
 DROPPABLE_STATUSES = (EnrollmentStatus.ACTIVE, EnrollmentStatus.PENDING, EnrollmentStatus.WAITLISTED)
@@ -187,7 +188,7 @@ def _fill_free_seats(offering: CourseOffering) -> list[CourseEnrollment]:
 
 def require_manager(actor, offering: CourseOffering) -> None:
     if not can_manage_enrollments(actor, offering):
-        raise PermissionDenied(NOT_ALLOWED)
+        raise PermissionDenied(gettext(NOT_ALLOWED))
 
 
 # --- the student's side ------------------------------------------------------------------------
@@ -201,7 +202,7 @@ def request_enrollment(
     Returns the enrollment (``active``, ``pending`` or ``waitlisted``) with ``warnings`` (a list of
     messages, the unmet recommended prerequisites)."""
     if not signed_in(actor):
-        raise PermissionDenied(SIGN_IN_REQUIRED)
+        raise PermissionDenied(gettext(SIGN_IN_REQUIRED))
     with transaction.atomic():
         offering = _lock_offering(offering.pk)
         existing = CourseEnrollment.objects.select_for_update().filter(
@@ -255,12 +256,12 @@ def request_enrollment(
 def drop_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     """Drop an active, pending or waitlisted enrollment; a freed seat goes to the waitlist, in order."""
     if not can_drop_enrollment(actor, enrollment):
-        raise PermissionDenied(NOT_YOUR_ENROLLMENT)
+        raise PermissionDenied(gettext(NOT_YOUR_ENROLLMENT))
     with transaction.atomic():
         offering = _lock_offering(enrollment.course_offering_id)
         enrollment = _lock_enrollment(enrollment.pk)
         if enrollment.status not in DROPPABLE_STATUSES:
-            raise ValidationError(NOT_DROPPABLE, code="not_droppable")
+            raise ValidationError(gettext(NOT_DROPPABLE), code="not_droppable")
         previous, position = enrollment.status, enrollment.waitlist_position
         _set_status(enrollment, EnrollmentStatus.DROPPED)
         if previous == EnrollmentStatus.WAITLISTED:
@@ -288,7 +289,7 @@ def _lock_for_staff(actor, enrollment: CourseEnrollment, status: str, message: s
 def approve_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     """A pending request becomes active, or waitlisted when the offering is full."""
     with transaction.atomic():
-        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.PENDING, NOT_PENDING, "not_pending")
+        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.PENDING, gettext(NOT_PENDING), "not_pending")
         enrolled, waitlisted = _counts(offering.pk)
         if _has_seat(offering, enrolled):
             _set_status(enrollment, EnrollmentStatus.ACTIVE)
@@ -306,7 +307,7 @@ def approve_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollme
 
 def decline_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     with transaction.atomic():
-        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.PENDING, NOT_PENDING, "not_pending")
+        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.PENDING, gettext(NOT_PENDING), "not_pending")
         _set_status(enrollment, EnrollmentStatus.DROPPED)
         _save_counts(offering)
         _notify(
@@ -322,7 +323,7 @@ def decline_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollme
 
 def complete_enrollment(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     with transaction.atomic():
-        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.ACTIVE, NOT_ACTIVE, "not_active")
+        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.ACTIVE, gettext(NOT_ACTIVE), "not_active")
         _set_status(enrollment, EnrollmentStatus.COMPLETED)
         _save_counts(offering)
         enrollments_completed.send(sender=CourseEnrollment, enrollment_ids=[enrollment.pk])
@@ -366,10 +367,10 @@ def record_course_completions(*, offering_id: int, user_ids, now: datetime | Non
 def promote_from_waitlist(*, actor, enrollment: CourseEnrollment) -> CourseEnrollment:
     """Staff move one waitlisted student in (e.g. out of order, after raising the capacity)."""
     with transaction.atomic():
-        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.WAITLISTED, NOT_WAITLISTED, "not_waitlisted")
+        offering, enrollment = _lock_for_staff(actor, enrollment, EnrollmentStatus.WAITLISTED, gettext(NOT_WAITLISTED), "not_waitlisted")
         enrolled, _ = _counts(offering.pk)
         if not _has_seat(offering, enrolled):
-            raise ValidationError(NO_SEAT, code="no_seat")
+            raise ValidationError(gettext(NO_SEAT), code="no_seat")
         position = enrollment.waitlist_position
         _set_status(enrollment, EnrollmentStatus.ACTIVE)
         _close_gap(offering.pk, position)

@@ -18,6 +18,7 @@ from django.http import Http404, HttpResponseRedirect
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.translation import gettext, gettext_noop
 from django.views import View
 from django.views.generic import FormView
 
@@ -28,11 +29,11 @@ from learning.enrollment import forms, invitations, onboarding, selectors, servi
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
 from learning.enrollment.permissions import offerings_managed_by
 
-ENROLLED_MESSAGE = "You are enrolled in {course}. Happy learning!"
-PENDING_MESSAGE = "Your request to join {course} was sent; an instructor will approve it."
-WAITLISTED_MESSAGE = "{course} is full: you are number {position} on the waiting list."
-DROPPED_MESSAGE = "You left {course}."
-ONBOARDING_SAVED = "Thanks! Your preferences are saved."
+ENROLLED_MESSAGE = gettext_noop("You are enrolled in {course}. Happy learning!")
+PENDING_MESSAGE = gettext_noop("Your request to join {course} was sent; an instructor will approve it.")
+WAITLISTED_MESSAGE = gettext_noop("{course} is full: you are number {position} on the waiting list.")
+DROPPED_MESSAGE = gettext_noop("You left {course}.")
+ONBOARDING_SAVED = gettext_noop("Thanks! Your preferences are saved.")
 INVITATION_CREATED = "Invitation created: {code}"
 
 
@@ -45,7 +46,7 @@ def course_url(offering: CourseOffering, *, link: str | None = None, invite: str
 def _error_text(error: ValidationError | PermissionDenied) -> str:
     if isinstance(error, ValidationError):
         return " ".join(error.messages)
-    return str(error) or services.NOT_ALLOWED
+    return str(error) or gettext(services.NOT_ALLOWED)
 
 
 class EnrollView(LoginRequiredMixin, View):
@@ -79,7 +80,7 @@ class EnrollView(LoginRequiredMixin, View):
             # message goes to the invitation page, where the student can type the code again.
             back = reverse("learning:invitation-redeem")
         if not form.is_valid():
-            messages.error(request, "Please check the invitation code.")
+            messages.error(request, gettext("Please check the invitation code."))
             return HttpResponseRedirect(back)
         try:
             enrollment = services.request_enrollment(
@@ -90,11 +91,11 @@ class EnrollView(LoginRequiredMixin, View):
             return HttpResponseRedirect(back)
         label = f"{offering.course.code} {offering.course.title}"
         if enrollment.status == EnrollmentStatus.ACTIVE:
-            messages.success(request, ENROLLED_MESSAGE.format(course=label))
+            messages.success(request, gettext(ENROLLED_MESSAGE).format(course=label))
         elif enrollment.status == EnrollmentStatus.PENDING:
-            messages.info(request, PENDING_MESSAGE.format(course=label))
+            messages.info(request, gettext(PENDING_MESSAGE).format(course=label))
         else:
-            messages.info(request, WAITLISTED_MESSAGE.format(course=label, position=enrollment.waitlist_position))
+            messages.info(request, gettext(WAITLISTED_MESSAGE).format(course=label, position=enrollment.waitlist_position))
         for warning in enrollment.warnings:
             messages.warning(request, warning)
         return HttpResponseRedirect(course_url(offering, link=link))
@@ -119,7 +120,7 @@ class DropView(LoginRequiredMixin, View):
         enrollment = self._enrollment(request, offering_id)
         offering = enrollment.course_offering
         if enrollment.status not in services.DROPPABLE_STATUSES:
-            messages.error(request, services.NOT_DROPPABLE)
+            messages.error(request, gettext(services.NOT_DROPPABLE))
             return HttpResponseRedirect(course_url(offering))
         return TemplateResponse(
             request,
@@ -135,7 +136,7 @@ class DropView(LoginRequiredMixin, View):
         except (ValidationError, PermissionDenied) as error:
             messages.error(request, _error_text(error))
         else:
-            messages.success(request, DROPPED_MESSAGE.format(course=f"{offering.course.code} {offering.course.title}"))
+            messages.success(request, gettext(DROPPED_MESSAGE).format(course=f"{offering.course.code} {offering.course.title}"))
         return HttpResponseRedirect(course_url(offering))
 
 
@@ -151,7 +152,7 @@ class RedeemInvitationView(LoginRequiredMixin, FormView):
             return self.form_invalid(form)
         offering = CourseOffering.objects.select_related("course", "university").get(pk=enrollment.course_offering_id)
         messages.success(
-            self.request, ENROLLED_MESSAGE.format(course=f"{offering.course.code} {offering.course.title}")
+            self.request, gettext(ENROLLED_MESSAGE).format(course=f"{offering.course.code} {offering.course.title}")
         )
         return redirect(course_url(offering))
 
@@ -180,7 +181,7 @@ class OnboardingView(LoginRequiredMixin, FormView):
                 for message in errors:
                     form.add_error(field if field in form.fields else None, message)
             return self.form_invalid(form)
-        messages.success(self.request, ONBOARDING_SAVED)
+        messages.success(self.request, gettext(ONBOARDING_SAVED))
         return redirect("learning:dashboard")
 
 

@@ -7,9 +7,10 @@ Contract:
 - ``gradebook_page(offering, request=GridRequest(...))``: the page's rows (``PAGE_SIZE`` students), each with its
   item scores (``scores.offering_scores``, overrides applied), its category subtotals, current and final
   grade, letter and pass/fail of the final grade (``scores.offering_policy``). A **fixed number of queries**
-  whatever the numbers of students and items: the policy (≤ 4), the scores (4), and for a sort by name, e-mail
-  or status one more (the page's student ids, ordered and paged in SQL, so only the page's scores are read
-  and graded). A sort by a grade, a category or an item reads every student's scores and grades them in one
+  whatever the numbers of students and items: the policy (≤ 4), the scores (4), the overridden course grades
+  (1: an instructor's course-grade override replaces the computed final grade, letter and pass/fail, marked),
+  and for a sort by name, e-mail or status one more (the page's student ids, ordered and paged in SQL, so only
+  the page's scores are read and graded). A sort by a grade, a category or an item reads every student's scores and grades them in one
   pass in Python (no query per student), then sorts and pages. Students without a value sort last, both ways.
 - Students are the offering's learners (enrollments active or completed), filtered by ``status``.
 - ``stream_gradebook_csv(offering)`` / ``stream_scores_csv(offering)``: generators of CSV lines (one row per
@@ -34,6 +35,7 @@ from catalog.models import CourseOffering
 from learning.enrollment.imports import neutralise_formula
 from learning.enrollment.models import CourseEnrollment
 from learning.gradebook import policy as arithmetic
+from learning.gradebook.models import CourseGrade
 from learning.gradebook.permissions import gradebooks_visible_to
 from learning.gradebook.scores import (
     LEARNER_STATUSES,
@@ -46,7 +48,7 @@ from learning.gradebook.scores import (
 )
 
 PAGE_SIZE = 50
-CSV_CHUNK = 500
+CSV_CHUNK = 200
 STATUS_CHOICES = (("", "Active and completed"), ("active", "Active"), ("completed", "Completed"))
 # Sorts done in SQL on the enrollments (only the page is graded); every other key sorts the graded rows.
 SQL_SORTS = {
@@ -91,6 +93,7 @@ class Row:
     final: float
     letter: str | None
     passed: bool | None
+    final_overridden: bool = False  # a course-grade override (``grades.override_course_grade``) fixes the final
 
 
 @dataclass
@@ -124,11 +127,41 @@ class Grader:
         self.columns = [CategoryColumn(c.key, c.name, c.weight) for c in policy.categories]
         self.scale = policy.scale
         self.pass_mark = float(policy.pass_mark)
+        self._keyed: list | None = None
+        self._keys: list[str] = []
+        self._scores: dict[tuple, arithmetic.Score] = {}
 
-    def row(self, student: Student, items: list[GradebookItem], scores: dict) -> Row:
+    def row(self, student: Student, items: list[GradebookItem], scores: dict, fixed: dict | None = None) -> Row:
+        """``fixed``: the overridden course grades, ``{user id: (final score, letter, passed)}``."""
         cells = [scores[(student.id, item.id)] for item in items]
-        policy_scores = {item.key: cell.as_score() for item, cell in zip(items, cells, strict=True)}
+        # the same few hundred values recur across 100,000 cells: one policy.Score per value
+        cache = self._scores
+        policy_scores = {}
+        if items is not self._keyed:
+            self._keyed, self._keys = items, [item.key for item in items]
+        for key, cell in zip(self._keys, cells, strict=True):
+            value = (cell.earned, cell.excused)
+            score = cache.get(value)
+            if score is None:
+                score = cache[value] = cell.as_score()
+            policy_scores[key] = score
         result = arithmetic.compute_grade(self.categories, self.items, policy_scores)
+        override = (fixed or {}).get(student.id)
+        if override is not None:
+            final, letter, passed = override
+            return Row(
+                student=student,
+                scores=cells,
+                categories=[
+                    (result.current_categories[c.key].percent, result.final_categories[c.key].percent)
+                    for c in self.columns
+                ],
+                current=result.current,
+                final=float(final),
+                letter=letter,
+                passed=passed,
+                final_overridden=True,
+            )
         return Row(
             student=student,
             scores=cells,
@@ -171,6 +204,19 @@ def valid_sort(key: str, policy: OfferingPolicy) -> str:
     return "name"
 
 
+def overridden_course_grades(offering: CourseOffering, user_ids: list[int] | None = None) -> dict:
+    """``{user id: (final score, letter, passed)}`` of the course grades an instructor overrode. One query."""
+    rows = CourseGrade.objects.filter(
+        course_offering_id=offering.pk, overridden_at__isnull=False, final_score__isnull=False
+    )
+    if user_ids is not None:
+        rows = rows.filter(user_id__in=user_ids)
+    return {
+        user_id: (final, letter, passed)
+        for user_id, final, letter, passed in rows.values_list("user_id", "final_score", "letter_grade", "passed")
+    }
+
+
 def _learners(offering: CourseOffering, statuses) -> QuerySet[CourseEnrollment]:
     return CourseEnrollment.objects.filter(course_offering_id=offering.pk, status__in=statuses)
 
@@ -209,13 +255,15 @@ def gradebook_page(offering: CourseOffering, *, request: GridRequest) -> GridPag
         page = min(max(request.page, 1), pages)
         page_ids = ids[(page - 1) * PAGE_SIZE : page * PAGE_SIZE]
         book = offering_scores(offering, user_ids=page_ids) if page_ids else None
+        fixed = overridden_course_grades(offering, page_ids)
         by_id = {s.id: s for s in book.students} if book else {}
-        rows = [grader.row(by_id[uid], book.items, book.scores) for uid in page_ids if uid in by_id]
+        rows = [grader.row(by_id[uid], book.items, book.scores, fixed) for uid in page_ids if uid in by_id]
         items = book.items if book else policy.items
     else:
         book = offering_scores(offering)
+        fixed = overridden_course_grades(offering)
         items = book.items
-        rows = [grader.row(s, items, book.scores) for s in book.students if s.status in statuses]
+        rows = [grader.row(s, items, book.scores, fixed) for s in book.students if s.status in statuses]
         items_index = {item.id: n for n, item in enumerate(items)}
         columns_index = {c.key: n for n, c in enumerate(grader.columns)}
         valued = [(r, _sort_value(r, sort, items_index, columns_index)) for r in rows]
@@ -296,16 +344,17 @@ def stream_gradebook_csv(offering: CourseOffering) -> Iterator[str]:
     header += [f"{item.title} ({_points(item.points_possible)} pts) [{item.id}]" for item in policy.items]
     for column in grader.columns:
         header += [f"{column.name} current %", f"{column.name} final %"]
-    header += ["current grade %", "final grade %", "letter (final)", "passed (final)"]
+    header += ["current grade %", "final grade %", "letter (final)", "passed (final)", "final overridden"]
     yield writer.writerow([neutralise_formula(value) for value in header])
     for ids in _chunks(offering):
         book = offering_scores(offering, user_ids=ids)
+        fixed = overridden_course_grades(offering, ids)
         by_id = {s.id: s for s in book.students}
         for user_id in ids:
             student = by_id.get(user_id)
             if student is None:
                 continue
-            row = grader.row(student, book.items, book.scores)
+            row = grader.row(student, book.items, book.scores, fixed)
             values = [student.email, student.full_name, student.status]
             values += [_cell_text(cell) for cell in row.scores]
             for current, final in row.categories:
@@ -315,6 +364,7 @@ def stream_gradebook_csv(offering: CourseOffering) -> Iterator[str]:
                 _number(row.final),
                 row.letter or "",
                 "" if row.passed is None else ("yes" if row.passed else "no"),
+                "yes" if row.final_overridden else "",
             ]
             yield writer.writerow([neutralise_formula(value) for value in values])
 

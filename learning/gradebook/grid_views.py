@@ -60,6 +60,12 @@ _MARKS = (
 )
 
 
+_FINAL_OVERRIDDEN = (
+    '<span class="gb-mark" title="overridden"><span aria-hidden="true">O</span>'
+    '<span class="visually-hidden">overridden</span></span>'
+)
+
+
 def _number(value) -> str:
     return "" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
 
@@ -92,7 +98,14 @@ def _cells(page: grid.GridPage, row: grid.Row) -> str:
     return mark_safe("".join(parts))  # noqa: S308 - numbers, ids and fixed words only
 
 
-def _row_html(page: grid.GridPage, row: grid.Row) -> str:
+def _final(row: grid.Row, course_grade_link: str | None) -> str:
+    """The final grade, linked to the course-grade override page for those who may override it."""
+    if course_grade_link is None:
+        return _percent(row.final)
+    return f'<a href="{course_grade_link.format(row.student.id)}">{_percent(row.final)}</a>'
+
+
+def _row_html(page: grid.GridPage, row: grid.Row, course_grade_link: str | None = None) -> str:
     categories = "".join(
         f'<td class="gb-sub">{_percent(current)}<br><small>final {_percent(final)}</small></td>'
         for current, final in row.categories
@@ -102,7 +115,8 @@ def _row_html(page: grid.GridPage, row: grid.Row) -> str:
         f'<tr><th scope="row" class="gb-student">{escape(row.student.full_name)}'
         f'<br><small>{escape(row.student.email)}</small></th>'
         f"<td>{escape(row.student.status)}</td>{_cells(page, row)}{categories}"
-        f'<td class="gb-grade">{_percent(row.current)}</td><td class="gb-grade">{_percent(row.final)}</td>'
+        f'<td class="gb-grade">{_percent(row.current)}</td><td class="gb-grade{" gb-overridden" if row.final_overridden else ""}">'
+        f"{_final(row, course_grade_link)}{_FINAL_OVERRIDDEN if row.final_overridden else ''}</td>"
         f'<td>{escape(row.letter or "–")}</td><td>{passed}</td></tr>'
     )
 
@@ -139,6 +153,13 @@ def gradebook(request, offering_id: int):
         page=params.get("page") or 1,
     )
     page = grid.gradebook_page(offering, request=query)
+    can_override = can_override_grades(request.user, offering)
+    course_grade_link = None
+    if can_override:
+        marker = 987654321
+        course_grade_link = reverse(
+            "grading:override", kwargs={"offering_id": offering.pk, "student_id": marker}
+        ).replace(str(marker), "{}")
     columns = [("name", "Student"), ("status", "Status")]
     headers = {key: _sort_link(page.request, key) for key in ("name", "email", "status", "current", "final")}
     item_headers = [(item, *_sort_link(page.request, f"item-{item.id}")) for item in page.items]
@@ -152,7 +173,7 @@ def gradebook(request, offering_id: int):
         {
             "offering": offering,
             "page": page,
-            "rows": [_row_html(page, row) for row in page.rows],
+            "rows": [_row_html(page, row, course_grade_link) for row in page.rows],
             "columns": columns,
             "headers": headers,
             "item_headers": item_headers,
@@ -160,7 +181,7 @@ def gradebook(request, offering_id: int):
             "pager": pager,
             "filter_form": GridForm(initial={"status": page.request.status}),
             "status_choices": grid.STATUS_CHOICES,
-            "can_override": can_override_grades(request.user, offering),
+            "can_override": can_override,
         },
     )
 

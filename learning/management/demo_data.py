@@ -295,6 +295,8 @@ USERS = [
     ("student1@dus.example.edu", "Ananya Rao", "student", "DUS", None),
     ("student2@dus.example.edu", "Vikram Nair", "student", "DUS", None),
 ]
+# Accounts whose own language (users.locale) is not English: THR's second student sees the site in German.
+LOCALES = {"student2@thr.example.edu": "de"}
 
 # email, university, course, when, status (waitlisted rows get the next position)
 ENROLLMENTS = [
@@ -929,7 +931,9 @@ SYLLABI = {
                                             },
                                             {"type": "math", "latex": "V(r) = \\tfrac{4}{3}\\pi r^3"},
                                         ],
-                                        "due_offset_days": 14,
+                                        # the current offering started 30 days ago and runs 60 more: due in
+                                        # its second half, so a demo student can still hand it in on time
+                                        "due_offset_days": 45,
                                         "max_points": 50,
                                         "submission_types": ["file_upload", "text_entry"],
                                         "allowed_file_types": [".pdf", ".png", ".jpg"],
@@ -1204,7 +1208,7 @@ SYLLABI = {
                                             },
                                             {"type": "math", "latex": "(H_n)_{ij} = \\frac{1}{i + j - 1}"},
                                         ],
-                                        "due_offset_days": 21,
+                                        "due_offset_days": 50,  # open in the current offering (see MATH101)
                                         "max_points": 60,
                                         "submission_types": ["file_upload"],
                                         "allowed_file_types": [".pdf"],

@@ -41,7 +41,8 @@ INLINE_ATTRIBUTES = {"a": {"href", "title"}}
 URL_SCHEMES = {"http", "https", "mailto"}
 _YOUTUBE_ID = re.compile(r"^[A-Za-z0-9_-]{6,32}$")
 _VIMEO_ID = re.compile(r"^[0-9]{1,20}$")
-RESOURCE_ICONS = {"pdf": "📄", "article": "📰", "video": "▶"}
+# Bootstrap Icons names (static/vendor/bootstrap-icons), shown as <i class="bi bi-NAME">.
+RESOURCE_ICONS = {"pdf": "file-earmark-pdf", "article": "newspaper", "video": "play-circle"}
 
 
 def latex_to_mathml(latex: str, display: bool = False) -> SafeString:
@@ -224,7 +225,7 @@ def resource_context(data: dict) -> list[dict[str, Any]]:
             "label": res.get("label", ""),
             "url": safe_link(res.get("url")),
             "kind": res.get("kind", "article"),
-            "icon": RESOURCE_ICONS.get(res.get("kind"), "🔗"),
+            "icon": RESOURCE_ICONS.get(res.get("kind"), "link-45deg"),
         }
         for index, res in enumerate(data.get("resources", []))
         if isinstance(res, dict)

@@ -5,6 +5,7 @@ learning)."""
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
+from django.utils.translation import gettext
 
 from learning.enrollment.selectors import enroll_panel as build_enroll_panel
 from learning.enrollment.selectors import prerequisite_links
@@ -57,4 +58,5 @@ def course_outline(course):
 
     html = render(structure.root_id, 1)
     # Every title went through escape() above.
-    return mark_safe(html or '<p class="text-muted small">The syllabus is being prepared.</p>')  # noqa: S308
+    preparing = escape(gettext("The syllabus is being prepared."))
+    return mark_safe(html or f'<p class="text-muted small">{preparing}</p>')  # noqa: S308

@@ -137,6 +137,7 @@ def test_a_quiz_attempt_and_its_result_in_german(client, world):
     page = client.get(client.post(start)["Location"]).content.decode()
     assert "Frage 1" in page and "Antworten speichern" in page and "Versuch abgeben" in page
     assert "Antworten werden laufend gespeichert." in page and "Wahr" in page and "Falsch" in page
+    assert 'data-text-saved="Frage {n} gespeichert."' in page  # quiz.js says it
     assert "Question 1 (" in page  # the question's own prompt is content
     attempt = QuizAttempt.objects.get()
     rows = list(QuizAttemptQuestion.objects.filter(attempt=attempt).order_by("position"))
@@ -234,3 +235,50 @@ def test_the_certificate_page_speaks_german_around_an_english_certificate(client
     anonymous = client.__class__().get(reverse("certificate_page", args=[certificate.certificate_code]), **{
         "HTTP_ACCEPT_LANGUAGE": "de"}).content.decode()
     assert "PDF herunterladen" in anonymous and "Certificate of completion" in anonymous
+
+
+# --- the catalog: list, search, course page (cached pages are kept per language) -----------------------
+
+
+def test_the_catalog_and_a_course_page_in_german(client, world):
+    _german_student(client, world.a)
+    html = client.get(reverse("catalog:course-list")).content.decode()
+    assert "<h1 class=\"h3 mb-0\">Kurse</h1>" in html and "Nach Fachgebiet stöbern" in html
+    assert "Alle Hochschulen" in html and ">Anwenden</button>" in html and "Jetzt zur Einschreibung offen" in html
+    assert world.a.course.title in html  # course content as written
+    html = client.get(reverse("catalog:course-list"), {"q": "zzzz-nothing"}).content.decode()
+    assert "Kein Kurs entspricht diesen Filtern." in html
+    course = world.a.course
+    html = client.get(reverse("catalog:course-detail", args=[course.university.short_code, course.code])).content.decode()
+    assert "Kursangebote" in html and "Lehrplan" in html and "Bewertungen und Rezensionen" in html
+    assert "Weiterlernen" in html or "Einschreiben" in html  # the student's enroll button
+
+
+def test_cached_catalog_pages_are_kept_per_language(client, world):
+    english = client.get(reverse("catalog:course-list")).content.decode()
+    german = client.get(reverse("catalog:course-list"), HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    again = client.get(reverse("catalog:course-list")).content.decode()
+    assert "Browse by subject" in english and "Nach Fachgebiet stöbern" in german and "Browse by subject" in again
+    course = world.a.course
+    url = reverse("catalog:course-detail", args=[course.university.short_code, course.code])
+    assert "Offerings" in client.get(url).content.decode()
+    assert "Kursangebote" in client.get(url, HTTP_ACCEPT_LANGUAGE="de").content.decode()
+    assert "Offerings" in client.get(url).content.decode()
+
+
+def test_the_students_grades_page_in_german(client, world):
+    _german_student(client, world.a)
+    response = client.get(reverse("grading:my-grades", args=[world.a.offering.pk]))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "<h1 class=\"h3\">Ihre Noten</h1>" in html and ">Mein Lernen</a>" in html
+    other = client.get(reverse("grading:my-grades", args=[world.b.offering.pk]))
+    assert other.status_code == 404  # another university's offering
+
+
+def test_the_scripts_get_their_words_from_the_page(german, tree):
+    """player.js, quiz.js and tutor.js write status texts; the page hands them the reader's words."""
+    html = german.get(item_url(tree, tree.t1)).content.decode()
+    assert 'data-text-complete="Kurs abgeschlossen ✓"' in html and 'data-text-percent="{percent} % erledigt"' in html
+    html = german.get(reverse("tutoring:panel", args=[tree.offering.pk, tree.t1.pk])).content.decode()
+    assert 'data-text-send-failed="Senden fehlgeschlagen."' in html

@@ -163,7 +163,7 @@ def test_resource_links_open_directly_and_a_post_records_the_interaction(student
     record_url = reverse("player:resource-open", args=[tree.offering.pk, tree.r1.pk, 1])
     # The link itself goes to the resource (it opens without JavaScript); the script posts to record it.
     assert 'href="https://www.youtube.com/watch?v=WUvTyaaNkzM"' in html and f'data-record-url="{record_url}"' in html
-    assert "📄" in html and "▶" in html
+    assert "bi-file-earmark-pdf" in html and "bi-play-circle" in html  # Bootstrap Icons, not emoji
     UserContentProgress.objects.all().delete()  # the page's own "start" is not what this test is about
     # A GET writes nothing (and is not allowed).
     assert student.get(record_url).status_code == 405
@@ -375,13 +375,14 @@ def test_mark_as_done_with_and_without_htmx(student, tree):
     assert response.status_code == 302 and response["Location"] == item_url(tree, tree.t1)
     assert UserContentProgress.objects.get(user=tree.student, content_item=tree.t1).completed_at is not None
     response = student.post(reverse("player:item-done", args=[tree.offering.pk, tree.t2.pk]), HTTP_HX_REQUEST="true")
-    assert response.status_code == 200 and "✓ Done" in response.content.decode()
+    assert response.status_code == 200 and "bi-check-circle-fill" in response.content.decode()
+    assert "Done" in response.content.decode()
     # Video cannot be marked: it completes at the end.
     response = student.post(reverse("player:item-done", args=[tree.offering.pk, tree.v1.pk]))
     assert response.status_code == 302
     assert not UserContentProgress.objects.filter(content_item=tree.v1).exists()
     html = student.get(item_url(tree, tree.t2)).content.decode()
-    assert "✓ Done" in html and "Mark as done" not in html
+    assert "bi-check-circle-fill" in html and "Done" in html and "Mark as done" not in html
     # The outline overlay shows the lesson at 2 of 3 items.
     assert f'#m{tree.lesson_a1.pk}>a{{--po:" 66%"}}' in html
 

@@ -43,3 +43,21 @@ def test_embedded_server_starts_is_reused_and_stops(data_dir):
 def test_embedded_database_name_is_validated(data_dir):
     with pytest.raises(ValueError, match="unsupported database name"):
         embedded_db.database_url(data_dir, database="lms; DROP DATABASE x")
+
+
+@pytest.mark.parametrize("mode", ["fast", "immediate"])
+def test_restart_keeps_committed_rows_and_the_socket(data_dir, mode):
+    """bench/fault.py restarts its own server this way under load: same socket, committed rows kept (an
+    immediate restart recovers them from the WAL)."""
+    url = embedded_db.database_url(data_dir, database="lms_restart")
+    host = embedded_db.socket_dir(url)
+    with psycopg.connect(host=host, user="postgres", dbname="lms_restart", autocommit=True) as conn:
+        conn.execute("CREATE TABLE kept (n int)")
+        conn.execute("INSERT INTO kept SELECT generate_series(1, 100)")
+    before = postmaster_pid(data_dir)
+    embedded_db.restart(data_dir, mode)
+    assert postmaster_pid(data_dir) != before
+    with psycopg.connect(host=host, user="postgres", dbname="lms_restart") as conn:
+        assert conn.execute("SELECT count(*) FROM kept").fetchone()[0] == 100
+    with pytest.raises(ValueError, match="unknown shutdown mode"):
+        embedded_db.restart(data_dir, "sudden")

@@ -62,13 +62,16 @@ from learning.tests.factories import (
     CourseGradeFactory,
     CourseInvitationFactory,
     CourseReviewFactory,
+    CourseReviewModerationFactory,
     DiscussionPostFactory,
     DiscussionPostUpvoteFactory,
     DiscussionSettingsFactory,
     DiscussionThreadFactory,
     DiscussionThreadFollowFactory,
     GradeChangeFactory,
+    ItemScoreOverrideFactory,
     LabSubmissionFactory,
+    NotificationDigestFactory,
     QuizAttemptFactory,
     QuizAttemptQuestionFactory,
     QuizMasteryFactory,
@@ -243,9 +246,12 @@ def _extend(tenant) -> None:
     enable_session_sharing(actor=student, session=tenant.chat_session)
     # One row per university for the staff console's newer pages, so each change page has a row to open.
     GradeChangeFactory(target=tenant.lab_submission)
+    ItemScoreOverrideFactory(course_offering=offering, student=student)
     DiscussionPostUpvoteFactory(post=tenant.post, user=student)
     DiscussionThreadFollowFactory(thread=thread, user=student)
     DiscussionSettingsFactory(course_offering=offering)
+    CourseReviewModerationFactory(review=tenant.review, actor=tenant.instructor)
+    NotificationDigestFactory(user=student)
     TutorCourseSettingFactory(course=course)
     TutorItemSettingFactory(content_item=tenant.tree.t1)
     tenant.chat_session.refresh_from_db()

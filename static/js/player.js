@@ -45,7 +45,10 @@
         var badge = document.getElementById("course-progress");
         // data-final: the enrollment is completed, the header says so whatever the rollups say.
         if (badge && !badge.hasAttribute("data-final")) {
-          badge.textContent = m.complete ? "Course complete ✓" : m.percent + "% complete";
+          // The words come from the page (data-text-*, in the reader's language); English without them.
+          badge.textContent = m.complete
+            ? (badge.dataset.textComplete || "Course complete ✓")
+            : (badge.dataset.textPercent || "{percent}% complete").replace("{percent}", m.percent);
         }
       } else if (m.complete) {
         rules.push("#m" + id + '>a{--po:" \\2713";--pc:#198754;color:#198754}');
@@ -70,7 +73,9 @@
     }
     var streak = document.getElementById("streak");
     if (streak && typeof data.streak_days === "number") {
-      streak.textContent = "🔥 " + data.streak_days + " day" + (data.streak_days === 1 ? "" : "s") + " streak";
+      var fire = document.createElement("i");
+      fire.className = "bi bi-fire"; fire.setAttribute("aria-hidden", "true");
+      streak.replaceChildren(fire, " " + data.streak_days + " day" + (data.streak_days === 1 ? "" : "s") + " streak");
     }
   }
   // htmx raises this event from the HX-Trigger header of the "mark as done" response.

@@ -61,13 +61,15 @@
       // Within the same parent, the dragged node's own slot disappears before it is re-inserted.
       if (dragged.dataset.parent === parent && parseInt(dragged.dataset.position, 10) < position) position -= 1;
     }
+    // "dragend" (which clears `dragged`) fires before the answer arrives: keep the moved id for the reload.
+    var movedId = dragged.dataset.id;
     fetch(tree.dataset.reorderUrl, {
       method: "POST",
       headers: { "Content-Type": "application/json", "X-CSRFToken": csrf() },
       credentials: "same-origin",
-      body: JSON.stringify({ module: dragged.dataset.id, parent: parent, position: Math.max(position, 1) })
+      body: JSON.stringify({ module: movedId, parent: parent, position: Math.max(position, 1) })
     }).then(function (response) { return response.json(); }).then(function (data) {
-      if (data.ok) { window.location.hash = "module-" + dragged.dataset.id; window.location.reload(); }
+      if (data.ok) { window.location.hash = "module-" + movedId; window.location.reload(); }
       else { status.textContent = data.error; status.classList.remove("d-none"); }
     }).catch(function () { status.textContent = "The move could not be saved."; status.classList.remove("d-none"); });
   });

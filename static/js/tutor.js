@@ -39,7 +39,7 @@
         .then(function (r) { return r.json().then(function (data) { return { ok: r.ok, data: data }; }); })
         .then(function (res) {
           form.querySelector("button[type=submit]").disabled = false;
-          if (!res.ok) { input.classList.add("is-invalid"); error.textContent = res.data.error || "Could not send."; return; }
+          if (!res.ok) { input.classList.add("is-invalid"); error.textContent = res.data.error || panel.dataset.textSendFailed || "Could not send."; return; }
           input.classList.remove("is-invalid"); error.textContent = ""; input.value = "";
           var q = document.createElement("li"); q.className = "tutor-message tutor-user";
           var qd = document.createElement("div"); qd.className = "tutor-question"; qd.textContent = res.data.user_message; q.appendChild(qd);
@@ -57,7 +57,7 @@
           });
           source.onerror = function () { source.close(); box.removeAttribute("aria-busy"); };
         })
-        .catch(function () { form.querySelector("button[type=submit]").disabled = false; error.textContent = "Could not reach the tutor."; });
+        .catch(function () { form.querySelector("button[type=submit]").disabled = false; error.textContent = panel.dataset.textUnreachable || "Could not reach the tutor."; });
     });
   }
 

@@ -17,6 +17,7 @@ NOT_IN_ADMIN = {"accounts.UserSession"}
 # read-only, never added in the console (accounts.admin_policy.ReadOnlyConsoleMixin).
 READ_ONLY = {
     "learning.AssignmentSubmission",
+    "learning.CourseReview",
     "learning.CourseReviewModeration",
     "learning.DiscussionPostUpvote",
     "learning.DiscussionThreadFollow",

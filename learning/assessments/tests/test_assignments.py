@@ -280,3 +280,31 @@ def test_the_grading_queue_pages_on_the_server(client, world, task, django_asser
         {"action": "grade", "score": "30", "then": "next"},
     )
     assert response.url == reverse("assignments:grade", args=[task.offering.pk, ids[251]])
+
+
+def test_posting_tells_each_student_once(world, django_capture_on_commit_callbacks):
+    from learning.notifications.models import Notification, NotificationKind
+
+    task = build_assignment(world.a, grade_posting="manual")
+    submission = hand_in(task)
+    with django_capture_on_commit_callbacks(execute=True):
+        assignments.grade_assignment(actor=world.a.instructor, submission=submission, raw_score=Decimal(44))
+    assert not Notification.objects.filter(kind=NotificationKind.GRADE_POSTED).exists()  # graded, not posted
+    with django_capture_on_commit_callbacks(execute=True):
+        assignments.post_assignment_grades(actor=world.a.instructor, offering=task.offering, item=task.item)
+        assignments.post_assignment_grades(actor=world.a.instructor, offering=task.offering, item=task.item)
+    note = Notification.objects.get(kind=NotificationKind.GRADE_POSTED)
+    assert note.user_id == task.student.pk, list(Notification.objects.values_list("kind", "user_id", "text"))
+    assert task.item.title in note.text
+    assert note.url == reverse("assignments:assignment", args=[task.offering.pk, task.item.pk])
+
+
+def test_automatic_posting_tells_the_student_at_the_first_grading_only(world, task, django_capture_on_commit_callbacks):
+    from learning.notifications.models import Notification, NotificationKind
+
+    submission = hand_in(task)
+    with django_capture_on_commit_callbacks(execute=True):
+        assignments.grade_assignment(actor=world.a.instructor, submission=submission, raw_score=Decimal(10))
+        assignments.grade_assignment(actor=world.a.instructor, submission=submission, raw_score=Decimal(12))
+    posted = Notification.objects.filter(kind=NotificationKind.GRADE_POSTED)
+    assert list(posted.values_list("user_id", flat=True)) == [task.student.pk]

@@ -239,3 +239,17 @@ def test_racing_sweepers_recover_each_lost_run_once(settings):
     assert sorted(requeued) == sorted(lost)  # every lost run once, none twice
     graded_tasks = DBTaskResult.objects.filter(task_path__endswith="grade_lab_submission_task")
     assert sorted(task.args_kwargs["args"][0] for task in graded_tasks) == sorted(lost)
+
+
+@pytest.mark.django_db
+def test_the_scheduler_recovers_lost_runs(world, django_capture_on_commit_callbacks, settings):
+    from learning.management.commands import run_scheduler
+
+    settings.TASKS = DB_QUEUE
+    lab = build_lab(world.a)
+    submission = hand_in(lab, django_capture_on_commit_callbacks)
+    worker_died(submission, ago=LONG_AGO)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_scheduler.run_jobs()["lost lab runs"] == 1
+    assert LabSubmission.objects.get(pk=submission.pk).status == LabSubmissionStatus.QUEUED
+    assert run_scheduler.run_jobs()["lost lab runs"] == 0

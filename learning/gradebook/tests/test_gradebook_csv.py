@@ -35,7 +35,7 @@ def test_the_grid_export_streams_one_row_per_student(client, gb):
     rows = _rows(response)
     header = rows[0]
     assert header[:3] == ["email", "full_name", "status"]
-    assert header[-4:] == ["current grade %", "final grade %", "letter (final)", "passed (final)"]
+    assert header[-5:] == ["current grade %", "final grade %", "letter (final)", "passed (final)", "final overridden"]
     by_email = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
     assert set(by_email) == {"learner0@a.example.edu", "learner1@a.example.edu", "learner2@a.example.edu",
                              "student@a.example.edu"}  # fmt: skip

@@ -53,9 +53,24 @@ def test_the_grid_shows_scores_marks_links_subtotals_and_both_grades(client, gb)
     # Learner 0000: quiz 80 %, lab 50 %, assignment 80 %: current = final = 70 % (equal default weights)
     assert "70.00 %" in l0 and "C-" in l0 and "pass" in l0
     # Learner 0001 has nothing graded: no current grade, a final grade of 0 (missing work counts as zero)
-    assert "<td class=\"gb-grade\">–</td><td class=\"gb-grade\">0.00 %</td>" in l1 and "fail" in l1
+    final_link = reverse("grading:override", kwargs={"offering_id": gb.a.offering.pk, "student_id": gb.l1.pk})
+    assert f'<td class="gb-grade">–</td><td class="gb-grade"><a href="{final_link}">0.00 %</a></td>' in l1
+    assert "fail" in l1
     # B's learner never appears
     assert "Beta 0000" not in html and "@b.example.edu" not in html
+
+
+def test_an_overridden_course_grade_replaces_the_final_grade_and_is_marked(client, gb):
+    from learning.gradebook import grades
+
+    grades.override_course_grade(actor=gb.a.instructor, offering=gb.a.offering, student_id=gb.l1.pk, score="91",
+                                 reason="Oral exam.")  # fmt: skip
+    client.force_login(gb.a.instructor)
+    l1 = _row(client.get(_url(gb.a.offering)), "Learner 0001")
+    assert '<td class="gb-grade gb-overridden"><a href="' in l1 and '">91.00 %</a><span class="gb-mark"' in l1
+    assert "<td>A-</td><td>pass</td>" in l1
+    response = client.get(_url(gb.a.offering, sort="final", dir="desc"))
+    assert _names(response)[0] == "Learner 0001"
 
 
 @pytest.mark.parametrize(
@@ -193,6 +208,12 @@ def test_bad_override_input_is_a_400_with_the_message_and_writes_nothing(client,
     assert response.status_code == 400
     assert 'class="invalid-feedback' in response.content.decode() or 'role="alert"' in response.content.decode()
     assert ItemScoreOverride.objects.count() == before
+
+
+def test_a_ta_sees_the_grid_without_write_links(client, gb):
+    client.force_login(gb.a.ta)
+    html = client.get(_url(gb.a.offering)).content.decode()
+    assert "Import an item" not in html and "/course-grades/" not in html.split("<tbody>")[1]
 
 
 def test_a_ta_sees_the_override_page_but_may_not_write(client, gb):

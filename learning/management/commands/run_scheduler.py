@@ -10,6 +10,9 @@ processes at once without a user getting anything twice:
   constraint).
 - ``course grades of ended offerings``: once after an offering ends, its course grades are recomputed
   (:func:`learning.gradebook.grades.queue_ended_offerings`; stamped on the offering's grading policy).
+- ``lost lab runs``: lab grading runs left ``running`` by a worker that died are queued again (or ended as
+  errors after too many tries) (:func:`learning.assessments.labs.queue_lost_runs`; rows locked with
+  ``skip_locked``, so two schedulers recover a run once).
 
 A failing tick (the database restarting, say) is logged and the next one tries again; the connection is
 closed after every tick, so the loop never holds a dead one. SIGTERM or SIGINT stops it between ticks.
@@ -25,6 +28,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand
 from django.db import connection
 
+from learning.assessments.labs import queue_lost_runs
 from learning.gradebook.grades import queue_ended_offerings
 from learning.notifications.tasks import queue_due_digests
 
@@ -33,6 +37,7 @@ logger = logging.getLogger(__name__)
 JOBS = (
     ("notification digests", queue_due_digests),
     ("course grades of ended offerings", queue_ended_offerings),
+    ("lost lab runs", queue_lost_runs),
 )
 
 

@@ -259,7 +259,9 @@ class Builder:
                 if role == "superuser":
                     user = User.objects.create_superuser(email=email, password=data.DEMO_PASSWORD, full_name=full_name)
                 else:
-                    user = account_services.register_user(email=email, full_name=full_name, password=data.DEMO_PASSWORD)
+                    user = account_services.register_user(
+                        email=email, full_name=full_name, password=data.DEMO_PASSWORD, locale=data.LOCALES.get(email)
+                    )
                 self._made("users")
             if uni is not None:
                 university = self.universities[uni]
