@@ -406,7 +406,7 @@ class ItemScoreOverrideAdmin(ReadOnlyConsoleMixin, UniversityColumnScoped):
     list_display = ("student", "content_item", "course_offering", "score", "excused", "updated_by", "updated_at")
     list_filter = ("excused", "university", OfferingFilter)
     search_fields = ("student__email", "student__full_name", "reason", "content_item__title")
-    list_select_related = ("student", "content_item", "course_offering", "updated_by")
+    list_select_related = ("student", "content_item", "course_offering__course", "updated_by")
 
 
 @admin.register(Notification)

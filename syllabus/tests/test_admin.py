@@ -12,7 +12,17 @@ pytestmark = pytest.mark.django_db
 SCHEMA_APPS = ("accounts", "catalog", "syllabus", "learning", "tutoring", "lms")
 # Session rows hold bearer credentials (the key is the row's id, so it would sit in admin URLs): staff end
 # an account's sessions with the user admin's "sign out" action instead (accounts/tests/test_sessions.py).
-NOT_IN_ADMIN = {"accounts.UserSession"}
+# Grading policies, scales and course-grade finalisation are edited on the instructors' grading pages
+# (learning/gradebook/grading_views.py), whose services validate weights totalling 100 % and recompute
+# the course grades after commit; a console form would bypass both.
+NOT_IN_ADMIN = {
+    "accounts.UserSession",
+    "learning.GradingCategory",
+    "learning.GradingItem",
+    "learning.GradingPolicy",
+    "learning.GradingScale",
+    "learning.GradingScaleRow",
+}
 # Written only by their services (audit trail, stored files, notifications, graded hand-ins): listed and shown
 # read-only, never added in the console (accounts.admin_policy.ReadOnlyConsoleMixin).
 READ_ONLY = {
