@@ -35,7 +35,7 @@ test: $(VENV)/.installed-dev
 	PYTHON=$(PYTHON) scripts/tutor-model.sh install
 	$(VENV)/bin/ruff check .
 	DJANGO_SETTINGS_MODULE=lms.settings_test $(PY) manage.py makemigrations --check --dry-run
-	$(VENV)/bin/pytest
+	$(VENV)/bin/pytest -n 2
 
 ## make tutor-model: llama.cpp's OpenAI-compatible server with SmolLM2-135M on 127.0.0.1:8899 (builds it once).
 tutor-model:

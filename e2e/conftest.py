@@ -110,15 +110,20 @@ def e2e_server(django_db_setup, django_db_blocker):
 
 def restore_migration_data() -> None:
     """Rows that data migrations install and a flushing (transactional) test removes: put them back."""
-    from django.apps import apps
+    from types import SimpleNamespace
 
+    from django.apps import apps
+    from django.db import connection
+
+    schema_editor = SimpleNamespace(connection=connection)  # what the migrations read of it: the alias
     for module, function in (
         ("syllabus.migrations.0003_builtin_content_types", "install_builtin_types"),
         ("syllabus.migrations.0006_quiz_pass_mark_and_review", "forwards"),
         ("syllabus.migrations.0007_lab_and_assignment_grading_options", "forwards"),
         ("tutoring.migrations.0004_default_tutor_prompt", "create"),
+        ("prompts.migrations.0003_prompt_editors_group", "create_group"),
     ):
-        getattr(importlib.import_module(module), function)(apps, None)
+        getattr(importlib.import_module(module), function)(apps, schema_editor)
 
 
 def flush_database() -> None:

@@ -60,9 +60,11 @@ def test_adding_an_item_drops_a_completed_module_below_100_for_every_student_on_
         )
     # Nothing happens before the edit commits (a rolled-back edit enqueues nothing) ...
     assert row(tree, tree.student, tree.section).completed_at is not None
-    assert len(callbacks) == 1
+    # (the catalog's page-cache version is replaced on commit too: only the rollup recompute matters here)
+    recomputes = [c for c in callbacks if getattr(c, "func", None) is not None and c.func.__name__ == "schedule_recompute"]
+    assert len(recomputes) == 1
     with django_capture_on_commit_callbacks(execute=True):
-        callbacks[0]()  # ... the commit enqueues the task (run in-process by the immediate backend).
+        recomputes[0]()  # ... the commit enqueues the task (run in-process by the immediate backend).
     for student in (tree.student, tree.other):
         section = row(tree, student, tree.section)
         assert section.completed_at is None and section.progress_percent == Decimal("50.00")

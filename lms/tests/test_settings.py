@@ -16,7 +16,8 @@ PROD_ENV = {
 
 
 def run_manage(*args: str, env: dict[str, str], drop: tuple[str, ...] = ()) -> subprocess.CompletedProcess:
-    dropped = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", *drop}
+    # DJANGO_ALLOW_ASYNC_UNSAFE: set by the browser tests' conftest for their session, never in production.
+    dropped = {"SECRET_KEY", "DEBUG", "DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE", *drop}
     base = {k: v for k, v in os.environ.items() if k not in dropped}
     base["DJANGO_SETTINGS_MODULE"] = "lms.settings"
     return subprocess.run(
