@@ -16,7 +16,6 @@
 from __future__ import annotations
 
 import contextlib
-import importlib
 import os
 import re
 import shutil
@@ -25,6 +24,8 @@ from io import StringIO
 from pathlib import Path
 
 import pytest
+
+from lms.tests.migration_rows import restore_migration_data
 
 # Playwright's sync API runs an event loop in the main thread; Django's ORM refuses to run beside one unless
 # told it is safe (it is: the loop only drives the browser). Process-wide, since the session-scoped
@@ -108,26 +109,9 @@ def e2e_server(django_db_setup, django_db_blocker):
             teardown_databases(created, verbosity=0)
 
 
-def restore_migration_data() -> None:
-    """Rows that data migrations install and a flushing (transactional) test removes: put them back."""
-    from types import SimpleNamespace
-
-    from django.apps import apps
-    from django.db import connection
-
-    schema_editor = SimpleNamespace(connection=connection)  # what the migrations read of it: the alias
-    for module, function in (
-        ("syllabus.migrations.0003_builtin_content_types", "install_builtin_types"),
-        ("syllabus.migrations.0006_quiz_pass_mark_and_review", "forwards"),
-        ("syllabus.migrations.0007_lab_and_assignment_grading_options", "forwards"),
-        ("tutoring.migrations.0004_default_tutor_prompt", "create"),
-        ("prompts.migrations.0003_prompt_editors_group", "create_group"),
-    ):
-        getattr(importlib.import_module(module), function)(apps, schema_editor)
-
-
 def flush_database() -> None:
-    """What a transactional test does at its end: empty every table (post_migrate puts back permissions).
+    """What a transactional test does at its end: empty every table (post_migrate puts back permissions), then
+    put back the rows data migrations install, so the tests this process runs next see a migrated database.
 
     Ids start again at 1, so a world seeded next has the same ids and structure versions as the one before:
     the per-process memos keyed by them (the course structure with its outline, a student's rollup freshness) are cleared
@@ -137,6 +121,7 @@ def flush_database() -> None:
     from learning.progress import freshness, structure
 
     call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=False)
+    restore_migration_data()
     for memo in (structure, freshness):
         memo.clear_memo()
 
@@ -164,7 +149,6 @@ def site(e2e_server, django_db_blocker):
         pytest.fail(f"refusing to flush {connection.settings_dict['NAME']!r}: not a test database", pytrace=False)
     with django_db_blocker.unblock():
         flush_database()
-        restore_migration_data()
         call_command("seed_demo", stdout=StringIO())
         yield Site(e2e_server.url)
         flush_database()

@@ -75,10 +75,6 @@ def take_quiz_to_completion(client, student, offering, item_id) -> int:
 
 @pytest.mark.slow  # the whole demo world is seeded, and the lab runs in the sandbox
 def test_a_demo_student_completes_math101_to_100_percent(client, django_capture_on_commit_callbacks):
-    # A transactional test run earlier in this process may have flushed the rows data migrations install.
-    from e2e.conftest import restore_migration_data
-
-    restore_migration_data()
     call_command("seed_demo", stdout=StringIO())
     student, instructor = User.objects.get(email=STUDENT), User.objects.get(email=INSTRUCTOR)
     enrollment = CourseEnrollment.objects.get(

@@ -88,19 +88,3 @@ def as_editor(client, editor):
     """The test client signed in as a prompt editor."""
     client.force_login(editor)
     return client
-
-
-@pytest.fixture(autouse=True)
-def _prompt_editors_group(request):
-    """The prompt editors' group is a data migration's row: a transactional test (or the browser tests'
-    flush) that ran earlier in this process empties it; put it back for the tests that read it."""
-    if "django_db" not in {marker.name for marker in request.node.iter_markers()}:
-        return
-    request.getfixturevalue("db")
-    from django.contrib.auth.models import Group
-
-    from e2e.conftest import restore_migration_data
-    from prompts import permissions
-
-    if not Group.objects.filter(name=permissions.PROMPT_EDITORS_GROUP).exists():
-        restore_migration_data()
