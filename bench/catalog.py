@@ -11,6 +11,7 @@ dashboard. Prints median, p95 and requests per second of each (4 client threads,
 interleaved in five rounds), each page's rate as a share of hello's, and then each page's median and p95
 with one client (the time one request takes alone). Pages are measured warm: the catalog's shared page
 cache (catalog.pagecache) holds them after the first request, as it does for a catalog's popular pages.
+With ``--detail``, only hello, the course page and My learning are measured.
 """
 
 from __future__ import annotations
@@ -68,6 +69,7 @@ def query_counts(pages: list[tuple[str, str, str]]) -> list[tuple[str, int]]:
 def main() -> None:
     if "DATABASE_URL" not in os.environ:
         sys.exit("Set DATABASE_URL to a dedicated database, e.g. postgres://postgres@127.0.0.1:5432/lms_bench")
+    only_detail = "--detail" in sys.argv[1:]
     student, course, subject, university = _setup()
     from bench.harness import Gunicorn, measure, measure_interleaved
     from bench.player import _session_cookie
@@ -85,6 +87,9 @@ def main() -> None:
         ("course page (signed in)", f"/courses/{course.university.short_code}/{course.code}/", cookie),
         ("my learning", "/learn/", cookie),
     ]
+    if only_detail:
+        # ``--detail``: only the course page and My learning (beside hello), the two per-user pages.
+        pages = pages[-2:]
     with Gunicorn() as server:
         for _label, path, cook in pages:
             status, body = server.get(path, cook)

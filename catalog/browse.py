@@ -14,12 +14,14 @@ from datetime import datetime
 from urllib.parse import urlencode
 
 from django.contrib.postgres.search import SearchRank
+from django.db import connection
 from django.db.models import BooleanField, Exists, ExpressionWrapper, F, OuterRef, Prefetch, Q, QuerySet, Subquery
 from django.db.models.lookups import IsNull
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
 
+from accounts.models import User
 from catalog.filters import CourseFilter, search_query
 from catalog.models import (
     Course,
@@ -34,11 +36,14 @@ from catalog.models import (
 from catalog.permissions import (
     can_administer_course,
     courses_visible_to,
+    invite_only_listed,
     listed_offerings_q,
     managed_offerings_q,
+    member_university_ids,
     reachable_offerings_q,
     unlisted_link_token,
 )
+from lms.db import prepared_cursor
 
 PAGE_SIZE = 20
 # Counting every match of a broad query means visiting every visible course (~100 ms on 100,000 courses);
@@ -115,8 +120,20 @@ def next_offerings(*, user, course_ids: list[int], now: datetime | None = None) 
     rows = (
         CourseOffering.objects.filter(listed_offerings_q(user), course_id__in=course_ids)
         .order_by("course_id", F("ends_at").desc(nulls_first=True), "starts_at")
-        .only("id", "course_id", "term_name", "starts_at", "ends_at", "enrollment_start", "enrollment_end",
-              "capacity", "enrolled_count", "waitlist_count", "visibility", "requires_approval")
+        .only(
+            "id",
+            "course_id",
+            "term_name",
+            "starts_at",
+            "ends_at",
+            "enrollment_start",
+            "enrollment_end",
+            "capacity",
+            "enrolled_count",
+            "waitlist_count",
+            "visibility",
+            "requires_approval",
+        )
     )
     found: dict[int, CourseOffering] = {}
     for offering in rows:
@@ -154,11 +171,20 @@ def search_courses(*, user, data, page_number=1, page_size: int = PAGE_SIZE) -> 
         # Few matches: sort them by a per-course subquery; many: walk the offerings in start order.
         total = _capped_count(queryset, cap=COUNT_CAP)
         if total <= COUNT_CAP:
-            page = paginate(_by_next_start_subquery(queryset, user=user), page_number=page_number,
-                            page_size=page_size, known_total=total)
+            page = paginate(
+                _by_next_start_subquery(queryset, user=user),
+                page_number=page_number,
+                page_size=page_size,
+                known_total=total,
+            )
         else:
-            page = paginate(queryset.order_by("title", "pk"), page_number=page_number, page_size=page_size,
-                            fetch=_by_next_start(queryset, user=user), known_total=total)
+            page = paginate(
+                queryset.order_by("title", "pk"),
+                page_number=page_number,
+                page_size=page_size,
+                fetch=_by_next_start(queryset, user=user),
+                known_total=total,
+            )
     else:
         queryset = _sorted(queryset, sort=sort, q=q)
         page = paginate(queryset, page_number=page_number, page_size=page_size)
@@ -198,8 +224,12 @@ def _capped_count(queryset: QuerySet, *, cap: int) -> int:
 
 
 def paginate(
-    queryset: QuerySet[Course], *, page_number, page_size: int = PAGE_SIZE,
-    fetch: Callable[[int, int], list[Course]] | None = None, known_total: int | None = None,
+    queryset: QuerySet[Course],
+    *,
+    page_number,
+    page_size: int = PAGE_SIZE,
+    fetch: Callable[[int, int], list[Course]] | None = None,
+    known_total: int | None = None,
 ) -> CatalogPage:
     """A :class:`CatalogPage` of ``queryset`` (already ordered; ``fetch(offset, limit)`` reads the rows
     when they come from elsewhere). One read when the page is the last one (its total is then exact
@@ -207,19 +237,22 @@ def paginate(
     Django's ``Paginator.get_page`` does (an exact count and one more read). ``known_total`` is the
     capped count when the caller has it already."""
     if fetch is None:
+
         def fetch(offset: int, limit: int) -> list[Course]:
             return list(queryset[offset : offset + limit])
+
     number = _page_number(page_number)
     offset = (number - 1) * page_size
     rows = fetch(offset, page_size + 1)
     has_next = len(rows) > page_size
     rows = rows[:page_size]
     if not has_next and (rows or number == 1):
-        return CatalogPage(number=number, object_list=rows, has_next=False, total=offset + len(rows),
-                           total_is_capped=False)
+        return CatalogPage(
+            number=number, object_list=rows, has_next=False, total=offset + len(rows), total_is_capped=False
+        )
     if not rows:  # past the end: every match is before ``offset``, so this count is exact
-        total = known_total if known_total is not None and known_total <= COUNT_CAP else _capped_count(
-            queryset, cap=offset
+        total = (
+            known_total if known_total is not None and known_total <= COUNT_CAP else _capped_count(queryset, cap=offset)
         )
         number = max(1, -(-total // page_size))
         offset = (number - 1) * page_size
@@ -228,9 +261,14 @@ def paginate(
     total = known_total if known_total is not None else _capped_count(queryset, cap=COUNT_CAP)
     capped = total > COUNT_CAP
     at_max_page = number == MAX_PAGE
-    return CatalogPage(number=number, object_list=rows, has_next=has_next and not at_max_page,
-                       total=COUNT_CAP if capped else total, total_is_capped=capped,
-                       at_max_page=at_max_page and has_next)
+    return CatalogPage(
+        number=number,
+        object_list=rows,
+        has_next=has_next and not at_max_page,
+        total=COUNT_CAP if capped else total,
+        total_is_capped=capped,
+        at_max_page=at_max_page and has_next,
+    )
 
 
 NAME_LABELLED = {"university", "domain", "subject"}
@@ -256,7 +294,8 @@ def _freeze_choices(filterset: CourseFilter, *, with_departments: bool) -> None:
         selected = filterset.form[name].value()
         selected = "" if selected is None else str(selected)
         form_field.options_html = format_html_join(
-            "", "<option value=\"{}\"{}>{}</option>",
+            "",
+            '<option value="{}"{}>{}</option>',
             ((value, " selected" if str(value) == selected else "", label) for value, label in choices),
         )
 
@@ -279,9 +318,7 @@ def _by_next_start_subquery(queryset: QuerySet[Course], *, user) -> QuerySet[Cou
         .order_by(F("starts_at").asc(nulls_last=True))
         .values("starts_at")[:1]
     )
-    return queryset.annotate(next_start=Subquery(next_start)).order_by(
-        F("next_start").asc(nulls_last=True), "pk"
-    )
+    return queryset.annotate(next_start=Subquery(next_start)).order_by(F("next_start").asc(nulls_last=True), "pk")
 
 
 def _by_next_start(queryset: QuerySet[Course], *, user, now: datetime | None = None):
@@ -355,30 +392,124 @@ def share_path(offering: CourseOffering) -> str:
 def course_subjects(*, course: Course) -> list[CourseSubject]:
     """ONE query: the course's subjects, the primary one first."""
     return list(
-        CourseSubject.objects.filter(course_id=course.pk).select_related("subject").order_by("-is_primary",
-                                                                                              "subject__name")
+        CourseSubject.objects.filter(course_id=course.pk)
+        .select_related("subject")
+        .order_by("-is_primary", "subject__name")
     )
+
+
+# The course page's offerings (fixed text, prepared: read on every course page view): those listed to the
+# viewer (public; private of a member university; invite-only ones listed to them, by id, as
+# :func:`catalog.permissions.listed_offerings_q` lists them) and those they manage (``administers``: their
+# admin scope covers the course; or they teach one as instructor), with ``reachable`` (listed) and their
+# staff, ordered as the ORM version orders them. Live seat counts: they are not in the catalog cache.
+_OFFERING_FIELDS = (
+    "id",
+    "course_id",
+    "university_id",
+    "term_name",
+    "starts_at",
+    "ends_at",
+    "enrollment_start",
+    "enrollment_end",
+    "visibility",
+    "capacity",
+    "requires_approval",
+    "enrolled_count",
+    "waitlist_count",
+)
+_LISTED_SQL = """(o.visibility = 'public'
+     OR (o.visibility = 'private' AND o.university_id = ANY(%(members)s::bigint[]))
+     OR (o.visibility = 'invite_only' AND o.id = ANY(%(invited)s::bigint[])))"""
+_COURSE_OFFERINGS_SQL = f"""
+SELECT {", ".join("o." + name for name in _OFFERING_FIELDS)}, {_LISTED_SQL} AS reachable,
+       (SELECT json_agg(json_build_object('id', t.id, 'user', t.user_id, 'role', t.role, 'name', u.full_name)
+                        ORDER BY t.role, u.full_name)
+        FROM course_offering_instructors t JOIN users u ON u.id = t.user_id
+        WHERE t.course_offering_id = o.id) AS staff
+FROM course_offerings o
+WHERE o.course_id = %(course)s
+  AND ({_LISTED_SQL}
+       OR %(administers)s::boolean
+       OR EXISTS (SELECT 1 FROM course_offering_instructors m
+                  WHERE m.course_offering_id = o.id AND m.user_id = %(user)s::bigint AND m.role = 'instructor'))
+ORDER BY o.starts_at DESC NULLS LAST, o.id
+"""  # noqa: S608 - only constants are formatted in
+
+
+def _from_row(model, names, values):
+    """A model instance holding ``names``' values (in the model's field order, as ``Model.from_db`` wants
+    them), every other field deferred: reading one loads it rather than showing a wrong default."""
+    return model.from_db(connection.alias, list(names), list(values))
+
+
+def _course_offerings(*, user, course: Course) -> list[CourseOffering]:
+    """ONE prepared query: the offerings of ``course`` listed to ``user`` or managed by them, with
+    ``is_reachable`` and their staff (``offering.instructors.all()`` reads no more)."""
+    signed_in = bool(
+        user is not None and getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)
+    )
+    params = {
+        "course": course.pk,
+        "members": sorted(member_university_ids(user)),
+        "invited": sorted(invite_only_listed(user)),
+        "administers": can_administer_course(user, course),
+        "user": user.pk if signed_in else None,
+    }
+    with prepared_cursor() as cursor:
+        cursor.execute(_COURSE_OFFERINGS_SQL, params)
+        rows = cursor.fetchall()
+    offerings = []
+    count = len(_OFFERING_FIELDS)
+    for row in rows:
+        offering = _from_row(CourseOffering, _OFFERING_FIELDS, row[:count])
+        offering.is_reachable = row[count]
+        staff = []
+        for member in row[count + 1] or []:
+            person = _from_row(
+                CourseOfferingInstructor,
+                ("id", "course_offering_id", "user_id", "role"),
+                (member["id"], offering.pk, member["user"], member["role"]),
+            )
+            person.user = _from_row(User, ("id", "full_name"), (member["user"], member["name"]))
+            staff.append(person)
+        instructors = CourseOfferingInstructor.objects.all()
+        instructors._result_cache, instructors._prefetch_done = staff, True
+        offering._prefetched_objects_cache = {"instructors": instructors}
+        offerings.append(offering)
+    return offerings
 
 
 def get_course_page(
-    *, user, course: Course, link_token: str | None = None, invitation_code: str | None = None,
+    *,
+    user,
+    course: Course,
+    link_token: str | None = None,
+    invitation_code: str | None = None,
     subjects: list[CourseSubject] | None = None,
 ) -> CoursePage:
-    """Three queries: the offerings the user may reach or manage (with their staff, one prefetch) and
-    the course's subjects (none when ``subjects`` are given); plus the user's admin scope, cached on the
-    user. Prerequisites and the enroll panel are learning's (template tags)."""
-    reachable = reachable_offerings_q(user, link_token=link_token, invitation_code=invitation_code)
-    offerings = list(
-        CourseOffering.objects.filter(reachable | managed_offerings_q(user, course), course_id=course.pk)
-        .annotate(is_reachable=ExpressionWrapper(reachable, output_field=BooleanField()))
-        .prefetch_related(
-            Prefetch(
-                "instructors",
-                queryset=CourseOfferingInstructor.objects.select_related("user").order_by("role", "user__full_name"),
+    """The offerings the user may reach or manage, with their staff: ONE prepared query
+    (:data:`_COURSE_OFFERINGS_SQL`) for what is listed to them; reached by a link token or an invitation
+    code, two (the ORM version, whose rule takes the token and code). Plus the course's subjects (none
+    when ``subjects`` are given) and the user's admin scope, cached on the user (the viewer query reads
+    it). Prerequisites and the enroll panel are learning's (template tags)."""
+    if link_token is None and invitation_code is None:
+        offerings = _course_offerings(user=user, course=course)
+    else:
+        reachable = reachable_offerings_q(user, link_token=link_token, invitation_code=invitation_code)
+        offerings = list(
+            CourseOffering.objects.filter(reachable | managed_offerings_q(user, course), course_id=course.pk)
+            .annotate(is_reachable=ExpressionWrapper(reachable, output_field=BooleanField()))
+            .prefetch_related(
+                Prefetch(
+                    "instructors",
+                    queryset=CourseOfferingInstructor.objects.select_related("user").order_by(
+                        "role", "user__full_name"
+                    ),
+                )
             )
+            .order_by(F("starts_at").desc(nulls_last=True), "pk")
         )
-        .order_by(F("starts_at").desc(nulls_last=True), "pk")
-    )
     administers = can_administer_course(user, course)
     for offering in offerings:
         offering.university = course.university

@@ -33,6 +33,7 @@ from catalog.models import (
 )
 from catalog.permissions import courses_visible_to, valid_invitation_q
 from learning.enrollment.models import CourseEnrollment, CourseInvitation, EnrollmentStatus
+from lms.db import prepared_cursor
 
 
 def _signed_in(user) -> bool:
@@ -41,7 +42,9 @@ def _signed_in(user) -> bool:
 
 def _overlaps(a_start, a_end, b_start, b_end) -> bool:
     """Two date ranges overlap; a missing bound is open-ended."""
-    return (a_start is None or b_end is None or a_start < b_end) and (b_start is None or a_end is None or b_start < a_end)
+    return (a_start is None or b_end is None or a_start < b_end) and (
+        b_start is None or a_end is None or b_start < a_end
+    )
 
 
 # --- prerequisites -----------------------------------------------------------------------------
@@ -138,15 +141,110 @@ def get_prerequisite_standing(
     if not links or not _signed_in(user):
         return standing
     with connection.cursor() as cursor:
-        cursor.execute(
-            _STANDING_SQL, {"user": user.pk, "courses": [link.prerequisite_course_id for link in links]}
-        )
+        cursor.execute(_STANDING_SQL, {"user": user.pk, "courses": [link.prerequisite_course_id for link in links]})
         for course_id, status, starts_at, ends_at in cursor.fetchall():
             if status in ("completed", "passed"):
                 standing.completed.add(course_id)
             if status in ("active", "completed"):
                 standing.taking.setdefault(course_id, []).append((starts_at, ends_at))
     return standing
+
+
+# --- the course page's reads of one student, in one statement ----------------------------------
+
+_ENROLLMENT_FIELDS = (
+    "id",
+    "user_id",
+    "course_offering_id",
+    "status",
+    "enrolled_at",
+    "completed_at",
+    "waitlist_position",
+    "status_changed_at",
+)
+
+# Everything the course page reads about one signed-in student, as tagged rows (fixed text, prepared: read
+# on every course page view): 'e' their enrollments in the course's offerings (any status), with whether
+# they reached the review share of the course (``share``: the course root's progress, as
+# learning.community.permissions.review_eligibility reads it); 's' their record on the prerequisite courses
+# (as _STANDING_SQL); 'i' the course's invite-only offerings they hold a still-usable e-mail invitation to
+# (as catalog.permissions.valid_invitation_q).
+_COURSE_PAGE_STUDENT_SQL = """
+SELECT 'e', e.course_offering_id, e.id, e.status::text, e.enrolled_at, e.completed_at, e.waitlist_position,
+       e.status_changed_at,
+       EXISTS (SELECT 1 FROM user_module_progress p JOIN modules m ON m.id = p.module_id
+               WHERE p.user_id = %(user)s AND p.course_offering_id = e.course_offering_id
+                 AND m.course_id = %(course)s AND m.module_type = 'course_root'
+                 AND p.progress_percent >= %(share)s::numeric)
+FROM course_enrollments e JOIN course_offerings o ON o.id = e.course_offering_id
+WHERE e.user_id = %(user)s AND o.course_id = %(course)s
+UNION ALL
+SELECT 's', o.course_id, NULL, e.status::text, o.starts_at, o.ends_at, NULL, NULL, NULL
+FROM course_enrollments e JOIN course_offerings o ON o.id = e.course_offering_id
+WHERE e.user_id = %(user)s AND o.course_id = ANY(%(prerequisites)s::bigint[]) AND e.status IN ('active', 'completed')
+UNION ALL
+SELECT 's', o.course_id, NULL, 'passed', NULL, NULL, NULL, NULL, NULL
+FROM course_grades g JOIN course_offerings o ON o.id = g.course_offering_id
+WHERE g.user_id = %(user)s AND o.course_id = ANY(%(prerequisites)s::bigint[]) AND g.passed
+UNION ALL
+SELECT 'i', o.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
+FROM course_offerings o JOIN course_invitations i ON i.course_offering_id = o.id
+WHERE o.course_id = %(course)s AND o.visibility = 'invite_only' AND UPPER(i.email::text) = UPPER(%(email)s::text)
+  AND (i.expires_at IS NULL OR i.expires_at > %(now)s::timestamptz)
+  AND (i.max_uses IS NULL OR i.used_count < i.max_uses)
+"""
+
+
+@dataclass
+class CoursePageStudent:
+    """One student's side of a course page (:func:`course_page_student`)."""
+
+    enrollments: dict[int, CourseEnrollment]  # offering id → their enrollment (any status)
+    reached_share: set[int]  # offerings where they reached the review share
+    standing: PrerequisiteStanding
+    invited: set[int]  # invite-only offerings of the course with a usable e-mail invitation
+
+
+def course_page_student(
+    *, user, course: Course, links: list[CoursePrerequisite], review_share, now: datetime | None = None
+) -> CoursePageStudent:
+    """ONE prepared query (:data:`_COURSE_PAGE_STUDENT_SQL`): the student's enrollments in ``course``, their
+    standing on its prerequisite ``links``, their e-mail invitations to its invite-only offerings and where
+    they reached ``review_share`` of the course. Only for a signed-in user."""
+    standing = PrerequisiteStanding(links=links)
+    enrollments: dict[int, CourseEnrollment] = {}
+    shares: set[int] = set()
+    invited: set[int] = set()
+    with prepared_cursor() as cursor:
+        cursor.execute(
+            _COURSE_PAGE_STUDENT_SQL,
+            {
+                "user": user.pk,
+                "course": course.pk,
+                "share": review_share,
+                "prerequisites": [link.prerequisite_course_id for link in links],
+                "email": user.email,
+                "now": now or timezone.now(),
+            },
+        )
+        rows = cursor.fetchall()
+    for kind, other_id, pk, status, first, second, position, changed, share in rows:
+        if kind == "e":
+            enrollments[other_id] = CourseEnrollment.from_db(
+                connection.alias,
+                list(_ENROLLMENT_FIELDS),
+                [pk, user.pk, other_id, status, first, second, position, changed],
+            )
+            if share:
+                shares.add(other_id)
+        elif kind == "s":
+            if status in ("completed", "passed"):
+                standing.completed.add(other_id)
+            if status in ("active", "completed"):
+                standing.taking.setdefault(other_id, []).append((first, second))
+        else:
+            invited.add(other_id)
+    return CoursePageStudent(enrollments=enrollments, reached_share=shares, standing=standing, invited=invited)
 
 
 # --- the enroll panel --------------------------------------------------------------------------
@@ -181,17 +279,33 @@ class EnrollPanel:
 
 
 def enroll_panel(
-    *, user, course: Course, offerings: list[CourseOffering], links: list[CoursePrerequisite] | None = None,
-    invitation_code: str | None = None, now: datetime | None = None,
+    *,
+    user,
+    course: Course,
+    offerings: list[CourseOffering],
+    links: list[CoursePrerequisite] | None = None,
+    invitation_code: str | None = None,
+    now: datetime | None = None,
+    student: CoursePageStudent | None = None,
 ) -> EnrollPanel:
     """States of the Enroll buttons. Queries: the user's enrollments in these offerings (1), their
-    prerequisite standing (≤ 2), their e-mail invitations when an offering is invite-only (≤ 1)."""
+    prerequisite standing (≤ 2), their e-mail invitations when an offering is invite-only (≤ 1); none when
+    ``student`` (:func:`course_page_student`, read with ``links``) is given."""
     now = now or timezone.now()
     signed_in = _signed_in(user)
-    standing = get_prerequisite_standing(user=user, course=course, links=links)
     enrollments: dict[int, CourseEnrollment] = {}
     invited: set[int] = set()
-    if signed_in and offerings:
+    if student is not None:
+        standing = student.standing
+        if signed_in:
+            shown = {o.pk for o in offerings}
+            enrollments = {pk: e for pk, e in student.enrollments.items() if pk in shown}
+            invited = {
+                o.pk for o in offerings if o.visibility == OfferingVisibility.INVITE_ONLY and o.pk in student.invited
+            }
+    else:
+        standing = get_prerequisite_standing(user=user, course=course, links=links)
+    if student is None and signed_in and offerings:
         ids = [o.pk for o in offerings]
         enrollments = {
             e.course_offering_id: e
@@ -208,8 +322,13 @@ def enroll_panel(
     for offering in offerings:
         states.append(
             _state_for(
-                offering=offering, enrollment=enrollments.get(offering.pk), standing=standing, signed_in=signed_in,
-                invited=offering.pk in invited, invitation_code=invitation_code, now=now,
+                offering=offering,
+                enrollment=enrollments.get(offering.pk),
+                standing=standing,
+                signed_in=signed_in,
+                invited=offering.pk in invited,
+                invitation_code=invitation_code,
+                now=now,
             )
         )
     return EnrollPanel(states=states, prerequisites=standing.rows(), signed_in=signed_in)
@@ -226,9 +345,7 @@ def _state_for(*, offering, enrollment, standing, signed_in, invited, invitation
         return EnrollState(offering=offering, code="opens", opens_at=offering.enrollment_start, enrollment=enrollment)
     if not signed_in:
         return EnrollState(offering=offering, code="sign_in")
-    needs_code = (
-        offering.visibility == OfferingVisibility.INVITE_ONLY and enrollment is None and not invited
-    )
+    needs_code = offering.visibility == OfferingVisibility.INVITE_ONLY and enrollment is None and not invited
     missing = standing.missing_for(offering)
     if missing.strict:
         return EnrollState(offering=offering, code="prerequisites", missing=missing.strict, enrollment=enrollment)
@@ -248,7 +365,6 @@ def _state_for(*, offering, enrollment, standing, signed_in, invited, invitation
     )
 
 
-
 # Suggestions are the best-rated visible courses of the preferred subjects the student has not taken: the
 # ranking is shared (catalog.pagecache, by catalog version, visibility and subjects), this many deep, and the
 # student's own courses are taken out per request.
@@ -266,19 +382,27 @@ def _ranked_in_subjects(*, user, subject_ids: list[int], limit: int) -> list[Cou
     )
 
 
-def suggested_courses(*, user, limit: int = 6) -> list[Course]:
+def suggested_courses(
+    *, user, limit: int = 6, subject_ids: list[int] | None = None, taken: set[int] | None = None
+) -> list[Course]:
     """Three queries and one cache read: the preferred subjects with their children (ids), the viewer's
     visibility (cached on the user: the catalog pages read it too) and the courses the student has
     enrolled in (any status); the ranking of the visible courses whose primary or a listed subject is one
     of them, best rated first, comes from the catalog's page cache (built with one query, read by index:
     the ids are read first so the course query can use the subject indexes). When the student has taken
-    so many of the best that the shared ranking runs out, the ranking is read for them alone (one query)."""
+    so many of the best that the shared ranking runs out, the ranking is read for them alone (one query).
+    ``subject_ids`` (the preferred subjects with their children, sorted) and ``taken`` (the ids of every course
+    the student enrolled in, any status), when the caller read them already (My learning), save those two
+    queries."""
     if not _signed_in(user):
         return []
-    preferred = UserSubjectPreference.objects.filter(user_id=user.pk).values("subject_id")
-    subject_ids = sorted(
-        Subject.objects.filter(Q(pk__in=preferred) | Q(parent_subject_id__in=preferred)).values_list("pk", flat=True)
-    )
+    if subject_ids is None:
+        preferred = UserSubjectPreference.objects.filter(user_id=user.pk).values("subject_id")
+        subject_ids = sorted(
+            Subject.objects.filter(Q(pk__in=preferred) | Q(parent_subject_id__in=preferred)).values_list(
+                "pk", flat=True
+            )
+        )
     if not subject_ids:
         return []
     subjects_key = hashlib.sha256(",".join(map(str, subject_ids)).encode()).hexdigest()[:32]
@@ -288,7 +412,10 @@ def suggested_courses(*, user, limit: int = 6) -> list[Course]:
     ranked = parts.get_or_set(
         "ranked", lambda: _ranked_in_subjects(user=user, subject_ids=subject_ids, limit=SUGGESTION_POOL)
     )
-    taken = set(CourseEnrollment.objects.filter(user_id=user.pk).values_list("course_offering__course_id", flat=True))
+    if taken is None:
+        taken = set(
+            CourseEnrollment.objects.filter(user_id=user.pk).values_list("course_offering__course_id", flat=True)
+        )
     suggestions = [course for course in ranked if course.pk not in taken][:limit]
     if len(suggestions) < limit and len(ranked) == SUGGESTION_POOL:
         untaken = _ranked_in_subjects(user=user, subject_ids=subject_ids, limit=limit + len(taken))
@@ -297,8 +424,10 @@ def suggested_courses(*, user, limit: int = 6) -> list[Course]:
 
 
 def offering_invitations(*, offering: CourseOffering) -> QuerySet[CourseInvitation]:
-    return CourseInvitation.objects.filter(course_offering_id=offering.pk).select_related("created_by").order_by(
-        "-created_at", "-id"
+    return (
+        CourseInvitation.objects.filter(course_offering_id=offering.pk)
+        .select_related("created_by")
+        .order_by("-created_at", "-id")
     )
 
 

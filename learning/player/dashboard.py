@@ -18,9 +18,9 @@ from django.db.models import Exists, OuterRef, QuerySet, Subquery
 from django.utils import dateformat, timezone
 from django.utils.translation import gettext
 
-from catalog.models import Course, CourseOffering
+from catalog.models import Course, CourseOffering, University
 from learning.assessments import selectors as quiz_selectors
-from learning.assessments.rules import ATTEMPTED, FAMILIAR, LEVEL_LABELS, MASTERED, PROFICIENT
+from learning.assessments.rules import ATTEMPTED, FAMILIAR, LEVEL_LABELS, MASTERED, NOT_STARTED, PROFICIENT
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
 from learning.enrollment.selectors import suggested_courses
 from learning.gradebook.models import Certificate, CourseGrade
@@ -29,6 +29,7 @@ from learning.progress.models import UserContentProgress, UserModuleProgress
 from learning.progress.rollups import rollups_current_for
 from learning.progress.selectors import shown_percent, whole_percent
 from learning.progress.streaks import displayed_streak, user_zone
+from lms.db import prepared_cursor
 
 DEADLINES_SHOWN = 10
 
@@ -216,14 +217,16 @@ def upcoming_deadlines(
     return deadlines[:limit]
 
 
-def _set_mastery(*, user, enrollments: list[CourseEnrollment]) -> None:
-    """``mastery_text`` on each enrollment of a course with quiz mastery: "2 mastered, 1 proficient…"."""
-    learning = [e for e in enrollments if e.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)]
-    summary = (
-        quiz_selectors.mastery_summary(user=user, offering_ids=[e.course_offering_id for e in learning])
-        if learning
-        else {}
-    )
+def _set_mastery(*, user, enrollments: list[CourseEnrollment], summary: dict | None = None) -> None:
+    """``mastery_text`` on each enrollment of a course with quiz mastery: "2 mastered, 1 proficient…"
+    (``summary``: read with the enrollments; else one query)."""
+    if summary is None:
+        learning = [e for e in enrollments if e.status in (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)]
+        summary = (
+            quiz_selectors.mastery_summary(user=user, offering_ids=[e.course_offering_id for e in learning])
+            if learning
+            else {}
+        )
     for enrollment in enrollments:
         counts = summary.get(enrollment.course_offering_id, {})
         enrollment.mastery_text = ", ".join(
@@ -231,15 +234,228 @@ def _set_mastery(*, user, enrollments: list[CourseEnrollment]) -> None:
         )
 
 
+def _nulls(count: int) -> str:
+    return ", ".join(["NULL"] * count)
+
+
+# Everything My learning reads about the student, in one statement (fixed text, prepared: the page is read on
+# every visit), as tagged rows whose columns follow the 'e' rows (28 columns):
+# 'e' every enrollment (dropped ones too: the suggestions leave out every course the student enrolled in) with
+#   its offering, course and university, the stored course-root rollup, the last item touched, grade and
+#   certificate (as dashboard_enrollments annotates them);
+# 'm' quiz mastery counts per offering and level of the active and completed enrollments (as
+#   assessments.selectors.mastery_summary counts them): count, level, offering;
+# 's' the preferred subjects with their children (as suggested_courses reads them): subject id;
+# 'd' the deadline candidates of the active enrollments (as _DEADLINES_SQL): item id, due_at, offering,
+#   due_offset_days, title.
+_DASHBOARD_SQL = f"""
+WITH RECURSIVE mine AS (
+    SELECT e.id, e.status, e.enrolled_at, e.completed_at, e.waitlist_position, e.status_changed_at,
+           e.course_offering_id, o.course_id, o.university_id, o.term_name, o.starts_at, o.ends_at
+    FROM course_enrollments e JOIN course_offerings o ON o.id = e.course_offering_id
+    WHERE e.user_id = %(user)s
+), vis AS (
+    SELECT m.id FROM modules m
+    WHERE m.course_id IN (SELECT course_id FROM mine WHERE status = 'active') AND m.parent_module_id IS NULL
+    UNION ALL
+    SELECT m.id FROM modules m JOIN vis ON m.parent_module_id = vis.id WHERE m.is_published
+), preferred AS (
+    SELECT subject_id FROM user_subject_preferences WHERE user_id = %(user)s
+)
+SELECT 'e', mine.id, mine.status::text, mine.enrolled_at, mine.completed_at, mine.waitlist_position,
+       mine.status_changed_at, mine.course_offering_id, mine.course_id, mine.university_id, mine.term_name,
+       mine.starts_at, mine.ends_at, c.code::text, c.title::text, c.structure_version, un.name, un.short_code,
+       un.time_zone,
+       (SELECT p.progress_percent FROM user_module_progress p JOIN modules r ON r.id = p.module_id
+        WHERE p.user_id = %(user)s AND p.course_offering_id = mine.course_offering_id AND r.parent_module_id IS NULL
+        LIMIT 1),
+       EXISTS (SELECT 1 FROM user_module_progress p JOIN modules r ON r.id = p.module_id
+               WHERE p.user_id = %(user)s AND p.course_offering_id = mine.course_offering_id
+                 AND r.parent_module_id IS NULL AND p.completed_at IS NOT NULL),
+       last.content_item_id, last.title,
+       (SELECT g.letter_grade FROM course_grades g
+        WHERE g.user_id = %(user)s AND g.course_offering_id = mine.course_offering_id LIMIT 1),
+       (SELECT g.final_score FROM course_grades g
+        WHERE g.user_id = %(user)s AND g.course_offering_id = mine.course_offering_id LIMIT 1),
+       (SELECT g.current_score FROM course_grades g
+        WHERE g.user_id = %(user)s AND g.course_offering_id = mine.course_offering_id LIMIT 1),
+       (SELECT t.certificate_code FROM certificates t
+        WHERE t.user_id = %(user)s AND t.course_offering_id = mine.course_offering_id ORDER BY t.issued_at DESC LIMIT 1),
+       EXISTS (SELECT 1 FROM certificates t WHERE t.user_id = %(user)s
+                 AND t.course_offering_id = mine.course_offering_id AND t.revoked_at IS NOT NULL)
+FROM mine JOIN courses c ON c.id = mine.course_id JOIN universities un ON un.id = mine.university_id
+LEFT JOIN LATERAL (
+    SELECT p.content_item_id, ci.title FROM user_content_progress p JOIN content_items ci ON ci.id = p.content_item_id
+    WHERE p.user_id = %(user)s AND p.course_offering_id = mine.course_offering_id
+    ORDER BY p.last_interacted_at DESC, p.id DESC LIMIT 1
+) last ON TRUE
+UNION ALL
+SELECT 'm', count(*), q.level::text, {_nulls(4)}, q.course_offering_id, {_nulls(20)}
+FROM quiz_mastery q
+WHERE q.user_id = %(user)s AND q.level <> %(not_started)s
+  AND q.course_offering_id IN (SELECT course_offering_id FROM mine WHERE status IN ('active', 'completed'))
+GROUP BY q.course_offering_id, q.level
+UNION ALL
+SELECT 's', s.id, {_nulls(26)}
+FROM subjects s WHERE s.id IN (SELECT subject_id FROM preferred) OR s.parent_subject_id IN (SELECT subject_id FROM preferred)
+UNION ALL
+SELECT 'd', ci.id, ci.data_json->>'due_at', {_nulls(4)}, mine.course_offering_id, {_nulls(5)},
+       ci.data_json->>'due_offset_days', ci.title::text, {_nulls(13)}
+FROM mine
+JOIN content_items ci ON ci.course_id = mine.course_id AND ci.is_active
+JOIN vis ON vis.id = ci.module_id
+JOIN content_types ct ON ct.id = ci.content_type_id AND ct.name = 'assignment'
+WHERE mine.status = 'active' AND (ci.data_json ? 'due_at' OR ci.data_json ? 'due_offset_days')
+  AND NOT EXISTS (SELECT 1 FROM user_content_progress p
+                  WHERE p.user_id = %(user)s AND p.course_offering_id = mine.course_offering_id
+                    AND p.content_item_id = ci.id AND p.completed_at IS NOT NULL)
+"""  # noqa: S608 - only constants are formatted in
+
+_ENROLLMENT_FIELDS = (
+    "id",
+    "user_id",
+    "course_offering_id",
+    "status",
+    "enrolled_at",
+    "completed_at",
+    "waitlist_position",
+    "status_changed_at",
+)
+
+
+def _instance(model, names, values):
+    """``model`` holding ``names`` (in its field order), every other field deferred (read → loaded)."""
+    return model.from_db(connection.alias, list(names), list(values))
+
+
+@dataclass
+class _StudentRows:
+    enrollments: list[CourseEnrollment]  # not dropped, newest status change first
+    taken_course_ids: set[int]  # every enrollment's course, dropped ones too
+    mastery: dict[int, dict[str, int]]
+    subject_ids: list[int]
+    deadline_rows: list[tuple]
+
+
+def _read_student(*, user) -> _StudentRows:
+    """ONE prepared query (:data:`_DASHBOARD_SQL`)."""
+    with prepared_cursor() as cursor:
+        cursor.execute(_DASHBOARD_SQL, {"user": user.pk, "not_started": NOT_STARTED})
+        rows = cursor.fetchall()
+    enrollments, taken, mastery, subjects, deadlines = [], set(), {}, [], []
+    for row in rows:
+        kind = row[0]
+        if kind == "e":
+            (
+                pk,
+                status,
+                enrolled_at,
+                completed_at,
+                position,
+                changed,
+                offering_id,
+                course_id,
+                university_id,
+                term,
+                starts_at,
+                ends_at,
+                code,
+                title,
+                version,
+                name,
+                short_code,
+                zone,
+            ) = row[1:19]
+            taken.add(course_id)
+            if status == EnrollmentStatus.DROPPED:
+                continue
+            enrollment = _instance(
+                CourseEnrollment,
+                _ENROLLMENT_FIELDS,
+                (pk, user.pk, offering_id, status, enrolled_at, completed_at, position, changed),
+            )
+            offering = _instance(
+                CourseOffering,
+                ("id", "course_id", "university_id", "term_name", "starts_at", "ends_at"),
+                (offering_id, course_id, university_id, term, starts_at, ends_at),
+            )
+            offering.course = _instance(
+                Course,
+                ("id", "university_id", "title", "code", "structure_version"),
+                (course_id, university_id, title, code, version),
+            )
+            offering.university = _instance(
+                University, ("id", "name", "short_code", "time_zone"), (university_id, name, short_code, zone)
+            )
+            enrollment.course_offering = offering
+            (
+                enrollment.stored_percent,
+                enrollment.stored_complete,
+                enrollment.last_item_id,
+                enrollment.last_item_title,
+                enrollment.letter_grade,
+                enrollment.final_score,
+                enrollment.current_score,
+                enrollment.certificate_code,
+                enrollment.certificate_revoked,
+            ) = row[19:28]
+            enrollments.append(enrollment)
+        elif kind == "m":
+            mastery.setdefault(row[7], {})[row[2]] = row[1]
+        elif kind == "s":
+            subjects.append(row[1])
+        else:
+            deadlines.append((row[7], row[1], row[14], row[2], row[13]))
+    enrollments.sort(key=lambda e: (e.status_changed_at, e.pk), reverse=True)
+    return _StudentRows(
+        enrollments=enrollments,
+        taken_course_ids=taken,
+        mastery=mastery,
+        subject_ids=sorted(subjects),
+        deadline_rows=deadlines,
+    )
+
+
+def _deadlines_from(*, user, rows, enrollments, now, limit: int = DEADLINES_SHOWN) -> list[Deadline]:
+    """The deadlines of ``rows`` (offering, item id, title, due_at, due_offset_days) due after ``now``, soonest
+    first (as :func:`upcoming_deadlines`)."""
+    by_offering = {e.course_offering_id: e for e in enrollments if e.status == EnrollmentStatus.ACTIVE}
+    if not by_offering:
+        return []
+    zone = user_zone(user)
+    deadlines = []
+    for offering_id, item_id, title, due_at, offset in rows:
+        enrollment = by_offering.get(offering_id)
+        if enrollment is None:
+            continue
+        due = due_date(
+            due_at=due_at,
+            due_offset_days=offset,
+            starts_at=enrollment.course_offering.starts_at,
+            enrolled_at=enrollment.enrolled_at,
+        )
+        if due is not None and due > now:
+            deadlines.append(
+                Deadline(
+                    enrollment=enrollment, item_id=item_id, title=title, due_at=due, local_due=due.astimezone(zone)
+                )
+            )
+    deadlines.sort(key=lambda d: (d.due_at, d.item_id))
+    return deadlines[:limit]
+
+
 def get_dashboard(*, user, now: datetime | None = None) -> Dashboard:
-    """Five queries whatever the number of enrollments: enrollments, the live course progress of
-    offerings whose rollups predate their structure (only when there are such), quiz mastery per
-    course, deadlines, suggestions (≤ 2); plus one cache read for the rollup versions and none for the
-    streak (on the user row)."""
+    """ONE prepared query for the student's rows (:data:`_DASHBOARD_SQL`: enrollments with progress, grade and
+    certificate, quiz mastery, preferred subjects, deadline candidates), the live course progress of
+    offerings whose rollups predate their structure (only when there are such), and the suggestions (the
+    viewer's visibility, cached on the user, and the shared ranking from the catalog's page cache; one
+    query more when it misses); plus one cache read for the rollup versions and none for the streak (on
+    the user row)."""
     now = now or timezone.now()
-    enrollments = list(dashboard_enrollments(user=user))
+    student = _read_student(user=user)
+    enrollments = student.enrollments
     _set_course_progress(user=user, enrollments=[e for e in enrollments if e.status == EnrollmentStatus.ACTIVE])
-    _set_mastery(user=user, enrollments=enrollments)
+    _set_mastery(user=user, enrollments=enrollments, summary=student.mastery)
     active, upcoming, pending, waitlisted, completed = [], [], [], [], []
     for enrollment in enrollments:
         offering = enrollment.course_offering
@@ -262,6 +478,6 @@ def get_dashboard(*, user, now: datetime | None = None) -> Dashboard:
         waitlisted=waitlisted,
         completed=completed,
         streak=displayed_streak(user, now),
-        suggestions=suggested_courses(user=user),
-        deadlines=upcoming_deadlines(user=user, enrollments=enrollments, now=now),
+        suggestions=suggested_courses(user=user, subject_ids=student.subject_ids, taken=student.taken_course_ids),
+        deadlines=_deadlines_from(user=user, rows=student.deadline_rows, enrollments=enrollments, now=now),
     )

@@ -18,24 +18,37 @@ register = template.Library()
 COURSE_PAGE_REVIEWS = 3
 
 
-def _reviewable_offering_id(user, course) -> int | None:
-    """The offering of ``course`` the user may review now (``permissions.review_eligibility``), in one query."""
+def _reviewable_offering_id(user, course, student=None) -> int | None:
+    """The offering of ``course`` the user may review now (``permissions.review_eligibility``): from the
+    course page's student rows when given (no query), else in one query."""
     if not permissions._signed_in(user):
         return None
-    share = UserModuleProgress.objects.filter(
-        user_id=user.pk,
-        course_offering_id=OuterRef("course_offering_id"),
-        progress_percent__gte=permissions.REVIEW_SHARE,
-        module__in=Module.objects.filter(course_id=course.pk, module_type=ModuleType.COURSE_ROOT),
-    )
-    rows = (
-        CourseEnrollment.objects.filter(
-            user_id=user.pk, course_offering__course_id=course.pk, status__in=permissions.LEARNER_STATUSES
+    if student is not None:
+        rows = sorted(
+            (
+                (e.enrolled_at, e.course_offering_id, e.status, e.course_offering_id in student.reached_share)
+                for e in student.enrollments.values()
+                if e.status in permissions.LEARNER_STATUSES
+            ),
+            key=lambda row: (row[0], row[1]),
+            reverse=True,
         )
-        .annotate(share=Exists(share))
-        .order_by("-enrolled_at")
-        .values_list("course_offering_id", "status", "share")
-    )
+        rows = [(offering_id, status, share) for _at, offering_id, status, share in rows]
+    else:
+        share = UserModuleProgress.objects.filter(
+            user_id=user.pk,
+            course_offering_id=OuterRef("course_offering_id"),
+            progress_percent__gte=permissions.REVIEW_SHARE,
+            module__in=Module.objects.filter(course_id=course.pk, module_type=ModuleType.COURSE_ROOT),
+        )
+        rows = (
+            CourseEnrollment.objects.filter(
+                user_id=user.pk, course_offering__course_id=course.pk, status__in=permissions.LEARNER_STATUSES
+            )
+            .annotate(share=Exists(share))
+            .order_by("-enrolled_at")
+            .values_list("course_offering_id", "status", "share")
+        )
     for offering_id, status, has_share in rows:
         if status == EnrollmentStatus.COMPLETED or has_share:
             return offering_id
@@ -66,5 +79,12 @@ def course_reviews(context, course):
     request = context.get("request")
     user = getattr(request, "user", None)
     parts = getattr(request, "catalog_parts", None)
-    shared = parts.get_or_set("reviews", lambda: _shared_reviews_html(course)) if parts else _shared_reviews_html(course)
-    return {"course": course, "shared_html": shared, "review_offering_id": _reviewable_offering_id(user, course)}
+    shared = (
+        parts.get_or_set("reviews", lambda: _shared_reviews_html(course)) if parts else _shared_reviews_html(course)
+    )
+    student = request.__dict__.get("_course_page_student", {}).get(course.pk) if request is not None else None
+    return {
+        "course": course,
+        "shared_html": shared,
+        "review_offering_id": _reviewable_offering_id(user, course, student),
+    }
