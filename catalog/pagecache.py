@@ -133,6 +133,7 @@ class Parts:
     state: str
     tails: dict[str, tuple[str, ...]]
     values: dict[str, Any] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)  # what the read found of ``extra_keys`` (not fragments)
 
     def get_or_set(self, name: str, compute: Callable[[], Any]) -> Any:
         """The value stored under ``name``'s key, else ``compute()``'s, stored for the next request (a value
@@ -145,20 +146,23 @@ class Parts:
         return value
 
 
-def read_parts(tails: dict[str, tuple[str, ...]]) -> Parts:
+def read_parts(tails: dict[str, tuple[str, ...]], extra_keys: list[str] | tuple[str, ...] = ()) -> Parts:
     """The catalog state and the values stored under it for each ``name: key tail``; one cache round trip
-    when this process's last state is still the current one, else two."""
+    when this process's last state is still the current one, else two. ``extra_keys``, other cache keys
+    (not catalog fragments, whatever the catalog version) the caller needs on the same page, are read in
+    the first round trip: ``Parts.extra`` holds what it found of them."""
     global _last_state
     guess = _last_state
     asked = {name: _key(guess, tail) for name, tail in tails.items()} if guess else {}
-    found = cache.get_many([VERSION_KEY, CLOCK_KEY, *asked.values()])
+    found = cache.get_many([VERSION_KEY, CLOCK_KEY, *asked.values(), *extra_keys])
+    extra = {key: found[key] for key in extra_keys if key in found}
     state = _state_from(found, timezone.now())
     if state != guess:
         asked = {name: _key(state, tail) for name, tail in tails.items()}
         found = cache.get_many(list(asked.values()))
     _last_state = state
     values = {name: found[key][0] for name, key in asked.items() if key in found}
-    return Parts(state=state, tails=tails, values=values)
+    return Parts(state=state, tails=tails, values=values, extra=extra)
 
 
 def visibility_key(user) -> str:

@@ -45,6 +45,7 @@ from lms.db import prepared_cursor
 LINK_SALT = "catalog.unlisted-offering"
 _MEMBER_CACHE_ATTR = "_catalog_member_university_ids"
 _INVITE_ONLY_CACHE_ATTR = "_catalog_invite_only_listed"
+_TEACHING_CACHE_ATTR = "_catalog_teaches"
 # learning.models.EnrollmentStatus values that count as "enrolled" (the catalog cannot import learning).
 ENROLLED_STATUSES = ("active", "completed", "pending", "waitlisted")
 
@@ -84,7 +85,8 @@ def invite_only_listed(user) -> dict[int, int]:
 
 # The user's universities, as (NULL, university id) rows, and their listed invite-only offerings, as
 # (offering id, course id): invited by e-mail (a still-usable invitation, as valid_invitation_q), enrolled
-# (ENROLLED_STATUSES) or teaching. Fixed text, run as a prepared statement (it is read on every signed-in
+# (ENROLLED_STATUSES) or teaching; and one (NULL, NULL, 'teaching') row when they hold any teaching assignment
+# (instructor or TA), for :func:`teaches_some_offering`. Fixed text, run as a prepared statement (it is read on every signed-in
 # catalog page); learning's tables by name, as the reverse relations in the ORM version reach them.
 _VIEWER_SQL = """
 SELECT NULL::bigint, r.university_id, r.role::text, r.department_id FROM user_university_roles r
@@ -101,6 +103,8 @@ WHERE o.visibility = 'invite_only' AND e.user_id = %(user)s
 UNION
 SELECT o.id, o.course_id, NULL, NULL FROM course_offerings o JOIN course_offering_instructors t ON t.course_offering_id = o.id
 WHERE o.visibility = 'invite_only' AND t.user_id = %(user)s
+UNION
+(SELECT NULL::bigint, NULL::bigint, 'teaching', NULL FROM course_offering_instructors t WHERE t.user_id = %(user)s LIMIT 1)
 """
 
 
@@ -109,25 +113,38 @@ def _load_viewer(user) -> None:
     and their listed invite-only offerings (:data:`_VIEWER_SQL`); the same role rows give their admin
     scope (:func:`accounts.permissions.get_staff_scope` then reads nothing)."""
     with prepared_cursor() as cursor:
-        cursor.execute(_VIEWER_SQL, {"user": user.pk, "email": user.email, "now": timezone.now(), "statuses": list(ENROLLED_STATUSES)})
+        cursor.execute(
+            _VIEWER_SQL,
+            {"user": user.pk, "email": user.email, "now": timezone.now(), "statuses": list(ENROLLED_STATUSES)},
+        )
         rows = cursor.fetchall()
     members: set[int] = set()
     invite: dict[int, int] = {}
     roles = []
+    teaching = False
     for offering_id, other_id, role, department_id in rows:
-        if offering_id is None:
+        if offering_id is None and other_id is None:
+            teaching = True
+        elif offering_id is None:
             members.add(other_id)
             roles.append((role, other_id, department_id))
         else:
             invite[offering_id] = other_id
     setattr(user, _MEMBER_CACHE_ATTR, frozenset(members))
     setattr(user, _INVITE_ONLY_CACHE_ATTR, invite)
+    setattr(user, _TEACHING_CACHE_ATTR, teaching)
     if not staff_scope_known(user):  # the user's roles are read here anyway: their admin scope too
         remember_staff_scope(user, roles)
 
 
+def teaches_some_offering(user) -> bool | None:
+    """Whether ``user`` holds any teaching assignment (instructor or TA), when this request's viewer query
+    (:func:`_load_viewer`) read it already; ``None`` when it has not run (then ask the database)."""
+    return getattr(user, _TEACHING_CACHE_ATTR, None) if _signed_in(user) else False
+
+
 def forget_membership(user) -> None:
-    for attr in (_MEMBER_CACHE_ATTR, _INVITE_ONLY_CACHE_ATTR):
+    for attr in (_MEMBER_CACHE_ATTR, _INVITE_ONLY_CACHE_ATTR, _TEACHING_CACHE_ATTR):
         if user is not None and hasattr(user, attr):
             delattr(user, attr)
 
@@ -186,7 +203,9 @@ def has_no_offering_q() -> Q:
 
 def _offering_probe(**filters) -> Subquery:
     """``(SELECT course_id FROM course_offerings WHERE course_id = <course> AND … LIMIT 1)``."""
-    return Subquery(CourseOffering.objects.filter(course_id=OuterRef("pk"), **filters).order_by().values("course_id")[:1])
+    return Subquery(
+        CourseOffering.objects.filter(course_id=OuterRef("pk"), **filters).order_by().values("course_id")[:1]
+    )
 
 
 def listed_courses_q(user) -> Q:
@@ -237,9 +256,7 @@ def offering_id_from_link(token: str | None) -> int | None:
     return value if isinstance(value, int) else None
 
 
-def reachable_offerings_q(
-    user, *, link_token: str | None = None, invitation_code: str | None = None
-) -> Q:
+def reachable_offerings_q(user, *, link_token: str | None = None, invitation_code: str | None = None) -> Q:
     """Listed offerings plus the one named by a valid link token and the one of a valid invitation code."""
     q = listed_offerings_q(user)
     linked = offering_id_from_link(link_token)
@@ -256,13 +273,11 @@ def reachable_offerings_q(
 def can_view_offering(
     user, offering: CourseOffering, *, link_token: str | None = None, invitation_code: str | None = None
 ) -> bool:
-    return (
-        CourseOffering.objects.filter(
-            reachable_offerings_q(user, link_token=link_token, invitation_code=invitation_code),
-            pk=offering.pk,
-            course__is_published=True,
-        ).exists()
-    )
+    return CourseOffering.objects.filter(
+        reachable_offerings_q(user, link_token=link_token, invitation_code=invitation_code),
+        pk=offering.pk,
+        course__is_published=True,
+    ).exists()
 
 
 def get_course_for_user(

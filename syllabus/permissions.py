@@ -21,6 +21,7 @@ from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.http import Http404
 
 from accounts.models import UniversityRole, UserUniversityRole
+from accounts.permissions import get_staff_scope, staff_scope_known
 from catalog import permissions as catalog_permissions
 from catalog.models import Course, CourseOfferingInstructor, OfferingStaffRole, University
 from lms.db import prepared_cursor
@@ -120,6 +121,13 @@ def anything_editable_by(user) -> bool:
         return False
     if user.is_superuser:
         return True
+    # The catalog's viewer query (read on the page already: every catalog page, the course page, My learning)
+    # tells whether they teach; without an admin role that is the whole answer.
+    teaches = catalog_permissions.teaches_some_offering(user)
+    if teaches is not None and staff_scope_known(user):
+        scope = get_staff_scope(user)
+        if not (scope.platform or scope.university_ids or scope.department_ids):
+            return teaches
     with prepared_cursor() as cursor:
         cursor.execute(
             _ANYTHING_EDITABLE_SQL,

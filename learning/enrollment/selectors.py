@@ -168,7 +168,9 @@ _ENROLLMENT_FIELDS = (
 # they reached the review share of the course (``share``: the course root's progress, as
 # learning.community.permissions.review_eligibility reads it); 's' their record on the prerequisite courses
 # (as _STANDING_SQL); 'i' the course's invite-only offerings they hold a still-usable e-mail invitation to
-# (as catalog.permissions.valid_invitation_q).
+# (as catalog.permissions.valid_invitation_q). The prerequisite courses are read from the course's links, not
+# passed as an array: with ``= ANY(%(prerequisites)s)`` (or unnest) PostgreSQL found every custom plan cheaper
+# than the generic one (it sees the array's length) and planned the statement again on every execution.
 _COURSE_PAGE_STUDENT_SQL = """
 SELECT 'e', e.course_offering_id, e.id, e.status::text, e.enrolled_at, e.completed_at, e.waitlist_position,
        e.status_changed_at,
@@ -180,12 +182,16 @@ FROM course_enrollments e JOIN course_offerings o ON o.id = e.course_offering_id
 WHERE e.user_id = %(user)s AND o.course_id = %(course)s
 UNION ALL
 SELECT 's', o.course_id, NULL, e.status::text, o.starts_at, o.ends_at, NULL, NULL, NULL
-FROM course_enrollments e JOIN course_offerings o ON o.id = e.course_offering_id
-WHERE e.user_id = %(user)s AND o.course_id = ANY(%(prerequisites)s::bigint[]) AND e.status IN ('active', 'completed')
+FROM course_prerequisites pre
+JOIN course_offerings o ON o.course_id = pre.prerequisite_course_id
+JOIN course_enrollments e ON e.course_offering_id = o.id
+WHERE pre.course_id = %(course)s AND e.user_id = %(user)s AND e.status IN ('active', 'completed')
 UNION ALL
 SELECT 's', o.course_id, NULL, 'passed', NULL, NULL, NULL, NULL, NULL
-FROM course_grades g JOIN course_offerings o ON o.id = g.course_offering_id
-WHERE g.user_id = %(user)s AND o.course_id = ANY(%(prerequisites)s::bigint[]) AND g.passed
+FROM course_prerequisites pre
+JOIN course_offerings o ON o.course_id = pre.prerequisite_course_id
+JOIN course_grades g ON g.course_offering_id = o.id
+WHERE pre.course_id = %(course)s AND g.user_id = %(user)s AND g.passed
 UNION ALL
 SELECT 'i', o.id, NULL, NULL, NULL, NULL, NULL, NULL, NULL
 FROM course_offerings o JOIN course_invitations i ON i.course_offering_id = o.id
@@ -222,7 +228,6 @@ def course_page_student(
                 "user": user.pk,
                 "course": course.pk,
                 "share": review_share,
-                "prerequisites": [link.prerequisite_course_id for link in links],
                 "email": user.email,
                 "now": now or timezone.now(),
             },
@@ -383,7 +388,13 @@ def _ranked_in_subjects(*, user, subject_ids: list[int], limit: int) -> list[Cou
 
 
 def suggested_courses(
-    *, user, limit: int = 6, subject_ids: list[int] | None = None, taken: set[int] | None = None
+    *,
+    user,
+    limit: int = 6,
+    subject_ids: list[int] | None = None,
+    taken: set[int] | None = None,
+    extra_keys: list[str] | tuple[str, ...] = (),
+    on_read=None,
 ) -> list[Course]:
     """Three queries and one cache read: the preferred subjects with their children (ids), the viewer's
     visibility (cached on the user: the catalog pages read it too) and the courses the student has
@@ -393,7 +404,8 @@ def suggested_courses(
     so many of the best that the shared ranking runs out, the ranking is read for them alone (one query).
     ``subject_ids`` (the preferred subjects with their children, sorted) and ``taken`` (the ids of every course
     the student enrolled in, any status), when the caller read them already (My learning), save those two
-    queries."""
+    queries. ``extra_keys`` are read in the same cache round trip as the ranking (``pagecache.read_parts``)
+    and ``on_read`` is called with what it found of them, if the cache was read."""
     if not _signed_in(user):
         return []
     if subject_ids is None:
@@ -407,8 +419,11 @@ def suggested_courses(
         return []
     subjects_key = hashlib.sha256(",".join(map(str, subject_ids)).encode()).hexdigest()[:32]
     parts = pagecache.read_parts(
-        {"ranked": ("suggestions", pagecache.visibility_key(user), subjects_key, str(SUGGESTION_POOL))}
+        {"ranked": ("suggestions", pagecache.visibility_key(user), subjects_key, str(SUGGESTION_POOL))},
+        extra_keys,
     )
+    if on_read is not None:
+        on_read(parts.extra)
     ranked = parts.get_or_set(
         "ranked", lambda: _ranked_in_subjects(user=user, subject_ids=subject_ids, limit=SUGGESTION_POOL)
     )

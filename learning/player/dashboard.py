@@ -26,7 +26,7 @@ from learning.enrollment.selectors import suggested_courses
 from learning.gradebook.models import Certificate, CourseGrade
 from learning.player.content import DUE_FORMAT, due_date
 from learning.progress.models import UserContentProgress, UserModuleProgress
-from learning.progress.rollups import rollups_current_for
+from learning.progress.rollups import rollup_version_keys, rollups_current_for
 from learning.progress.selectors import shown_percent, whole_percent
 from learning.progress.streaks import displayed_streak, user_zone
 from lms.db import prepared_cursor
@@ -134,11 +134,12 @@ FROM pairs
 """
 
 
-def _set_course_progress(*, user, enrollments: list[CourseEnrollment]) -> None:
+def _set_course_progress(*, user, enrollments: list[CourseEnrollment], found: dict | None = None) -> None:
     """``progress_percent`` (whole, 0–100; 100 only when complete) on each enrollment, consistent with
     the player: the stored course-root rollup where it matches the course's structure version, else
-    computed live from the current structure. One cache read and at most one query for all of them."""
-    current = rollups_current_for(offerings=[e.course_offering for e in enrollments])
+    computed live from the current structure. One cache read (none when ``found`` holds what a read of their
+    rollup version keys found) and at most one query for all of them."""
+    current = rollups_current_for(offerings=[e.course_offering for e in enrollments], found=found)
     stale = [e for e in enrollments if e.course_offering_id not in current]
     for e in enrollments:
         e.progress_percent = shown_percent(e.stored_percent, complete=e.stored_complete)
@@ -449,12 +450,22 @@ def get_dashboard(*, user, now: datetime | None = None) -> Dashboard:
     certificate, quiz mastery, preferred subjects, deadline candidates), the live course progress of
     offerings whose rollups predate their structure (only when there are such), and the suggestions (the
     viewer's visibility, cached on the user, and the shared ranking from the catalog's page cache; one
-    query more when it misses); plus one cache read for the rollup versions and none for the streak (on
-    the user row)."""
+    query more when it misses); plus one cache read for the ranking and the rollup versions together (the
+    rollup versions alone when there are no suggestions to read) and none for the streak (on the user row)."""
     now = now or timezone.now()
     student = _read_student(user=user)
     enrollments = student.enrollments
-    _set_course_progress(user=user, enrollments=[e for e in enrollments if e.status == EnrollmentStatus.ACTIVE])
+    learning = [e for e in enrollments if e.status == EnrollmentStatus.ACTIVE]
+    # The rollup versions are read in the suggestions' cache round trip when there is one.
+    reads: list[dict] = []
+    suggestions = suggested_courses(
+        user=user,
+        subject_ids=student.subject_ids,
+        taken=student.taken_course_ids,
+        extra_keys=rollup_version_keys(offerings=[e.course_offering for e in learning]),
+        on_read=reads.append,
+    )
+    _set_course_progress(user=user, enrollments=learning, found=reads[0] if reads else None)
     _set_mastery(user=user, enrollments=enrollments, summary=student.mastery)
     active, upcoming, pending, waitlisted, completed = [], [], [], [], []
     for enrollment in enrollments:
@@ -478,6 +489,6 @@ def get_dashboard(*, user, now: datetime | None = None) -> Dashboard:
         waitlisted=waitlisted,
         completed=completed,
         streak=displayed_streak(user, now),
-        suggestions=suggested_courses(user=user, subject_ids=student.subject_ids, taken=student.taken_course_ids),
+        suggestions=suggestions,
         deadlines=_deadlines_from(user=user, rows=student.deadline_rows, enrollments=enrollments, now=now),
     )

@@ -167,9 +167,16 @@ def recompute_student_rollups(*, user, offering, structure: CourseStructure, now
     return False
 
 
-def rollups_current_for(*, offerings) -> set[int]:
+def rollup_version_keys(*, offerings) -> list[str]:
+    """The cache keys :func:`rollups_current_for` reads, so a caller can read them with its own keys."""
+    return [ROLLUPS_VERSION_KEY.format(offering_id=o.pk) for o in offerings]
+
+
+def rollups_current_for(*, offerings, found: dict | None = None) -> set[int]:
     """Ids of ``offerings`` (with ``course`` loaded) whose stored rollups match their course's structure
-    version: one cache read for all of them (the dashboard)."""
+    version: one cache read for all of them (the dashboard), none when ``found`` holds what a read of
+    :func:`rollup_version_keys` found."""
     keys = {ROLLUPS_VERSION_KEY.format(offering_id=o.pk): o for o in offerings}
-    found = cache.get_many(list(keys)) if keys else {}
+    if found is None:
+        found = cache.get_many(list(keys)) if keys else {}
     return {o.pk for key, o in keys.items() if found.get(key) is not None and found[key] >= o.course.structure_version}
