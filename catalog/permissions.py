@@ -108,16 +108,28 @@ UNION
 """
 
 
+def viewer_params(user) -> dict:
+    """The parameters of :data:`VIEWER_SQL` for ``user``."""
+    return {"user": user.pk, "email": user.email, "now": timezone.now(), "statuses": list(ENROLLED_STATUSES)}
+
+
+VIEWER_SQL = _VIEWER_SQL  # (offering id, other id, role, department id) rows: see remember_viewer
+
+
 def _load_viewer(user) -> None:
     """ONE query (a UNION read from the user's side, a handful of rows, prepared): the user's universities
     and their listed invite-only offerings (:data:`_VIEWER_SQL`); the same role rows give their admin
     scope (:func:`accounts.permissions.get_staff_scope` then reads nothing)."""
     with prepared_cursor() as cursor:
-        cursor.execute(
-            _VIEWER_SQL,
-            {"user": user.pk, "email": user.email, "now": timezone.now(), "statuses": list(ENROLLED_STATUSES)},
-        )
+        cursor.execute(_VIEWER_SQL, viewer_params(user))
         rows = cursor.fetchall()
+    remember_viewer(user, rows)
+
+
+def remember_viewer(user, rows) -> None:
+    """Cache on ``user`` what the rows of :data:`VIEWER_SQL` say (their universities, listed invite-only
+    offerings, teaching, admin scope): for :func:`_load_viewer`, or a page that read them inside its own
+    statement (My learning), so the catalog's reads of the viewer ask nothing more in this request."""
     members: set[int] = set()
     invite: dict[int, int] = {}
     roles = []

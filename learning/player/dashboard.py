@@ -19,6 +19,7 @@ from django.utils import dateformat, timezone
 from django.utils.translation import gettext
 
 from catalog.models import Course, CourseOffering, University
+from catalog.permissions import VIEWER_SQL, remember_viewer, viewer_params
 from learning.assessments import selectors as quiz_selectors
 from learning.assessments.rules import ATTEMPTED, FAMILIAR, LEVEL_LABELS, MASTERED, NOT_STARTED, PROFICIENT
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
@@ -248,7 +249,9 @@ def _nulls(count: int) -> str:
 #   assessments.selectors.mastery_summary counts them): count, level, offering;
 # 's' the preferred subjects with their children (as suggested_courses reads them): subject id;
 # 'd' the deadline candidates of the active enrollments (as _DEADLINES_SQL): item id, due_at, offering,
-#   due_offset_days, title.
+#   due_offset_days, title;
+# 'v' the catalog's viewer rows (catalog.permissions.VIEWER_SQL: universities, listed invite-only offerings,
+#   teaching), so the suggestions' visibility and the nav's Teach link read nothing more.
 _DASHBOARD_SQL = f"""
 WITH RECURSIVE mine AS (
     SELECT e.id, e.status, e.enrolled_at, e.completed_at, e.waitlist_position, e.status_changed_at,
@@ -310,6 +313,9 @@ WHERE mine.status = 'active' AND (ci.data_json ? 'due_at' OR ci.data_json ? 'due
   AND NOT EXISTS (SELECT 1 FROM user_content_progress p
                   WHERE p.user_id = %(user)s AND p.course_offering_id = mine.course_offering_id
                     AND p.content_item_id = ci.id AND p.completed_at IS NOT NULL)
+UNION ALL
+SELECT 'v', v.offering_id, v.role, {_nulls(4)}, v.other_id, v.department_id, {_nulls(19)}
+FROM ({VIEWER_SQL}) AS v(offering_id, other_id, role, department_id)
 """  # noqa: S608 - only constants are formatted in
 
 _ENROLLMENT_FIELDS = (
@@ -339,11 +345,11 @@ class _StudentRows:
 
 
 def _read_student(*, user) -> _StudentRows:
-    """ONE prepared query (:data:`_DASHBOARD_SQL`)."""
+    """ONE prepared query (:data:`_DASHBOARD_SQL`); primes the catalog's viewer on ``user``."""
     with prepared_cursor() as cursor:
-        cursor.execute(_DASHBOARD_SQL, {"user": user.pk, "not_started": NOT_STARTED})
+        cursor.execute(_DASHBOARD_SQL, {**viewer_params(user), "not_started": NOT_STARTED})
         rows = cursor.fetchall()
-    enrollments, taken, mastery, subjects, deadlines = [], set(), {}, [], []
+    enrollments, taken, mastery, subjects, deadlines, viewer = [], set(), {}, [], [], []
     for row in rows:
         kind = row[0]
         if kind == "e":
@@ -405,8 +411,11 @@ def _read_student(*, user) -> _StudentRows:
             mastery.setdefault(row[7], {})[row[2]] = row[1]
         elif kind == "s":
             subjects.append(row[1])
+        elif kind == "v":
+            viewer.append((row[1], row[7], row[2], row[8]))
         else:
             deadlines.append((row[7], row[1], row[14], row[2], row[13]))
+    remember_viewer(user, viewer)
     enrollments.sort(key=lambda e: (e.status_changed_at, e.pk), reverse=True)
     return _StudentRows(
         enrollments=enrollments,
