@@ -14,6 +14,7 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -22,7 +23,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from tutoring import chat, moderation, selectors, services
 from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole
-from tutoring.permissions import get_taught_offering, get_tutor_access, sessions_visible_in
+from tutoring.permissions import get_learning_offering, get_taught_offering, get_tutor_access, sessions_visible_in
 from tutoring.rendering import render_reply
 
 BAD_ID = "No such item."
@@ -218,18 +219,10 @@ def _own_note(request, note_id: int) -> ChatNote:
 @login_required
 @require_GET
 def my_notes(request, offering_id: int):
-    from tutoring.permissions import USABLE_ENROLLMENT  # noqa: PLC0415 - keeps the import list short
-
-    offering = (
-        request.user.enrollments.filter(course_offering_id=offering_id, status__in=USABLE_ENROLLMENT)
-        .select_related("course_offering__course")
-        .first()
-    )
-    if offering is None:
-        raise Http404("No such offering.")
-    offering = offering.course_offering
+    offering = get_learning_offering(user=request.user, offering_id=offering_id, not_found="No such offering.")
     notes = selectors.notes_for_course(user=request.user, course_id=offering.course_id)
-    return render(request, "tutoring/my_notes.html", {"offering": offering, "notes": notes})
+    page = Paginator(notes, selectors.NOTES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "tutoring/my_notes.html", {"offering": offering, "page": page, "notes": list(page)})
 
 
 @login_required
@@ -312,9 +305,15 @@ def teach_sessions(request, offering_id: int):
     offering = get_taught_offering(user=request.user, offering_id=offering_id)
     item_id = _int_or_none(request.GET.get("item"))
     flagged = request.GET.get("flagged") == "1"
+    sessions = selectors.teacher_sessions(offering=offering, item_id=item_id, flagged=flagged)
+    page = Paginator(sessions, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "offering": offering,
-        "sessions": selectors.teacher_sessions(offering=offering, item_id=item_id, flagged=flagged),
+        "page": page,
+        "sessions": list(page),
+        "query_string": query.urlencode(),
         "aggregates": selectors.item_aggregates(offering=offering),
         "item_id": item_id,
         "flagged": flagged,
