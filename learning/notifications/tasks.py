@@ -66,7 +66,10 @@ def _claim(user_id: int, *, unread_only: bool, since=None) -> list[dict]:
     params = [user_id, since, since]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = [dict(zip(("id", "kind", "text", "url", "created_at", "read_at"), row, strict=True)) for row in cursor.fetchall()]
+        rows = [
+            dict(zip(("id", "kind", "text", "url", "created_at", "read_at"), row, strict=True))
+            for row in cursor.fetchall()
+        ]
     rows.sort(key=lambda row: (row["created_at"], row["id"]))
     if unread_only:
         rows = [row for row in rows if row["read_at"] is None]
