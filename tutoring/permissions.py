@@ -20,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import can_manage_row
 from catalog.models import CourseOffering, CourseOfferingInstructor
@@ -31,7 +32,7 @@ SESSION_UNIVERSITY_PATH = "content_item__university"
 SESSION_DEPARTMENT_PATH = "content_item__course__department"
 USABLE_ENROLLMENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
 NOT_FOUND = "No such item."
-TUTOR_OFF = "The tutor is turned off for this item."
+TUTOR_OFF = gettext_noop("The tutor is turned off for this item.")
 
 
 @dataclass

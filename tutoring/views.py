@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpRespon
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tutoring import chat, moderation, selectors, services
@@ -187,7 +188,7 @@ def feedback(request, message_id: int):
             rating=request.POST.get("rating", ""),
             reason=request.POST.get("reason", ""),
         ),
-        "Thanks for the feedback.",
+        gettext("Thanks for the feedback."),
     )
 
 
@@ -205,7 +206,7 @@ def note_create(request, message_id: int):
             content=request.POST.get("content", ""),
             selected_text=request.POST.get("selected_text", ""),
         ),
-        "Note saved to My notes.",
+        gettext("Note saved to My notes."),
     )
 
 
@@ -233,7 +234,7 @@ def note_edit(request, note_id: int):
         chat.edit_note(actor=request.user, note=note, content=request.POST.get("content", ""))
     except ValidationError as error:
         return HttpResponse(error.messages[0], status=400, content_type="text/plain")
-    flash.success(request, "Note updated.")
+    flash.success(request, gettext("Note updated."))
     return redirect(_next_url(request, "/"))
 
 
@@ -242,7 +243,7 @@ def note_edit(request, note_id: int):
 def note_delete(request, note_id: int):
     note = _own_note(request, note_id)
     chat.delete_note(actor=request.user, note=note)
-    flash.success(request, "Note deleted.")
+    flash.success(request, gettext("Note deleted."))
     return redirect(_next_url(request, "/"))
 
 
@@ -257,10 +258,10 @@ def share(request, session_id: int):
         raise Http404("No such conversation.")
     if request.POST.get("enabled") == "1":
         services.enable_session_sharing(actor=request.user, session=session)
-        flash.success(request, "Sharing is on: anyone with the link can read this conversation.")
+        flash.success(request, gettext("Sharing is on: anyone with the link can read this conversation."))
     else:
         services.disable_session_sharing(actor=request.user, session=session)
-        flash.success(request, "Sharing is off: the old link no longer works.")
+        flash.success(request, gettext("Sharing is off: the old link no longer works."))
     return redirect(_next_url(request, "/"))
 
 
