@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from lms.middleware import MESSAGE as NUL_MESSAGE
 from tutoring import chat, moderation
-from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole
+from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole, TutorCourseSetting, TutorItemSetting
 from tutoring.tests.conftest import access_for, video_item
 
 pytestmark = pytest.mark.django_db
@@ -230,6 +230,13 @@ def test_teacher_view_denied(client, tutor, who):
     assert (
         client.post(reverse("tutoring:teach-flag", args=[a.offering.pk, reply.pk]), {"flagged": "1"}).status_code == 404
     )
+    # Nor switch the tutor off, for the course or for one item: 404 and nothing written.
+    settings_url = reverse("tutoring:teach-settings", args=[a.offering.pk])
+    assert client.post(settings_url, {"enabled": "0"}).status_code == 404
+    assert client.post(settings_url, {"item": str(tutor.a_video.pk), "enabled": "0"}).status_code == 404
+    assert not TutorCourseSetting.objects.exists() and not TutorItemSetting.objects.exists()
+    reply.refresh_from_db()
+    assert not reply.meta.get("flagged")
 
 
 def test_another_offerings_session_is_404_to_its_teacher(client, tutor):
