@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
 from lms.json_input import JsonInputError, parse_json
+from lms.numbers import plain_number
 from prompts.models import LABEL_MAX_LENGTH
 from syllabus.assets import assets_for_university
 from syllabus.content_schemas import SCHEMA_INVALID, schema_problem
@@ -69,11 +70,6 @@ LAB_RUNTIME_UNSUPPORTED = (
     "This server cannot run “{runtime}” labs; it runs: {supported}. Other runtimes need a container engine "
     "(see docs/labs.md)."
 )
-
-
-def _plain(number: Decimal) -> str:
-    """``70``, ``2.5``: a decimal without exponent or trailing zeros."""
-    return format(number.normalize(), "f")
 
 
 def _iso(value) -> str:
@@ -806,13 +802,13 @@ def parse_rubric(text: str, *, max_points=None) -> dict | None:
         return None
     best = sum(max(Decimal(str(level["points"])) for level in c["levels"]) for c in criteria)
     if max_points is not None and best > max_points:
-        raise ValidationError(RUBRIC_OVER_MAX.format(total=_plain(best), max=_plain(Decimal(max_points))))
+        raise ValidationError(RUBRIC_OVER_MAX.format(total=plain_number(best), max=plain_number(max_points)))
     return {"criteria": criteria}
 
 
 def rubric_text(rubric: dict | None) -> str:
     return "\n".join(
-        " | ".join([str(c.get("title", ""))] + [f"{lv.get('title', '')} = {_plain(Decimal(str(lv.get('points', 0))))}"
+        " | ".join([str(c.get("title", ""))] + [f"{lv.get('title', '')} = {plain_number(lv.get('points', 0))}"
                                                  for lv in c.get("levels") or []])
         for c in (rubric or {}).get("criteria") or []
         if isinstance(c, dict)
