@@ -190,7 +190,7 @@ AXES_VERBOSE = False
 # locale/<code>/LC_MESSAGES/django.po (compiled .mo files are committed, `make messages` refreshes both).
 # A signed-in user's own language (users.locale, set on the profile page) wins; else the browser's
 # Accept-Language; else LANGUAGE_CODE. Course content is never translated. To add a language: add it here,
-# `make messages LANG=<code>`, translate the .po, `make messages` again, commit the .po and the .mo.
+# `make messages LOCALE=<code>`, translate the .po, `make messages` again, commit the .po and the .mo.
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),
