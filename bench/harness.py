@@ -45,6 +45,22 @@ def ensure_database(url: str) -> None:
             print(f"created database {name}", flush=True)
 
 
+def install_in_venv(venv: Path, requirement: str) -> Path:
+    """``requirement`` (a pinned ``name==version``) installed with pip into its own virtual environment ``venv``
+    (created when missing; a marker file skips the install next time): a peer system or a load tool that must
+    never meet our process. Answers the environment's ``bin`` directory."""
+    marker = venv / f".installed-{requirement.replace('==', '-')}"
+    if not marker.exists():
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        if not (venv / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        started = time.monotonic()
+        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", requirement], check=True)
+        marker.touch()
+        print(f"installed {requirement} in {time.monotonic() - started:.0f} s", flush=True)
+    return venv / "bin"
+
+
 def setup_django() -> None:
     """For a bench script run as ``python -m bench.<name>``: the database named by DATABASE_URL created when
     missing, Django set up with the production settings, migrated, the cache table made."""

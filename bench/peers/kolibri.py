@@ -34,7 +34,7 @@ import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.harness import BASE_DIR, free_port
+from bench.harness import BASE_DIR, free_port, install_in_venv
 
 KOLIBRI_VERSION = "0.19.5"
 PEERS = BASE_DIR / "var" / "peers"
@@ -52,16 +52,7 @@ def _kolibri_env() -> dict[str, str]:
 
 
 def install_kolibri() -> None:
-    marker = VENV / f".installed-{KOLIBRI_VERSION}"
-    if marker.exists():
-        return
-    PEERS.mkdir(parents=True, exist_ok=True)
-    if not (VENV / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    started = time.monotonic()
-    subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", f"kolibri=={KOLIBRI_VERSION}"], check=True)
-    marker.touch()
-    print(f"installed kolibri {KOLIBRI_VERSION} in {time.monotonic() - started:.0f} s", flush=True)
+    install_in_venv(VENV, f"kolibri=={KOLIBRI_VERSION}")
 
 
 def load_kolibri() -> dict:
