@@ -35,8 +35,10 @@ RUBRIC_FORMAT = "Line {line}: write “Criterion | Level = points | Level = poin
 RUBRIC_POINTS = "Line {line}: “{level}” is not “Level title = points” with points a number from 0."
 RUBRIC_OVER_MAX = "The rubric's best levels add up to {total} points, more than the assignment's {max}."
 RUBRIC_TOO_MANY = "A rubric has at most {criteria} criteria of at most {levels} levels each."
+RUBRIC_TITLE_TOO_LONG = "Line {line}: a criterion or level title has at most {max} characters."
 RUBRIC_MAX_CRITERIA = 30
 RUBRIC_MAX_LEVELS = 10
+RUBRIC_TITLE_MAX = 200
 AVAILABLE_AFTER_DUE = "The assignment must open before it is due."
 VIDEO_SOURCE_REQUIRED = "Give a video id, a URL or an uploaded asset."
 DUE_EXACTLY_ONE = "Give either a due date or a number of days after the start, not both and not neither."
@@ -796,8 +798,10 @@ def parse_rubric(text: str, *, max_points=None) -> dict | None:
                 value = None
             if not sep or not name.strip() or value is None or not value.is_finite() or value < 0 or value > 10**6:
                 raise ValidationError(RUBRIC_POINTS.format(line=number, level=level))
-            parsed.append({"title": name.strip()[:200], "points": int(value) if value == int(value) else float(value)})
-        criteria.append({"title": title[:200], "levels": parsed})
+            parsed.append({"title": name.strip(), "points": int(value) if value == int(value) else float(value)})
+        if max(len(title), *(len(level["title"]) for level in parsed)) > RUBRIC_TITLE_MAX:
+            raise ValidationError(RUBRIC_TITLE_TOO_LONG.format(line=number, max=RUBRIC_TITLE_MAX))
+        criteria.append({"title": title, "levels": parsed})
     if not criteria:
         return None
     best = sum(max(Decimal(str(level["points"])) for level in c["levels"]) for c in criteria)
