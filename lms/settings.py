@@ -167,11 +167,12 @@ LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 SIGNUP_REDIRECT_URL = "learning:onboarding"  # accounts cannot import learning; it reads this name
 
-# --- Log-in brute-force protection (accounts.throttle; README "Security"). ---
-# Per client IP, before any hashing: log-in and sign-up POSTs per window.
 # Password hashing (accounts/hashers.py): threads per process, and their nice value (0 = normal priority).
 PASSWORD_HASH_THREADS = env.int("PASSWORD_HASH_THREADS", default=2)
 PASSWORD_HASH_NICE = env.int("PASSWORD_HASH_NICE", default=10)
+
+# --- Log-in brute-force protection (accounts.throttle; README "Security"). ---
+# Per client IP, before any hashing: log-in and sign-up POSTs per window.
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=20)
 LOGIN_RATE_WINDOW = 60  # seconds
 # Behind a reverse proxy, the client is the last X-Forwarded-For entry (lms.client_ip).
