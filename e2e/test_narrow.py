@@ -5,7 +5,8 @@ thread, a submitted assignment, a tutor conversation and an accommodation added,
 show a row). A page passes when ``document.documentElement.scrollWidth <= window.innerWidth`` (1 px for
 rounding); a wide table may scroll inside its own ``overflow-x: auto`` container, the page itself may not. A
 failure names the widest elements that stick out past the viewport (tag, id, classes, by how many px), and
-every page of a test is checked before it fails, so one run lists them all."""
+every page of a test is checked before it fails, so one run lists them all. Each page's 390 px screenshot is kept
+under ``test-artifacts/test_narrow/<test>/``."""
 
 from __future__ import annotations
 
@@ -82,6 +83,9 @@ class Narrow:
         assert page.viewport_size["width"] == NARROW
         assert not signed_in or "/accounts/login/" not in page.url, f"{name}: sent to the log-in page"
         self.checked += 1
+        slug = re.sub(r"[^a-z0-9]+", "-", name.lower()).strip("-")
+        self.journey.directory.mkdir(parents=True, exist_ok=True)  # kept beside the journeys' screenshots
+        page.screenshot(path=str(self.journey.directory / f"{self.checked:02d}-{slug}-{NARROW}.png"), full_page=True)
         found = page.evaluate(OVERFLOW_JS)
         if found:
             offenders = "; ".join(f"{o['name']} +{o['over']}px" for o in found["offenders"])
