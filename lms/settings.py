@@ -151,7 +151,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.EmailBackend",  # ModelBackend with a cheap per-request user read
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.LowPriorityArgon2PasswordHasher",  # Django's Argon2 in low-priority threads (accounts/hashers.py)
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -169,6 +169,9 @@ SIGNUP_REDIRECT_URL = "learning:onboarding"  # accounts cannot import learning; 
 
 # --- Log-in brute-force protection (accounts.throttle; README "Security"). ---
 # Per client IP, before any hashing: log-in and sign-up POSTs per window.
+# Password hashing (accounts/hashers.py): threads per process, and their nice value (0 = normal priority).
+PASSWORD_HASH_THREADS = env.int("PASSWORD_HASH_THREADS", default=2)
+PASSWORD_HASH_NICE = env.int("PASSWORD_HASH_NICE", default=10)
 LOGIN_RATE_LIMIT = env.int("LOGIN_RATE_LIMIT", default=20)
 LOGIN_RATE_WINDOW = 60  # seconds
 # Behind a reverse proxy, the client is the last X-Forwarded-For entry (lms.client_ip).
