@@ -25,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.harness import BASE_DIR, Gunicorn, load_average, setup_django
+from bench.harness import BASE_DIR, Gunicorn, install_in_venv, load_average, setup_django
 
 LOCUST_VERSION = "2.47.0"
 VENV = BASE_DIR / "var" / "peers" / "locust-venv"
@@ -35,13 +35,7 @@ PASSWORD = "demo-pass-2026"  # the demo accounts' password (README, "Demo data")
 
 
 def install_locust() -> Path:
-    marker = VENV / f".installed-{LOCUST_VERSION}"
-    if not marker.exists():
-        if not (VENV / "bin" / "python").exists():
-            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", f"locust=={LOCUST_VERSION}"], check=True)
-        marker.touch()
-    return VENV / "bin" / "locust"
+    return install_in_venv(VENV, f"locust=={LOCUST_VERSION}") / "locust"
 
 
 def prepare() -> dict:
