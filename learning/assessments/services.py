@@ -13,7 +13,8 @@ Contract:
   question not in the attempt, to a closed attempt or after the deadline is refused with a message.
 - :func:`submit_attempt` grades every frozen question, stores score, max score and ``passed`` with the
   finish time (the deadline when it has passed: the moment a worker noticed does not count), updates
-  mastery and records progress through ``learning.progress.services.record_item_progress``, all in one
+  mastery, records progress through ``learning.progress.services.record_item_progress`` and writes the
+  automatic grade's audit row (``audit.record_grade_change``, kind ``auto``, as a lab's), all in one
   transaction. Submitting twice, or racing :func:`close_expired_attempt`, gives one result: both lock
   the attempt and the second sees it closed.
 - Lock order everywhere: the enrollment row, then the attempt row (saving locks only the attempt).
@@ -50,7 +51,6 @@ from learning.assessments.models import (
     QuizRegrade,
 )
 from learning.assessments.models_submissions import GradeChangeKind
-from learning.assessments.signals import send_grades_changed
 from learning.progress.services import lock_learner_enrollment, record_item_progress
 from learning.progress.structure import get_course_structure
 from syllabus.models import ContentItem, Question
@@ -71,7 +71,9 @@ NOT_STUDENTS = gettext_noop("Only students of this offering can have accommodati
 NOTHING_TO_GRANT = gettext_noop("Set a time multiplier above 1, extra attempts or a later close date.")
 MULTIPLIER_RANGE = gettext_noop("The time multiplier must be between 1 and 10.")
 EXTRA_ATTEMPTS_RANGE = gettext_noop("Extra attempts must be between 0 and 100.")
-CONCURRENT_EDIT = gettext_noop("Someone changed these accommodations at the same moment; look at the list and save again.")
+CONCURRENT_EDIT = gettext_noop(
+    "Someone changed these accommodations at the same moment; look at the list and save again."
+)
 ITEM_NOT_IN_OFFERING = gettext_noop("That quiz is not part of this offering's course.")
 
 CLOSED_BY_STUDENT = "student"
@@ -194,7 +196,9 @@ def start_attempt(
                     extra_attempts=accommodation.extra_attempts,
                 )
             if allowance.open_attempt_id is not None:
-                raise ValidationError(gettext(ATTEMPT_OPEN), code="open", params={"attempt_id": allowance.open_attempt_id})
+                raise ValidationError(
+                    gettext(ATTEMPT_OPEN), code="open", params={"attempt_id": allowance.open_attempt_id}
+                )
             if allowance.left == 0:
                 raise ValidationError(gettext(NO_ATTEMPTS_LEFT), code="no_attempts")
             seen = (
@@ -424,6 +428,18 @@ def _finish(*, attempt_id: int, now: datetime, closed_by: str) -> tuple[QuizAtte
         attempt.submitted_at = finish
         attempt.raw_response_json = {**(attempt.raw_response_json or {}), "closed_by": closed_by}
         attempt.save(update_fields=["score_obtained", "max_score", "passed", "submitted_at", "raw_response_json"])
+        correct = sum(1 for row in rows if row.is_correct)
+        record_grade_change(  # the automatic grade in the one audit trail, as a lab's first run writes it
+            actor=None,
+            target=attempt,
+            student_id=attempt.user_id,
+            offering=attempt.course_offering,
+            item_id=attempt.content_item_id,
+            kind=GradeChangeKind.AUTO,
+            from_value=None,
+            to_value=score,
+            reason=f"{correct} of {len(rows)} questions correct; closed by the {closed_by}",
+        )
         _after_grading(attempt=attempt, now=now)
     return attempt, True
 
@@ -433,10 +449,9 @@ def _pass_mark(attempt: QuizAttempt) -> Decimal:
 
 
 def _after_grading(*, attempt: QuizAttempt, now: datetime) -> None:
-    """Mastery and progress after an attempt's grade changed (inside the caller's transaction); the layers
-    above hear of it (``signals.grades_changed``: the course grade)."""
+    """Mastery and progress after an attempt's grade changed (inside the caller's transaction). The layers
+    above hear of the change from the caller's ``record_grade_change`` (``signals.grades_changed``)."""
     offering = attempt.course_offering
-    send_grades_changed(offering_id=attempt.course_offering_id, user_ids=[attempt.user_id])
     item = ContentItem.objects.only("id", "data_json").get(pk=attempt.content_item_id)
     settings = rules.quiz_settings(item.data_json)
     mastery = refresh_mastery(user_id=attempt.user_id, offering=offering, item=item, settings=settings, now=now)
