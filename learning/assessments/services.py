@@ -398,6 +398,19 @@ def close_expired_attempts(*, now: datetime | None = None, limit: int = 1000) ->
     return closed
 
 
+def queue_expired_attempts(*, now: datetime | None = None) -> int:
+    """The scheduler's job (``manage.py run_scheduler``): when an open attempt is past its deadline, queue one
+    sweep (``tasks.close_expired_attempts_task``) for the worker; 0 or 1 task. The safety net for attempts
+    whose deadline task was lost or never deferred (a backend that cannot defer)."""
+    from learning.assessments.tasks import close_expired_attempts_task
+
+    now = now or timezone.now()
+    if not QuizAttempt.objects.filter(submitted_at__isnull=True, deadline_at__lte=now).exists():
+        return 0
+    close_expired_attempts_task.enqueue()
+    return 1
+
+
 def _grade_rows(rows: list[QuizAttemptQuestion]) -> tuple[Decimal, Decimal]:
     score = max_score = Decimal(0)
     for row in rows:

@@ -452,3 +452,22 @@ def test_a_timed_start_enqueues_the_deadline_task_at_the_deadline(world, setting
     world.a.offering.ends_at = None
     services.start_attempt(actor=world.a.student, offering=world.a.offering, item_id=untimed.item.pk)
     assert DBTaskResult.objects.count() == 1  # no deadline, no task
+
+
+def test_the_scheduler_closes_expired_attempts_at_their_deadline(world):
+    """Issue 17: an attempt left open is closed by a background task (whose deadline task was never deferred:
+    the immediate backend of the tests cannot defer) — the scheduler's ``expired quiz attempts`` job."""
+    from learning.management.commands import run_scheduler
+
+    quiz = build_quiz(world.a, questions=1, time_limit_seconds=60)
+    start = timezone.now() - timedelta(minutes=10)
+    expired = _start(world, quiz, now=start)
+    other = build_quiz(world.a, questions=1, time_limit_seconds=3600)
+    running = _start(world, other)
+    assert run_scheduler.run_jobs()["expired quiz attempts"] == 1
+    expired.refresh_from_db()
+    assert expired.submitted_at == start + timedelta(seconds=60) and expired.score_obtained == 0
+    assert expired.raw_response_json["closed_by"] == services.CLOSED_BY_DEADLINE
+    running.refresh_from_db()
+    assert running.submitted_at is None  # still within its time
+    assert run_scheduler.run_jobs()["expired quiz attempts"] == 0  # nothing left to close: no task queued
