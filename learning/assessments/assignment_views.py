@@ -127,6 +127,7 @@ def assignment_page(request, offering_id: int, item_id: int):
     times = assignments.student_deadlines(
         settings_=config, offering=found.offering, item=found.item, student_id=request.user.pk
     )
+    refusal = assignments.hand_in_refusal(config=config, times=times, now=timezone.now())
     files = (
         list(SubmissionFile.objects.filter(assignment_submission=submission).defer("data").order_by("role", "path"))
         if submission
@@ -140,7 +141,7 @@ def assignment_page(request, offering_id: int, item_id: int):
         "submission": submission,
         "form": form,
         "times": times,
-        "now": timezone.now(),
+        "closed_reason": " ".join(refusal.messages) if refusal is not None else "",
         "visible": visible,
         "files": [f for f in files if f.role == "submission" or visible],
         "rubric_rows": _rubric_rows(config, submission) if visible else [],

@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from learning.assessments import assignments
 from learning.assessments.tests.lab_fixtures import RUBRIC, build_assignment
@@ -214,6 +215,55 @@ def test_the_student_page_refuses_bad_input(client, task, data, message):
     if message:
         assert message in response.content.decode()
     assert not AssignmentSubmission.objects.filter(status="submitted").exists()
+
+
+def _on_page(moment) -> str:
+    return f"{moment:%d %b %Y, %H:%M} UTC"
+
+
+def test_after_the_cutoff_the_page_says_closed_and_why_instead_of_the_form(client, world):
+    due = (timezone.now() - timedelta(days=5)).replace(microsecond=0)
+    task = build_assignment(world.a, due_at=due.isoformat())  # cut-off: due + 3 days, two days ago
+    url = reverse("assignments:assignment", args=[task.offering.pk, task.item.pk])
+    client.force_login(task.student)
+    page = client.get(url).content.decode()
+    closed = assignments.ASSIGNMENT_CLOSED.format(date=_on_page(due + timedelta(days=3)))
+    assert closed in page
+    assert 'name="action"' not in page and 'enctype="multipart/form-data"' not in page
+    # A tab opened before the cut-off posts anyway: refused with the same message, nothing written.
+    response = client.post(url, {"action": "submit", "text": "too late"})
+    assert response.status_code == 400 and closed in response.content.decode()
+    assert not AssignmentSubmission.objects.exists()
+
+
+def test_an_extension_reopens_the_form_until_it_ends(client, world):
+    due = (timezone.now() - timedelta(days=5)).replace(microsecond=0)
+    task = build_assignment(world.a, due_at=due.isoformat(), late_policy={"accept_late": False})
+    url = reverse("assignments:assignment", args=[task.offering.pk, task.item.pk])
+    extension = Accommodation.objects.create(
+        university=task.offering.university, course_offering=task.offering, student=task.student,
+        content_item=task.item, extended_until=timezone.now() + timedelta(days=1),
+    )  # fmt: skip
+    client.force_login(task.student)
+    page = client.get(url).content.decode()
+    assert 'name="action" value="submit"' in page and "hand-in-closed" not in page
+    assert client.post(url, {"action": "submit", "text": "in time"}).status_code == 302
+    AssignmentSubmission.objects.all().delete()
+    ended = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    Accommodation.objects.filter(pk=extension.pk).update(extended_until=ended)
+    page = client.get(url).content.decode()
+    assert assignments.ASSIGNMENT_EXTENSION_ENDED.format(date=_on_page(ended)) in page
+    assert 'name="action"' not in page
+    response = client.post(url, {"action": "submit", "text": "too late"})
+    assert response.status_code == 400 and not AssignmentSubmission.objects.exists()
+
+
+def test_before_it_opens_the_page_says_when_instead_of_the_form(client, world):
+    opens = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    task = build_assignment(world.a, available_from=opens.isoformat())
+    client.force_login(task.student)
+    page = client.get(reverse("assignments:assignment", args=[task.offering.pk, task.item.pk])).content.decode()
+    assert assignments.ASSIGNMENT_NOT_OPEN.format(date=_on_page(opens)) in page and 'name="action"' not in page
 
 
 def test_strangers_get_404(client, world, task):
