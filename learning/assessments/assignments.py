@@ -448,6 +448,9 @@ def apply_missing_scores(*, actor, offering, item, now=None) -> int:
     )
     for enrollment in students.select_related("user"):
         times = student_deadlines(settings_=config, offering=offering, item=item, student_id=enrollment.user_id)
+        cutoff = times.cutoff_at if times else None
+        if missing_score(max_points=config.max_points, policy=config.late_policy, cutoff_at=cutoff, now=now) is None:
+            continue  # before this student's cut-off: no row is made (the student's page would show a "Draft")
         with transaction.atomic():
             row, _ = AssignmentSubmission.objects.select_for_update().get_or_create(
                 user_id=enrollment.user_id,
@@ -456,8 +459,8 @@ def apply_missing_scores(*, actor, offering, item, now=None) -> int:
                 defaults={"university_id": offering.university_id, "max_score": config.max_points},
             )
             score = missing_score(
-                max_points=config.max_points, policy=config.late_policy,
-                cutoff_at=times.cutoff_at if times else None, now=now, exempt=row.late_exempt,
+                max_points=config.max_points, policy=config.late_policy, cutoff_at=cutoff, now=now,
+                exempt=row.late_exempt,
             )  # fmt: skip
             if score is None or row.is_missing or row.status == AssignmentStatus.SUBMITTED:
                 continue

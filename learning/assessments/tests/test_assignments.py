@@ -175,6 +175,7 @@ def test_missing_score_after_the_cutoff_but_not_for_exempt_students(world):
     )  # fmt: skip
     assert assignments.apply_missing_scores(actor=world.a.instructor, offering=task.offering, item=task.item,
                                             now=DUE) == 0  # fmt: skip
+    assert not AssignmentSubmission.objects.filter(user=task.student).exists()  # before the cut-off: no empty row
     assert assignments.apply_missing_scores(actor=world.a.instructor, offering=task.offering, item=task.item,
                                             now=DUE + timedelta(seconds=1)) == 1  # fmt: skip
     missing = AssignmentSubmission.objects.get(user=task.student)
