@@ -28,7 +28,6 @@ Contract:
 from __future__ import annotations
 
 import contextlib
-import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,8 +53,6 @@ from learning.assessments.models_submissions import GradeChangeKind
 from learning.progress.services import lock_learner_enrollment, record_item_progress
 from learning.progress.structure import get_course_structure
 from syllabus.models import ContentItem, Question
-
-log = logging.getLogger(__name__)
 
 NOT_A_QUIZ = gettext_noop("This item is not a quiz of the course.")
 POOL_EMPTY = gettext_noop("This quiz has no questions yet.")
@@ -270,17 +267,11 @@ def _open_attempt_id(*, user, offering, item) -> int | None:
 
 
 def _schedule_close(attempt_id: int, deadline: datetime) -> None:
-    """Enqueue the deadline task (a backend that cannot defer, e.g. the immediate one in tests, is
-    skipped: the next touch and the sweep close the attempt)."""
-    from learning.assessments.tasks import close_expired_attempt_task
+    """The deadline task (not on a backend that cannot defer: the next touch and the scheduler's sweep close
+    the attempt then)."""
+    from learning.assessments.tasks import close_expired_attempt_task, enqueue_at
 
-    try:
-        backend = close_expired_attempt_task.get_backend()
-        if not backend.supports_defer:
-            return
-        close_expired_attempt_task.using(run_after=deadline).enqueue(attempt_id)
-    except Exception:  # noqa: BLE001 - the attempt is still closed on next touch and by the sweep
-        log.exception("could not schedule the deadline of quiz attempt %s", attempt_id)
+    enqueue_at(close_expired_attempt_task, deadline, attempt_id)
 
 
 def _locked_attempt(attempt_id: int) -> QuizAttempt:

@@ -14,9 +14,28 @@ Arguments are ids, never model instances.
 
 from __future__ import annotations
 
+import logging
+from datetime import datetime
+
 from django_tasks import task
 
 from learning.assessments import services
+
+logger = logging.getLogger(__name__)
+
+
+def enqueue_at(deferred_task, run_after: datetime, *args) -> bool:
+    """Queue ``deferred_task(*args)`` to run at ``run_after``. False (nothing queued) on a backend that cannot
+    defer (the immediate one in tests) or when queueing fails (logged): every caller keeps another path that
+    does the same work (the next touch, the scheduler's sweep)."""
+    try:
+        if not deferred_task.get_backend().supports_defer:
+            return False
+        deferred_task.using(run_after=run_after).enqueue(*args)
+    except Exception:  # noqa: BLE001 - the other paths remain
+        logger.exception("could not schedule %s%r at %s", deferred_task.name, args, run_after)
+        return False
+    return True
 
 
 @task()

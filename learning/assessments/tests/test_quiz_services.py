@@ -471,3 +471,16 @@ def test_the_scheduler_closes_expired_attempts_at_their_deadline(world):
     running.refresh_from_db()
     assert running.submitted_at is None  # still within its time
     assert run_scheduler.run_jobs()["expired quiz attempts"] == 0  # nothing left to close: no task queued
+
+
+def test_a_timed_start_defers_the_deadline_task_on_a_queue_that_can(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # the production queue
+    quiz = build_quiz(world.a, questions=1, time_limit_seconds=60)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = _start(world, quiz)
+    task = DBTaskResult.objects.get(task_path__endswith="close_expired_attempt_task")
+    assert (task.run_after, task.args_kwargs["args"]) == (attempt.deadline_at, [attempt.pk])
