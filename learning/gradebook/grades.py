@@ -41,6 +41,7 @@ from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
 from learning.gradebook import policy as arithmetic
 from learning.gradebook.models import CourseGrade, GradingPolicy
 from learning.gradebook.permissions import can_manage_grading
+from learning.gradebook.reasons import clean_reason
 from learning.gradebook.scores import LEARNER_STATUSES, offering_policy, offering_scores
 
 INLINE_LIMIT = 200  # a whole-offering recompute above this many learners goes to the task queue
@@ -49,7 +50,6 @@ ALREADY_FINALIZED = "The course grades of this offering are already final."
 NO_GRADED_ITEMS = "This offering has no graded items, so there are no course grades to finalise."
 NOT_A_LEARNER = "This student is not enrolled in the offering."
 REASON_REQUIRED = "Say why the course grade is overridden."
-REASON_TOO_LONG = "The reason is at most 1000 characters."
 SCORE_INVALID = "Enter the course grade as a percentage between 0 and 200."
 MAX_SCORE = Decimal(200)  # extra credit can take a grade past 100 %
 
@@ -254,12 +254,8 @@ def parse_score(value) -> Decimal:
 def override_course_grade(*, actor, offering, student_id: int, score, reason: str) -> CourseGrade:
     """Set a student's final course grade by hand, with a reason (audited). Works before and after
     finalisation; the letter and pass follow the offering's scale and pass mark."""
-    reason = " ".join((reason or "").replace("\x00", "").split())
     score = parse_score(score)
-    if not reason:
-        raise ValidationError(REASON_REQUIRED, code="reason_required")
-    if len(reason) > 1000:
-        raise ValidationError(REASON_TOO_LONG, code="reason_too_long")
+    reason = clean_reason(reason, required=REASON_REQUIRED)
     _require_manager(actor, offering)
     with transaction.atomic():
         if not CourseEnrollment.objects.filter(

@@ -59,6 +59,14 @@ def _spread(error: ValidationError, settings_form, problems: list[str]) -> None:
         problems.extend(error.messages)
 
 
+def _into_form(form, error: ValidationError, *, default: str | None) -> None:
+    """A service's refusal into the form: a reason's refusal (codes ``reason_*``) under the reason field, any
+    other under ``default`` (None: above the form)."""
+    for refusal in error.error_list:
+        code = refusal.code or ""
+        form.add_error("reason" if code.startswith("reason_") else default, refusal.messages)
+
+
 def _initial(policy) -> tuple[dict, list[dict], list[dict]]:
     names = {category.key: category.name for category in policy.categories}
     return (
@@ -112,7 +120,11 @@ def policy(request, offering_id: int):
                 preview = policy_services.preview_policy(offering=offering, draft=draft)
             except ValidationError as error:
                 _spread(error, settings_form, problems)
-        status = 400 if (problems or not settings_form.is_valid() or not categories.is_valid() or not items.is_valid()) else 200
+        status = (
+            400
+            if (problems or not settings_form.is_valid() or not categories.is_valid() or not items.is_valid())
+            else 200
+        )
     else:
         settings_form = PolicySettingsForm(initial=settings_initial, university=offering.university)
         categories = CategoryFormSet(initial=categories_initial, prefix="categories")
@@ -210,9 +222,7 @@ def override(request, offering_id: int, student_id: int):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                for message in error.messages:
-                    field = "reason" if "reason" in message.lower() else "score"
-                    form.add_error(field, message)
+                _into_form(form, error, default="score")
             else:
                 name = enrollment.user.full_name or enrollment.user.email
                 messages.success(request, OVERRIDDEN.format(name=name, score=saved.final_score))
@@ -241,8 +251,7 @@ def revoke(request, offering_id: int, certificate_id: int):
                     actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"]
                 )
             except ValidationError as error:
-                for message in error.messages:
-                    form.add_error("reason" if "reason" in message.lower() else None, message)
+                _into_form(form, error, default=None)
             else:
                 name = certificate.user.full_name or certificate.user.email
                 messages.success(request, REVOKED.format(name=name))

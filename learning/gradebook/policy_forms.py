@@ -7,6 +7,7 @@ from django import forms
 
 from learning.gradebook.models import CertificateRule, GradingScale, ItemKind
 from learning.gradebook.policy_services import CategoryDraft, ItemDraft, PolicyDraft
+from learning.gradebook.reasons import MAX_REASON
 from learning.gradebook.scores import PLATFORM_SCALE_NAME
 
 NAME_WITHOUT_WEIGHT = "Give the category a weight (0 to 100)."
@@ -45,8 +46,8 @@ class CategoryForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             if name != "id":
-                field.widget.attrs["class"] = "form-select form-select-sm" if name == "default_kind" else (
-                    "form-control form-control-sm"
+                field.widget.attrs["class"] = (
+                    "form-select form-select-sm" if name == "default_kind" else ("form-control form-control-sm")
                 )
 
     def clean(self):
@@ -111,11 +112,11 @@ def draft_from(settings_form, categories, items) -> PolicyDraft:
 
 class CourseGradeOverrideForm(forms.Form):
     score = forms.CharField(max_length=20, label="Final course grade (%)")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, label="Reason")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_REASON, label="Reason")
 
 
 class RevokeCertificateForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, label="Reason")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_REASON, label="Reason")
 
 
 class GradingScaleForm(forms.Form):

@@ -20,6 +20,7 @@ from learning.enrollment import services as enrollment_services
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
 from learning.gradebook import grades, services
 from learning.gradebook.models import Certificate, CertificateRule, CourseGrade, GradingPolicy
+from learning.gradebook.reasons import REASON_TOO_LONG
 from learning.gradebook.tests import builders
 from learning.gradebook.tests.builders import assignment_submission, quiz_attempt
 
@@ -71,7 +72,9 @@ def test_recompute_is_set_based(world, django_assert_max_num_queries):
     items += [builders.lab(a, module=module, title=f"L{n}") for n in range(10)]
     items += [builders.assignment(a, module=module, title=f"A{n}") for n in range(10)]
     users = builders.learners(a, 199)
-    builders.bulk_scores(a.offering, users, items, score_of=lambda i, j: None if (i + j) % 5 == 0 else (i + 3 * j) % 101)
+    builders.bulk_scores(
+        a.offering, users, items, score_of=lambda i, j: None if (i + j) % 5 == 0 else (i + 3 * j) % 101
+    )
     with django_assert_max_num_queries(12):
         written = grades.recompute_course_grades(a.offering)
     assert written == 200 and CourseGrade.objects.filter(course_offering=a.offering).count() == 200
@@ -116,6 +119,8 @@ def test_finalise_then_only_an_override_changes_it(world, graded, django_capture
 
     for bad_score, bad_reason, message in (
         ("75", "   ", grades.REASON_REQUIRED),
+        ("75", "\x00", grades.REASON_REQUIRED),
+        ("75", "x" * 1001, REASON_TOO_LONG.format(max=1000)),
         ("-1", "Oral exam", grades.SCORE_INVALID),
         ("abc", "Oral exam", grades.SCORE_INVALID),
         ("201", "Oral exam", grades.SCORE_INVALID),

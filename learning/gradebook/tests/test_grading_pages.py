@@ -259,6 +259,8 @@ def test_override_form(client, world, course):
         ({"score": "80", "reason": "   "}, "This field is required"),
         ({"score": "eighty", "reason": "Viva"}, grades.SCORE_INVALID),
         ({"score": "-3", "reason": "Viva"}, grades.SCORE_INVALID),
+        ({"score": "250", "reason": "Viva"}, grades.SCORE_INVALID),
+        ({"score": "80", "reason": "x" * 1001}, "at most 1000 characters"),
     ):
         response = client.post(page, data)
         assert response.status_code == 400 and message in response.content.decode()
