@@ -84,10 +84,6 @@ FROM written w LEFT JOIN before b ON b.user_id = w.user_id
 """
 
 
-def _cent(value: float | None) -> Decimal | None:
-    return None if value is None else arithmetic.round_percent(value)
-
-
 def compute_rows(offering, *, user_ids=None) -> list[tuple[int, Decimal, str | None, bool | None, Decimal | None]]:
     """(user id, final, letter, passed, current) of each learner, from the scores and the policy. No writes."""
     policy = offering_policy(offering)
@@ -97,8 +93,8 @@ def compute_rows(offering, *, user_ids=None) -> list[tuple[int, Decimal, str | N
     rows = []
     for student in data.students:
         result = policy.grade(data.policy_scores(student.id))
-        final = _cent(result.final)
-        rows.append((student.id, final, policy.letter(final), policy.passed(final), _cent(result.current)))
+        final = arithmetic.cent(result.final)
+        rows.append((student.id, final, policy.letter(final), policy.passed(final), arithmetic.cent(result.current)))
     return rows
 
 

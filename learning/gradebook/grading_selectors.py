@@ -21,9 +21,7 @@ COURSE_GRADES_PAGE_SIZE = 50
 
 def get_offering_for_grading(user, offering_id: int) -> CourseOffering:
     """The offering if ``user`` may read its course grades (teaches it or administers it), else 404."""
-    offering = (
-        course_grades_visible_to(user).select_related("course", "university").filter(pk=offering_id).first()
-    )
+    offering = course_grades_visible_to(user).select_related("course", "university").filter(pk=offering_id).first()
     if offering is None:
         raise Http404("No such offering.")
     return offering
@@ -64,9 +62,7 @@ def course_grade_rows(offering, *, page: int | str = 1):
     page_obj = paginator.get_page(page)
     ids = [enrollment.user_id for enrollment in page_obj.object_list]
     grades = {g.user_id: g for g in CourseGrade.objects.filter(course_offering_id=offering.pk, user_id__in=ids)}
-    certificates = {
-        c.user_id: c for c in Certificate.objects.filter(course_offering_id=offering.pk, user_id__in=ids)
-    }
+    certificates = {c.user_id: c for c in Certificate.objects.filter(course_offering_id=offering.pk, user_id__in=ids)}
     rows = [
         CourseGradeRow(
             student_id=e.user_id,
@@ -142,10 +138,6 @@ class StudentGrades:
     has_items: bool
 
 
-def _cent(value: float | None) -> Decimal | None:
-    return None if value is None else arithmetic.round_percent(value)
-
-
 def student_grades(user, offering) -> StudentGrades:
     """The student's grades in the offering, computed live from the scores and the policy (the stored row
     is read too: a finalised or overridden final grade is what counts). At most ten queries."""
@@ -177,15 +169,15 @@ def student_grades(user, offering) -> StudentGrades:
             name=category.name,
             weight=category.weight,
             drop_lowest=category.drop_lowest,
-            current=_cent(result.current_categories[category.key].percent),
-            final=_cent(result.final_categories[category.key].percent)
+            current=arithmetic.cent(result.current_categories[category.key].percent),
+            final=arithmetic.cent(result.final_categories[category.key].percent)
             if result.final_categories[category.key].percent is not None
             else (Decimal(0) if lines[category.key] else None),
             items=lines[category.key],
         )
         for category in policy.categories
     ]
-    current, final = _cent(result.current), _cent(result.final)
+    current, final = arithmetic.cent(result.current), arithmetic.cent(result.final)
     return StudentGrades(
         categories=categories,
         current=current,

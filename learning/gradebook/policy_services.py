@@ -214,11 +214,9 @@ class Preview:
 
     @property
     def distribution(self) -> list[tuple[str, int, int]]:
-        return [(letter, self.letters_before.get(letter, 0), self.letters_after.get(letter, 0)) for letter in self.letters]
-
-
-def _cent(value: float | None) -> Decimal | None:
-    return None if value is None else arithmetic.round_percent(value)
+        return [
+            (letter, self.letters_before.get(letter, 0), self.letters_after.get(letter, 0)) for letter in self.letters
+        ]
 
 
 def preview_policy(*, offering, draft: PolicyDraft, limit: int = 50) -> Preview:
@@ -233,12 +231,12 @@ def preview_policy(*, offering, draft: PolicyDraft, limit: int = 50) -> Preview:
     for student in data.students:
         scores = data.policy_scores(student.id)
         old, new = before.grade(scores), after.grade(scores)
-        final_before, final_after = _cent(old.final), _cent(new.final)
+        final_before, final_after = arithmetic.cent(old.final), arithmetic.cent(new.final)
         row = PreviewRow(
             student_id=student.id,
             name=student.full_name or student.email,
-            current_before=_cent(old.current),
-            current_after=_cent(new.current),
+            current_before=arithmetic.cent(old.current),
+            current_after=arithmetic.cent(new.current),
             final_before=final_before,
             final_after=final_after,
             letter_before=before.letter(final_before),
