@@ -21,6 +21,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 
 from catalog.models import CourseOffering
 from learning.gradebook import policy as arithmetic
@@ -292,43 +294,41 @@ def save_grading_policy(*, actor, offering, draft: PolicyDraft) -> OfferingPolic
         kept = [c.id for c in draft.categories if c.id is not None]
         GradingCategory.objects.filter(course_offering_id=offering.pk).exclude(pk__in=kept).delete()
         # Free the names and default kinds first, so that swapping two names never trips the unique keys.
-        GradingCategory.objects.filter(pk__in=kept).update(default_kind=None)
-        for category in GradingCategory.objects.filter(pk__in=kept):
-            category.name = f"\x01{category.pk}"
-            category.save(update_fields=["name"])
-        saved: dict[str, GradingCategory] = {}
+        GradingCategory.objects.filter(pk__in=kept).update(
+            name=Concat(Value("\x01"), Cast("pk", output_field=CharField())), default_kind=None
+        )
+        existing, new = [], []
         for position, c in enumerate(draft.categories, start=1):
-            values = {
-                "name": c.name.strip(),
-                "weight": c.weight,
-                "drop_lowest": c.drop_lowest,
-                "default_kind": c.default_kind or None,
-                "position": position,
-            }
-            if c.id is not None:
-                GradingCategory.objects.filter(pk=c.id).update(**values)
-                row = GradingCategory(pk=c.id, **values)
-            else:
-                row = GradingCategory.objects.create(
-                    university_id=offering.university_id, course_offering_id=offering.pk, **values
-                )
-            saved[values["name"]] = row
-        for item in draft.items:
-            GradingItem.objects.update_or_create(
+            row = GradingCategory(
+                pk=c.id,
+                university_id=offering.university_id,
                 course_offering_id=offering.pk,
-                content_item_id=item.item_id,
-                defaults={
-                    "category_id": saved[item.category.strip()].pk,
-                    "never_drop": item.never_drop,
-                    "extra_credit": item.extra_credit,
-                },
-                create_defaults={
-                    "university_id": offering.university_id,
-                    "category_id": saved[item.category.strip()].pk,
-                    "never_drop": item.never_drop,
-                    "extra_credit": item.extra_credit,
-                },
+                name=c.name.strip(),
+                weight=c.weight,
+                drop_lowest=c.drop_lowest,
+                default_kind=c.default_kind or None,
+                position=position,
             )
+            (existing if c.id is not None else new).append(row)
+        GradingCategory.objects.bulk_update(existing, ["name", "weight", "drop_lowest", "default_kind", "position"])
+        GradingCategory.objects.bulk_create(new)
+        saved = {row.name: row for row in existing + new}
+        GradingItem.objects.bulk_create(
+            [
+                GradingItem(
+                    university_id=offering.university_id,
+                    course_offering_id=offering.pk,
+                    content_item_id=item.item_id,
+                    category_id=saved[item.category.strip()].pk,
+                    never_drop=item.never_drop,
+                    extra_credit=item.extra_credit,
+                )
+                for item in draft.items
+            ],
+            update_conflicts=True,
+            unique_fields=["course_offering", "content_item"],
+            update_fields=["category", "never_drop", "extra_credit"],
+        )
         schedule_recompute(offering.pk)
     return offering_policy(offering)
 

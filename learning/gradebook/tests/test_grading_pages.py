@@ -4,6 +4,7 @@ student's own grades; denied access (TA 403 on acting, other universities and st
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
@@ -147,7 +148,7 @@ def test_save_writes_the_policy_and_recomputes(client, world, course, django_cap
         ({"certificate_valid_months": "0"}, "greater than or equal to 1"),
         ({"certificate_rule": "whenever"}, "Select a valid choice"),
         ({"categories-0-id": "999999"}, "not part of this offering"),
-        ({"items-TOTAL_FORMS": "x"}, ""),
+        ({"items-TOTAL_FORMS": "x"}, "ManagementForm data is missing or has been tampered with"),
     ],
 )
 def test_bad_policy_input_writes_nothing(client, world, course, change, message):
@@ -378,3 +379,34 @@ def test_expiry_shows_on_the_page_and_in_the_credential(client, world):
     past = timezone.now() - timedelta(days=400)
     Certificate.objects.filter(pk=certificate.pk).update(issued_at=past, expires_at=past + timedelta(days=180))
     assert "Expired" in client.get(page).content.decode()
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_saving_a_policy_runs_a_fixed_number_of_queries_whatever_the_items(world, count, django_assert_num_queries):
+    from learning.gradebook.tests.bigbook import build_big_gradebook
+
+    a = world.a
+    made = build_big_gradebook(offering=a.offering, students=1, items=count, prefix=f"pq{count}")
+    old = GradingCategory.objects.create(university=a.university, course_offering=a.offering, name="Work", weight=100)
+    draft = policy_services.PolicyDraft(
+        categories=[
+            # the saved "Work" becomes "Exams" and a new category takes its name
+            policy_services.CategoryDraft(name="Exams", weight=Decimal(60), default_kind="quiz", id=old.pk),
+            policy_services.CategoryDraft(name="Work", weight=Decimal(40)),
+        ],
+        items=[
+            policy_services.ItemDraft(item_id=item.pk, category="Exams" if n % 2 else "Work", never_drop=n == 0)
+            for n, item in enumerate(made.items)
+        ],
+    )
+    # the same count for 3 items and for 60 (it was 42 and 384): the items are written in one statement
+    with django_assert_num_queries(23):
+        policy_services.save_grading_policy(actor=a.instructor, offering=a.offering, draft=draft)
+    rows = GradingItem.objects.filter(course_offering=a.offering)
+    assert rows.count() == count and rows.filter(category__name="Exams").count() == count // 2
+    assert rows.get(content_item=made.items[0]).never_drop
+    assert GradingCategory.objects.get(pk=old.pk).name == "Exams"
+    # a second save moves every item (an update of the same rows, still one statement)
+    moved = replace(draft, items=[replace(item, category="Work") for item in draft.items])
+    policy_services.save_grading_policy(actor=a.instructor, offering=a.offering, draft=moved)
+    assert rows.count() == count and not rows.filter(category__name="Exams").exists()
