@@ -1,5 +1,6 @@
 """Reads of the grading pages: access selectors (404 for what a user may not see), the instructor's
-course-grades list, a student's own grades, the grades My learning shows. Fixed numbers of queries."""
+course-grades list, a student's own grades. Fixed numbers of queries. (My learning reads its grades in the
+enrollments' query, ``learning.enrollment.selectors``.)"""
 
 from __future__ import annotations
 
@@ -192,11 +193,3 @@ def student_grades(user, offering) -> StudentGrades:
         ungraded=ungraded,
         has_items=bool(data.items),
     )
-
-
-def dashboard_grades(user, offering_ids) -> dict[int, CourseGrade]:
-    """``{offering id: course grade row}`` of the user (My learning shows current and final). One query."""
-    return {
-        grade.course_offering_id: grade
-        for grade in CourseGrade.objects.filter(user_id=user.pk, course_offering_id__in=list(offering_ids))
-    }
