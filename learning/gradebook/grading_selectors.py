@@ -13,7 +13,7 @@ from django.http import Http404
 from catalog.models import CourseOffering
 from learning.enrollment.models import CourseEnrollment
 from learning.gradebook import policy as arithmetic
-from learning.gradebook.models import Certificate, CourseGrade
+from learning.gradebook.models import Certificate, CourseGrade, GradingScale
 from learning.gradebook.permissions import course_grades_visible_to
 from learning.gradebook.scores import LEARNER_STATUSES, ItemScore, offering_policy, offering_scores
 
@@ -99,6 +99,19 @@ def get_certificate_for_staff(offering, certificate_id: int) -> Certificate:
     if certificate is None:
         raise Http404("No such certificate.")
     return certificate
+
+
+def get_scale_of_offering_university(offering, scale_id: int) -> GradingScale:
+    """A grading scale of the offering's university (with its rows), else 404 (another university's too)."""
+    scale = (
+        GradingScale.objects.filter(pk=scale_id, university_id=offering.university_id)
+        .select_related("university")
+        .prefetch_related("rows")
+        .first()
+    )
+    if scale is None:
+        raise Http404("No such grading scale.")
+    return scale
 
 
 # --- a student's own grades -------------------------------------------------------------------------------

@@ -115,15 +115,36 @@ class CourseGradeOverrideForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_REASON, label="Reason")
 
 
+class RemoveOverrideForm(forms.Form):
+    prefix = "remove"  # on the override page next to the override form's own reason
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON, label="Reason")
+
+
 class RevokeCertificateForm(forms.Form):
     reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_REASON, label="Reason")
 
 
-class GradingScaleForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    rows = forms.CharField(
+def _rows_field() -> forms.CharField:
+    return forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=2000,
         label="Rows",
         help_text="One per line: the letter, then its lower bound in percent (e.g. “A 94”). One row must be 0.",
     )
+
+
+class GradingScaleForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    rows = _rows_field()
+
+
+class ScaleRowsForm(forms.Form):
+    """An existing scale's rows (its name stays)."""
+
+    rows = _rows_field()
+
+
+def scale_rows_text(scale: GradingScale) -> str:
+    """The scale's rows as the form shows them, best first (``A 94`` per line)."""
+    rows = sorted(scale.rows.all(), key=lambda row: -row.lower_bound)
+    return "\n".join(f"{row.letter} {row.lower_bound.normalize():f}" for row in rows)

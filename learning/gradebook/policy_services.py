@@ -11,6 +11,8 @@ Contract:
   current and final, letter and pass — without writing (one read of the scores for both policies).
 - ``create_grading_scale(actor=, university=, name=, rows=)``: a university's scale; its admins only. Rows
   are (letter, lower bound %) with distinct letters and bounds and one bound at 0 (every grade has a letter).
+  ``update_grading_scale_rows(actor=, scale=, rows=)`` replaces a scale's rows (the same checks and admins);
+  the offerings that use it are recomputed after commit (finalised ones do not move).
 """
 
 from __future__ import annotations
@@ -361,12 +363,7 @@ def create_grading_scale(*, actor, university, name: str, rows: list[tuple[str, 
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
         raise ValidationError({"name": ["Give the scale a name of at most 100 characters."]})
-    if len(rows) < 2:
-        raise ValidationError({"rows": [SCALE_ROWS]})
-    if len({letter for letter, _ in rows}) != len(rows) or len({bound for _, bound in rows}) != len(rows):
-        raise ValidationError({"rows": [SCALE_DUPLICATE]})
-    if not any(bound == 0 for _, bound in rows):
-        raise ValidationError({"rows": [SCALE_NEEDS_ZERO]})
+    _check_scale_rows(rows)
     try:
         with transaction.atomic():
             scale = GradingScale.objects.create(university_id=university.pk, name=name)
@@ -375,4 +372,32 @@ def create_grading_scale(*, actor, university, name: str, rows: list[tuple[str, 
             )
     except IntegrityError:
         raise ValidationError({"name": [SCALE_EXISTS]}) from None
+    return scale
+
+
+def _check_scale_rows(rows: list[tuple[str, Decimal]]) -> None:
+    if len(rows) < 2:
+        raise ValidationError({"rows": [SCALE_ROWS]})
+    if len({letter for letter, _ in rows}) != len(rows) or len({bound for _, bound in rows}) != len(rows):
+        raise ValidationError({"rows": [SCALE_DUPLICATE]})
+    if not any(bound == 0 for _, bound in rows):
+        raise ValidationError({"rows": [SCALE_NEEDS_ZERO]})
+
+
+def update_grading_scale_rows(*, actor, scale: GradingScale, rows: list[tuple[str, Decimal]]) -> GradingScale:
+    """Replace the scale's rows (checked like a new scale's; its admins only). The offerings whose policy uses it
+    are recomputed after commit: their letters (and nothing else) may change; finalised ones stay as they are."""
+    if not can_manage_scales(actor, scale.university):
+        raise PermissionDenied(SCALE_NOT_ALLOWED)
+    _check_scale_rows(rows)
+    with transaction.atomic():
+        GradingScale.objects.select_for_update().filter(pk=scale.pk).values_list("pk").first()
+        GradingScaleRow.objects.filter(scale_id=scale.pk).delete()
+        GradingScaleRow.objects.bulk_create(
+            [GradingScaleRow(scale_id=scale.pk, letter=letter, lower_bound=bound) for letter, bound in rows]
+        )
+        for offering_id in GradingPolicy.objects.filter(grading_scale_id=scale.pk).values_list(
+            "course_offering_id", flat=True
+        ):
+            schedule_recompute(offering_id)
     return scale
