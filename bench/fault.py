@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from bench.harness import FormClient, Gunicorn, load_average, measure, percentiles, session_cookie
+from bench.harness import FormClient, Gunicorn, load_average, measure, percentiles, session_cookie, setup_django
 
 ITEMS = 200
 OPEN_COURSES = 60
@@ -52,14 +52,7 @@ _THREAD = re.compile(r"/discussions/(\d+)/")
 def _setup(users_needed: int):
     """Migrate the fresh database and build the world; answer (home offering, its items, open offerings,
     users)."""
-    import django
-
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "lms.settings")
-    django.setup()
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    call_command("createcachetable", verbosity=0)
+    setup_django()
 
     from django.contrib.auth.hashers import make_password
     from django.db import connection

@@ -45,6 +45,22 @@ def ensure_database(url: str) -> None:
             print(f"created database {name}", flush=True)
 
 
+def install_in_venv(venv: Path, requirement: str) -> Path:
+    """``requirement`` (a pinned ``name==version``) installed with pip into its own virtual environment ``venv``
+    (created when missing; a marker file skips the install next time): a peer system or a load tool that must
+    never meet our process. Answers the environment's ``bin`` directory."""
+    marker = venv / f".installed-{requirement.replace('==', '-')}"
+    if not marker.exists():
+        venv.parent.mkdir(parents=True, exist_ok=True)
+        if not (venv / "bin" / "python").exists():
+            subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
+        started = time.monotonic()
+        subprocess.run([str(venv / "bin" / "pip"), "install", "--quiet", requirement], check=True)
+        marker.touch()
+        print(f"installed {requirement} in {time.monotonic() - started:.0f} s", flush=True)
+    return venv / "bin"
+
+
 def setup_django() -> None:
     """For a bench script run as ``python -m bench.<name>``: the database named by DATABASE_URL created when
     missing, Django set up with the production settings, migrated, the cache table made."""
@@ -118,8 +134,12 @@ def percentiles(values: list[float]) -> str:
     if not values:
         return "no samples"
     ordered = sorted(values)
-    p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-    return f"median {statistics.median(ordered) * 1000:8.1f} ms   p95 {p95 * 1000:8.1f} ms   ({len(ordered)})"
+    return (f"median {statistics.median(ordered) * 1000:8.1f} ms   p95 {_p95(ordered) * 1000:8.1f} ms   "
+            f"({len(ordered)})")
+
+
+def _p95(ordered: list[float]) -> float:
+    return ordered[max(0, int(len(ordered) * 0.95) - 1)]
 
 
 @dataclass
@@ -191,40 +211,39 @@ class Gunicorn:
         return response.status, body
 
 
-def _run(server: Gunicorn, path: str, *, cookie: str, requests: int, concurrency: int,
-         deadline_s: float) -> tuple[list[float], int, float]:
-    """Send ``requests`` GETs of ``path`` from ``concurrency`` threads; (latencies in s, errors, wall s)."""
+def _run_units(open_client, unit, *, requests: int, concurrency: int,
+               deadline_s: float) -> tuple[list[float], int, float]:
+    """Run ``unit(client) -> ok`` up to ``requests`` times from ``concurrency`` threads, each with its own
+    client from ``open_client()``; (latencies in s, errors, wall s). A unit may be one request or several (a
+    page and what it fetches): its latency is the whole unit's. A unit that answers False counts as an error;
+    one whose connection fails too, and its thread opens a new client."""
     latencies: list[float] = []
     errors = 0
     lock = threading.Lock()
     counter = iter(range(requests))
     stop_at = time.monotonic() + deadline_s
 
-    def worker() -> None:
+    def worker(client) -> None:
         nonlocal errors
-        conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
-        headers = {"Cookie": cookie} if cookie else {}
         while time.monotonic() < stop_at:
             with lock:
                 if next(counter, None) is None:
                     break
             started = time.perf_counter()
             try:
-                conn.request("GET", path, headers=headers)
-                response = conn.getresponse()
-                response.read()
-                ok = response.status == 200
+                ok = bool(unit(client))
             except (OSError, http.client.HTTPException):
                 ok = False
-                conn.close()
-                conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=30)
+                client.close()
+                client = open_client()
             elapsed = time.perf_counter() - started
             with lock:
                 latencies.append(elapsed)
                 errors += 0 if ok else 1
-        conn.close()
+        client.close()
 
-    threads = [threading.Thread(target=worker) for _ in range(concurrency)]
+    # Clients are opened before the clock starts: a peer's log-in is not part of its units.
+    threads = [threading.Thread(target=worker, args=(open_client(),)) for _ in range(concurrency)]
     began = time.perf_counter()
     for thread in threads:
         thread.start()
@@ -233,10 +252,27 @@ def _run(server: Gunicorn, path: str, *, cookie: str, requests: int, concurrency
     return latencies, errors, time.perf_counter() - began
 
 
+def _run(server: Gunicorn, path: str, *, cookie: str, requests: int, concurrency: int,
+         deadline_s: float) -> tuple[list[float], int, float]:
+    """Send ``requests`` GETs of ``path`` from ``concurrency`` threads over keep-alive connections."""
+    headers = {"Cookie": cookie} if cookie else {}
+
+    def get(conn: http.client.HTTPConnection) -> bool:
+        conn.request("GET", path, headers=headers)
+        response = conn.getresponse()
+        response.read()
+        return response.status == 200
+
+    return _run_units(lambda: http.client.HTTPConnection("127.0.0.1", server.port, timeout=30), get,
+                      requests=requests, concurrency=concurrency, deadline_s=deadline_s)
+
+
 def _result(label: str, path: str, latencies: list[float], errors: int, wall: float) -> Result:
+    if not latencies:
+        raise RuntimeError(f"{label}: no request finished before the deadline")
     ordered = sorted(latencies)
-    return Result(label, path, len(ordered), statistics.median(ordered) * 1000,
-                  ordered[max(0, int(len(ordered) * 0.95) - 1)] * 1000, len(ordered) / wall, errors)
+    return Result(label, path, len(ordered), statistics.median(ordered) * 1000, _p95(ordered) * 1000,
+                  len(ordered) / wall, errors)
 
 
 def measure(server: Gunicorn, label: str, path: str, *, cookie: str = "", requests: int = 300,
@@ -246,6 +282,16 @@ def measure(server: Gunicorn, label: str, path: str, *, cookie: str = "", reques
     latencies, errors, wall = _run(server, path, cookie=cookie, requests=requests, concurrency=concurrency,
                                    deadline_s=deadline_s)
     return _result(label, path, latencies, errors, wall)
+
+
+def measure_units(label: str, open_client, unit, *, requests: int = 1_000_000, concurrency: int = 4,
+                  deadline_s: float = 8.0) -> Result:
+    """Like :func:`measure` for a unit of work that is not one GET (a client walking an API page by page, a
+    signed-in peer system): ``unit(client) -> ok`` on a client from ``open_client()`` (anything with
+    ``close()``), repeated ``requests`` times or until ``deadline_s``; the rate is units per second."""
+    latencies, errors, wall = _run_units(open_client, unit, requests=requests, concurrency=concurrency,
+                                         deadline_s=deadline_s)
+    return _result(label, "", latencies, errors, wall)
 
 
 def measure_interleaved(server: Gunicorn, pages: list[tuple[str, str, str, int]], *, rounds: int = 5,

@@ -25,7 +25,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from bench.harness import BASE_DIR, Gunicorn, load_average, setup_django
+from bench.harness import BASE_DIR, Gunicorn, install_in_venv, load_average, setup_django
 
 LOCUST_VERSION = "2.47.0"
 VENV = BASE_DIR / "var" / "peers" / "locust-venv"
@@ -35,13 +35,7 @@ PASSWORD = "demo-pass-2026"  # the demo accounts' password (README, "Demo data")
 
 
 def install_locust() -> Path:
-    marker = VENV / f".installed-{LOCUST_VERSION}"
-    if not marker.exists():
-        if not (VENV / "bin" / "python").exists():
-            subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-        subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", f"locust=={LOCUST_VERSION}"], check=True)
-        marker.touch()
-    return VENV / "bin" / "locust"
+    return install_in_venv(VENV, f"locust=={LOCUST_VERSION}") / "locust"
 
 
 def prepare() -> dict:
@@ -91,7 +85,10 @@ def run_locust(locust: Path, server: Gunicorn, plan_file: Path, users: int, seco
          "--host", f"http://127.0.0.1:{server.port}", "--csv", str(prefix), "--only-summary", "--loglevel", "ERROR"],
         env=env, cwd=BASE_DIR, check=False, stdout=subprocess.DEVNULL)
     with open(f"{prefix}_stats.csv", newline="") as handle:
-        return list(csv.DictReader(handle))
+        rows = list(csv.DictReader(handle))
+    with open(f"{prefix}_failures.csv", newline="") as handle:
+        failures = list(csv.DictReader(handle))
+    return rows, failures
 
 
 def main() -> None:
@@ -100,7 +97,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=90)
     parser.add_argument("--users", default="100,200")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (WEB_CONCURRENCY; make run's default: 2)")
+    parser.add_argument("--threads", type=int, help="threads per worker (WEB_THREADS; default in lms/gunicorn_conf.py)")
     args = parser.parse_args()
+    if args.threads:
+        os.environ["WEB_THREADS"] = str(args.threads)
     os.environ.setdefault("TUTOR_PROVIDER", "offline")
     setup_django()
     locust = install_locust()
@@ -108,26 +109,36 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     plan_file = OUT / "load-plan.json"
     plan_file.write_text(json.dumps(plan))
-    env = {"DEBUG": "false", "TUTOR_PROVIDER": os.environ["TUTOR_PROVIDER"]}
+    # Every simulated user comes from 127.0.0.1: the per-address log-in limit (20 a minute, made for one
+    # person's address) would refuse most of them, so it is lifted here; the per-account lockout stays.
+    env = {"DEBUG": "false", "TUTOR_PROVIDER": os.environ["TUTOR_PROVIDER"], "LOGIN_RATE_LIMIT": "1000000"}
+    log = OUT / "load-gunicorn.log"
+    log.unlink(missing_ok=True)
     worker = subprocess.Popen([sys.executable, "manage.py", "db_worker", "--queue-name", "*", "--no-reload"],
                               cwd=BASE_DIR, env={**os.environ, **env}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
-        with Gunicorn(env=env) as server:
+        with Gunicorn(workers=args.workers, env=env, extra_args=("--error-logfile", str(log))) as server:
             # The course pages an anonymous visitor finds: the ones the catalog links (hidden courses answer 404).
             _status, body = server.get("/courses/")
             plan["course_pages"] = sorted(set(re.findall(r'href="(/courses/[A-Za-z0-9_-]+/[A-Za-z0-9_.-]+/)"', body.decode())))
             plan_file.write_text(json.dumps(plan))
             print(f"server: {server.workers} workers × {os.environ.get('WEB_THREADS', '100')} threads (lms/gunicorn_conf.py)")
             for users in [int(n) for n in args.users.split(",")]:
-                rows = run_locust(locust, server, plan_file, users, args.seconds)
+                rows, failures = run_locust(locust, server, plan_file, users, args.seconds)
                 print(f"\n{users} users, {args.seconds} s, {load_average()}")
                 print(f"{'request':<28} {'count':>7} {'errors':>6} {'req/s':>7} {'median':>8} {'p95':>8} {'p99':>8}")
                 for row in rows:
                     print(f"{row['Name'][:28]:<28} {row['Request Count']:>7} {row['Failure Count']:>6} "
                           f"{float(row['Requests/s']):7.1f} {row['50%']:>6}ms {row['95%']:>6}ms {row['99%']:>6}ms")
+                for failure in failures:
+                    print(f"  failed {failure['Occurrences']}×: {failure['Method']} {failure['Name']}: {failure['Error'][:120]}")
     finally:
         worker.terminate()
         worker.wait(timeout=30)
+        problems = [line for line in log.read_text().splitlines() if "[ERROR]" in line or "[CRITICAL]" in line] if log.exists() else []
+        print(f"\ngunicorn errors logged: {len(problems)} ({log})")
+        for line in problems[:10]:
+            print("  " + line)
 
 
 if __name__ == "__main__":

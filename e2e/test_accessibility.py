@@ -74,25 +74,28 @@ def test_instructor_pages(journey, site, demo):
     check(journey, site, "tutor sessions", f"/tutor/teach/{demo.offering.pk}/")
 
 
-def tab_to(page, name: re.Pattern, limit: int = 120) -> str:
-    """Press Tab until the focused element's text or label matches ``name``; fail if it never does.
-    Every stop must show a focus indicator (an outline or a box shadow)."""
+def tab_to(page, name: re.Pattern | None = None, limit: int = 120, element=None) -> str:
+    """Press Tab until the focused element's text or label matches ``name`` (or is ``element``, a locator); fail
+    if it never does. Every stop must show a focus indicator (an outline or a box shadow)."""
+    target = element.element_handle() if element is not None else None
     for _ in range(limit):
         page.keyboard.press("Tab")
         focused = page.evaluate(
-            """() => { const el = document.activeElement; if (!el || el === document.body) return null;
+            """(target) => { const el = document.activeElement; if (!el || el === document.body) return null;
                  const style = getComputedStyle(el);
                  const label = el.getAttribute('aria-label') || (el.labels && el.labels[0] && el.labels[0].innerText)
                                || el.innerText || el.value || '';
-                 return {label: label.trim(), tag: el.tagName,
-                         ring: style.outlineStyle !== 'none' || style.boxShadow !== 'none'}; }"""
+                 return {label: label.trim(), tag: el.tagName, target: el === target,
+                         ring: style.outlineStyle !== 'none' || style.boxShadow !== 'none'}; }""",
+            target,
         )
         if focused is None:
             continue
         assert focused["ring"], f"no visible focus on {focused}"
-        if name.search(focused["label"]):
+        reached = focused["target"] if target is not None else name.search(focused["label"])
+        if reached:
             return focused["label"]
-    pytest.fail(f"Tab never reached {name.pattern!r}")
+    pytest.fail(f"Tab never reached {name.pattern if name else element!r}")
 
 
 def test_keyboard_only_player_and_quiz(journey, site, demo):
@@ -112,19 +115,14 @@ def test_keyboard_only_player_and_quiz(journey, site, demo):
     tab_to(page, re.compile(r"^(Start|Continue)"))
     page.keyboard.press("Enter")
     expect(page).to_have_url(re.compile(r"/attempts/\d+/$"))
-    first = page.locator("fieldset.quiz-question").first
-    target = first.locator("input").first
-    for _ in range(80):
-        page.keyboard.press("Tab")
-        if page.evaluate("(el) => el === document.activeElement", target.element_handle()):
-            break
-    else:
-        pytest.fail("Tab never reached the first question")
+    target = page.locator("fieldset.quiz-question").first.locator("input").first
+    tab_to(page, element=target, limit=80)
     if target.get_attribute("type") in ("radio", "checkbox"):
         page.keyboard.press("Space")
         expect(target).to_be_checked()
     else:
         page.keyboard.type("1")
+        expect(target).to_have_value("1")
     journey.step("quiz: answered with the keyboard")
     tab_to(page, re.compile(r"^Submit attempt$"))
     page.once("dialog", lambda dialog: dialog.accept())

@@ -97,6 +97,12 @@ def test_university_admin_imports_grants_and_finds_a_course(journey, site):
     expect(page.get_by_text("ada.new@nit.example.edu")).to_have_count(0)
     page.goto(site("/admin/catalog/course/?q=calculus"))
     expect(page.get_by_text("MATH101")).to_have_count(0)
+    # ... while the same console pages work for them: their own course and people are listed (so the empty
+    # lists above are the scoping, not a log-in page or a broken search).
+    page.goto(site("/admin/catalog/course/?q=linear+algebra"))
+    expect(page.locator("#result_list")).to_contain_text("MATH110")
+    page.goto(site("/admin/accounts/user/?q=thr.example.edu"))
+    expect(page.locator("#result_list")).to_contain_text(THR_STUDENT)
     journey.step("the other university's admin sees none of it")
 
 

@@ -151,7 +151,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.EmailBackend",  # ModelBackend with a cheap per-request user read
 ]
 PASSWORD_HASHERS = [
-    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "accounts.hashers.LowPriorityArgon2PasswordHasher",  # Django's Argon2 in low-priority threads (accounts/hashers.py)
     "django.contrib.auth.hashers.PBKDF2PasswordHasher",
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
@@ -166,6 +166,10 @@ LOGIN_URL = "accounts:login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
 SIGNUP_REDIRECT_URL = "learning:onboarding"  # accounts cannot import learning; it reads this name
+
+# Password hashing (accounts/hashers.py): threads per process, and their nice value (0 = normal priority).
+PASSWORD_HASH_THREADS = env.int("PASSWORD_HASH_THREADS", default=2)
+PASSWORD_HASH_NICE = env.int("PASSWORD_HASH_NICE", default=10)
 
 # --- Log-in brute-force protection (accounts.throttle; README "Security"). ---
 # Per client IP, before any hashing: log-in and sign-up POSTs per window.
@@ -190,7 +194,7 @@ AXES_VERBOSE = False
 # locale/<code>/LC_MESSAGES/django.po (compiled .mo files are committed, `make messages` refreshes both).
 # A signed-in user's own language (users.locale, set on the profile page) wins; else the browser's
 # Accept-Language; else LANGUAGE_CODE. Course content is never translated. To add a language: add it here,
-# `make messages LANG=<code>`, translate the .po, `make messages` again, commit the .po and the .mo.
+# `make messages LOCALE=<code>`, translate the .po, `make messages` again, commit the .po and the .mo.
 LANGUAGE_CODE = "en"
 LANGUAGES = [
     ("en", "English"),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Used by `make run` / `make dev`: prepare the database and serve the LMS in the foreground.
-# Ctrl-C stops the server, the task worker and, when this script started it, the embedded PostgreSQL
+# Ctrl-C stops the server, the task worker, the scheduler and, when this script started it, the embedded PostgreSQL
 # (a server that was already running before is left running).
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -14,7 +14,8 @@ missing=()
 { [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' 2>/dev/null; } || missing+=(python3-numpy)
 if [ "${1:-}" != "--warn" ]; then
   playwright_browsers="${PLAYWRIGHT_BROWSERS_PATH:-$HOME/.cache/ms-playwright}"
-  { [ -x /usr/bin/chromium ] || [ -x "${E2E_CHROMIUM:-/nonexistent}" ] \
+  # The same places e2e/conftest.py looks: E2E_CHROMIUM, the system's, one on the PATH, Playwright's own.
+  { [ -x /usr/bin/chromium ] || [ -x "${E2E_CHROMIUM:-/nonexistent}" ] || command -v chromium >/dev/null 2>&1 \
     || compgen -G "$playwright_browsers/chromium*" >/dev/null; } || missing+=(chromium)
   command -v msgfmt >/dev/null 2>&1 || missing+=(gettext)
 fi

@@ -68,10 +68,23 @@ class ChatNoteAdmin(TenantScopedAdmin):
     date_hierarchy = "created_at"
 
 
-@admin.register(TutorCourseSetting)
-class TutorCourseSettingAdmin(TenantScopedAdmin):
-    """The tutor switches of a course. The tenant column is the course's, copied on save (not a choice)."""
+class _TutorSwitchAdmin(TenantScopedAdmin):
+    """A tutor switch: its tenant column is its parent's (``parent``: the course or the item), copied on
+    save, never a choice."""
 
+    parent: str
+    readonly_fields = ("university", "updated_at")
+
+    def save_model(self, request, obj, form, change):
+        obj.university_id = getattr(obj, self.parent).university_id
+        super().save_model(request, obj, form, change)
+
+
+@admin.register(TutorCourseSetting)
+class TutorCourseSettingAdmin(_TutorSwitchAdmin):
+    """The tutor switches of a course."""
+
+    parent = "course"
     tenant_path = "course__university"
     department_path = "course__department"
     list_display = ("course", "tutor_enabled", "practice_answers_allowed", "updated_at")
@@ -79,17 +92,13 @@ class TutorCourseSettingAdmin(TenantScopedAdmin):
     search_fields = ("course__code", "course__title")
     list_select_related = ("course",)
     autocomplete_fields = ("course",)
-    readonly_fields = ("university", "updated_at")
-
-    def save_model(self, request, obj, form, change):
-        obj.university_id = obj.course.university_id
-        super().save_model(request, obj, form, change)
 
 
 @admin.register(TutorItemSetting)
-class TutorItemSettingAdmin(TenantScopedAdmin):
-    """A per-item tutor switch. The tenant column is the item's, copied on save (not a choice)."""
+class TutorItemSettingAdmin(_TutorSwitchAdmin):
+    """A per-item tutor switch."""
 
+    parent = "content_item"
     tenant_path = "content_item__university"
     department_path = "content_item__course__department"
     list_display = ("content_item", "tutor_enabled", "updated_at")
@@ -97,8 +106,3 @@ class TutorItemSettingAdmin(TenantScopedAdmin):
     search_fields = ("content_item__title",)
     list_select_related = ("content_item",)
     autocomplete_fields = ("content_item",)
-    readonly_fields = ("university", "updated_at")
-
-    def save_model(self, request, obj, form, change):
-        obj.university_id = obj.content_item.university_id
-        super().save_model(request, obj, form, change)

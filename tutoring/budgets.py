@@ -32,7 +32,9 @@ DEFAULTS = {"daily_messages": 100, "daily_tokens": 100_000, "per_minute": 6}
 BUDGET_LOCK_NAMESPACE = 20_020
 DAILY_MESSAGES_SPENT = gettext_noop("You have used today's {limit} tutor messages. Your budget resets at {reset}.")
 DAILY_TOKENS_SPENT = gettext_noop("You have used today's tutor allowance. Your budget resets at {reset}.")
-TOO_FAST = gettext_noop("You are sending messages faster than the tutor allows ({limit} a minute). You can send again at {reset}.")
+TOO_FAST = gettext_noop(
+    "You are sending messages faster than the tutor allows ({limit} a minute). You can send again at {reset}."
+)
 
 
 class BudgetExceeded(Exception):
@@ -94,13 +96,16 @@ def check_budget(*, user, now: datetime | None = None) -> None:
     )
     if current.daily_messages and usage["messages"] >= current.daily_messages:
         raise BudgetExceeded(
-            gettext(DAILY_MESSAGES_SPENT).format(limit=current.daily_messages, reset=_clock(tomorrow)), resets_at=tomorrow
+            gettext(DAILY_MESSAGES_SPENT).format(limit=current.daily_messages, reset=_clock(tomorrow)),
+            resets_at=tomorrow,
         )
     if current.daily_tokens and usage["tokens"] >= current.daily_tokens:
         raise BudgetExceeded(gettext(DAILY_TOKENS_SPENT).format(reset=_clock(tomorrow)), resets_at=tomorrow)
     if current.per_minute and usage["last_minute"] >= current.per_minute:
         resets = usage["first_in_minute"] + timedelta(seconds=60)
         raise BudgetExceeded(
-            gettext(TOO_FAST).format(limit=current.per_minute, reset=formats.date_format(timezone.localtime(resets), "H:i:s")),
+            gettext(TOO_FAST).format(
+                limit=current.per_minute, reset=formats.date_format(timezone.localtime(resets), "H:i:s")
+            ),
             resets_at=resets,
         )

@@ -34,6 +34,7 @@ from datetime import timedelta
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext, gettext_noop
 
 from learning.assessments.selectors import open_practice_questions
 from tutoring import budgets, guard, moderation
@@ -48,13 +49,13 @@ FINAL_STATUSES = (COMPLETE, INTERRUPTED, ERROR)
 HISTORY_MESSAGES = 20
 SAVE_EVERY_SECONDS = 3.0
 NOT_YOURS = "This conversation is not yours."
-FEEDBACK_INVALID = "Choose thumbs up or thumbs down."
-FEEDBACK_REASON_TOO_LONG = "Keep the reason under 500 characters."
-FEEDBACK_ONLY_REPLIES = "Only the tutor's replies can be rated."
-NOTE_EMPTY = "A note needs some text."
-NOTE_TOO_LONG = "A note can be at most 5,000 characters."
-NOTE_NUL = "A note cannot contain NUL characters."
-FLAG_REASON_TOO_LONG = "Keep the reason under 500 characters."
+FEEDBACK_INVALID = gettext_noop("Choose thumbs up or thumbs down.")
+FEEDBACK_REASON_TOO_LONG = gettext_noop("Keep the reason under 500 characters.")
+FEEDBACK_ONLY_REPLIES = gettext_noop("Only the tutor's replies can be rated.")
+NOTE_EMPTY = gettext_noop("A note needs some text.")
+NOTE_TOO_LONG = gettext_noop("A note can be at most 5,000 characters.")
+NOTE_NUL = gettext_noop("A note cannot contain NUL characters.")
+FLAG_REASON_TOO_LONG = gettext_noop("Keep the reason under 500 characters.")
 UNEXPECTED_ERROR = "Something went wrong while the tutor was answering. Please try again."
 
 
@@ -99,7 +100,7 @@ def send_message(*, actor, access: TutorAccess, session: ChatSession, text: str)
     if not can_use_session(actor, session) or session.content_item_id != access.item.pk:
         raise PermissionDenied(NOT_YOURS)
     if not access.enabled:
-        raise ChatRefused(TUTOR_OFF)
+        raise ChatRefused(gettext(TUTOR_OFF))
     try:
         checked = moderation.moderate_input(text)
     except ValueError as error:
@@ -325,14 +326,14 @@ def rate_reply(*, actor, message: ChatMessage, rating: str, reason: str = "") ->
     if not can_use_session(actor, message.session):
         raise PermissionDenied(NOT_YOURS)
     if message.role != MessageRole.ASSISTANT:
-        raise ValidationError(FEEDBACK_ONLY_REPLIES)
+        raise ValidationError(gettext(FEEDBACK_ONLY_REPLIES))
     if rating not in ("up", "down"):
-        raise ValidationError(FEEDBACK_INVALID)
+        raise ValidationError(gettext(FEEDBACK_INVALID))
     reason = (reason or "").strip()
     if len(reason) > 500:
-        raise ValidationError(FEEDBACK_REASON_TOO_LONG)
+        raise ValidationError(gettext(FEEDBACK_REASON_TOO_LONG))
     if "\x00" in reason:
-        raise ValidationError(NOTE_NUL)
+        raise ValidationError(gettext(NOTE_NUL))
     with transaction.atomic():
         locked = ChatMessage.objects.select_for_update().get(pk=message.pk)
         meta = dict(locked.meta or {})
@@ -347,9 +348,9 @@ def flag_message(*, actor, offering, message: ChatMessage, flagged: bool, reason
         raise PermissionDenied("Only the offering's instructors and TAs may flag tutor messages.")
     reason = (reason or "").strip()
     if len(reason) > 500:
-        raise ValidationError(FLAG_REASON_TOO_LONG)
+        raise ValidationError(gettext(FLAG_REASON_TOO_LONG))
     if "\x00" in reason:
-        raise ValidationError(NOTE_NUL)
+        raise ValidationError(gettext(NOTE_NUL))
     with transaction.atomic():
         locked = ChatMessage.objects.select_for_update().get(pk=message.pk)
         meta = dict(locked.meta or {})
@@ -367,11 +368,11 @@ def _clean_note(content: str, selected_text: str | None) -> tuple[str, str | Non
     content = (content or "").strip()
     selected = (selected_text or "").strip() or None
     if "\x00" in content or (selected and "\x00" in selected):
-        raise ValidationError(NOTE_NUL)
+        raise ValidationError(gettext(NOTE_NUL))
     if not content and not selected:
-        raise ValidationError(NOTE_EMPTY)
+        raise ValidationError(gettext(NOTE_EMPTY))
     if len(content) > 5000 or (selected and len(selected) > 5000):
-        raise ValidationError(NOTE_TOO_LONG)
+        raise ValidationError(gettext(NOTE_TOO_LONG))
     return content or selected, selected
 
 

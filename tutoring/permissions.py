@@ -4,6 +4,7 @@
   completed), when the item is active, belongs to the offering's course and sits in a published module,
   and neither the course nor the item has the tutor turned off. ``get_tutor_access`` answers 404 for
   everything else, so ids of other universities or courses tell a stranger nothing.
+- ``get_learning_offering``: an offering the student is enrolled in (their notes of its course).
 - A session is the student's own: ``can_use_session`` (send, rate, notes).
 - ``can_share_session(user, session) -> bool``: the session's owner, or staff who administer the session's
   tenant in the console (the same scope as ``tutoring.admin.ChatSessionAdmin``: the university, or the
@@ -19,6 +20,7 @@ from dataclasses import dataclass
 
 from django.db.models import Exists, OuterRef, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import can_manage_row
 from catalog.models import CourseOffering, CourseOfferingInstructor
@@ -30,7 +32,7 @@ SESSION_UNIVERSITY_PATH = "content_item__university"
 SESSION_DEPARTMENT_PATH = "content_item__course__department"
 USABLE_ENROLLMENT = (EnrollmentStatus.ACTIVE, EnrollmentStatus.COMPLETED)
 NOT_FOUND = "No such item."
-TUTOR_OFF = "The tutor is turned off for this item."
+TUTOR_OFF = gettext_noop("The tutor is turned off for this item.")
 
 
 @dataclass
@@ -45,11 +47,10 @@ def _signed_in(user) -> bool:
     return bool(user and user.is_authenticated and user.is_active)
 
 
-def get_tutor_access(*, user, offering_id: int, item_id: int) -> TutorAccess:
-    """The offering and item for a student's tutor panel; Http404 unless the student may use it
-    (``enabled`` False when an instructor turned the tutor off: the panel says so)."""
+def get_learning_offering(*, user, offering_id: int, not_found: str = NOT_FOUND) -> CourseOffering:
+    """An offering the student is enrolled in (active or completed), with its course; Http404 otherwise."""
     if not _signed_in(user):
-        raise Http404(NOT_FOUND)
+        raise Http404(not_found)
     offering = (
         CourseOffering.objects.select_related("course", "university")
         .filter(pk=offering_id)
@@ -61,7 +62,14 @@ def get_tutor_access(*, user, offering_id: int, item_id: int) -> TutorAccess:
         .first()
     )
     if offering is None:
-        raise Http404(NOT_FOUND)
+        raise Http404(not_found)
+    return offering
+
+
+def get_tutor_access(*, user, offering_id: int, item_id: int) -> TutorAccess:
+    """The offering and item for a student's tutor panel; Http404 unless the student may use it
+    (``enabled`` False when an instructor turned the tutor off: the panel says so)."""
+    offering = get_learning_offering(user=user, offering_id=offering_id)
     item = (
         ContentItem.objects.select_related("content_type")
         .filter(pk=item_id, course_id=offering.course_id, is_active=True, module__is_published=True)

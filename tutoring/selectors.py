@@ -2,20 +2,21 @@
 
 Every function takes objects already fetched through ``tutoring.permissions``; the teacher's functions
 scope by ``permissions.sessions_visible_in(offering)`` and run a fixed number of queries whatever the
-number of sessions (the lists are bounded by ``PAGE_SIZE``).
+number of sessions (the views page the lists: ``PAGE_SIZE`` sessions, ``NOTES_PER_PAGE`` notes).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Q, QuerySet
 
 from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole, TutorItemSetting
 from tutoring.permissions import sessions_visible_in
 from tutoring.rendering import render_reply
 
 PAGE_SIZE = 50
+NOTES_PER_PAGE = 50
 SHOWN_MESSAGES = 100
 
 
@@ -55,24 +56,27 @@ def existing_session(*, user, item_id: int) -> ChatSession | None:
 def notes_for_course(*, user, course_id: int) -> QuerySet[ChatNote]:
     return (
         ChatNote.objects.filter(session__user=user, session__content_item__course_id=course_id)
-        .select_related("session__content_item", "message")
-        .order_by("-created_at", "-id")[:200]
+        .select_related("session__content_item")
+        .order_by("-created_at", "-id")
     )
 
 
-def teacher_sessions(*, offering, item_id: int | None = None, flagged: bool = False) -> list[ChatSession]:
+def teacher_sessions(*, offering, item_id: int | None = None, flagged: bool = False) -> QuerySet[ChatSession]:
+    """The offering's sessions, latest activity first, with their message and flagged counts (page it).
+    ``flagged``: only sessions with a flagged message (an ``EXISTS``, so the counts still cover every
+    message of the session)."""
     sessions = sessions_visible_in(offering)
     if item_id:
         sessions = sessions.filter(content_item_id=item_id)
     if flagged:
-        sessions = sessions.filter(messages__meta__flagged=True).distinct()
-    return list(
+        sessions = sessions.filter(Exists(ChatMessage.objects.filter(session_id=OuterRef("pk"), meta__flagged=True)))
+    return (
         sessions.select_related("user", "content_item")
         .annotate(
             message_count=Count("messages", distinct=True),
             flagged_count=Count("messages", filter=Q(messages__meta__flagged=True), distinct=True),
         )
-        .order_by("-updated_at", "-id")[:PAGE_SIZE]
+        .order_by("-updated_at", "-id")
     )
 
 

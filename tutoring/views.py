@@ -14,15 +14,17 @@ from django.conf import settings
 from django.contrib import messages as flash
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse, JsonResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_POST
 
 from tutoring import chat, moderation, selectors, services
 from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole
-from tutoring.permissions import get_taught_offering, get_tutor_access, sessions_visible_in
+from tutoring.permissions import get_learning_offering, get_taught_offering, get_tutor_access, sessions_visible_in
 from tutoring.rendering import render_reply
 
 BAD_ID = "No such item."
@@ -186,7 +188,7 @@ def feedback(request, message_id: int):
             rating=request.POST.get("rating", ""),
             reason=request.POST.get("reason", ""),
         ),
-        "Thanks for the feedback.",
+        gettext("Thanks for the feedback."),
     )
 
 
@@ -204,7 +206,7 @@ def note_create(request, message_id: int):
             content=request.POST.get("content", ""),
             selected_text=request.POST.get("selected_text", ""),
         ),
-        "Note saved to My notes.",
+        gettext("Note saved to My notes."),
     )
 
 
@@ -218,18 +220,10 @@ def _own_note(request, note_id: int) -> ChatNote:
 @login_required
 @require_GET
 def my_notes(request, offering_id: int):
-    from tutoring.permissions import USABLE_ENROLLMENT  # noqa: PLC0415 - keeps the import list short
-
-    offering = (
-        request.user.enrollments.filter(course_offering_id=offering_id, status__in=USABLE_ENROLLMENT)
-        .select_related("course_offering__course")
-        .first()
-    )
-    if offering is None:
-        raise Http404("No such offering.")
-    offering = offering.course_offering
+    offering = get_learning_offering(user=request.user, offering_id=offering_id, not_found="No such offering.")
     notes = selectors.notes_for_course(user=request.user, course_id=offering.course_id)
-    return render(request, "tutoring/my_notes.html", {"offering": offering, "notes": notes})
+    page = Paginator(notes, selectors.NOTES_PER_PAGE).get_page(request.GET.get("page"))
+    return render(request, "tutoring/my_notes.html", {"offering": offering, "page": page, "notes": list(page)})
 
 
 @login_required
@@ -240,7 +234,7 @@ def note_edit(request, note_id: int):
         chat.edit_note(actor=request.user, note=note, content=request.POST.get("content", ""))
     except ValidationError as error:
         return HttpResponse(error.messages[0], status=400, content_type="text/plain")
-    flash.success(request, "Note updated.")
+    flash.success(request, gettext("Note updated."))
     return redirect(_next_url(request, "/"))
 
 
@@ -249,7 +243,7 @@ def note_edit(request, note_id: int):
 def note_delete(request, note_id: int):
     note = _own_note(request, note_id)
     chat.delete_note(actor=request.user, note=note)
-    flash.success(request, "Note deleted.")
+    flash.success(request, gettext("Note deleted."))
     return redirect(_next_url(request, "/"))
 
 
@@ -264,10 +258,10 @@ def share(request, session_id: int):
         raise Http404("No such conversation.")
     if request.POST.get("enabled") == "1":
         services.enable_session_sharing(actor=request.user, session=session)
-        flash.success(request, "Sharing is on: anyone with the link can read this conversation.")
+        flash.success(request, gettext("Sharing is on: anyone with the link can read this conversation."))
     else:
         services.disable_session_sharing(actor=request.user, session=session)
-        flash.success(request, "Sharing is off: the old link no longer works.")
+        flash.success(request, gettext("Sharing is off: the old link no longer works."))
     return redirect(_next_url(request, "/"))
 
 
@@ -312,9 +306,15 @@ def teach_sessions(request, offering_id: int):
     offering = get_taught_offering(user=request.user, offering_id=offering_id)
     item_id = _int_or_none(request.GET.get("item"))
     flagged = request.GET.get("flagged") == "1"
+    sessions = selectors.teacher_sessions(offering=offering, item_id=item_id, flagged=flagged)
+    page = Paginator(sessions, selectors.PAGE_SIZE).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
     context = {
         "offering": offering,
-        "sessions": selectors.teacher_sessions(offering=offering, item_id=item_id, flagged=flagged),
+        "page": page,
+        "sessions": list(page),
+        "query_string": query.urlencode(),
         "aggregates": selectors.item_aggregates(offering=offering),
         "item_id": item_id,
         "flagged": flagged,

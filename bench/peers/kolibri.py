@@ -28,15 +28,13 @@ import http.client
 import http.cookies
 import json
 import os
-import statistics
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 from urllib.parse import urlencode
 
-from bench.harness import BASE_DIR, free_port
+from bench.harness import BASE_DIR, free_port, install_in_venv
 
 KOLIBRI_VERSION = "0.19.5"
 PEERS = BASE_DIR / "var" / "peers"
@@ -54,16 +52,7 @@ def _kolibri_env() -> dict[str, str]:
 
 
 def install_kolibri() -> None:
-    marker = VENV / f".installed-{KOLIBRI_VERSION}"
-    if marker.exists():
-        return
-    PEERS.mkdir(parents=True, exist_ok=True)
-    if not (VENV / "bin" / "python").exists():
-        subprocess.run([sys.executable, "-m", "venv", str(VENV)], check=True)
-    started = time.monotonic()
-    subprocess.run([str(VENV / "bin" / "pip"), "install", "--quiet", f"kolibri=={KOLIBRI_VERSION}"], check=True)
-    marker.touch()
-    print(f"installed kolibri {KOLIBRI_VERSION} in {time.monotonic() - started:.0f} s", flush=True)
+    install_in_venv(VENV, f"kolibri=={KOLIBRI_VERSION}")
 
 
 def load_kolibri() -> dict:
@@ -143,6 +132,9 @@ class Client:
     def get(self, path: str):
         return self._request("GET", path)
 
+    def close(self) -> None:
+        self.conn.close()
+
     def get_json(self, path: str):
         status, data = self.get(path)
         if status != 200:
@@ -188,45 +180,6 @@ def walk_kolibri(client: Client, root: str) -> tuple[int, int, int]:
     return client.calls, seen, with_progress
 
 
-def _timed(fn, repeats: int) -> tuple[list[float], object]:
-    times, result = [], None
-    for _ in range(repeats):
-        started = time.perf_counter()
-        result = fn()
-        times.append(time.perf_counter() - started)
-    return times, result
-
-
-def rps(port: int, unit, *, clients: int = 4, seconds: float = 8.0) -> float:
-    """Units of work per second from ``clients`` threads, each with its own connection and ``unit(client)``."""
-    done = 0
-    lock = threading.Lock()
-    stop_at = time.monotonic() + seconds
-
-    def worker(client: Client) -> None:
-        nonlocal done
-        while time.monotonic() < stop_at:
-            unit(client)
-            with lock:
-                done += 1
-
-    threads = [threading.Thread(target=worker, args=(c,)) for c in [unit.client_factory() for _ in range(clients)]]
-    began = time.perf_counter()
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-    return done / (time.perf_counter() - began)
-
-
-class Unit:
-    def __init__(self, fn, client_factory):
-        self.fn, self.client_factory = fn, client_factory
-
-    def __call__(self, client):
-        return self.fn(client)
-
-
 def half_progress_student(offering):
     """A second student of bench/player.py's course who has completed the first half of its items."""
     from django.utils import timezone
@@ -259,7 +212,7 @@ def main() -> None:
     info = load_kolibri()
     print(f"kolibri {KOLIBRI_VERSION}: channel {info['channel']}, root {info['root']}", flush=True)
 
-    from bench.harness import Gunicorn, session_cookie
+    from bench.harness import Gunicorn, measure_units, session_cookie
     from bench.player import _setup
 
     _student, offering = _setup()
@@ -280,39 +233,52 @@ def main() -> None:
             return client
 
         def our_outline(client: Client) -> int:
-            client.calls = 0
+            """The outline's module entries on the resume page; -1 when it does not answer 200."""
             status, body = client.get(resume)
-            if status != 200:
-                raise RuntimeError(f"{resume} answered {status}")
-            return body.count(b"<li id=m")  # the outline's module entries
+            return body.count(b"<li id=m") if status == 200 else -1
+
+        def kolibri_walk(client: Client) -> bool:
+            try:
+                return walk_kolibri(client, info["root"])[1] == nodes
+            except RuntimeError:  # an API call that did not answer 200
+                return False
 
         k = kolibri_client()
         calls, nodes, with_progress = walk_kolibri(k, info["root"])
+        k.close()
         print(f"kolibri: the whole course took {calls} calls, {nodes} nodes, {with_progress} with progress, "
               f"{k.bytes // 1024} KiB", flush=True)
-        k_times, _ = _timed(lambda: walk_kolibri(k, info["root"]), WALKS)
         o = our_client()
         modules = our_outline(o)
-        o_times, _ = _timed(lambda: our_outline(o), WALKS * 4)
+        o.close()
+        if modules <= 0:
+            raise RuntimeError(f"{resume} answered no outline")
         print(f"us: one call, {modules} modules in the outline", flush=True)
 
-        hello = Unit(lambda c: c.get("/hello"), lambda: Client(ours.port))
-        k_info = Unit(lambda c: c.get("/api/public/info/"), lambda: Client(kolibri.port))
-        k_walk = Unit(lambda c: walk_kolibri(c, info["root"]), kolibri_client)
-        o_walk = Unit(our_outline, our_client)
-        rates = {"hello": rps(ours.port, hello), "kolibri info": rps(kolibri.port, k_info),
-                 "kolibri outline": rps(kolibri.port, k_walk, seconds=30), "our outline": rps(ours.port, o_walk)}
+        # One client waiting for each answer (the walk's latency), then 4 clients (units per second), through
+        # bench.harness's measuring loop; hello and Kolibri's lightest public endpoint in the same run.
+        walks = {"kolibri": measure_units("kolibri outline, 1 client", kolibri_client, kolibri_walk,
+                                          requests=WALKS, concurrency=1, deadline_s=600),
+                 "ours": measure_units("our outline, 1 client", our_client, lambda c: our_outline(c) == modules,
+                                       requests=WALKS * 4, concurrency=1, deadline_s=600)}
+        rates = {"hello": measure_units("hello", lambda: Client(ours.port), lambda c: c.get("/hello")[0] == 200),
+                 "kolibri info": measure_units("kolibri info", lambda: Client(kolibri.port),
+                                               lambda c: c.get("/api/public/info/")[0] == 200),
+                 "kolibri outline": measure_units("kolibri outline", kolibri_client, kolibri_walk, deadline_s=30),
+                 "our outline": measure_units("our outline", our_client, lambda c: our_outline(c) == modules)}
         load = os.getloadavg()
+    for result in [*walks.values(), *rates.values()]:
+        if result.errors:
+            print(f"{result.label}: {result.errors} of {result.requests} units failed", flush=True)
+    hello = rates["hello"].rps
     lines.append("| system | calls for the whole outline | median | p95 of walks | outlines/s (4 clients) | vs hello |")
     lines.append("|---|---|---|---|---|---|")
-    for name, count, times, rate in (("Kolibri " + KOLIBRI_VERSION, calls, k_times, rates["kolibri outline"]),
-                                     ("Sigma LMS", 1, o_times, rates["our outline"])):
-        ordered = sorted(times)
-        p95 = ordered[max(0, int(len(ordered) * 0.95) - 1)]
-        lines.append(f"| {name} | {count} | {statistics.median(ordered) * 1000:.0f} ms | {p95 * 1000:.0f} ms | "
-                     f"{rate:.2f} | {rate / rates['hello']:.4f} |")
+    for name, count, walk, rate in (("Kolibri " + KOLIBRI_VERSION, calls, walks["kolibri"], rates["kolibri outline"]),
+                                    ("Sigma LMS", 1, walks["ours"], rates["our outline"])):
+        lines.append(f"| {name} | {count} | {walk.median_ms:.0f} ms | {walk.p95_ms:.0f} ms | "
+                     f"{rate.rps:.2f} | {rate.rps / hello:.4f} |")
     print("\n".join(lines))
-    print(f"hello {rates['hello']:.0f} req/s; Kolibri's /api/public/info/ {rates['kolibri info']:.0f} req/s; "
+    print(f"hello {hello:.0f} req/s; Kolibri's /api/public/info/ {rates['kolibri info'].rps:.0f} req/s; "
           f"load average {load[0]:.1f}")
 
 

@@ -13,7 +13,9 @@ ANONYMOUS_HELP = gettext_noop(
     "Your classmates will see “An anonymous classmate” instead of your name. "
     "Your instructors and TAs always see who wrote it."
 )
-MARKDOWN_HELP = gettext_noop("Markdown; math between $…$ or $$…$$; mention a classmate or teacher with @[Their Full Name].")
+MARKDOWN_HELP = gettext_noop(
+    "Markdown; math between $…$ or $$…$$; mention a classmate or teacher with @[Their Full Name]."
+)
 
 
 def _no_nul(value: str) -> str:
@@ -24,7 +26,9 @@ class BodyField(forms.CharField):
     def __init__(self, **kwargs):
         kwargs.setdefault("widget", forms.Textarea(attrs={"rows": 5}))
         kwargs.setdefault("help_text", gettext_lazy(MARKDOWN_HELP))
-        kwargs.setdefault("error_messages", {"required": gettext_lazy(services.BODY_REQUIRED), "max_length": services.BODY_TOO_LONG})
+        kwargs.setdefault(
+            "error_messages", {"required": gettext_lazy(services.BODY_REQUIRED), "max_length": services.BODY_TOO_LONG}
+        )
         super().__init__(max_length=services.BODY_MAX_LENGTH, strip=True, **kwargs)
 
     def to_python(self, value):
@@ -35,7 +39,9 @@ class _AnonymousMixin:
     def _add_anonymous(self, allow_anonymous: bool) -> None:
         if allow_anonymous:
             self.fields["anonymous"] = forms.BooleanField(
-                required=False, label=gettext_lazy("Post anonymously to classmates"), help_text=gettext_lazy(ANONYMOUS_HELP)
+                required=False,
+                label=gettext_lazy("Post anonymously to classmates"),
+                help_text=gettext_lazy(ANONYMOUS_HELP),
             )
 
 
@@ -107,7 +113,10 @@ class ReviewForm(forms.Form):
         choices=[(n, str(n)) for n in range(5, 0, -1)],  # labelled in the active language by __init__
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": gettext_lazy(services.RATING_RANGE), "invalid_choice": gettext_lazy(services.RATING_RANGE)},
+        error_messages={
+            "required": gettext_lazy(services.RATING_RANGE),
+            "invalid_choice": gettext_lazy(services.RATING_RANGE),
+        },
     )
     review_text = forms.CharField(
         required=False,

@@ -2,9 +2,11 @@
 with nh3, ``$…$`` / ``$$…$$`` LaTeX as MathML through the syllabus editor's renderer
 (``syllabus.mathml.render_latex``), and ``@[Full Name]`` mentions of course members.
 
-``render_post(text, members=...)`` returns ``(html, mentioned_user_ids)``; the HTML is stored with the post
-(``body_html``) and is safe to mark safe: nh3's output with our own MathML and mention spans put in after
-sanitising, in slots nh3 cannot forge (the slot marker is a random token per call).
+``render_markdown(text, substitute=...)`` is the one markdown renderer of posts and tutor replies
+(``tutoring.rendering``): nh3's output with our own MathML, and whatever trusted HTML ``substitute`` puts in
+(mention spans, citation links), added after sanitising in slots nh3 cannot forge (the slot marker is a
+random token per call). ``render_post(text, resolve_mentions=...)`` returns ``(html, mentioned_user_ids)``;
+the HTML is stored with the post (``body_html``).
 """
 
 from __future__ import annotations
@@ -56,11 +58,12 @@ _INLINE_MATH = re.compile(r"(?<![\\$])\$(?!\s)([^$\n]+?)(?<!\s)\$(?!\$)")
 _MENTION = re.compile(r"@\[([^\[\]\n]{1,120})\]")
 
 
-def render_post(text: str, *, resolve_mentions: Callable[[list[str]], dict[str, tuple[int, str]]] | None = None):
-    """``(html, mentioned_user_ids)`` for a post's markdown ``text``.
+def render_markdown(text: str, *, substitute: Callable[[str, Callable[[str], str]], str] | None = None) -> str:
+    """Sanitised HTML for markdown ``text``, with ``$…$`` / ``$$…$$`` LaTeX as MathML.
 
-    ``resolve_mentions(names)`` maps lower-cased names to ``(user_id, full_name)`` of course members; a
-    name it does not resolve stays plain text."""
+    ``substitute(source, slot)`` may replace parts of the source with trusted HTML of its own (the posts'
+    mentions, the tutor's citations): ``slot(html)`` answers a marker that survives markdown and nh3 and is
+    swapped for ``html`` after sanitising. The answer is safe to mark safe."""
     token = secrets.token_hex(8)
     slots: list[str] = []
 
@@ -77,21 +80,8 @@ def render_post(text: str, *, resolve_mentions: Callable[[list[str]], dict[str, 
 
     source = _DISPLAY_MATH.sub(lambda m: math(m, True), text)
     source = _INLINE_MATH.sub(lambda m: math(m, False), source)
-
-    mentioned: list[int] = []
-    names = [m.group(1).strip() for m in _MENTION.finditer(source)]
-    resolved = resolve_mentions([n.lower() for n in names]) if (names and resolve_mentions) else {}
-
-    def mention(match: re.Match) -> str:
-        hit = resolved.get(match.group(1).strip().lower())
-        if hit is None:
-            return match.group(0)
-        user_id, full_name = hit
-        if user_id not in mentioned:
-            mentioned.append(user_id)
-        return slot(f'<span class="mention">@{escape(full_name)}</span>')
-
-    source = _MENTION.sub(mention, source)
+    if substitute is not None:
+        source = substitute(source, slot)
     html = nh3.clean(
         _md.render(source),
         tags=ALLOWED_TAGS,
@@ -101,4 +91,29 @@ def render_post(text: str, *, resolve_mentions: Callable[[list[str]], dict[str, 
     )
     for index, piece in enumerate(slots):
         html = html.replace(f"MSLOT{token}N{index}E", piece)
-    return html, mentioned
+    return html
+
+
+def render_post(text: str, *, resolve_mentions: Callable[[list[str]], dict[str, tuple[int, str]]] | None = None):
+    """``(html, mentioned_user_ids)`` for a post's markdown ``text``.
+
+    ``resolve_mentions(names)`` maps lower-cased names to ``(user_id, full_name)`` of course members; a
+    name it does not resolve stays plain text."""
+    mentioned: list[int] = []
+
+    def mentions(source: str, slot: Callable[[str], str]) -> str:
+        names = [m.group(1).strip() for m in _MENTION.finditer(source)]
+        resolved = resolve_mentions([n.lower() for n in names]) if (names and resolve_mentions) else {}
+
+        def mention(match: re.Match) -> str:
+            hit = resolved.get(match.group(1).strip().lower())
+            if hit is None:
+                return match.group(0)
+            user_id, full_name = hit
+            if user_id not in mentioned:
+                mentioned.append(user_id)
+            return slot(f'<span class="mention">@{escape(full_name)}</span>')
+
+        return _MENTION.sub(mention, source)
+
+    return render_markdown(text, substitute=mentions), mentioned

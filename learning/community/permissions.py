@@ -9,8 +9,10 @@ Contract (one policy; list pages and detail pages ask the same questions):
   follow everything, set the offering's anonymity option: the offering's instructors and TAs.
 - ``can_edit_post(user, post)``: its author, while the post is neither deleted nor removed.
 - ``can_see_author(access, post)``: a post marked anonymous hides its author from other students only.
-- ``can_hide_review(user, offering)``: whoever may manage the offering's enrollments (its instructors and
-  the admins whose scope covers it: ``learning.enrollment.permissions.offerings_managed_by``).
+- ``reviews_moderated_by(user)`` / ``can_hide_review(user, offering)``: whoever may manage the offering's
+  enrollments (its instructors and the admins whose scope covers it:
+  ``learning.enrollment.permissions.offerings_managed_by``); the reviews page shows them the hidden reviews
+  of exactly those offerings.
 - ``review_eligibility(user, offering)``: see ``REVIEW_SHARE``.
 """
 
@@ -85,8 +87,15 @@ def can_see_author(access: OfferingAccess, post) -> bool:
     return not post.is_anonymous or access.is_staff or post.user_id == access.user.pk
 
 
+def reviews_moderated_by(user) -> QuerySet[CourseOffering]:
+    """Offerings whose reviews ``user`` may hide, un-hide and see hidden (the reviews page lists them)."""
+    if not _signed_in(user):
+        return CourseOffering.objects.none()
+    return offerings_managed_by(user)
+
+
 def can_hide_review(user, offering: CourseOffering) -> bool:
-    return _signed_in(user) and offerings_managed_by(user).filter(pk=offering.pk).exists()
+    return reviews_moderated_by(user).filter(pk=offering.pk).exists()
 
 
 def review_eligibility(user, offering: CourseOffering) -> bool:

@@ -103,12 +103,18 @@ def _clean_text(value: str | None, *, required: str, max_length: int, too_long: 
 
 
 def _clean_body(body: str | None) -> str:
-    return _clean_text(body, required=gettext(BODY_REQUIRED), max_length=BODY_MAX_LENGTH, too_long=BODY_TOO_LONG, field="body")
+    return _clean_text(
+        body, required=gettext(BODY_REQUIRED), max_length=BODY_MAX_LENGTH, too_long=BODY_TOO_LONG, field="body"
+    )
 
 
 def _clean_reason(reason: str | None) -> str:
     return _clean_text(
-        reason, required=gettext(REASON_REQUIRED), max_length=REASON_MAX_LENGTH, too_long=REASON_TOO_LONG, field="reason"
+        reason,
+        required=gettext(REASON_REQUIRED),
+        max_length=REASON_MAX_LENGTH,
+        too_long=REASON_TOO_LONG,
+        field="reason",
     )
 
 

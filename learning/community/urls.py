@@ -32,8 +32,6 @@ urlpatterns = [
     ),
     path("<int:offering_id>/review/", views.ReviewEditView.as_view(), name="review-edit"),
     path("<int:offering_id>/reviews/<int:review_id>/hide/", views.ReviewHideView.as_view(), name="review-hide"),
-    path(
-        "<int:offering_id>/reviews/<int:review_id>/unhide/", views.ReviewUnhideView.as_view(), name="review-unhide"
-    ),
+    path("<int:offering_id>/reviews/<int:review_id>/unhide/", views.ReviewUnhideView.as_view(), name="review-unhide"),
     path("courses/<str:short_code>/<str:code>/reviews/", views.CourseReviewsView.as_view(), name="course-reviews"),
 ]

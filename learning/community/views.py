@@ -20,7 +20,6 @@ from django.views.generic import FormView, TemplateView
 from catalog.permissions import get_course_for_user
 from learning.community import forms, permissions, selectors, services
 from learning.community.models import CourseReview
-from learning.enrollment.permissions import offerings_managed_by
 from syllabus.models import ContentItem
 
 
@@ -465,7 +464,9 @@ class CourseReviewsView(TemplateView):
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         course = get_course_for_user(self.request.user, self.kwargs["short_code"], self.kwargs["code"])
-        managed = set(offerings_managed_by(self.request.user).filter(course_id=course.pk).values_list("pk", flat=True))
+        managed = set(
+            permissions.reviews_moderated_by(self.request.user).filter(course_id=course.pk).values_list("pk", flat=True)
+        )
         # Staff of an offering also see its hidden reviews (marked, with "Un-hide…"); ?hidden=1 lists only those.
         only_hidden = bool(managed) and self.request.GET.get("hidden") == "1"
         page = selectors.reviews_page(

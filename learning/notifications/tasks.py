@@ -30,7 +30,7 @@ from django.utils import timezone
 from django_tasks import task
 
 from accounts.models import NotificationEmail, User
-from learning.notifications.models import NotificationKind
+from learning.notifications.models import NotificationDigest, NotificationKind
 from learning.notifications.selectors import users_due_a_digest
 
 logger = logging.getLogger(__name__)
@@ -66,7 +66,10 @@ def _claim(user_id: int, *, unread_only: bool, since=None) -> list[dict]:
     params = [user_id, since, since]
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
-        rows = [dict(zip(("id", "kind", "text", "url", "created_at", "read_at"), row, strict=True)) for row in cursor.fetchall()]
+        rows = [
+            dict(zip(("id", "kind", "text", "url", "created_at", "read_at"), row, strict=True))
+            for row in cursor.fetchall()
+        ]
     rows.sort(key=lambda row: (row["created_at"], row["id"]))
     if unread_only:
         rows = [row for row in rows if row["read_at"] is None]
@@ -159,10 +162,7 @@ def send_notification_digest(user_id: int, day: str | None = None) -> int:
         if not rows:
             transaction.set_rollback(True)
             return 0
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "UPDATE notification_digests SET notification_count = %s WHERE id = %s", [len(rows), inserted[0]]
-            )
+        NotificationDigest.objects.filter(pk=inserted[0]).update(notification_count=len(rows))
     _send(
         user,
         subject=f"Sigma LMS: your daily digest ({len(rows)} notification{'s' if len(rows) != 1 else ''})",

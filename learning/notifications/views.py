@@ -71,7 +71,9 @@ class UnsubscribeView(TemplateView):
     def post(self, request, token: str):
         user_id = user_id_from_token(token)
         if user_id is None or not account_services.unsubscribe_notification_email(user_id=user_id):
-            response = self.render_to_response({"valid": False, "done": False, "message": gettext(BAD_UNSUBSCRIBE_LINK)})
+            response = self.render_to_response(
+                {"valid": False, "done": False, "message": gettext(BAD_UNSUBSCRIBE_LINK)}
+            )
             response.status_code = 400
             return response
         return self.render_to_response({"valid": True, "done": True, "message": gettext(UNSUBSCRIBED)})

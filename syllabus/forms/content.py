@@ -20,6 +20,7 @@ from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 
 from lms.json_input import JsonInputError, parse_json
+from lms.numbers import plain_number
 from prompts.models import LABEL_MAX_LENGTH
 from syllabus.assets import assets_for_university
 from syllabus.content_schemas import SCHEMA_INVALID, schema_problem
@@ -34,8 +35,10 @@ RUBRIC_FORMAT = "Line {line}: write “Criterion | Level = points | Level = poin
 RUBRIC_POINTS = "Line {line}: “{level}” is not “Level title = points” with points a number from 0."
 RUBRIC_OVER_MAX = "The rubric's best levels add up to {total} points, more than the assignment's {max}."
 RUBRIC_TOO_MANY = "A rubric has at most {criteria} criteria of at most {levels} levels each."
+RUBRIC_TITLE_TOO_LONG = "Line {line}: a criterion or level title has at most {max} characters."
 RUBRIC_MAX_CRITERIA = 30
 RUBRIC_MAX_LEVELS = 10
+RUBRIC_TITLE_MAX = 200
 AVAILABLE_AFTER_DUE = "The assignment must open before it is due."
 VIDEO_SOURCE_REQUIRED = "Give a video id, a URL or an uploaded asset."
 DUE_EXACTLY_ONE = "Give either a due date or a number of days after the start, not both and not neither."
@@ -69,11 +72,6 @@ LAB_RUNTIME_UNSUPPORTED = (
     "This server cannot run “{runtime}” labs; it runs: {supported}. Other runtimes need a container engine "
     "(see docs/labs.md)."
 )
-
-
-def _plain(number: Decimal) -> str:
-    """``70``, ``2.5``: a decimal without exponent or trailing zeros."""
-    return format(number.normalize(), "f")
 
 
 def _iso(value) -> str:
@@ -800,19 +798,21 @@ def parse_rubric(text: str, *, max_points=None) -> dict | None:
                 value = None
             if not sep or not name.strip() or value is None or not value.is_finite() or value < 0 or value > 10**6:
                 raise ValidationError(RUBRIC_POINTS.format(line=number, level=level))
-            parsed.append({"title": name.strip()[:200], "points": int(value) if value == int(value) else float(value)})
-        criteria.append({"title": title[:200], "levels": parsed})
+            parsed.append({"title": name.strip(), "points": int(value) if value == int(value) else float(value)})
+        if max(len(title), *(len(level["title"]) for level in parsed)) > RUBRIC_TITLE_MAX:
+            raise ValidationError(RUBRIC_TITLE_TOO_LONG.format(line=number, max=RUBRIC_TITLE_MAX))
+        criteria.append({"title": title, "levels": parsed})
     if not criteria:
         return None
     best = sum(max(Decimal(str(level["points"])) for level in c["levels"]) for c in criteria)
     if max_points is not None and best > max_points:
-        raise ValidationError(RUBRIC_OVER_MAX.format(total=_plain(best), max=_plain(Decimal(max_points))))
+        raise ValidationError(RUBRIC_OVER_MAX.format(total=plain_number(best), max=plain_number(max_points)))
     return {"criteria": criteria}
 
 
 def rubric_text(rubric: dict | None) -> str:
     return "\n".join(
-        " | ".join([str(c.get("title", ""))] + [f"{lv.get('title', '')} = {_plain(Decimal(str(lv.get('points', 0))))}"
+        " | ".join([str(c.get("title", ""))] + [f"{lv.get('title', '')} = {plain_number(lv.get('points', 0))}"
                                                  for lv in c.get("levels") or []])
         for c in (rubric or {}).get("criteria") or []
         if isinstance(c, dict)

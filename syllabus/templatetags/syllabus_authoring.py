@@ -1,12 +1,11 @@
 """``{% load syllabus_authoring %}``: the "Teach" nav link check, for base.html, ``math_text``, and a
 question's answer as a person reads it (``question_answer``, ``correct_keys``)."""
 
-from decimal import Decimal, InvalidOperation
-
 from django import template
 from django.utils.html import escape
 from django.utils.safestring import mark_safe
 
+from lms.numbers import plain_number
 from syllabus.mathml import render_math_text
 from syllabus.models import QuestionType
 from syllabus.permissions import anything_editable_by
@@ -30,18 +29,6 @@ def can_teach(context) -> bool:
 def math_text(text) -> str:
     """Text with ``$$…$$`` LaTeX as escaped HTML with inline MathML (``syllabus.mathml.render_math_text``)."""
     return mark_safe(render_math_text(str(text) if text is not None else ""))  # noqa: S308 -- escaped there
-
-
-def _number(value) -> str:
-    """6 → "6", -19.6 → "-19.6", Decimal("0.010000") → "0.01": as written, without trailing zeros."""
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError):
-        return str(value)
-    if not number.is_finite():
-        return str(value)
-    text = format(number.normalize(), "f")
-    return "0" if text in ("-0", "") else text
 
 
 def _listed(parts: list[str], word: str) -> str:
@@ -77,9 +64,9 @@ def question_answer(question) -> str:
     elif kind == QuestionType.TRUE_FALSE:
         html = "True" if answer is True else "False" if answer is False else escape(answer)
     elif kind == QuestionType.NUMERIC:
-        html = escape(_number(answer))
+        html = escape(plain_number(answer))
         if question.numeric_tolerance is not None:
-            html += f" ± {escape(_number(question.numeric_tolerance))}"
+            html += f" ± {escape(plain_number(question.numeric_tolerance))}"
     elif kind == QuestionType.SHORT_TEXT and isinstance(answer, list):
         html = _listed([f"“{escape(text)}”" for text in answer], "or")
     else:

@@ -14,7 +14,18 @@ from django.urls import reverse
 from learning.assessments.assignments import assignment_settings
 from learning.assessments.late_policy import LatePolicy
 from syllabus import services
-from syllabus.forms.content import RUBRIC_FORMAT, RUBRIC_OVER_MAX, RUBRIC_POINTS, parse_rubric, rubric_text
+from syllabus.forms.content import (
+    RUBRIC_FORMAT,
+    RUBRIC_MAX_CRITERIA,
+    RUBRIC_MAX_LEVELS,
+    RUBRIC_OVER_MAX,
+    RUBRIC_POINTS,
+    RUBRIC_TITLE_MAX,
+    RUBRIC_TITLE_TOO_LONG,
+    RUBRIC_TOO_MANY,
+    parse_rubric,
+    rubric_text,
+)
 from syllabus.models import ContentItem, ModuleType
 from syllabus.tests.factories import ContentItemFactory, QuestionPoolFactory, builtin_content_type
 from syllabus.tests.test_editor_forms import COMMON, _formset
@@ -172,6 +183,16 @@ def test_clearing_options_on_the_new_page_removes_them(client, world, lesson):
         ({"rubric": "Method | Sound = -1"}, "rubric", RUBRIC_POINTS.format(line=1, level="Sound = -1")),
         ({"rubric": "Method | Sound = 40\nAnswers | Right = 30"}, "rubric",
          RUBRIC_OVER_MAX.format(total=70, max=50)),
+        ({"rubric": "M" * (RUBRIC_TITLE_MAX + 1) + " | Sound = 1"}, "rubric",
+         RUBRIC_TITLE_TOO_LONG.format(line=1, max=RUBRIC_TITLE_MAX)),
+        ({"rubric": "Method | Sound = 1\nAnswers | " + "R" * (RUBRIC_TITLE_MAX + 1) + " = 1"}, "rubric",
+         RUBRIC_TITLE_TOO_LONG.format(line=2, max=RUBRIC_TITLE_MAX)),
+        ({"rubric": "Method | Sound = 1e999"}, "rubric", RUBRIC_POINTS.format(line=1, level="Sound = 1e999")),
+        ({"rubric": "Method | Sound = NaN"}, "rubric", RUBRIC_POINTS.format(line=1, level="Sound = NaN")),
+        ({"rubric": "\n".join(f"C{n} | Done = 0" for n in range(RUBRIC_MAX_CRITERIA + 1))}, "rubric",
+         RUBRIC_TOO_MANY.format(criteria=RUBRIC_MAX_CRITERIA, levels=RUBRIC_MAX_LEVELS)),
+        ({"rubric": "Method | " + " | ".join(f"L{n} = 0" for n in range(RUBRIC_MAX_LEVELS + 1))}, "rubric",
+         RUBRIC_TOO_MANY.format(criteria=RUBRIC_MAX_CRITERIA, levels=RUBRIC_MAX_LEVELS)),
         ({"available_from": "2027-04-01 00:00"}, "available_from", "The assignment must open before it is due."),
         ({"floor_percent": "150"}, "floor_percent", None),
         ({"penalty_interval": "fortnight"}, "penalty_interval", None),
@@ -195,6 +216,19 @@ def test_another_universitys_instructor_cannot_edit(client, world, lesson):
     client.force_login(world.b.instructor)
     assert client.get(edit_url(world, item)).status_code == 404
     assert client.post(edit_url(world, item), {**COMMON, **OPTIONS, "rubric": ""}).status_code == 404
+    item.refresh_from_db()
+    assert item.data_json == FULL
+
+
+def test_a_student_and_a_visitor_cannot_edit(client, world, lesson):
+    """The course's own student gets the same 404 as a stranger; a visitor is sent to log in; nothing is written."""
+    item = ContentItemFactory(module=lesson, content_type=builtin_content_type("assignment"), data_json=FULL)
+    posted = {**COMMON, **OPTIONS, "rubric": ""}
+    response = client.post(edit_url(world, item), posted)
+    assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+    client.force_login(world.a.student)
+    assert client.get(edit_url(world, item)).status_code == 404
+    assert client.post(edit_url(world, item), posted).status_code == 404
     item.refresh_from_db()
     assert item.data_json == FULL
 
@@ -229,3 +263,5 @@ def test_the_quiz_editor_keeps_its_pass_mark_and_review(client, world, lesson):
     )  # fmt: skip
     bad = client.post(edit_url(world, item), {**old, "pass_mark_percent": "101"})
     assert "pass_mark_percent" in bad.context["form"].errors
+    item.refresh_from_db()
+    assert (item.data_json["quiz_mode"], item.data_json["pass_mark_percent"]) == ("practice", 70.0)  # unchanged

@@ -104,3 +104,20 @@ def test_script_tags_are_kept_as_text_and_shown_escaped(client, tutor, reply, no
     )
     page = client.get(reverse("tutoring:teach-session", args=[a.offering.pk, reply.session_id])).content.decode()
     assert SCRIPT not in page and page.count(ESCAPED) >= 2  # the flag reason and the student's feedback
+
+
+def test_a_german_student_gets_the_refusals_and_confirmations_in_german(client, tutor, reply, note):
+    from accounts.models import User
+
+    a = tutor.world.a
+    User.objects.filter(pk=a.student.pk).update(locale="de")  # the student's own language (profile page)
+    client.force_login(a.student)
+    german = {"HTTP_ACCEPT_LANGUAGE": "en-US,en;q=0.9"}  # the user's language wins over the browser's
+    response = client.post(_form("note-create", reply, note, a.offering), {"content": "  "}, **german)
+    assert response.status_code == 400 and response.content.decode() == "Eine Notiz braucht etwas Text."
+    response = client.post(_form("feedback", reply, note, a.offering), {"rating": "meh"}, **german)
+    assert response.status_code == 400 and response.content.decode() == "Wählen Sie Daumen hoch oder Daumen runter."
+    response = client.post(
+        _form("note-edit", reply, note, a.offering), {"content": "Steigung", "next": "/"}, follow=True, **german
+    )
+    assert "Notiz aktualisiert." in response.content.decode()

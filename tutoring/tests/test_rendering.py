@@ -43,4 +43,4 @@ def test_markdown_and_math_render_and_nothing_runs():
     # Shown as text, never as markup: no script element, no javascript: link, no image with a handler.
     assert "<script" not in html and "&lt;script&gt;alert(1)&lt;/script&gt;" in html
     assert 'href="javascript' not in html and "<img" not in html
-    assert 'href="https://e.org" rel="noopener noreferrer nofollow"' in str(render_reply("[y](https://e.org)", None))
+    assert 'href="https://e.org" rel="nofollow noopener noreferrer"' in str(render_reply("[y](https://e.org)", None))

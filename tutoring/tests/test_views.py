@@ -9,7 +9,7 @@ from django.urls import reverse
 from accounts.tests.factories import UserFactory
 from lms.middleware import MESSAGE as NUL_MESSAGE
 from tutoring import chat, moderation
-from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole
+from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole, TutorCourseSetting, TutorItemSetting
 from tutoring.tests.conftest import access_for, video_item
 
 pytestmark = pytest.mark.django_db
@@ -230,6 +230,13 @@ def test_teacher_view_denied(client, tutor, who):
     assert (
         client.post(reverse("tutoring:teach-flag", args=[a.offering.pk, reply.pk]), {"flagged": "1"}).status_code == 404
     )
+    # Nor switch the tutor off, for the course or for one item: 404 and nothing written.
+    settings_url = reverse("tutoring:teach-settings", args=[a.offering.pk])
+    assert client.post(settings_url, {"enabled": "0"}).status_code == 404
+    assert client.post(settings_url, {"item": str(tutor.a_video.pk), "enabled": "0"}).status_code == 404
+    assert not TutorCourseSetting.objects.exists() and not TutorItemSetting.objects.exists()
+    reply.refresh_from_db()
+    assert not reply.meta.get("flagged")
 
 
 def test_another_offerings_session_is_404_to_its_teacher(client, tutor):
@@ -308,3 +315,62 @@ def test_only_the_owner_toggles_sharing_from_the_panel(client, tutor):
     assert client.post(reverse("tutoring:session-share", args=[reply.session_id]), {"enabled": "1"}).status_code == 302
     reply.session.refresh_from_db()
     assert not reply.session.share_enabled
+
+
+def test_my_notes_page_on_the_server_in_a_fixed_number_of_queries(client, tutor, django_assert_max_num_queries):
+    from tutoring.selectors import NOTES_PER_PAGE
+
+    a = tutor.world.a
+    reply = _reply(tutor)
+    for n in range(NOTES_PER_PAGE + 5):
+        chat.add_note(actor=a.student, session=reply.session, content=f"Note number {n:03d}", message=reply)
+    url = reverse("tutoring:my-notes", args=[a.offering.pk])
+    client.force_login(a.student)
+    with django_assert_max_num_queries(8):
+        first = client.get(url).content.decode()
+    assert first.count('class="card mb-2"') == NOTES_PER_PAGE
+    assert f"Note number {NOTES_PER_PAGE + 4:03d}" in first and "Note number 000" not in first  # newest first
+    assert "Page 1 of 2" in first and "?page=2" in first
+    second = client.get(url, {"page": "2"}).content.decode()
+    assert second.count('class="card mb-2"') == 5 and "Note number 000" in second
+    # A bad page number falls back (not a number: the first page; out of range: the last), never a 500.
+    for bad, shown in (("abc", NOTES_PER_PAGE), ("0", 5), ("-1", 5), ("99999999999999999999", 5)):
+        response = client.get(url, {"page": bad})
+        assert response.status_code == 200 and response.content.decode().count('class="card mb-2"') == shown
+    assert client.get(url, {"page": "2\x00"}).status_code == 400  # a NUL: refused before the view
+    # Another student (same university, not enrolled) and another university's student: 404, and nothing
+    # of the notes can be changed by them.
+    note = ChatNote.objects.order_by("id").first()
+    for stranger in (UserFactory(), tutor.world.b.student, a.instructor):
+        client.force_login(stranger)
+        assert client.get(url).status_code == 404
+        assert client.post(reverse("tutoring:note-edit", args=[note.pk]), {"content": "mine"}).status_code == 404
+    note.refresh_from_db()
+    assert note.content == "Note number 000"
+
+
+def test_teacher_sessions_page_on_the_server_and_the_flagged_filter_keeps_whole_counts(client, tutor):
+    from learning.tests.factories import CourseEnrollmentFactory
+    from tutoring.selectors import PAGE_SIZE
+
+    a = tutor.world.a
+    item = video_item(a.course)
+    for n in range(PAGE_SIZE + 3):
+        student = UserFactory(full_name=f"Student {n:03d}")
+        CourseEnrollmentFactory(user=student, course_offering=a.offering)
+        session = ChatSession.objects.create(user=student, content_item=item, content_context={})
+        ChatMessage.objects.create(session=session, role=MessageRole.USER, content="q", meta={"flagged": n < 2})
+        ChatMessage.objects.create(session=session, role=MessageRole.ASSISTANT, content="a", meta={})
+    url = reverse("tutoring:teach-sessions", args=[a.offering.pk])
+    client.force_login(a.instructor)
+    first = client.get(url).content.decode()
+    assert first.count("(2 messages") == PAGE_SIZE and "Page 1 of 2" in first and "page=2" in first
+    second = client.get(url, {"page": "2"}).content.decode()
+    assert second.count("(2 messages") == 3
+    # Only the flagged sessions, each still counting all its messages; the filter stays in the paging links.
+    flagged = client.get(url, {"flagged": "1"}).content.decode()
+    assert flagged.count("(2 messages, <strong>1 flagged</strong>)") == 2 and "(1 messages" not in flagged
+    filtered = client.get(url, {"item": str(item.pk)}).content.decode()
+    assert f"?item={item.pk}&amp;page=2" in filtered
+    for bad in ("abc", "0", "99999"):
+        assert client.get(url, {"page": bad, "item": "x"}).status_code == 200

@@ -254,7 +254,9 @@ def test_unhide_counts_again_tells_the_author_and_is_audited(client, world, peop
     assert (_course(a).rating_avg, _course(a).rating_count) == (Decimal("3.00"), 2)
     note = Notification.objects.get(user=people.completed, kind=NotificationKind.REVIEW_UNHIDDEN)
     assert "shown again" in note.text and "criticism, not abuse" in note.text
-    log = list(CourseReviewModeration.objects.filter(review=review).order_by("id").values_list("action", "actor_id", "reason"))
+    log = list(
+        CourseReviewModeration.objects.filter(review=review).order_by("id").values_list("action", "actor_id", "reason")
+    )
     assert log == [
         ("hide", a.instructor.pk, "Looked like abuse"),
         ("unhide", a.instructor.pk, "Re-read it: criticism, not abuse"),

@@ -412,7 +412,9 @@ def test_enrollment_approval_and_waitlist_promotion_notify_the_student(world, dj
     a = world.a
     CourseOffering.objects.filter(pk=a.offering.pk).update(capacity=1)
     pending = CourseEnrollmentFactory(course_offering=a.offering, status=EnrollmentStatus.PENDING)
-    waiting = CourseEnrollmentFactory(course_offering=a.offering, status=EnrollmentStatus.WAITLISTED, waitlist_position=1)
+    waiting = CourseEnrollmentFactory(
+        course_offering=a.offering, status=EnrollmentStatus.WAITLISTED, waitlist_position=1
+    )
     with django_capture_on_commit_callbacks(execute=True):
         enrollment_services.approve_enrollment(actor=a.instructor, enrollment=pending)
     note = Notification.objects.get(user=pending.user)
