@@ -13,7 +13,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.db.models import Q
+from django.db.models import Count, Max, Min, Q
 from django.http import Http404, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -127,6 +127,7 @@ def assignment_page(request, offering_id: int, item_id: int):
     times = assignments.student_deadlines(
         settings_=config, offering=found.offering, item=found.item, student_id=request.user.pk
     )
+    refusal = assignments.hand_in_refusal(config=config, times=times, now=timezone.now())
     files = (
         list(SubmissionFile.objects.filter(assignment_submission=submission).defer("data").order_by("role", "path"))
         if submission
@@ -140,7 +141,7 @@ def assignment_page(request, offering_id: int, item_id: int):
         "submission": submission,
         "form": form,
         "times": times,
-        "now": timezone.now(),
+        "closed_reason": " ".join(refusal.messages) if refusal is not None else "",
         "visible": visible,
         "files": [f for f in files if f.role == "submission" or visible],
         "rubric_rows": _rubric_rows(config, submission) if visible else [],
@@ -191,13 +192,13 @@ def grading_start(request, offering_id: int, item_id: int):
         except ValidationError as error:
             messages.error(request, " ".join(error.messages))
         return redirect(request.path)
-    queue = _queue(offering, item)
-    first = queue.order_by("id").values_list("id", flat=True).first()
-    counts = {
-        "total": queue.count(),
-        "graded": queue.filter(score__isnull=False).count(),
-        "unposted": queue.filter(score__isnull=False, posted_at__isnull=True).count(),
-    }
+    counts = _queue(offering, item).aggregate(  # one query, however long the queue
+        first=Min("id"),
+        total=Count("id"),
+        graded=Count("id", filter=Q(score__isnull=False)),
+        unposted=Count("id", filter=Q(score__isnull=False, posted_at__isnull=True)),
+    )
+    first = counts.pop("first")
     return render(
         request,
         "learning/assessments/assignment_grading_start.html",
@@ -268,9 +269,12 @@ def grade_submission(request, offering_id: int, assignment_submission_id: int):
             status = 400
     elif request.method != "GET":
         return HttpResponseNotAllowed(["GET", "POST"])
-    queue = _queue(offering, item)
-    previous = queue.filter(id__lt=submission.pk).order_by("-id").values_list("id", flat=True).first()
-    following = queue.filter(id__gt=submission.pk).order_by("id").values_list("id", flat=True).first()
+    around = _queue(offering, item).aggregate(  # the pager in one query, however long the queue
+        previous=Max("id", filter=Q(id__lt=submission.pk)),
+        following=Min("id", filter=Q(id__gt=submission.pk)),
+        position=Count("id", filter=Q(id__lte=submission.pk)),
+        total=Count("id"),
+    )
     anonymous = config.anonymous_grading and submission.posted_at is None
     times = assignments.student_deadlines(settings_=config, offering=offering, item=item, student_id=submission.user_id)
     context = {
@@ -281,10 +285,10 @@ def grade_submission(request, offering_id: int, assignment_submission_id: int):
         "student_label": f"Student {submission.pk}" if anonymous else submission.user.full_name,
         "anonymous": anonymous,
         "form": form,
-        "previous": previous,
-        "next": following,
-        "position": queue.filter(id__lte=submission.pk).count(),
-        "total": queue.count(),
+        "previous": around["previous"],
+        "next": around["following"],
+        "position": around["position"],
+        "total": around["total"],
         "times": times,
         "files": list(
             SubmissionFile.objects.filter(assignment_submission=submission).defer("data").order_by("role", "path")

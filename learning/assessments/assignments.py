@@ -53,6 +53,7 @@ from learning.progress import services as progress
 ASSIGNMENT_NOT_ENROLLED = gettext_noop("Only students enrolled in this offering can hand in this assignment.")
 ASSIGNMENT_NOT_OPEN = gettext_noop("This assignment opens on {date}.")
 ASSIGNMENT_CLOSED = gettext_noop("This assignment closed on {date}; nothing can be handed in any more.")
+ASSIGNMENT_EXTENSION_ENDED = gettext_noop("Your extension for this assignment ended on {date}; nothing can be handed in any more.")
 ASSIGNMENT_NO_RESUBMISSION = gettext_noop("You have already submitted this assignment, and it does not allow resubmission.")
 ASSIGNMENT_EMPTY = gettext_noop("Write an answer or attach a file before submitting.")
 ASSIGNMENT_NO_TEXT = gettext_noop("This assignment takes files only, not a text answer.")
@@ -163,6 +164,22 @@ def student_deadlines(*, settings_: AssignmentSettings, offering, item, student_
     )
 
 
+def _when(moment: datetime) -> str:
+    return f"{moment:%d %b %Y, %H:%M} UTC"
+
+
+def hand_in_refusal(*, config: AssignmentSettings, times: Deadlines | None, now: datetime) -> ValidationError | None:
+    """Why this student cannot hand anything in now — not open yet, or past their cut-off (their extension
+    included) — with the date; None while hand-in is open. ``save_assignment`` raises it; the page shows it
+    instead of the form."""
+    if config.available_from is not None and now < config.available_from:
+        return ValidationError(gettext(ASSIGNMENT_NOT_OPEN).format(date=_when(config.available_from)), code="not_open")
+    if times is not None and times.cutoff_at is not None and now > times.cutoff_at:
+        message = ASSIGNMENT_EXTENSION_ENDED if times.extended else ASSIGNMENT_CLOSED
+        return ValidationError(gettext(message).format(date=_when(times.cutoff_at)), code="closed")
+    return None
+
+
 # --- students ------------------------------------------------------------------------------------------
 
 
@@ -177,13 +194,10 @@ def save_assignment(
         raise ValidationError(gettext(ASSIGNMENT_NO_TEXT), code="no_text")
     if files and not config.takes_files:
         raise ValidationError(gettext(ASSIGNMENT_NO_FILES), code="no_files")
-    if config.available_from is not None and now < config.available_from:
-        raise ValidationError(
-            gettext(ASSIGNMENT_NOT_OPEN).format(date=f"{config.available_from:%d %b %Y, %H:%M} UTC"), code="not_open"
-        )
     times = student_deadlines(settings_=config, offering=offering, item=item, student_id=actor.pk)
-    if times is not None and times.cutoff_at is not None and now > times.cutoff_at:
-        raise ValidationError(gettext(ASSIGNMENT_CLOSED).format(date=f"{times.cutoff_at:%d %b %Y, %H:%M} UTC"), code="closed")
+    refusal = hand_in_refusal(config=config, times=times, now=now)
+    if refusal is not None:
+        raise refusal
     with transaction.atomic():
         enrolled = (
             CourseEnrollment.objects.select_for_update()
@@ -434,6 +448,9 @@ def apply_missing_scores(*, actor, offering, item, now=None) -> int:
     )
     for enrollment in students.select_related("user"):
         times = student_deadlines(settings_=config, offering=offering, item=item, student_id=enrollment.user_id)
+        cutoff = times.cutoff_at if times else None
+        if missing_score(max_points=config.max_points, policy=config.late_policy, cutoff_at=cutoff, now=now) is None:
+            continue  # before this student's cut-off: no row is made (the student's page would show a "Draft")
         with transaction.atomic():
             row, _ = AssignmentSubmission.objects.select_for_update().get_or_create(
                 user_id=enrollment.user_id,
@@ -442,8 +459,8 @@ def apply_missing_scores(*, actor, offering, item, now=None) -> int:
                 defaults={"university_id": offering.university_id, "max_score": config.max_points},
             )
             score = missing_score(
-                max_points=config.max_points, policy=config.late_policy,
-                cutoff_at=times.cutoff_at if times else None, now=now, exempt=row.late_exempt,
+                max_points=config.max_points, policy=config.late_policy, cutoff_at=cutoff, now=now,
+                exempt=row.late_exempt,
             )  # fmt: skip
             if score is None or row.is_missing or row.status == AssignmentStatus.SUBMITTED:
                 continue

@@ -39,10 +39,12 @@ def student_lab_state(*, user, offering, item) -> StudentLabState:
     return StudentLabState(lab=lab, submissions=submissions, attempts_left=left, counted=counted)
 
 
-def get_own_submission(*, user, offering, submission_id: int) -> LabSubmission:
+def get_own_submission(*, user, offering_id: int, submission_id: int) -> LabSubmission:
+    """The user's own submission (scoped by its owner, so it may be read before the offering's access check);
+    404 for anyone else's."""
     submission = (
         LabSubmission.objects.select_related("content_item")
-        .filter(pk=submission_id, user_id=user.pk, course_offering_id=offering.pk)
+        .filter(pk=submission_id, user_id=user.pk, course_offering_id=offering_id)
         .first()
     )
     if submission is None:
@@ -93,9 +95,10 @@ def grading_page(*, offering, item, page_number) -> Page:
     return Paginator(queryset, GRADING_PAGE_SIZE).get_page(page_number)
 
 
-def get_file_for_user(*, user, offering, file_id: int, as_grader: bool) -> SubmissionFile:
-    """A submission file of this offering: the student's own, or any when ``as_grader`` (already checked)."""
-    files = SubmissionFile.objects.filter(pk=file_id, course_offering_id=offering.pk)
+def get_file_for_user(*, user, offering_id: int, file_id: int, as_grader: bool) -> SubmissionFile:
+    """A submission file of this offering: the student's own, or any when ``as_grader`` (the caller checked the
+    user grades the offering through ``access.graded_offerings``)."""
+    files = SubmissionFile.objects.filter(pk=file_id, course_offering_id=offering_id)
     if not as_grader:
         files = files.filter(lab_submission__user_id=user.pk) | files.filter(assignment_submission__user_id=user.pk)
     found = files.select_related("assignment_submission").first()

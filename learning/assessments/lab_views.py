@@ -15,7 +15,7 @@ from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import Http404, HttpResponse, HttpResponseNotAllowed
+from django.http import HttpResponse, HttpResponseNotAllowed
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext, gettext_noop
@@ -118,25 +118,16 @@ def starter_files(request, offering_id: int, item_id: int):
 
 
 def _student_submission(request, offering_id: int, submission_id: int):
-    submission = None
-    for_item = None
-    if request.user.is_authenticated:
-        from learning.assessments.models import LabSubmission
-
-        row = LabSubmission.objects.filter(pk=submission_id, user_id=request.user.pk, course_offering_id=offering_id)
-        for_item = row.values_list("content_item_id", flat=True).first()
-    if for_item is None:
-        raise Http404("No such submission.")
-    found = access.get_student_item(
-        user=request.user, offering_id=offering_id, item_id=for_item, type_name="engineering_lab"
-    )
+    """The student's own submission (404 for anyone else's) and its lab, still open to them. The status
+    partial is polled every 2 s: the row is read once, again only after a lost run was recovered."""
     submission = lab_selectors.get_own_submission(
-        user=request.user, offering=found.offering, submission_id=submission_id
+        user=request.user, offering_id=offering_id, submission_id=submission_id
+    )
+    found = access.get_student_item(
+        user=request.user, offering_id=offering_id, item_id=submission.content_item_id, type_name="engineering_lab"
     )
     if labs.recover_if_lost(submission):  # next touch: a run its worker lost is queued again
-        submission = lab_selectors.get_own_submission(
-            user=request.user, offering=found.offering, submission_id=submission_id
-        )
+        submission.refresh_from_db()
     return found, submission
 
 
@@ -168,16 +159,11 @@ def submission_status(request, offering_id: int, submission_id: int):
 
 @login_required
 def submission_file(request, offering_id: int, file_id: int):
+    """Any file of the offering to its graders; to anyone else only their own (404 for every other file)."""
     as_grader = access.graded_offerings(request.user).filter(pk=offering_id).exists()
-    if as_grader:
-        offering = access.get_graded_offering(user=request.user, offering_id=offering_id)
-    else:
-        from catalog.models import CourseOffering
-
-        offering = CourseOffering.objects.filter(pk=offering_id).first()
-        if offering is None:
-            raise Http404("No such file.")
-    found = lab_selectors.get_file_for_user(user=request.user, offering=offering, file_id=file_id, as_grader=as_grader)
+    found = lab_selectors.get_file_for_user(
+        user=request.user, offering_id=offering_id, file_id=file_id, as_grader=as_grader
+    )
     return _attachment(found.path, bytes(found.data))
 
 

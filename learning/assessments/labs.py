@@ -337,15 +337,11 @@ def recover_if_lost(submission: LabSubmission, *, now=None) -> bool:
 def _schedule_recovery(submission_id: int, when) -> None:
     """The worker's periodic check: a deferred sweep at the moment this run would count as lost, so a run
     whose worker died is recovered by the next worker (a backend that cannot defer, e.g. the immediate one in
-    tests, is skipped: the next task, the pages and ``manage.py recover_lab_runs`` still recover it)."""
-    from learning.assessments.tasks import recover_lost_lab_runs_task
+    tests, is skipped: the next task, the pages, the scheduler and ``manage.py recover_lab_runs`` still
+    recover it)."""
+    from learning.assessments.tasks import enqueue_at, recover_lost_lab_runs_task
 
-    try:
-        if not recover_lost_lab_runs_task.get_backend().supports_defer:
-            return
-        recover_lost_lab_runs_task.using(run_after=when + timedelta(seconds=1)).enqueue()
-    except Exception:  # noqa: BLE001 - the other recovery paths remain
-        logger.exception("could not schedule the lost-run check of lab submission %s", submission_id)
+    enqueue_at(recover_lost_lab_runs_task, when + timedelta(seconds=1))
 
 
 def counted_score(*, student_id: int, offering_id: int, item, lab: LabSettings | None = None) -> Decimal | None:

@@ -53,11 +53,13 @@ class LatePolicy:
 class Deadlines:
     due_at: datetime
     cutoff_at: datetime | None  # None: late work accepted without end
+    extended: bool = False  # the student's extension moved the due time (and so the cut-off)
 
 
 def deadlines(*, due_at: datetime, policy: LatePolicy, extended_until: datetime | None = None) -> Deadlines:
     """The student's due time and cut-off, an extension included."""
-    if extended_until is not None and extended_until > due_at:
+    extended = extended_until is not None and extended_until > due_at
+    if extended:
         due_at = extended_until
     if not policy.accept_late:
         cutoff = due_at
@@ -65,7 +67,7 @@ def deadlines(*, due_at: datetime, policy: LatePolicy, extended_until: datetime 
         cutoff = due_at + timedelta(days=policy.max_late_days)
     else:
         cutoff = None
-    return Deadlines(due_at=due_at, cutoff_at=cutoff)
+    return Deadlines(due_at=due_at, cutoff_at=cutoff, extended=extended)
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,8 @@ Contract:
   question not in the attempt, to a closed attempt or after the deadline is refused with a message.
 - :func:`submit_attempt` grades every frozen question, stores score, max score and ``passed`` with the
   finish time (the deadline when it has passed: the moment a worker noticed does not count), updates
-  mastery and records progress through ``learning.progress.services.record_item_progress``, all in one
+  mastery, records progress through ``learning.progress.services.record_item_progress`` and writes the
+  automatic grade's audit row (``audit.record_grade_change``, kind ``auto``, as a lab's), all in one
   transaction. Submitting twice, or racing :func:`close_expired_attempt`, gives one result: both lock
   the attempt and the second sees it closed.
 - Lock order everywhere: the enrollment row, then the attempt row (saving locks only the attempt).
@@ -27,7 +28,6 @@ Contract:
 from __future__ import annotations
 
 import contextlib
-import logging
 import random
 from dataclasses import dataclass
 from datetime import datetime
@@ -50,12 +50,9 @@ from learning.assessments.models import (
     QuizRegrade,
 )
 from learning.assessments.models_submissions import GradeChangeKind
-from learning.assessments.signals import send_grades_changed
 from learning.progress.services import lock_learner_enrollment, record_item_progress
 from learning.progress.structure import get_course_structure
 from syllabus.models import ContentItem, Question
-
-log = logging.getLogger(__name__)
 
 NOT_A_QUIZ = gettext_noop("This item is not a quiz of the course.")
 POOL_EMPTY = gettext_noop("This quiz has no questions yet.")
@@ -71,7 +68,9 @@ NOT_STUDENTS = gettext_noop("Only students of this offering can have accommodati
 NOTHING_TO_GRANT = gettext_noop("Set a time multiplier above 1, extra attempts or a later close date.")
 MULTIPLIER_RANGE = gettext_noop("The time multiplier must be between 1 and 10.")
 EXTRA_ATTEMPTS_RANGE = gettext_noop("Extra attempts must be between 0 and 100.")
-CONCURRENT_EDIT = gettext_noop("Someone changed these accommodations at the same moment; look at the list and save again.")
+CONCURRENT_EDIT = gettext_noop(
+    "Someone changed these accommodations at the same moment; look at the list and save again."
+)
 ITEM_NOT_IN_OFFERING = gettext_noop("That quiz is not part of this offering's course.")
 
 CLOSED_BY_STUDENT = "student"
@@ -194,7 +193,9 @@ def start_attempt(
                     extra_attempts=accommodation.extra_attempts,
                 )
             if allowance.open_attempt_id is not None:
-                raise ValidationError(gettext(ATTEMPT_OPEN), code="open", params={"attempt_id": allowance.open_attempt_id})
+                raise ValidationError(
+                    gettext(ATTEMPT_OPEN), code="open", params={"attempt_id": allowance.open_attempt_id}
+                )
             if allowance.left == 0:
                 raise ValidationError(gettext(NO_ATTEMPTS_LEFT), code="no_attempts")
             seen = (
@@ -266,17 +267,11 @@ def _open_attempt_id(*, user, offering, item) -> int | None:
 
 
 def _schedule_close(attempt_id: int, deadline: datetime) -> None:
-    """Enqueue the deadline task (a backend that cannot defer, e.g. the immediate one in tests, is
-    skipped: the next touch and the sweep close the attempt)."""
-    from learning.assessments.tasks import close_expired_attempt_task
+    """The deadline task (not on a backend that cannot defer: the next touch and the scheduler's sweep close
+    the attempt then)."""
+    from learning.assessments.tasks import close_expired_attempt_task, enqueue_at
 
-    try:
-        backend = close_expired_attempt_task.get_backend()
-        if not backend.supports_defer:
-            return
-        close_expired_attempt_task.using(run_after=deadline).enqueue(attempt_id)
-    except Exception:  # noqa: BLE001 - the attempt is still closed on next touch and by the sweep
-        log.exception("could not schedule the deadline of quiz attempt %s", attempt_id)
+    enqueue_at(close_expired_attempt_task, deadline, attempt_id)
 
 
 def _locked_attempt(attempt_id: int) -> QuizAttempt:
@@ -394,6 +389,19 @@ def close_expired_attempts(*, now: datetime | None = None, limit: int = 1000) ->
     return closed
 
 
+def queue_expired_attempts(*, now: datetime | None = None) -> int:
+    """The scheduler's job (``manage.py run_scheduler``): when an open attempt is past its deadline, queue one
+    sweep (``tasks.close_expired_attempts_task``) for the worker; 0 or 1 task. The safety net for attempts
+    whose deadline task was lost or never deferred (a backend that cannot defer)."""
+    from learning.assessments.tasks import close_expired_attempts_task
+
+    now = now or timezone.now()
+    if not QuizAttempt.objects.filter(submitted_at__isnull=True, deadline_at__lte=now).exists():
+        return 0
+    close_expired_attempts_task.enqueue()
+    return 1
+
+
 def _grade_rows(rows: list[QuizAttemptQuestion]) -> tuple[Decimal, Decimal]:
     score = max_score = Decimal(0)
     for row in rows:
@@ -424,6 +432,18 @@ def _finish(*, attempt_id: int, now: datetime, closed_by: str) -> tuple[QuizAtte
         attempt.submitted_at = finish
         attempt.raw_response_json = {**(attempt.raw_response_json or {}), "closed_by": closed_by}
         attempt.save(update_fields=["score_obtained", "max_score", "passed", "submitted_at", "raw_response_json"])
+        correct = sum(1 for row in rows if row.is_correct)
+        record_grade_change(  # the automatic grade in the one audit trail, as a lab's first run writes it
+            actor=None,
+            target=attempt,
+            student_id=attempt.user_id,
+            offering=attempt.course_offering,
+            item_id=attempt.content_item_id,
+            kind=GradeChangeKind.AUTO,
+            from_value=None,
+            to_value=score,
+            reason=f"{correct} of {len(rows)} questions correct; closed by the {closed_by}",
+        )
         _after_grading(attempt=attempt, now=now)
     return attempt, True
 
@@ -433,10 +453,9 @@ def _pass_mark(attempt: QuizAttempt) -> Decimal:
 
 
 def _after_grading(*, attempt: QuizAttempt, now: datetime) -> None:
-    """Mastery and progress after an attempt's grade changed (inside the caller's transaction); the layers
-    above hear of it (``signals.grades_changed``: the course grade)."""
+    """Mastery and progress after an attempt's grade changed (inside the caller's transaction). The layers
+    above hear of the change from the caller's ``record_grade_change`` (``signals.grades_changed``)."""
     offering = attempt.course_offering
-    send_grades_changed(offering_id=attempt.course_offering_id, user_ids=[attempt.user_id])
     item = ContentItem.objects.only("id", "data_json").get(pk=attempt.content_item_id)
     settings = rules.quiz_settings(item.data_json)
     mastery = refresh_mastery(user_id=attempt.user_id, offering=offering, item=item, settings=settings, now=now)

@@ -22,6 +22,9 @@ Contract:
 - ``override_course_grade(actor=, offering=, student_id=, score=, reason=)``: sets the final score (letter and
   passed follow the scale), with a required reason, recorded by ``record_grade_change`` (kind ``override``,
   field ``final_score``) in the same transaction; overridden rows are never recomputed.
+- ``remove_course_grade_override(actor=, offering=, student_id=, reason=)``: the managers undo an override with a
+  required reason (audited the same way); the computed final score, letter and pass come back. Refused once
+  the grades are final. A certificate already issued stays (revoking it is a separate decision).
 """
 
 from __future__ import annotations
@@ -41,6 +44,7 @@ from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
 from learning.gradebook import policy as arithmetic
 from learning.gradebook.models import CourseGrade, GradingPolicy
 from learning.gradebook.permissions import can_manage_grading
+from learning.gradebook.reasons import clean_reason
 from learning.gradebook.scores import LEARNER_STATUSES, offering_policy, offering_scores
 
 INLINE_LIMIT = 200  # a whole-offering recompute above this many learners goes to the task queue
@@ -49,7 +53,11 @@ ALREADY_FINALIZED = "The course grades of this offering are already final."
 NO_GRADED_ITEMS = "This offering has no graded items, so there are no course grades to finalise."
 NOT_A_LEARNER = "This student is not enrolled in the offering."
 REASON_REQUIRED = "Say why the course grade is overridden."
-REASON_TOO_LONG = "The reason is at most 1000 characters."
+REMOVE_REASON_REQUIRED = "Say why the override is removed."
+NOT_OVERRIDDEN = "This course grade is not overridden."
+REMOVE_FINALIZED = (
+    "The course grades are final, so the override cannot be removed; override the grade to the value it should have."
+)
 SCORE_INVALID = "Enter the course grade as a percentage between 0 and 200."
 MAX_SCORE = Decimal(200)  # extra credit can take a grade past 100 %
 
@@ -84,10 +92,6 @@ FROM written w LEFT JOIN before b ON b.user_id = w.user_id
 """
 
 
-def _cent(value: float | None) -> Decimal | None:
-    return None if value is None else arithmetic.round_percent(value)
-
-
 def compute_rows(offering, *, user_ids=None) -> list[tuple[int, Decimal, str | None, bool | None, Decimal | None]]:
     """(user id, final, letter, passed, current) of each learner, from the scores and the policy. No writes."""
     policy = offering_policy(offering)
@@ -97,8 +101,8 @@ def compute_rows(offering, *, user_ids=None) -> list[tuple[int, Decimal, str | N
     rows = []
     for student in data.students:
         result = policy.grade(data.policy_scores(student.id))
-        final = _cent(result.final)
-        rows.append((student.id, final, policy.letter(final), policy.passed(final), _cent(result.current)))
+        final = arithmetic.cent(result.final)
+        rows.append((student.id, final, policy.letter(final), policy.passed(final), arithmetic.cent(result.current)))
     return rows
 
 
@@ -254,12 +258,8 @@ def parse_score(value) -> Decimal:
 def override_course_grade(*, actor, offering, student_id: int, score, reason: str) -> CourseGrade:
     """Set a student's final course grade by hand, with a reason (audited). Works before and after
     finalisation; the letter and pass follow the offering's scale and pass mark."""
-    reason = " ".join((reason or "").replace("\x00", "").split())
     score = parse_score(score)
-    if not reason:
-        raise ValidationError(REASON_REQUIRED, code="reason_required")
-    if len(reason) > 1000:
-        raise ValidationError(REASON_TOO_LONG, code="reason_too_long")
+    reason = clean_reason(reason, required=REASON_REQUIRED)
     _require_manager(actor, offering)
     with transaction.atomic():
         if not CourseEnrollment.objects.filter(
@@ -286,6 +286,49 @@ def override_course_grade(*, actor, offering, student_id: int, score, reason: st
             kind="override",
             from_value=before,
             to_value=score,
+            reason=reason,
+            field="final_score",
+        )
+        if grade.passed:
+            transaction.on_commit(partial(_certify_newly_passed, offering.pk, [student_id]), robust=True)
+    return grade
+
+
+def remove_course_grade_override(*, actor, offering, student_id: int, reason: str) -> CourseGrade:
+    """Undo ``override_course_grade`` before finalisation: the computed final score, letter and pass come back,
+    audited with a reason (kind ``override``, field ``final_score``, from the override to the computed score).
+    After finalisation it refuses (the computed grade may have moved since; override to the right value)."""
+    reason = clean_reason(reason, required=REMOVE_REASON_REQUIRED)
+    _require_manager(actor, offering)
+    with transaction.atomic():
+        CourseOffering.objects.select_for_update(no_key=True).filter(pk=offering.pk).values_list("pk").first()
+        if GradingPolicy.objects.filter(course_offering_id=offering.pk, grades_finalized_at__isnull=False).exists():
+            raise ValidationError(REMOVE_FINALIZED, code="finalized")
+        grade = (
+            CourseGrade.objects.select_for_update()
+            .filter(course_offering_id=offering.pk, user_id=student_id, overridden_at__isnull=False)
+            .first()
+        )
+        if grade is None:
+            raise ValidationError(NOT_OVERRIDDEN, code="not_overridden")
+        before = grade.final_score
+        computed = compute_rows(offering, user_ids=[student_id])
+        if computed:
+            _, grade.final_score, grade.letter_grade, grade.passed, grade.current_score = computed[0]
+        else:  # no graded items (or no longer a learner): no computed grade to go back to
+            grade.final_score = grade.letter_grade = grade.passed = None
+        grade.graded_at = timezone.now()
+        grade.override_reason, grade.overridden_by, grade.overridden_at = "", None, None
+        grade.save()
+        record_grade_change(
+            actor=actor,
+            target=grade,
+            student_id=student_id,
+            offering=offering,
+            item_id=None,
+            kind="override",
+            from_value=before,
+            to_value=grade.final_score,
             reason=reason,
             field="final_score",
         )

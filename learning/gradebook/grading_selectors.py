@@ -1,5 +1,6 @@
 """Reads of the grading pages: access selectors (404 for what a user may not see), the instructor's
-course-grades list, a student's own grades, the grades My learning shows. Fixed numbers of queries."""
+course-grades list, a student's own grades. Fixed numbers of queries. (My learning reads its grades in the
+enrollments' query, ``learning.enrollment.selectors``.)"""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.http import Http404
 from catalog.models import CourseOffering
 from learning.enrollment.models import CourseEnrollment
 from learning.gradebook import policy as arithmetic
-from learning.gradebook.models import Certificate, CourseGrade
+from learning.gradebook.models import Certificate, CourseGrade, GradingScale
 from learning.gradebook.permissions import course_grades_visible_to
 from learning.gradebook.scores import LEARNER_STATUSES, ItemScore, offering_policy, offering_scores
 
@@ -21,9 +22,7 @@ COURSE_GRADES_PAGE_SIZE = 50
 
 def get_offering_for_grading(user, offering_id: int) -> CourseOffering:
     """The offering if ``user`` may read its course grades (teaches it or administers it), else 404."""
-    offering = (
-        course_grades_visible_to(user).select_related("course", "university").filter(pk=offering_id).first()
-    )
+    offering = course_grades_visible_to(user).select_related("course", "university").filter(pk=offering_id).first()
     if offering is None:
         raise Http404("No such offering.")
     return offering
@@ -64,9 +63,7 @@ def course_grade_rows(offering, *, page: int | str = 1):
     page_obj = paginator.get_page(page)
     ids = [enrollment.user_id for enrollment in page_obj.object_list]
     grades = {g.user_id: g for g in CourseGrade.objects.filter(course_offering_id=offering.pk, user_id__in=ids)}
-    certificates = {
-        c.user_id: c for c in Certificate.objects.filter(course_offering_id=offering.pk, user_id__in=ids)
-    }
+    certificates = {c.user_id: c for c in Certificate.objects.filter(course_offering_id=offering.pk, user_id__in=ids)}
     rows = [
         CourseGradeRow(
             student_id=e.user_id,
@@ -102,6 +99,19 @@ def get_certificate_for_staff(offering, certificate_id: int) -> Certificate:
     if certificate is None:
         raise Http404("No such certificate.")
     return certificate
+
+
+def get_scale_of_offering_university(offering, scale_id: int) -> GradingScale:
+    """A grading scale of the offering's university (with its rows), else 404 (another university's too)."""
+    scale = (
+        GradingScale.objects.filter(pk=scale_id, university_id=offering.university_id)
+        .select_related("university")
+        .prefetch_related("rows")
+        .first()
+    )
+    if scale is None:
+        raise Http404("No such grading scale.")
+    return scale
 
 
 # --- a student's own grades -------------------------------------------------------------------------------
@@ -142,10 +152,6 @@ class StudentGrades:
     has_items: bool
 
 
-def _cent(value: float | None) -> Decimal | None:
-    return None if value is None else arithmetic.round_percent(value)
-
-
 def student_grades(user, offering) -> StudentGrades:
     """The student's grades in the offering, computed live from the scores and the policy (the stored row
     is read too: a finalised or overridden final grade is what counts). At most ten queries."""
@@ -177,15 +183,15 @@ def student_grades(user, offering) -> StudentGrades:
             name=category.name,
             weight=category.weight,
             drop_lowest=category.drop_lowest,
-            current=_cent(result.current_categories[category.key].percent),
-            final=_cent(result.final_categories[category.key].percent)
+            current=arithmetic.cent(result.current_categories[category.key].percent),
+            final=arithmetic.cent(result.final_categories[category.key].percent)
             if result.final_categories[category.key].percent is not None
             else (Decimal(0) if lines[category.key] else None),
             items=lines[category.key],
         )
         for category in policy.categories
     ]
-    current, final = _cent(result.current), _cent(result.final)
+    current, final = arithmetic.cent(result.current), arithmetic.cent(result.final)
     return StudentGrades(
         categories=categories,
         current=current,
@@ -200,11 +206,3 @@ def student_grades(user, offering) -> StudentGrades:
         ungraded=ungraded,
         has_items=bool(data.items),
     )
-
-
-def dashboard_grades(user, offering_ids) -> dict[int, CourseGrade]:
-    """``{offering id: course grade row}`` of the user (My learning shows current and final). One query."""
-    return {
-        grade.course_offering_id: grade
-        for grade in CourseGrade.objects.filter(user_id=user.pk, course_offering_id__in=list(offering_ids))
-    }

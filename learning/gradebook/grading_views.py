@@ -26,8 +26,11 @@ from learning.gradebook.policy_forms import (
     GradingScaleForm,
     ItemFormSet,
     PolicySettingsForm,
+    RemoveOverrideForm,
     RevokeCertificateForm,
+    ScaleRowsForm,
     draft_from,
+    scale_rows_text,
 )
 from learning.gradebook.scores import offering_policy
 
@@ -35,8 +38,10 @@ SAVED = "The grading policy is saved; the course grades are being recomputed."
 FINAL_NOTE = "The course grades are final: a new policy does not change them (only overrides do)."
 FINALIZED = "The course grades are final ({count} students)."
 OVERRIDDEN = "{name}'s course grade is now {score} %."
+OVERRIDE_REMOVED = "The override is removed: {name}'s course grade is the computed one again."
 REVOKED = "The certificate of {name} is revoked."
 SCALE_SAVED = "The scale “{name}” is saved; offerings of {university} can now choose it."
+SCALE_ROWS_SAVED = "The rows of “{name}” are saved; the course grades of the offerings using it are recomputed."
 PREVIEW = "preview"
 SAVE = "save"
 
@@ -57,6 +62,14 @@ def _spread(error: ValidationError, settings_form, problems: list[str]) -> None:
                 problems.extend(messages_)
     else:
         problems.extend(error.messages)
+
+
+def _into_form(form, error: ValidationError, *, default: str | None) -> None:
+    """A service's refusal into the form: a reason's refusal (codes ``reason_*``) under the reason field, any
+    other under ``default`` (None: above the form)."""
+    for refusal in error.error_list:
+        code = refusal.code or ""
+        form.add_error("reason" if code.startswith("reason_") else default, refusal.messages)
 
 
 def _initial(policy) -> tuple[dict, list[dict], list[dict]]:
@@ -112,7 +125,11 @@ def policy(request, offering_id: int):
                 preview = policy_services.preview_policy(offering=offering, draft=draft)
             except ValidationError as error:
                 _spread(error, settings_form, problems)
-        status = 400 if (problems or not settings_form.is_valid() or not categories.is_valid() or not items.is_valid()) else 200
+        status = (
+            400
+            if (problems or not settings_form.is_valid() or not categories.is_valid() or not items.is_valid())
+            else 200
+        )
     else:
         settings_form = PolicySettingsForm(initial=settings_initial, university=offering.university)
         categories = CategoryFormSet(initial=categories_initial, prefix="categories")
@@ -210,9 +227,7 @@ def override(request, offering_id: int, student_id: int):
                     reason=form.cleaned_data["reason"],
                 )
             except ValidationError as error:
-                for message in error.messages:
-                    field = "reason" if "reason" in message.lower() else "score"
-                    form.add_error(field, message)
+                _into_form(form, error, default="score")
             else:
                 name = enrollment.user.full_name or enrollment.user.email
                 messages.success(request, OVERRIDDEN.format(name=name, score=saved.final_score))
@@ -221,8 +236,46 @@ def override(request, offering_id: int, student_id: int):
     return render(
         request,
         "learning/grading/override.html",
-        {"offering": offering, "student": enrollment.user, "grade": grade, "form": form},
+        {
+            "offering": offering,
+            "student": enrollment.user,
+            "grade": grade,
+            "form": form,
+            "remove_form": RemoveOverrideForm(),
+        },
         status=status,
+    )
+
+
+@login_required
+@require_http_methods(["POST"])
+def remove_override(request, offering_id: int, student_id: int):
+    offering = grading_selectors.get_offering_for_grading(request.user, offering_id)
+    enrollment, grade = grading_selectors.get_learner_grade(offering, student_id)
+    _manager_or_403(request, offering)
+    form = RemoveOverrideForm(request.POST)
+    if form.is_valid():
+        try:
+            grades.remove_course_grade_override(
+                actor=request.user, offering=offering, student_id=student_id, reason=form.cleaned_data["reason"]
+            )
+        except ValidationError as error:
+            _into_form(form, error, default=None)
+        else:
+            name = enrollment.user.full_name or enrollment.user.email
+            messages.success(request, OVERRIDE_REMOVED.format(name=name))
+            return redirect("grading:course-grades", offering_id=offering.pk)
+    return render(
+        request,
+        "learning/grading/override.html",
+        {
+            "offering": offering,
+            "student": enrollment.user,
+            "grade": grade,
+            "form": CourseGradeOverrideForm(),
+            "remove_form": form,
+        },
+        status=400,
     )
 
 
@@ -241,8 +294,7 @@ def revoke(request, offering_id: int, certificate_id: int):
                     actor=request.user, certificate=certificate, reason=form.cleaned_data["reason"]
                 )
             except ValidationError as error:
-                for message in error.messages:
-                    form.add_error("reason" if "reason" in message.lower() else None, message)
+                _into_form(form, error, default=None)
             else:
                 name = certificate.user.full_name or certificate.user.email
                 messages.success(request, REVOKED.format(name=name))
@@ -311,5 +363,35 @@ def scales(request, offering_id: int):
         request,
         "learning/grading/scales.html",
         {"offering": offering, "scales": listed, "form": form, "can_manage_scales": allowed},
+        status=status,
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scale_edit(request, offering_id: int, scale_id: int):
+    """Edit the rows of one of the university's scales (its admins; reached from the scales page)."""
+    offering = grading_selectors.get_offering_for_grading(request.user, offering_id)
+    scale = grading_selectors.get_scale_of_offering_university(offering, scale_id)
+    if not can_manage_scales(request.user, offering.university):
+        raise PermissionDenied(policy_services.SCALE_NOT_ALLOWED)
+    form = ScaleRowsForm(request.POST or None, initial={"rows": scale_rows_text(scale)})
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                rows = policy_services.parse_scale_rows(form.cleaned_data["rows"])
+                policy_services.update_grading_scale_rows(actor=request.user, scale=scale, rows=rows)
+            except ValidationError as error:
+                for message in error.messages:
+                    form.add_error("rows", message)
+            else:
+                messages.success(request, SCALE_ROWS_SAVED.format(name=scale.name))
+                return redirect("grading:scales", offering_id=offering.pk)
+        status = 400
+    return render(
+        request,
+        "learning/grading/scale_edit.html",
+        {"offering": offering, "scale": scale, "form": form},
         status=status,
     )

@@ -146,34 +146,22 @@ class Grader:
                 score = cache[value] = cell.as_score()
             policy_scores[key] = score
         result = arithmetic.compute_grade(self.categories, self.items, policy_scores)
-        override = (fixed or {}).get(student.id)
-        if override is not None:
-            final, letter, passed = override
-            return Row(
-                student=student,
-                scores=cells,
-                categories=[
-                    (result.current_categories[c.key].percent, result.final_categories[c.key].percent)
-                    for c in self.columns
-                ],
-                current=result.current,
-                final=float(final),
-                letter=letter,
-                passed=passed,
-                final_overridden=True,
-            )
-        return Row(
+        row = Row(
             student=student,
             scores=cells,
             categories=[
-                (result.current_categories[c.key].percent, result.final_categories[c.key].percent)
-                for c in self.columns
+                (result.current_categories[c.key].percent, result.final_categories[c.key].percent) for c in self.columns
             ],
             current=result.current,
             final=result.final,
             letter=arithmetic.letter_for(result.final, self.scale),
             passed=arithmetic.passed(result.final, self.pass_mark),
         )
+        override = (fixed or {}).get(student.id)
+        if override is not None:  # an instructor's course-grade override replaces the computed final grade
+            final, row.letter, row.passed = override
+            row.final, row.final_overridden = float(final), True
+        return row
 
 
 def _sort_value(row: Row, key: str, items_index: dict[int, int], columns_index: dict[str, int]):
@@ -221,22 +209,26 @@ def _learners(offering: CourseOffering, statuses) -> QuerySet[CourseEnrollment]:
     return CourseEnrollment.objects.filter(course_offering_id=offering.pk, status__in=statuses)
 
 
+_SLOT = 987654321
+
+
+def link_pattern(name: str, slot: str, **kwargs) -> str:
+    """The URL ``name`` with ``{}`` where its ``slot`` argument goes: one ``reverse`` per column, not per cell."""
+    return reverse(name, kwargs={**kwargs, slot: _SLOT}).replace(str(_SLOT), "{}")
+
+
 def item_links(offering: CourseOffering, items: list[GradebookItem]) -> dict[int, str]:
-    """The staff page of an item's attempt/submission, as a URL with ``{}`` where the source id goes (one
-    ``reverse`` per item, not per cell)."""
-    marker = 987654321
+    """The staff page of an item's attempt/submission, as a URL with ``{}`` where the source id goes."""
     links = {}
     for item in items:
         if item.kind == "quiz":
-            url = reverse(
-                "assessments:staff-attempt",
-                kwargs={"offering_id": offering.pk, "item_id": item.id, "attempt_id": marker},
+            links[item.id] = link_pattern(
+                "assessments:staff-attempt", "attempt_id", offering_id=offering.pk, item_id=item.id
             )
         elif item.kind == "engineering_lab":
-            url = reverse("labs:grading-detail", kwargs={"offering_id": offering.pk, "submission_id": marker})
+            links[item.id] = link_pattern("labs:grading-detail", "submission_id", offering_id=offering.pk)
         else:
-            url = reverse("assignments:grade", kwargs={"offering_id": offering.pk, "assignment_submission_id": marker})
-        links[item.id] = url.replace(str(marker), "{}")
+            links[item.id] = link_pattern("assignments:grade", "assignment_submission_id", offering_id=offering.pk)
     return links
 
 

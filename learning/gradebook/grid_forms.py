@@ -7,7 +7,7 @@ from django import forms
 
 from learning.gradebook.grid import STATUS_CHOICES
 from learning.gradebook.imports import FILE_TOO_LARGE, MAX_BYTES
-from learning.gradebook.overrides import MAX_REASON
+from learning.gradebook.reasons import MAX_REASON
 
 SORT_INVALID = "Sort by a column of the gradebook."
 
@@ -16,8 +16,11 @@ class GridForm(forms.Form):
     """The query string of the grid; the view falls back to the defaults for a field in error (and says so)."""
 
     status = forms.ChoiceField(choices=STATUS_CHOICES, required=False, label="Enrollment status")
-    sort = forms.RegexField(regex=r"^(name|email|status|current|final|cat-[\w:-]{1,40}|item-[0-9]{1,18})$",
-                            required=False, error_messages={"invalid": SORT_INVALID})
+    sort = forms.RegexField(
+        regex=r"^(name|email|status|current|final|cat-[\w:-]{1,40}|item-[0-9]{1,18})$",
+        required=False,
+        error_messages={"invalid": SORT_INVALID},
+    )
     dir = forms.ChoiceField(choices=(("asc", "ascending"), ("desc", "descending")), required=False)
     page = forms.IntegerField(min_value=1, max_value=1_000_000, required=False)
 

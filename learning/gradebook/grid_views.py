@@ -156,10 +156,7 @@ def gradebook(request, offering_id: int):
     can_override = can_override_grades(request.user, offering)
     course_grade_link = None
     if can_override:
-        marker = 987654321
-        course_grade_link = reverse(
-            "grading:override", kwargs={"offering_id": offering.pk, "student_id": marker}
-        ).replace(str(marker), "{}")
+        course_grade_link = grid.link_pattern("grading:override", "student_id", offering_id=offering.pk)
     columns = [("name", "Student"), ("status", "Status")]
     headers = {key: _sort_link(page.request, key) for key in ("name", "email", "status", "current", "final")}
     item_headers = [(item, *_sort_link(page.request, f"item-{item.id}")) for item in page.items]

@@ -37,11 +37,11 @@ from learning.enrollment.models import CourseEnrollment
 from learning.gradebook.grades import schedule_recompute
 from learning.gradebook.models_overrides import ItemScoreOverride
 from learning.gradebook.permissions import can_override_grades
+from learning.gradebook.reasons import clean_reason
 from learning.gradebook.scores import LEARNER_STATUSES, GradebookItem, graded_items, offering_scores
 
 NOT_ALLOWED = "You are not allowed to change grades in this offering."
 REASON_REQUIRED = "Say why the score is overridden."
-REASON_TOO_LONG = "The reason is at most {max} characters."
 SCORE_OR_EXCUSED = "Give a score, or excuse the item, not both."
 SCORE_REQUIRED = "Give a score, or excuse the item."
 SCORE_INVALID = "The score must be a number, like 7 or 7.5."
@@ -52,7 +52,6 @@ NOT_ON_GRADEBOOK = "This student is not on the offering's gradebook."
 NOT_A_GRADED_ITEM = "This is not a graded item of the offering."
 NO_OVERRIDE = "This score is not overridden."
 
-MAX_REASON = 1000
 _CENT = Decimal("0.01")
 _MAX_SCORE = Decimal("99999.99")  # the column's range
 
@@ -89,12 +88,7 @@ def _points(value: Decimal) -> str:
 
 
 def check_reason(reason: str) -> str:
-    reason = (reason or "").strip()
-    if not reason:
-        raise ValidationError(REASON_REQUIRED, code="reason_required")
-    if len(reason) > MAX_REASON:
-        raise ValidationError(REASON_TOO_LONG.format(max=MAX_REASON), code="reason_too_long")
-    return reason
+    return clean_reason(reason, required=REASON_REQUIRED)
 
 
 def graded_item(offering: CourseOffering, item_id: int) -> GradebookItem:
@@ -145,8 +139,9 @@ def _audit(*, actor, offering, item, row: ItemScoreOverride, before, after, reas
     )
 
 
-def _write(*, actor, offering, item, student_id: int, value, reason: str, existing: ItemScoreOverride | None,
-           before) -> ItemScoreOverride:
+def _write(
+    *, actor, offering, item, student_id: int, value, reason: str, existing: ItemScoreOverride | None, before
+) -> ItemScoreOverride:
     excused = value is EXCUSED
     score = None if excused else value
     if existing is None:
@@ -206,8 +201,16 @@ def override_item_score(
             course_offering_id=offering.pk, student_id=student.pk, content_item_id=item.id
         ).first()
         before = counting_values(offering, item.id, [student.pk]).get(student.pk)
-        row = _write(actor=actor, offering=offering, item=item, student_id=student.pk, value=value, reason=reason,
-                     existing=existing, before=before)
+        row = _write(
+            actor=actor,
+            offering=offering,
+            item=item,
+            student_id=student.pk,
+            value=value,
+            reason=reason,
+            existing=existing,
+            before=before,
+        )
         schedule_recompute(offering.pk, [student.pk])
     return row
 
@@ -232,9 +235,7 @@ def clear_item_override(*, actor, offering: CourseOffering, student, item, reaso
         schedule_recompute(offering.pk, [student.pk])
 
 
-def apply_item_scores(
-    *, actor, offering: CourseOffering, item, values: dict[int, object], reason: str
-) -> int:
+def apply_item_scores(*, actor, offering: CourseOffering, item, values: dict[int, object], reason: str) -> int:
     """Set each student's value (a score or ``EXCUSED``) on ``item`` as an override, in one transaction: all or
     nothing. ``values`` are already parsed (``parse_score``); a student not on the gradebook refuses the whole
     call. Answers the number of students whose value changed (an unchanged value writes nothing)."""
@@ -257,8 +258,16 @@ def apply_item_scores(
         for student_id, value in values.items():
             if before.get(student_id) == value:
                 continue
-            _write(actor=actor, offering=offering, item=item, student_id=student_id, value=value, reason=reason,
-                   existing=existing.get(student_id), before=before.get(student_id))
+            _write(
+                actor=actor,
+                offering=offering,
+                item=item,
+                student_id=student_id,
+                value=value,
+                reason=reason,
+                existing=existing.get(student_id),
+                before=before.get(student_id),
+            )
             changed += 1
         if changed:
             schedule_recompute(offering.pk, list(values))

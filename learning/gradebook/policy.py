@@ -173,6 +173,11 @@ def round_percent(percent: float) -> Decimal:
     return Decimal(str(percent)).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
 
 
+def cent(percent: float | None) -> Decimal | None:
+    """``round_percent`` that lets "no grade" (None) through."""
+    return None if percent is None else round_percent(percent)
+
+
 def letter_for(percent: float | None, scale: Sequence[tuple[str, float]] = CANVAS_DEFAULT_SCALE) -> str | None:
     if percent is None:
         return None

@@ -7,6 +7,7 @@ from django import forms
 
 from learning.gradebook.models import CertificateRule, GradingScale, ItemKind
 from learning.gradebook.policy_services import CategoryDraft, ItemDraft, PolicyDraft
+from learning.gradebook.reasons import MAX_REASON
 from learning.gradebook.scores import PLATFORM_SCALE_NAME
 
 NAME_WITHOUT_WEIGHT = "Give the category a weight (0 to 100)."
@@ -45,8 +46,8 @@ class CategoryForm(forms.Form):
         super().__init__(*args, **kwargs)
         for name, field in self.fields.items():
             if name != "id":
-                field.widget.attrs["class"] = "form-select form-select-sm" if name == "default_kind" else (
-                    "form-control form-control-sm"
+                field.widget.attrs["class"] = (
+                    "form-select form-select-sm" if name == "default_kind" else ("form-control form-control-sm")
                 )
 
     def clean(self):
@@ -111,18 +112,39 @@ def draft_from(settings_form, categories, items) -> PolicyDraft:
 
 class CourseGradeOverrideForm(forms.Form):
     score = forms.CharField(max_length=20, label="Final course grade (%)")
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, label="Reason")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_REASON, label="Reason")
+
+
+class RemoveOverrideForm(forms.Form):
+    prefix = "remove"  # on the override page next to the override form's own reason
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 2}), max_length=MAX_REASON, label="Reason")
 
 
 class RevokeCertificateForm(forms.Form):
-    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=1000, label="Reason")
+    reason = forms.CharField(widget=forms.Textarea(attrs={"rows": 3}), max_length=MAX_REASON, label="Reason")
 
 
-class GradingScaleForm(forms.Form):
-    name = forms.CharField(max_length=100)
-    rows = forms.CharField(
+def _rows_field() -> forms.CharField:
+    return forms.CharField(
         widget=forms.Textarea(attrs={"rows": 8}),
         max_length=2000,
         label="Rows",
         help_text="One per line: the letter, then its lower bound in percent (e.g. “A 94”). One row must be 0.",
     )
+
+
+class GradingScaleForm(forms.Form):
+    name = forms.CharField(max_length=100)
+    rows = _rows_field()
+
+
+class ScaleRowsForm(forms.Form):
+    """An existing scale's rows (its name stays)."""
+
+    rows = _rows_field()
+
+
+def scale_rows_text(scale: GradingScale) -> str:
+    """The scale's rows as the form shows them, best first (``A 94`` per line)."""
+    rows = sorted(scale.rows.all(), key=lambda row: -row.lower_bound)
+    return "\n".join(f"{row.letter} {row.lower_bound.normalize():f}" for row in rows)

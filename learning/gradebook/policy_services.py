@@ -11,6 +11,8 @@ Contract:
   current and final, letter and pass — without writing (one read of the scores for both policies).
 - ``create_grading_scale(actor=, university=, name=, rows=)``: a university's scale; its admins only. Rows
   are (letter, lower bound %) with distinct letters and bounds and one bound at 0 (every grade has a letter).
+  ``update_grading_scale_rows(actor=, scale=, rows=)`` replaces a scale's rows (the same checks and admins);
+  the offerings that use it are recomputed after commit (finalised ones do not move).
 """
 
 from __future__ import annotations
@@ -21,6 +23,8 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
+from django.db.models import CharField, Value
+from django.db.models.functions import Cast, Concat
 
 from catalog.models import CourseOffering
 from learning.gradebook import policy as arithmetic
@@ -214,11 +218,9 @@ class Preview:
 
     @property
     def distribution(self) -> list[tuple[str, int, int]]:
-        return [(letter, self.letters_before.get(letter, 0), self.letters_after.get(letter, 0)) for letter in self.letters]
-
-
-def _cent(value: float | None) -> Decimal | None:
-    return None if value is None else arithmetic.round_percent(value)
+        return [
+            (letter, self.letters_before.get(letter, 0), self.letters_after.get(letter, 0)) for letter in self.letters
+        ]
 
 
 def preview_policy(*, offering, draft: PolicyDraft, limit: int = 50) -> Preview:
@@ -233,12 +235,12 @@ def preview_policy(*, offering, draft: PolicyDraft, limit: int = 50) -> Preview:
     for student in data.students:
         scores = data.policy_scores(student.id)
         old, new = before.grade(scores), after.grade(scores)
-        final_before, final_after = _cent(old.final), _cent(new.final)
+        final_before, final_after = arithmetic.cent(old.final), arithmetic.cent(new.final)
         row = PreviewRow(
             student_id=student.id,
             name=student.full_name or student.email,
-            current_before=_cent(old.current),
-            current_after=_cent(new.current),
+            current_before=arithmetic.cent(old.current),
+            current_after=arithmetic.cent(new.current),
             final_before=final_before,
             final_after=final_after,
             letter_before=before.letter(final_before),
@@ -294,43 +296,41 @@ def save_grading_policy(*, actor, offering, draft: PolicyDraft) -> OfferingPolic
         kept = [c.id for c in draft.categories if c.id is not None]
         GradingCategory.objects.filter(course_offering_id=offering.pk).exclude(pk__in=kept).delete()
         # Free the names and default kinds first, so that swapping two names never trips the unique keys.
-        GradingCategory.objects.filter(pk__in=kept).update(default_kind=None)
-        for category in GradingCategory.objects.filter(pk__in=kept):
-            category.name = f"\x01{category.pk}"
-            category.save(update_fields=["name"])
-        saved: dict[str, GradingCategory] = {}
+        GradingCategory.objects.filter(pk__in=kept).update(
+            name=Concat(Value("\x01"), Cast("pk", output_field=CharField())), default_kind=None
+        )
+        existing, new = [], []
         for position, c in enumerate(draft.categories, start=1):
-            values = {
-                "name": c.name.strip(),
-                "weight": c.weight,
-                "drop_lowest": c.drop_lowest,
-                "default_kind": c.default_kind or None,
-                "position": position,
-            }
-            if c.id is not None:
-                GradingCategory.objects.filter(pk=c.id).update(**values)
-                row = GradingCategory(pk=c.id, **values)
-            else:
-                row = GradingCategory.objects.create(
-                    university_id=offering.university_id, course_offering_id=offering.pk, **values
-                )
-            saved[values["name"]] = row
-        for item in draft.items:
-            GradingItem.objects.update_or_create(
+            row = GradingCategory(
+                pk=c.id,
+                university_id=offering.university_id,
                 course_offering_id=offering.pk,
-                content_item_id=item.item_id,
-                defaults={
-                    "category_id": saved[item.category.strip()].pk,
-                    "never_drop": item.never_drop,
-                    "extra_credit": item.extra_credit,
-                },
-                create_defaults={
-                    "university_id": offering.university_id,
-                    "category_id": saved[item.category.strip()].pk,
-                    "never_drop": item.never_drop,
-                    "extra_credit": item.extra_credit,
-                },
+                name=c.name.strip(),
+                weight=c.weight,
+                drop_lowest=c.drop_lowest,
+                default_kind=c.default_kind or None,
+                position=position,
             )
+            (existing if c.id is not None else new).append(row)
+        GradingCategory.objects.bulk_update(existing, ["name", "weight", "drop_lowest", "default_kind", "position"])
+        GradingCategory.objects.bulk_create(new)
+        saved = {row.name: row for row in existing + new}
+        GradingItem.objects.bulk_create(
+            [
+                GradingItem(
+                    university_id=offering.university_id,
+                    course_offering_id=offering.pk,
+                    content_item_id=item.item_id,
+                    category_id=saved[item.category.strip()].pk,
+                    never_drop=item.never_drop,
+                    extra_credit=item.extra_credit,
+                )
+                for item in draft.items
+            ],
+            update_conflicts=True,
+            unique_fields=["course_offering", "content_item"],
+            update_fields=["category", "never_drop", "extra_credit"],
+        )
         schedule_recompute(offering.pk)
     return offering_policy(offering)
 
@@ -363,12 +363,7 @@ def create_grading_scale(*, actor, university, name: str, rows: list[tuple[str, 
     name = " ".join((name or "").split())
     if not name or len(name) > 100:
         raise ValidationError({"name": ["Give the scale a name of at most 100 characters."]})
-    if len(rows) < 2:
-        raise ValidationError({"rows": [SCALE_ROWS]})
-    if len({letter for letter, _ in rows}) != len(rows) or len({bound for _, bound in rows}) != len(rows):
-        raise ValidationError({"rows": [SCALE_DUPLICATE]})
-    if not any(bound == 0 for _, bound in rows):
-        raise ValidationError({"rows": [SCALE_NEEDS_ZERO]})
+    _check_scale_rows(rows)
     try:
         with transaction.atomic():
             scale = GradingScale.objects.create(university_id=university.pk, name=name)
@@ -377,4 +372,32 @@ def create_grading_scale(*, actor, university, name: str, rows: list[tuple[str, 
             )
     except IntegrityError:
         raise ValidationError({"name": [SCALE_EXISTS]}) from None
+    return scale
+
+
+def _check_scale_rows(rows: list[tuple[str, Decimal]]) -> None:
+    if len(rows) < 2:
+        raise ValidationError({"rows": [SCALE_ROWS]})
+    if len({letter for letter, _ in rows}) != len(rows) or len({bound for _, bound in rows}) != len(rows):
+        raise ValidationError({"rows": [SCALE_DUPLICATE]})
+    if not any(bound == 0 for _, bound in rows):
+        raise ValidationError({"rows": [SCALE_NEEDS_ZERO]})
+
+
+def update_grading_scale_rows(*, actor, scale: GradingScale, rows: list[tuple[str, Decimal]]) -> GradingScale:
+    """Replace the scale's rows (checked like a new scale's; its admins only). The offerings whose policy uses it
+    are recomputed after commit: their letters (and nothing else) may change; finalised ones stay as they are."""
+    if not can_manage_scales(actor, scale.university):
+        raise PermissionDenied(SCALE_NOT_ALLOWED)
+    _check_scale_rows(rows)
+    with transaction.atomic():
+        GradingScale.objects.select_for_update().filter(pk=scale.pk).values_list("pk").first()
+        GradingScaleRow.objects.filter(scale_id=scale.pk).delete()
+        GradingScaleRow.objects.bulk_create(
+            [GradingScaleRow(scale_id=scale.pk, letter=letter, lower_bound=bound) for letter, bound in rows]
+        )
+        for offering_id in GradingPolicy.objects.filter(grading_scale_id=scale.pk).values_list(
+            "course_offering_id", flat=True
+        ):
+            schedule_recompute(offering_id)
     return scale

@@ -33,6 +33,7 @@ from django.utils import timezone
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
 from learning.gradebook.models import Certificate, CertificateRule, CourseGrade, GradingPolicy
 from learning.gradebook.permissions import can_revoke_certificate, can_set_grade_visibility
+from learning.gradebook.reasons import clean_reason
 from learning.notifications.models import NotificationKind
 from learning.notifications.services import notify
 
@@ -40,7 +41,6 @@ NOT_COMPLETED = "A certificate is issued only for a completed enrollment."
 NOT_PASSED = "A certificate is issued only with a passing final course grade in this offering."
 NOT_ALLOWED = "You are not allowed to change this certificate."
 REASON_REQUIRED = "Say why the certificate is revoked."
-REASON_TOO_LONG = "The reason is at most 1000 characters."
 ALREADY_REVOKED = "This certificate is already revoked."
 CODE_BYTES = 24  # secrets.token_urlsafe(24): 192 bits, 32 characters
 
@@ -87,9 +87,12 @@ def issue_certificate(*, enrollment: CourseEnrollment, actor=None) -> tuple[Cert
         if actor is not None and not can_revoke_certificate(actor, Certificate(course_offering=locked.course_offering)):
             raise PermissionDenied(NOT_ALLOWED)
         needs_pass, months = certificate_terms(locked.course_offering)
-        if needs_pass and not CourseGrade.objects.filter(
-            user_id=locked.user_id, course_offering_id=locked.course_offering_id, passed=True
-        ).exists():
+        if (
+            needs_pass
+            and not CourseGrade.objects.filter(
+                user_id=locked.user_id, course_offering_id=locked.course_offering_id, passed=True
+            ).exists()
+        ):
             raise ValidationError(NOT_PASSED, code="not_passed")
         now = timezone.now()
         try:
@@ -152,11 +155,7 @@ def _lock(certificate: Certificate) -> Certificate:
 
 
 def revoke_certificate(*, actor, certificate: Certificate, reason: str) -> Certificate:
-    reason = " ".join((reason or "").replace("\x00", "").split())
-    if not reason:
-        raise ValidationError(REASON_REQUIRED, code="reason_required")
-    if len(reason) > 1000:
-        raise ValidationError(REASON_TOO_LONG, code="reason_too_long")
+    reason = clean_reason(reason, required=REASON_REQUIRED)
     with transaction.atomic():
         certificate = _lock(certificate)
         if not can_revoke_certificate(actor, certificate):

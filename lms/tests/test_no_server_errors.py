@@ -54,6 +54,7 @@ from catalog.tests.factories import (
     SubjectFactory,
 )
 from learning.gradebook.credentials import ensure_signing_key
+from learning.gradebook.models import GradingScale, GradingScaleRow
 from learning.models import AssignmentSubmission, DiscussionPost, Notification, NotificationKind, SubmissionFile
 from learning.tests.factories import (
     AccommodationFactory,
@@ -213,6 +214,10 @@ def _extend(tenant) -> None:
     on = {"user": student, "course_offering": offering}
     tenant.grade = CourseGradeFactory(**on)
     tenant.certificate = CertificateFactory(**on)
+    tenant.scale = GradingScale.objects.create(university=tenant.university, name="Crawl scale")
+    GradingScaleRow.objects.bulk_create(
+        [GradingScaleRow(scale=tenant.scale, letter=letter, lower_bound=bound) for letter, bound in (("P", 50), ("F", 0))]
+    )
     tenant.signing_key_id = ensure_signing_key(university_id=tenant.university.pk).key_id
     tenant.review = CourseReviewFactory(**on)
     tenant.attempt = QuizAttemptFactory(**on)
@@ -359,6 +364,7 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "note_id": a.chat_note.pk,
         "student_id": a.student.pk,
         "certificate_id": a.certificate.pk,
+        "scale_id": a.scale.pk,
     }
     other = {
         "offering_id": b.offering.pk,
@@ -385,6 +391,7 @@ def _int_values(kwarg: str, world) -> dict[str, str]:
         "note_id": b.chat_note.pk,
         "student_id": b.student.pk,
         "certificate_id": b.certificate.pk,
+        "scale_id": b.scale.pk,
     }
     values = {"own": str(own[kwarg]), "other": str(other[kwarg]), "missing": MISSING, "huge": PAST_BIGINT}
     if kwarg == "offering_id":

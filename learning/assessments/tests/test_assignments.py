@@ -11,6 +11,7 @@ import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 
 from learning.assessments import assignments
 from learning.assessments.tests.lab_fixtures import RUBRIC, build_assignment
@@ -174,6 +175,7 @@ def test_missing_score_after_the_cutoff_but_not_for_exempt_students(world):
     )  # fmt: skip
     assert assignments.apply_missing_scores(actor=world.a.instructor, offering=task.offering, item=task.item,
                                             now=DUE) == 0  # fmt: skip
+    assert not AssignmentSubmission.objects.filter(user=task.student).exists()  # before the cut-off: no empty row
     assert assignments.apply_missing_scores(actor=world.a.instructor, offering=task.offering, item=task.item,
                                             now=DUE + timedelta(seconds=1)) == 1  # fmt: skip
     missing = AssignmentSubmission.objects.get(user=task.student)
@@ -214,6 +216,55 @@ def test_the_student_page_refuses_bad_input(client, task, data, message):
     if message:
         assert message in response.content.decode()
     assert not AssignmentSubmission.objects.filter(status="submitted").exists()
+
+
+def _on_page(moment) -> str:
+    return f"{moment:%d %b %Y, %H:%M} UTC"
+
+
+def test_after_the_cutoff_the_page_says_closed_and_why_instead_of_the_form(client, world):
+    due = (timezone.now() - timedelta(days=5)).replace(microsecond=0)
+    task = build_assignment(world.a, due_at=due.isoformat())  # cut-off: due + 3 days, two days ago
+    url = reverse("assignments:assignment", args=[task.offering.pk, task.item.pk])
+    client.force_login(task.student)
+    page = client.get(url).content.decode()
+    closed = assignments.ASSIGNMENT_CLOSED.format(date=_on_page(due + timedelta(days=3)))
+    assert closed in page
+    assert 'name="action"' not in page and 'enctype="multipart/form-data"' not in page
+    # A tab opened before the cut-off posts anyway: refused with the same message, nothing written.
+    response = client.post(url, {"action": "submit", "text": "too late"})
+    assert response.status_code == 400 and closed in response.content.decode()
+    assert not AssignmentSubmission.objects.exists()
+
+
+def test_an_extension_reopens_the_form_until_it_ends(client, world):
+    due = (timezone.now() - timedelta(days=5)).replace(microsecond=0)
+    task = build_assignment(world.a, due_at=due.isoformat(), late_policy={"accept_late": False})
+    url = reverse("assignments:assignment", args=[task.offering.pk, task.item.pk])
+    extension = Accommodation.objects.create(
+        university=task.offering.university, course_offering=task.offering, student=task.student,
+        content_item=task.item, extended_until=timezone.now() + timedelta(days=1),
+    )  # fmt: skip
+    client.force_login(task.student)
+    page = client.get(url).content.decode()
+    assert 'name="action" value="submit"' in page and "hand-in-closed" not in page
+    assert client.post(url, {"action": "submit", "text": "in time"}).status_code == 302
+    AssignmentSubmission.objects.all().delete()
+    ended = (timezone.now() - timedelta(hours=1)).replace(microsecond=0)
+    Accommodation.objects.filter(pk=extension.pk).update(extended_until=ended)
+    page = client.get(url).content.decode()
+    assert assignments.ASSIGNMENT_EXTENSION_ENDED.format(date=_on_page(ended)) in page
+    assert 'name="action"' not in page
+    response = client.post(url, {"action": "submit", "text": "too late"})
+    assert response.status_code == 400 and not AssignmentSubmission.objects.exists()
+
+
+def test_before_it_opens_the_page_says_when_instead_of_the_form(client, world):
+    opens = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    task = build_assignment(world.a, available_from=opens.isoformat())
+    client.force_login(task.student)
+    page = client.get(reverse("assignments:assignment", args=[task.offering.pk, task.item.pk])).content.decode()
+    assert assignments.ASSIGNMENT_NOT_OPEN.format(date=_on_page(opens)) in page and 'name="action"' not in page
 
 
 def test_strangers_get_404(client, world, task):
@@ -267,9 +318,11 @@ def test_the_grading_queue_pages_on_the_server(client, world, task, django_asser
     )  # fmt: skip
     ids = list(AssignmentSubmission.objects.order_by("id").values_list("id", flat=True))
     client.force_login(world.a.ta)
-    start = client.get(reverse("assignments:grading", args=[task.offering.pk, task.item.pk]))
-    assert start.status_code == 200 and "500 submission(s)" in start.content.decode()
-    with django_assert_max_num_queries(20):
+    with django_assert_max_num_queries(6):  # the queue's counts and first id in one query
+        start = client.get(reverse("assignments:grading", args=[task.offering.pk, task.item.pk]))
+    assert start.status_code == 200 and "500 submission(s), 0 graded, 0 not posted" in start.content.decode()
+    assert reverse("assignments:grade", args=[task.offering.pk, ids[0]]) in start.content.decode()  # "Start grading"
+    with django_assert_max_num_queries(10):  # previous, next, position and total in one query
         response = client.get(reverse("assignments:grade", args=[task.offering.pk, ids[250]]))
     html = response.content.decode()
     assert "251 of 500" in html

@@ -188,6 +188,32 @@ def test_answers_after_the_deadline_are_refused_and_the_attempt_closes_at_the_de
     assert attempt.raw_response_json["closed_by"] == services.CLOSED_BY_DEADLINE
 
 
+def test_the_first_grade_is_in_the_audit_trail_once_by_the_system(world):
+    quiz = build_quiz(world.a, questions=2)
+    attempt = _start(world, quiz)
+    services.save_answers(
+        actor=world.a.student, attempt=attempt, answers=answer_right(_rows(attempt), wrong_positions=(2,))
+    )
+    attempt = services.submit_attempt(actor=world.a.student, attempt=attempt)
+    services.submit_attempt(actor=world.a.student, attempt=attempt)  # a second submit changes nothing
+    trail = [(c.kind, c.field, c.from_value, c.to_value, c.actor_id) for c in grade_changes_for(attempt)]
+    assert trail == [("auto", "score", None, attempt.score_obtained, None)]
+    change = grade_changes_for(attempt).get()
+    assert change.reason == "1 of 2 questions correct; closed by the student"
+    assert (change.student_id, change.course_offering_id, change.content_item_id, change.university_id) == (
+        world.a.student.pk, quiz.offering.pk, quiz.item.pk, world.a.university.pk
+    )  # fmt: skip
+
+
+def test_an_attempt_closed_at_its_deadline_is_audited_as_closed_by_the_deadline(world):
+    quiz = build_quiz(world.a, questions=1, time_limit_seconds=60)
+    attempt = _start(world, quiz, now=timezone.now() - timedelta(minutes=10))
+    services.close_expired_attempt(attempt_id=attempt.pk)
+    assert [(c.kind, c.to_value, c.reason) for c in grade_changes_for(attempt)] == [
+        ("auto", 0, "0 of 1 questions correct; closed by the deadline")
+    ]
+
+
 def test_the_sweep_and_next_touch_close_expired_attempts_at_their_deadline(world):
     quiz = build_quiz(world.a, questions=1, time_limit_seconds=60)
     start = timezone.now() - timedelta(minutes=10)
@@ -281,17 +307,21 @@ def test_regrade_uses_the_corrected_answer_and_keeps_an_audit_line(world):
     # the one audit trail of every grade change has the re-grade too: score and pass/fail, who and why
     trail = [(c.kind, c.field, c.from_value, c.to_value, c.actor, c.reason) for c in grade_changes_for(attempt)]
     assert trail == [
+        ("auto", "score", None, 0, None, "0 of 1 questions correct; closed by the student"),
         ("regrade", "score", 0, 1, world.a.instructor, "Answer key corrected"),
         ("regrade", "passed", 0, 1, world.a.instructor, "Answer key corrected"),
     ]
-    change = GradeChange.objects.get(field="score")
+    change = GradeChange.objects.get(kind="regrade", field="score")
     assert (change.student_id, change.course_offering_id, change.content_item_id, change.university_id) == (
-        world.a.student.pk, quiz.offering.pk, quiz.item.pk, world.a.university.pk
+        world.a.student.pk,
+        quiz.offering.pk,
+        quiz.item.pk,
+        world.a.university.pk,
     )
     assert UserContentProgress.objects.get(user=world.a.student, content_item=quiz.item).completed_at is not None
     assert services.regrade_attempt(actor=world.a.instructor, attempt=attempt, reason="again") is None
     assert services.regrade_item(actor=world.a.ta, offering=quiz.offering, item_id=quiz.item.pk, reason="again") == 0
-    assert GradeChange.objects.count() == 2  # nothing changed: no new audit rows
+    assert GradeChange.objects.count() == 3  # nothing changed: no new audit rows (1 automatic + 2 re-grade)
 
 
 # --- accommodations ----------------------------------------------------------------------------------
@@ -422,3 +452,35 @@ def test_a_timed_start_enqueues_the_deadline_task_at_the_deadline(world, setting
     world.a.offering.ends_at = None
     services.start_attempt(actor=world.a.student, offering=world.a.offering, item_id=untimed.item.pk)
     assert DBTaskResult.objects.count() == 1  # no deadline, no task
+
+
+def test_the_scheduler_closes_expired_attempts_at_their_deadline(world):
+    """Issue 17: an attempt left open is closed by a background task (whose deadline task was never deferred:
+    the immediate backend of the tests cannot defer) — the scheduler's ``expired quiz attempts`` job."""
+    from learning.management.commands import run_scheduler
+
+    quiz = build_quiz(world.a, questions=1, time_limit_seconds=60)
+    start = timezone.now() - timedelta(minutes=10)
+    expired = _start(world, quiz, now=start)
+    other = build_quiz(world.a, questions=1, time_limit_seconds=3600)
+    running = _start(world, other)
+    assert run_scheduler.run_jobs()["expired quiz attempts"] == 1
+    expired.refresh_from_db()
+    assert expired.submitted_at == start + timedelta(seconds=60) and expired.score_obtained == 0
+    assert expired.raw_response_json["closed_by"] == services.CLOSED_BY_DEADLINE
+    running.refresh_from_db()
+    assert running.submitted_at is None  # still within its time
+    assert run_scheduler.run_jobs()["expired quiz attempts"] == 0  # nothing left to close: no task queued
+
+
+def test_a_timed_start_defers_the_deadline_task_on_a_queue_that_can(
+    world, settings, django_capture_on_commit_callbacks
+):
+    from django_tasks_db.models import DBTaskResult
+
+    settings.TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}  # the production queue
+    quiz = build_quiz(world.a, questions=1, time_limit_seconds=60)
+    with django_capture_on_commit_callbacks(execute=True):
+        attempt = _start(world, quiz)
+    task = DBTaskResult.objects.get(task_path__endswith="close_expired_attempt_task")
+    assert (task.run_after, task.args_kwargs["args"]) == (attempt.deadline_at, [attempt.pk])

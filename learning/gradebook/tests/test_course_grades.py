@@ -20,6 +20,7 @@ from learning.enrollment import services as enrollment_services
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
 from learning.gradebook import grades, services
 from learning.gradebook.models import Certificate, CertificateRule, CourseGrade, GradingPolicy
+from learning.gradebook.reasons import REASON_TOO_LONG
 from learning.gradebook.tests import builders
 from learning.gradebook.tests.builders import assignment_submission, quiz_attempt
 
@@ -71,7 +72,9 @@ def test_recompute_is_set_based(world, django_assert_max_num_queries):
     items += [builders.lab(a, module=module, title=f"L{n}") for n in range(10)]
     items += [builders.assignment(a, module=module, title=f"A{n}") for n in range(10)]
     users = builders.learners(a, 199)
-    builders.bulk_scores(a.offering, users, items, score_of=lambda i, j: None if (i + j) % 5 == 0 else (i + 3 * j) % 101)
+    builders.bulk_scores(
+        a.offering, users, items, score_of=lambda i, j: None if (i + j) % 5 == 0 else (i + 3 * j) % 101
+    )
     with django_assert_max_num_queries(12):
         written = grades.recompute_course_grades(a.offering)
     assert written == 200 and CourseGrade.objects.filter(course_offering=a.offering).count() == 200
@@ -116,6 +119,8 @@ def test_finalise_then_only_an_override_changes_it(world, graded, django_capture
 
     for bad_score, bad_reason, message in (
         ("75", "   ", grades.REASON_REQUIRED),
+        ("75", "\x00", grades.REASON_REQUIRED),
+        ("75", "x" * 1001, REASON_TOO_LONG.format(max=1000)),
         ("-1", "Oral exam", grades.SCORE_INVALID),
         ("abc", "Oral exam", grades.SCORE_INVALID),
         ("201", "Oral exam", grades.SCORE_INVALID),
@@ -260,3 +265,59 @@ def test_a_passing_course_grade_meets_a_prerequisite(world, django_capture_on_co
     with pytest.raises(ValidationError) as caught:
         enrollment_services.request_enrollment(actor=failing, offering=next_offering)
     assert "MATH101" in " ".join(caught.value.messages)
+
+
+def test_removing_an_override_brings_back_the_computed_grade_audited(world, graded, django_capture_on_commit_callbacks):
+    quiz, _ = graded
+    a = world.a
+    quiz_attempt(a.offering, a.student, quiz, 9)
+    grades.recompute_course_grades(a.offering)
+    grades.override_course_grade(
+        actor=a.instructor, offering=a.offering, student_id=a.student.pk, score="75", reason="Oral exam passed"
+    )
+    for actor, student_id, reason, refusal in (
+        (a.instructor, a.student.pk, "  \x00 ", ValidationError),  # no reason
+        (a.instructor, world.b.student.pk, "Wrong student", ValidationError),  # not overridden here
+        (a.ta, a.student.pk, "Mistake", PermissionDenied),
+        (world.b.instructor, a.student.pk, "Mistake", PermissionDenied),
+    ):
+        with pytest.raises(refusal):
+            grades.remove_course_grade_override(actor=actor, offering=a.offering, student_id=student_id, reason=reason)
+    assert grade_of(a).final_score == Decimal("75.00") and GradeChange.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        grades.remove_course_grade_override(
+            actor=a.university_admin, offering=a.offering, student_id=a.student.pk, reason="Entered by  mistake"
+        )
+    row = grade_of(a)
+    assert (row.final_score, row.letter_grade, row.passed) == (Decimal("45.00"), "F", False)
+    assert (row.overridden_at, row.overridden_by_id, row.override_reason) == (None, None, "")
+    change = GradeChange.objects.order_by("-id").first()
+    assert (change.kind, change.field, change.from_value, change.to_value, change.actor_id, change.reason) == (
+        "override", "final_score", Decimal("75.00"), Decimal("45.00"), a.university_admin.pk, "Entered by mistake",
+    )  # fmt: skip
+    with pytest.raises(ValidationError) as caught:  # twice: nothing left to remove
+        grades.remove_course_grade_override(
+            actor=a.instructor, offering=a.offering, student_id=a.student.pk, reason="Again"
+        )
+    assert caught.value.messages == [grades.NOT_OVERRIDDEN]
+    # recomputes move it again now
+    quiz_attempt(a.offering, a.student, quiz, 10, number=2)
+    grades.recompute_course_grades(a.offering)
+    assert grade_of(a).final_score == Decimal("50.00")
+
+
+def test_an_override_cannot_be_removed_once_the_grades_are_final(world, graded):
+    quiz, _ = graded
+    a = world.a
+    quiz_attempt(a.offering, a.student, quiz, 9)
+    grades.override_course_grade(
+        actor=a.instructor, offering=a.offering, student_id=a.student.pk, score="75", reason="Oral exam passed"
+    )
+    grades.finalize_course_grades(actor=a.instructor, offering=a.offering)
+    with pytest.raises(ValidationError) as caught:
+        grades.remove_course_grade_override(
+            actor=a.instructor, offering=a.offering, student_id=a.student.pk, reason="Mistake"
+        )
+    assert caught.value.messages == [grades.REMOVE_FINALIZED]
+    row = grade_of(a)
+    assert (row.final_score, row.override_reason) == (Decimal("75.00"), "Oral exam passed")

@@ -4,9 +4,11 @@ student's own grades; denied access (TA 403 on acting, other universities and st
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import pytest
+from django.core.exceptions import PermissionDenied, ValidationError
 from django.urls import reverse
 
 from learning.assessments.models_submissions import GradeChange
@@ -147,7 +149,7 @@ def test_save_writes_the_policy_and_recomputes(client, world, course, django_cap
         ({"certificate_valid_months": "0"}, "greater than or equal to 1"),
         ({"certificate_rule": "whenever"}, "Select a valid choice"),
         ({"categories-0-id": "999999"}, "not part of this offering"),
-        ({"items-TOTAL_FORMS": "x"}, ""),
+        ({"items-TOTAL_FORMS": "x"}, "ManagementForm data is missing or has been tampered with"),
     ],
 )
 def test_bad_policy_input_writes_nothing(client, world, course, change, message):
@@ -259,6 +261,8 @@ def test_override_form(client, world, course):
         ({"score": "80", "reason": "   "}, "This field is required"),
         ({"score": "eighty", "reason": "Viva"}, grades.SCORE_INVALID),
         ({"score": "-3", "reason": "Viva"}, grades.SCORE_INVALID),
+        ({"score": "250", "reason": "Viva"}, grades.SCORE_INVALID),
+        ({"score": "80", "reason": "x" * 1001}, "at most 1000 characters"),
     ):
         response = client.post(page, data)
         assert response.status_code == 400 and message in response.content.decode()
@@ -376,3 +380,126 @@ def test_expiry_shows_on_the_page_and_in_the_credential(client, world):
     past = timezone.now() - timedelta(days=400)
     Certificate.objects.filter(pk=certificate.pk).update(issued_at=past, expires_at=past + timedelta(days=180))
     assert "Expired" in client.get(page).content.decode()
+
+
+@pytest.mark.parametrize("count", [3, 60])
+def test_saving_a_policy_runs_a_fixed_number_of_queries_whatever_the_items(world, count, django_assert_num_queries):
+    from learning.gradebook.tests.bigbook import build_big_gradebook
+
+    a = world.a
+    made = build_big_gradebook(offering=a.offering, students=1, items=count, prefix=f"pq{count}")
+    old = GradingCategory.objects.create(university=a.university, course_offering=a.offering, name="Work", weight=100)
+    draft = policy_services.PolicyDraft(
+        categories=[
+            # the saved "Work" becomes "Exams" and a new category takes its name
+            policy_services.CategoryDraft(name="Exams", weight=Decimal(60), default_kind="quiz", id=old.pk),
+            policy_services.CategoryDraft(name="Work", weight=Decimal(40)),
+        ],
+        items=[
+            policy_services.ItemDraft(item_id=item.pk, category="Exams" if n % 2 else "Work", never_drop=n == 0)
+            for n, item in enumerate(made.items)
+        ],
+    )
+    # the same count for 3 items and for 60 (it was 42 and 384): the items are written in one statement
+    with django_assert_num_queries(23):
+        policy_services.save_grading_policy(actor=a.instructor, offering=a.offering, draft=draft)
+    rows = GradingItem.objects.filter(course_offering=a.offering)
+    assert rows.count() == count and rows.filter(category__name="Exams").count() == count // 2
+    assert rows.get(content_item=made.items[0]).never_drop
+    assert GradingCategory.objects.get(pk=old.pk).name == "Exams"
+    # a second save moves every item (an update of the same rows, still one statement)
+    moved = replace(draft, items=[replace(item, category="Work") for item in draft.items])
+    policy_services.save_grading_policy(actor=a.instructor, offering=a.offering, draft=moved)
+    assert rows.count() == count and not rows.filter(category__name="Exams").exists()
+
+
+def test_remove_override_form(client, world, course):
+    a = world.a
+    quiz_attempt(a.offering, a.student, course["quiz"], 8)
+    grades.recompute_course_grades(a.offering)
+    computed = CourseGrade.objects.get(user=a.student).final_score
+    page = url("override", a, student_id=a.student.pk)
+    remove = url("override-remove", a, student_id=a.student.pk)
+    client.force_login(a.instructor)
+    assert 'id="remove-override"' not in client.get(page).content.decode()  # nothing to remove yet
+    response = client.post(remove, {"remove-reason": "Mistake"})
+    assert response.status_code == 400 and grades.NOT_OVERRIDDEN in response.content.decode()
+    assert client.post(page, {"score": "80", "reason": "Viva voce"}).status_code == 302
+    assert 'id="remove-override"' in client.get(page).content.decode()
+    for data, message in (({"remove-reason": ""}, "This field is required"), ({}, "This field is required")):
+        response = client.post(remove, data)
+        assert response.status_code == 400 and message in response.content.decode()
+    client.force_login(a.ta)
+    assert client.post(remove, {"remove-reason": "Mistake"}).status_code == 403
+    client.force_login(world.b.instructor)
+    assert client.post(remove, {"remove-reason": "Mistake"}).status_code == 404
+    client.force_login(a.instructor)
+    assert client.get(remove).status_code == 405
+    b_student = url("override-remove", a, student_id=world.b.student.pk)
+    assert client.post(b_student, {"remove-reason": "Mistake"}).status_code == 404
+    assert CourseGrade.objects.get(user=a.student).final_score == Decimal("80.00")
+    assert client.post(remove, {"remove-reason": "Typed the wrong student"}).status_code == 302
+    grade = CourseGrade.objects.get(user=a.student)
+    assert (grade.final_score, grade.overridden_at) == (computed, None)
+    assert GradeChange.objects.order_by("-id").first().reason == "Typed the wrong student"
+
+
+def test_editing_a_scales_rows(client, world, course, django_capture_on_commit_callbacks):
+    a = world.a
+    scale = policy_services.create_grading_scale(
+        actor=a.university_admin,
+        university=a.university,
+        name="Pass/fail",
+        rows=[("P", Decimal(60)), ("F", Decimal(0))],
+    )
+    GradingPolicy.objects.create(university=a.university, course_offering=a.offering, grading_scale=scale)
+    quiz_attempt(a.offering, a.student, course["quiz"], 10)
+    quiz_attempt(a.offering, a.student, course["quiz2"], 10)  # quizzes 100 %, the essay missing: final 50 %
+    grades.recompute_course_grades(a.offering)
+    assert CourseGrade.objects.get(user=a.student).letter_grade == "F"
+    page = reverse("grading:scale-edit", kwargs={"offering_id": a.offering.pk, "scale_id": scale.pk})
+    client.force_login(a.university_admin)
+    listing = client.get(url("scales", a)).content.decode()
+    assert page in listing
+    response = client.get(page)
+    assert response.status_code == 200 and "P 60\nF 0</textarea>" in response.content.decode()
+    for rows, message in (
+        ("P 60\nQ 40", policy_services.SCALE_NEEDS_ZERO),
+        ("P 60\nP 0", policy_services.SCALE_DUPLICATE),
+        ("P sixty\nF 0", policy_services.SCALE_ROWS),
+        ("P 60", policy_services.SCALE_ROWS),
+        ("", "This field is required"),
+    ):
+        response = client.post(page, {"rows": rows})
+        assert response.status_code == 400 and message in response.content.decode()
+    assert sorted(scale.rows.values_list("letter", flat=True)) == ["F", "P"]
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post(page, {"rows": "P 50\nF 0"}).status_code == 302
+    assert sorted(scale.rows.values_list("letter", "lower_bound")) == [("F", Decimal(0)), ("P", Decimal(50))]
+    assert CourseGrade.objects.get(user=a.student).letter_grade == "P"  # the offering using it was recomputed
+    for user, status in ((a.instructor, 403), (a.ta, 403), (world.b.university_admin, 404), (a.student, 404)):
+        client.force_login(user)
+        assert client.get(page).status_code == status
+        assert client.post(page, {"rows": "X 10\nY 0"}).status_code == status
+    assert not scale.rows.filter(letter="X").exists()
+    client.force_login(a.instructor)
+    assert page not in client.get(url("scales", a)).content.decode()  # no edit link for those who may not
+    b_scale = GradingScale.objects.create(university=world.b.university, name="B scale")
+    client.force_login(a.university_admin)
+    foreign = reverse("grading:scale-edit", kwargs={"offering_id": a.offering.pk, "scale_id": b_scale.pk})
+    assert client.get(foreign).status_code == 404
+    assert client.post(foreign, {"rows": "X 10\nY 0"}).status_code == 404
+
+
+def test_only_the_universitys_admins_may_edit_a_scales_rows(world):
+    a = world.a
+    scale = policy_services.create_grading_scale(
+        actor=a.university_admin, university=a.university, name="Two", rows=[("P", Decimal(60)), ("F", Decimal(0))]
+    )
+    for actor in (a.instructor, world.b.university_admin):
+        with pytest.raises(PermissionDenied):
+            policy_services.update_grading_scale_rows(actor=actor, scale=scale, rows=[("A", Decimal(0))])
+    with pytest.raises(ValidationError) as refused:
+        policy_services.update_grading_scale_rows(actor=a.university_admin, scale=scale, rows=[("A", Decimal(0))])
+    assert refused.value.messages == [policy_services.SCALE_ROWS]
+    assert sorted(scale.rows.values_list("letter", flat=True)) == ["F", "P"]

@@ -13,6 +13,10 @@ processes at once without a user getting anything twice:
 - ``lost lab runs``: lab grading runs left ``running`` by a worker that died are queued again (or ended as
   errors after too many tries) (:func:`learning.assessments.labs.queue_lost_runs`; rows locked with
   ``skip_locked``, so two schedulers recover a run once).
+- ``expired quiz attempts``: open quiz attempts past their deadline (the deadline task lost, or never
+  deferred) are closed with what was saved, finish time = the deadline
+  (:func:`learning.assessments.services.queue_expired_attempts`: one sweep task when any is due; each attempt
+  is closed under its row lock, so a sweep racing the deadline task or the student gives one result).
 
 A failing tick (the database restarting, say) is logged and the next one tries again; the connection is
 closed after every tick, so the loop never holds a dead one. SIGTERM or SIGINT stops it between ticks.
@@ -29,6 +33,7 @@ from django.core.management.base import BaseCommand
 from django.db import connection
 
 from learning.assessments.labs import queue_lost_runs
+from learning.assessments.services import queue_expired_attempts
 from learning.gradebook.grades import queue_ended_offerings
 from learning.notifications.tasks import queue_due_digests
 
@@ -38,6 +43,7 @@ JOBS = (
     ("notification digests", queue_due_digests),
     ("course grades of ended offerings", queue_ended_offerings),
     ("lost lab runs", queue_lost_runs),
+    ("expired quiz attempts", queue_expired_attempts),
 )
 
 
@@ -56,7 +62,7 @@ def run_jobs() -> dict[str, int | None]:
 
 
 class Command(BaseCommand):
-    help = "Run the periodic jobs (the daily notification digests) every --interval seconds."
+    help = "Run the periodic jobs (digests, ended offerings' grades, lost lab runs, expired quiz attempts) in a loop."
 
     def add_arguments(self, parser):
         parser.add_argument("--interval", type=float, default=None, help="Seconds between ticks.")
