@@ -20,6 +20,8 @@ from concurrent.futures import ThreadPoolExecutor
 from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
 
+from lms.db import release_connection
+
 _pool: ThreadPoolExecutor | None = None
 _pool_pid: int | None = None
 _lock = threading.Lock()
@@ -45,7 +47,11 @@ def _executor() -> ThreadPoolExecutor:
 
 
 def in_hashing_thread(function, *args):
-    """Run ``function(*args)`` in a low-priority hashing thread and return its result (exceptions too)."""
+    """Run ``function(*args)`` in a low-priority hashing thread and return its result (exceptions too).
+
+    The request's pooled database connection goes back to the pool for the wait: a burst of log-ins would
+    otherwise hold every connection of the worker's pool while they hash, and the pages wait for one."""
+    release_connection()
     return _executor().submit(function, *args).result()
 
 

@@ -93,3 +93,12 @@ def violated_constraint(error: IntegrityError) -> str | None:
     """The name of the constraint or unique index PostgreSQL reports behind ``error`` (``None`` when it
     names none), so a service can turn the one race it expects into a field error and re-raise the rest."""
     return getattr(getattr(error.__cause__, "diag", None), "constraint_name", None)
+
+
+def release_connection(using: str = "default") -> None:
+    """Give the request's pooled connection back before a long wait that needs no database (a model's reply,
+    a password hash), so the pool serves other requests meanwhile; the next query takes one again. Never
+    inside a transaction (a test's, or ``atomic``): the connection then stays."""
+    connection = connections[using]
+    if not connection.in_atomic_block:
+        connection.close()

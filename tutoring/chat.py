@@ -32,11 +32,12 @@ from dataclasses import dataclass
 from datetime import timedelta
 
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext, gettext_noop
 
 from learning.assessments.selectors import open_practice_questions
+from lms.db import release_connection
 from tutoring import budgets, guard, moderation
 from tutoring.context import build_snapshot, content_hash, snapshot_as_text
 from tutoring.models import ChatMessage, ChatNote, ChatSession, MessageRole, TutorCourseSetting, TutorItemSetting
@@ -151,12 +152,6 @@ def _history(session_id: int, before_id: int) -> list[dict]:
     return list(reversed(kept[:HISTORY_MESSAGES]))
 
 
-def _release_connection() -> None:
-    # Give the pooled connection back while we wait on the model (never inside a test's transaction).
-    if not connection.in_atomic_block:
-        connection.close()
-
-
 def reply_prompt(*, user, access: TutorAccess, snapshot: dict, mode: str):
     """The system prompt of a reply: the prompt store's prompt for the item, compiled with the course, the
     item, the snapshot as text, the student's first name and the guard's mode."""
@@ -210,7 +205,7 @@ class ReplyRun:
         prompt = reply_prompt(user=self.user, access=self.access, snapshot=snapshot, mode=mode.mode)
         messages = prompt.messages + _history(session.pk, message.pk)
         config = provider_config()
-        _release_connection()
+        release_connection()
         provider = get_provider(config)
         meta = {
             "status": STREAMING,
@@ -270,7 +265,7 @@ class ReplyRun:
                         yield ("delta", event.text)
                     if time.monotonic() - last_save >= SAVE_EVERY_SECONDS:
                         ChatMessage.objects.filter(pk=message.pk).update(content=text)
-                        _release_connection()
+                        release_connection()
                         last_save = time.monotonic()
         except GeneratorExit:
             # The reader went away (a cut connection): keep what we have.

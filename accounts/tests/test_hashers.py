@@ -48,3 +48,16 @@ def test_an_error_in_the_hashing_thread_reaches_the_caller():
 
     with pytest.raises(ValueError, match="bad hash"):
         in_hashing_thread(fails)
+
+
+@pytest.mark.django_db(transaction=True)
+@override_settings(PASSWORD_HASHERS=PRODUCTION_HASHERS)
+def test_a_hash_gives_the_requests_database_connection_back_first():
+    from django.db import connection
+
+    from accounts.models import User
+
+    assert User.objects.count() >= 0 and connection.connection is not None  # the request holds one
+    make_password("correct horse")
+    assert connection.connection is None  # back in the pool while Argon2 runs; the next query takes one
+    assert User.objects.count() >= 0
