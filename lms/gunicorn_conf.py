@@ -14,4 +14,8 @@ threads = int(os.environ.get("WEB_THREADS", "100"))
 graceful_timeout = 5
 # A stream is bounded by TUTOR_STREAM_MAX_SECONDS (120 s); a gthread worker's own heartbeat is not
 # blocked by a long response, so the worker timeout stays gunicorn's default.
-keepalive = 5
+# An idle kept-alive connection is closed after this many seconds. With 5 s, a client that reused its
+# connection just as the server closed it got "connection reset" (bench/load.py: 1-2 of ~4,700 requests at
+# 200 users, whose think times reach 10 s). 75 s (nginx's default) outlasts a page's think time; an idle
+# connection costs a socket in the worker's poller, not a thread.
+keepalive = 75
