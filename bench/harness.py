@@ -23,6 +23,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlencode
 
+from lms.gunicorn_conf import default_workers
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 
@@ -171,8 +173,8 @@ class Gunicorn:
         # defaults (sync workers), extra_args to override one setting.
         self.config = config
         self.extra_args = extra_args
-        # As scripts/serve.sh (make run): WEB_CONCURRENCY workers, 2 unless set.
-        self.workers = workers or int(os.environ.get("WEB_CONCURRENCY", "2"))
+        # As scripts/serve.sh (make run): WEB_CONCURRENCY workers, else one per usable core.
+        self.workers = workers or default_workers()
         self.env = {**os.environ, "DEBUG": "false", "SECURE_SSL_REDIRECT": "false",
                     "SESSION_COOKIE_SECURE": "false", "CSRF_COOKIE_SECURE": "false",
                     "SECRET_KEY": os.environ.get("SECRET_KEY", "bench-" + "k" * 50), **(env or {})}

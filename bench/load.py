@@ -97,7 +97,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=int, default=90)
     parser.add_argument("--users", default="100,200")
-    parser.add_argument("--workers", type=int, help="gunicorn workers (WEB_CONCURRENCY; make run's default: 2)")
+    parser.add_argument("--workers", type=int, help="gunicorn workers (WEB_CONCURRENCY; make run's default: one per usable core)")
     parser.add_argument("--threads", type=int, help="threads per worker (WEB_THREADS; default in lms/gunicorn_conf.py)")
     args = parser.parse_args()
     if args.threads:

@@ -2,14 +2,28 @@
 
 The serving model (docs/tutor.md, figures from ``bench/tutor.py``): ``gthread`` workers, so a tutor
 reply streamed as server-sent events holds one thread (and no database connection while it waits on the
-model), not a whole worker. ``WEB_CONCURRENCY`` processes (2) × ``WEB_THREADS`` threads (100) serve 100
-concurrent streams with threads to spare for pages. gunicorn reads this file with ``-c``.
+model), not a whole worker. ``WEB_CONCURRENCY`` processes (default: one per usable core, 2 here) ×
+``WEB_THREADS`` threads (100) serve 100 concurrent streams with threads to spare for pages; why, measured
+with ``bench/load.py``: README, "Load". gunicorn reads this file with ``-c``.
 """
 
 import os
 
 worker_class = "gthread"
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
+
+
+def default_workers() -> int:
+    """``WEB_CONCURRENCY``, else one worker per core this process may run on (a Python process computes on
+    one core at a time; threads cover the waiting)."""
+    if os.environ.get("WEB_CONCURRENCY"):
+        return int(os.environ["WEB_CONCURRENCY"])
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # no affinity call on this platform
+        return os.cpu_count() or 2
+
+
+workers = default_workers()
 threads = int(os.environ.get("WEB_THREADS", "100"))
 graceful_timeout = 5
 # A stream is bounded by TUTOR_STREAM_MAX_SECONDS (120 s); a gthread worker's own heartbeat is not
