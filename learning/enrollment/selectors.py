@@ -152,7 +152,8 @@ def get_prerequisite_standing(
 
 # --- the course page's reads of one student, in one statement ----------------------------------
 
-_ENROLLMENT_FIELDS = (
+# The enrollment columns the page statements read, in their order (also learning/player/dashboard.py's).
+ENROLLMENT_FIELDS = (
     "id",
     "user_id",
     "course_offering_id",
@@ -237,7 +238,7 @@ def course_page_student(
         if kind == "e":
             enrollments[other_id] = CourseEnrollment.from_db(
                 connection.alias,
-                list(_ENROLLMENT_FIELDS),
+                list(ENROLLMENT_FIELDS),
                 [pk, user.pk, other_id, status, first, second, position, changed],
             )
             if share:

@@ -23,7 +23,7 @@ from catalog.permissions import VIEWER_SQL, remember_viewer, viewer_params
 from learning.assessments import selectors as quiz_selectors
 from learning.assessments.rules import ATTEMPTED, FAMILIAR, LEVEL_LABELS, MASTERED, NOT_STARTED, PROFICIENT
 from learning.enrollment.models import CourseEnrollment, EnrollmentStatus
-from learning.enrollment.selectors import suggested_courses
+from learning.enrollment.selectors import ENROLLMENT_FIELDS, suggested_courses
 from learning.gradebook.models import Certificate, CourseGrade
 from learning.player.content import DUE_FORMAT, due_date
 from learning.progress.models import UserContentProgress, UserModuleProgress
@@ -197,26 +197,7 @@ def upcoming_deadlines(
     with connection.cursor() as cursor:
         cursor.execute(_DEADLINES_SQL, {"user": user.pk})
         rows = cursor.fetchall()
-    zone = user_zone(user)
-    deadlines = []
-    for offering_id, item_id, title, due_at, offset in rows:
-        enrollment = by_offering.get(offering_id)
-        if enrollment is None:
-            continue
-        due = due_date(
-            due_at=due_at,
-            due_offset_days=offset,
-            starts_at=enrollment.course_offering.starts_at,
-            enrolled_at=enrollment.enrolled_at,
-        )
-        if due is not None and due > now:
-            deadlines.append(
-                Deadline(
-                    enrollment=enrollment, item_id=item_id, title=title, due_at=due, local_due=due.astimezone(zone)
-                )
-            )
-    deadlines.sort(key=lambda d: (d.due_at, d.item_id))
-    return deadlines[:limit]
+    return _deadlines_from(user=user, rows=rows, enrollments=enrollments, now=now, limit=limit)
 
 
 def _set_mastery(*, user, enrollments: list[CourseEnrollment], summary: dict | None = None) -> None:
@@ -318,17 +299,6 @@ SELECT 'v', v.offering_id, v.role, {_nulls(4)}, v.other_id, v.department_id, {_n
 FROM ({VIEWER_SQL}) AS v(offering_id, other_id, role, department_id)
 """  # noqa: S608 - only constants are formatted in
 
-_ENROLLMENT_FIELDS = (
-    "id",
-    "user_id",
-    "course_offering_id",
-    "status",
-    "enrolled_at",
-    "completed_at",
-    "waitlist_position",
-    "status_changed_at",
-)
-
 
 def _instance(model, names, values):
     """``model`` holding ``names`` (in its field order), every other field deferred (read → loaded)."""
@@ -378,7 +348,7 @@ def _read_student(*, user) -> _StudentRows:
                 continue
             enrollment = _instance(
                 CourseEnrollment,
-                _ENROLLMENT_FIELDS,
+                ENROLLMENT_FIELDS,
                 (pk, user.pk, offering_id, status, enrolled_at, completed_at, position, changed),
             )
             offering = _instance(
