@@ -90,6 +90,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
             ],
+            # {% url %} and {% static %} with a memo (lms/templatetags/memo_tags.py): pages reverse per row.
+            "builtins": ["lms.templatetags.memo_tags"],
         },
     },
 ]
