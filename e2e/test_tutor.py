@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from e2e.conftest import log_in
 from e2e.demo import calculus
-from tutoring.tests.llama_server import MODEL_ALIAS, LlamaServer, RealModelMissing
+from tutoring.tests.llama_server import provider_environment, running_llama_server
 
 STUDENT = "student1@nit.example.edu"
 QUESTION = "What is this video about?"
@@ -35,23 +35,10 @@ def demo(site):
 
 @pytest.fixture(scope="module")
 def real_model():
-    server = LlamaServer()
-    problem = ""
-    try:
-        server.start()
-    except RealModelMissing as missing:
-        server.stop()
-        problem = str(missing)
-    if problem:
-        pytest.fail(f"The tutor's browser test needs its model server. {problem}", pytrace=False)
-    with pytest.MonkeyPatch.context() as patch:  # the live server runs in this process
-        patch.setenv("TUTOR_PROVIDER", "openai")
-        patch.setenv("TUTOR_OPENAI_BASE_URL", server.base_url)
-        patch.setenv("TUTOR_OPENAI_MODEL", MODEL_ALIAS)
-        patch.setenv("TUTOR_OPENAI_TIMEOUT", "60")
-        patch.setenv("TUTOR_OPENAI_MAX_TOKENS", "48")
+    with running_llama_server("The tutor's browser test") as server, pytest.MonkeyPatch.context() as patch:
+        for name, value in provider_environment(server, max_tokens=48).items():
+            patch.setenv(name, value)  # the live server runs in this process
         yield server
-    server.stop()
 
 
 def test_a_student_asks_and_the_reply_streams_in(journey, site, demo, real_model):

@@ -46,6 +46,7 @@ from learning.gradebook.scores import (
     offering_policy,
     offering_scores,
 )
+from lms.numbers import plain_number
 
 PAGE_SIZE = 50
 CSV_CHUNK = 200
@@ -287,10 +288,6 @@ def _number(value) -> str:
     return f"{Decimal(str(value)).quantize(Decimal('0.01'))}"
 
 
-def _points(value: Decimal) -> str:
-    return f"{value.normalize():f}"
-
-
 def _cell_text(cell: ItemScore) -> str:
     if cell.excused:
         return "EX"
@@ -333,7 +330,7 @@ def stream_gradebook_csv(offering: CourseOffering) -> Iterator[str]:
     grader = Grader(policy)
     writer = _writer()
     header = ["email", "full_name", "status"]
-    header += [f"{item.title} ({_points(item.points_possible)} pts) [{item.id}]" for item in policy.items]
+    header += [f"{item.title} ({plain_number(item.points_possible)} pts) [{item.id}]" for item in policy.items]
     for column in grader.columns:
         header += [f"{column.name} current %", f"{column.name} final %"]
     header += ["current grade %", "final grade %", "letter (final)", "passed (final)", "final overridden"]

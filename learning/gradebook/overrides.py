@@ -39,6 +39,7 @@ from learning.gradebook.models_overrides import ItemScoreOverride
 from learning.gradebook.permissions import can_override_grades
 from learning.gradebook.reasons import clean_reason
 from learning.gradebook.scores import LEARNER_STATUSES, GradebookItem, graded_items, offering_scores
+from lms.numbers import plain_number
 
 NOT_ALLOWED = "You are not allowed to change grades in this offering."
 REASON_REQUIRED = "Say why the score is overridden."
@@ -79,12 +80,8 @@ def parse_score(value: str | Decimal | float | int, *, points_possible: Decimal 
         raise ValidationError(SCORE_PRECISION, code="precision")
     limit = points_possible if points_possible is not None else _MAX_SCORE
     if score > limit:
-        raise ValidationError(SCORE_TOO_HIGH.format(max=_points(limit)), code="too_high")
+        raise ValidationError(SCORE_TOO_HIGH.format(max=plain_number(limit)), code="too_high")
     return score.quantize(_CENT)
-
-
-def _points(value: Decimal) -> str:
-    return f"{value.normalize():f}"
 
 
 def check_reason(reason: str) -> str:

@@ -18,8 +18,11 @@ import subprocess
 import tempfile
 import time
 import urllib.request
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
+import pytest
 from django.conf import settings
 
 STARTUP_SECONDS = 120
@@ -127,3 +130,33 @@ class LlamaServer:
                 self.process.wait()
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
+
+
+@contextmanager
+def running_llama_server(needed_by: str) -> Iterator[LlamaServer]:
+    """A started server for a test fixture, stopped afterwards; a missing install **fails** the test that
+    needs it (``needed_by`` names it), with the command to run: never a skip."""
+    server = LlamaServer()
+    problem = ""
+    try:
+        server.start()
+    except RealModelMissing as missing:
+        server.stop()
+        problem = str(missing)
+    if problem:
+        pytest.fail(f"{needed_by} needs its model server. {problem}", pytrace=False)
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+def provider_environment(server: LlamaServer, *, max_tokens: int) -> dict[str, str]:
+    """The tutor's settings (environment variables) that point its ``openai`` provider at ``server``."""
+    return {
+        "TUTOR_PROVIDER": "openai",
+        "TUTOR_OPENAI_BASE_URL": server.base_url,
+        "TUTOR_OPENAI_MODEL": MODEL_ALIAS,
+        "TUTOR_OPENAI_TIMEOUT": "60",
+        "TUTOR_OPENAI_MAX_TOKENS": str(max_tokens),
+    }

@@ -18,7 +18,7 @@ from tutoring import chat
 from tutoring.models import ChatMessage, ChatSession
 from tutoring.rendering import render_reply
 from tutoring.tests.conftest import access_for
-from tutoring.tests.llama_server import MODEL_ALIAS, LlamaServer, RealModelMissing
+from tutoring.tests.llama_server import MODEL_ALIAS, provider_environment, running_llama_server
 
 pytestmark = pytest.mark.django_db
 MAX_TOKENS = 64
@@ -26,26 +26,14 @@ MAX_TOKENS = 64
 
 @pytest.fixture(scope="session")
 def llama_server():
-    server = LlamaServer()
-    problem = ""
-    try:
-        server.start()
-    except RealModelMissing as missing:
-        server.stop()
-        problem = str(missing)
-    if problem:
-        pytest.fail(f"The tutor's real-model test needs its model server. {problem}", pytrace=False)
-    yield server
-    server.stop()
+    with running_llama_server("The tutor's real-model test") as server:
+        yield server
 
 
 @pytest.fixture
 def real_model(llama_server, monkeypatch):
-    monkeypatch.setenv("TUTOR_PROVIDER", "openai")
-    monkeypatch.setenv("TUTOR_OPENAI_BASE_URL", llama_server.base_url)
-    monkeypatch.setenv("TUTOR_OPENAI_MODEL", MODEL_ALIAS)
-    monkeypatch.setenv("TUTOR_OPENAI_TIMEOUT", "60")
-    monkeypatch.setenv("TUTOR_OPENAI_MAX_TOKENS", str(MAX_TOKENS))
+    for name, value in provider_environment(llama_server, max_tokens=MAX_TOKENS).items():
+        monkeypatch.setenv(name, value)
     return llama_server
 
 

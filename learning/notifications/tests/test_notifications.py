@@ -362,6 +362,17 @@ def test_list_page_queries_do_not_grow_and_garbage_pages_are_fine(client, world,
     assert client.get(reverse("notifications:list"), {"page": "\x00"}).status_code == 400  # the project's NUL guard
 
 
+def test_the_list_pages_newest_first_with_newer_and_older_links(client, world):
+    student = world.a.student
+    _make(student, 31)  # one more than a page
+    client.force_login(student)
+    first = client.get(reverse("notifications:list")).content.decode()
+    assert "Page 1 of 2" in first and 'href="?page=2">Older' in first and "Newer" not in first
+    second = client.get(reverse("notifications:list"), {"page": 2}).content.decode()
+    assert second.count("data-notification=") == 1
+    assert "Page 2 of 2" in second and 'href="?page=1">Newer' in second and "Older" not in second
+
+
 @pytest.mark.django_db(transaction=True)
 def test_concurrent_fan_outs_and_mark_reads_leave_the_exact_count():
     user = UserFactory()
