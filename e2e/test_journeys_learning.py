@@ -419,7 +419,9 @@ def test_journey_2_instructor_builds_a_module(journey, site, course):
     page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator("main")).to_contain_text("Recap quiz")
 
-    # Drag the lesson before "Lesson 2.1" (the upper part of its row), then publish it.
+    # Drag the lesson before "Lesson 2.1" (the upper part of its row), then publish it. The rows are there
+    # before the page's script (at its end) has run: wait for the load, or a drag can find no handler yet.
+    page.wait_for_load_state("load")
     lesson = page.locator(".tree-row").filter(has_text=NEW_LESSON)
     target = page.locator(".tree-row").filter(has_text="Lesson 2.1: Checkpoint quiz")
     with page.expect_response(lambda r: "/modules/reorder/" in r.url):
