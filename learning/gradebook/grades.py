@@ -276,21 +276,7 @@ def override_course_grade(*, actor, offering, student_id: int, score, reason: st
         grade.passed = policy.passed(score)
         grade.graded_at = now
         grade.override_reason, grade.overridden_by, grade.overridden_at = reason, actor, now
-        grade.save()
-        record_grade_change(
-            actor=actor,
-            target=grade,
-            student_id=student_id,
-            offering=offering,
-            item_id=None,
-            kind="override",
-            from_value=before,
-            to_value=score,
-            reason=reason,
-            field="final_score",
-        )
-        if grade.passed:
-            transaction.on_commit(partial(_certify_newly_passed, offering.pk, [student_id]), robust=True)
+        _save_overridden_grade(actor=actor, offering=offering, grade=grade, before=before, reason=reason)
     return grade
 
 
@@ -319,19 +305,25 @@ def remove_course_grade_override(*, actor, offering, student_id: int, reason: st
             grade.final_score = grade.letter_grade = grade.passed = None
         grade.graded_at = timezone.now()
         grade.override_reason, grade.overridden_by, grade.overridden_at = "", None, None
-        grade.save()
-        record_grade_change(
-            actor=actor,
-            target=grade,
-            student_id=student_id,
-            offering=offering,
-            item_id=None,
-            kind="override",
-            from_value=before,
-            to_value=grade.final_score,
-            reason=reason,
-            field="final_score",
-        )
-        if grade.passed:
-            transaction.on_commit(partial(_certify_newly_passed, offering.pk, [student_id]), robust=True)
+        _save_overridden_grade(actor=actor, offering=offering, grade=grade, before=before, reason=reason)
     return grade
+
+
+def _save_overridden_grade(*, actor, offering, grade: CourseGrade, before, reason: str) -> None:
+    """Save a course grade set or un-set by hand (inside the caller's transaction): the audit row (kind
+    ``override``, field ``final_score``) and, when it passes now, the certificate after commit."""
+    grade.save()
+    record_grade_change(
+        actor=actor,
+        target=grade,
+        student_id=grade.user_id,
+        offering=offering,
+        item_id=None,
+        kind="override",
+        from_value=before,
+        to_value=grade.final_score,
+        reason=reason,
+        field="final_score",
+    )
+    if grade.passed:
+        transaction.on_commit(partial(_certify_newly_passed, offering.pk, [grade.user_id]), robust=True)
