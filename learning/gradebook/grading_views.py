@@ -229,22 +229,10 @@ def override(request, offering_id: int, student_id: int):
             except ValidationError as error:
                 _into_form(form, error, default="score")
             else:
-                name = enrollment.user.full_name or enrollment.user.email
-                messages.success(request, OVERRIDDEN.format(name=name, score=saved.final_score))
+                messages.success(request, OVERRIDDEN.format(name=_name(enrollment), score=saved.final_score))
                 return redirect("grading:course-grades", offering_id=offering.pk)
         status = 400
-    return render(
-        request,
-        "learning/grading/override.html",
-        {
-            "offering": offering,
-            "student": enrollment.user,
-            "grade": grade,
-            "form": form,
-            "remove_form": RemoveOverrideForm(),
-        },
-        status=status,
-    )
+    return _override_page(request, offering, enrollment, grade, form, RemoveOverrideForm(), status)
 
 
 @login_required
@@ -262,21 +250,25 @@ def remove_override(request, offering_id: int, student_id: int):
         except ValidationError as error:
             _into_form(form, error, default=None)
         else:
-            name = enrollment.user.full_name or enrollment.user.email
-            messages.success(request, OVERRIDE_REMOVED.format(name=name))
+            messages.success(request, OVERRIDE_REMOVED.format(name=_name(enrollment)))
             return redirect("grading:course-grades", offering_id=offering.pk)
-    return render(
-        request,
-        "learning/grading/override.html",
-        {
-            "offering": offering,
-            "student": enrollment.user,
-            "grade": grade,
-            "form": CourseGradeOverrideForm(),
-            "remove_form": form,
-        },
-        status=400,
-    )
+    return _override_page(request, offering, enrollment, grade, CourseGradeOverrideForm(), form, 400)
+
+
+def _name(enrollment) -> str:
+    return enrollment.user.full_name or enrollment.user.email
+
+
+def _override_page(request, offering, enrollment, grade, form, remove_form, status: int):
+    """The override page (set a course grade / remove the override), with either form's errors."""
+    context = {
+        "offering": offering,
+        "student": enrollment.user,
+        "grade": grade,
+        "form": form,
+        "remove_form": remove_form,
+    }
+    return render(request, "learning/grading/override.html", context, status=status)
 
 
 @login_required
